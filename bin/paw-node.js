@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// Launcher for the paw-node CLI. Plain JavaScript that any Node can parse, because it may
+// be started by the machine's own Node 20: libp2p v3 needs Node >= 22, so the project
+// brings its runtime as the `node` package (a real binary in node_modules). Under an older
+// Node this re-runs itself under that binary; under a new enough one it runs the CLI.
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+const MIN_NODE_MAJOR = 22
+const major = Number(process.versions.node.split('.')[0])
+const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..')
+
+if (major >= MIN_NODE_MAJOR) {
+  const entry = join(packageRoot, 'dist', 'cli', 'run.js')
+  if (!existsSync(entry)) {
+    process.stderr.write(`paw-node: ${entry} is missing; run \`npm install\` in ${packageRoot} to build it\n`)
+    process.exit(1)
+  }
+  await import(pathToFileURL(entry).href)
+} else {
+  let runtime
+  try {
+    const require = createRequire(import.meta.url)
+    runtime = join(dirname(require.resolve('node/package.json')), 'bin', 'node')
+  } catch {
+    runtime = undefined
+  }
+  if (runtime === undefined || !existsSync(runtime)) {
+    process.stderr.write(
+      `paw-node: needs Node >= ${MIN_NODE_MAJOR}, found ${process.version}, and the project's own runtime ` +
+        `(the "node" dev dependency) is not installed; run \`npm install\` in ${packageRoot}\n`,
+    )
+    process.exit(1)
+  }
+  const child = spawn(runtime, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  })
+  // The child shares the terminal, so Ctrl-C reaches it directly; forward what a
+  // supervisor sends to this process only.
+  for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal))
+  process.on('SIGINT', () => {})
+  child.on('exit', (code, signal) => {
+    if (signal === null) process.exit(code ?? 1)
+    // Die of the same signal, so whoever started us sees what happened to the node.
+    process.removeAllListeners(signal)
+    process.kill(process.pid, signal)
+  })
+}

@@ -1,0 +1,145 @@
+/**
+ * Typed errors for everything a remote peer can cause.
+ *
+ * The numeric `code` is the PAW wire error code (004 Appendix B, extended from 0x09 in
+ * protocols/errors.md): it is what a `reject` frame carries and what reputation and
+ * metrics key on. `name` is the code's stable name. Callers test `code` or `name`, or use
+ * `isPawError()`: `instanceof` fails when a dApp bundle holds two copies of this package,
+ * so every error also carries a `Symbol.for` brand.
+ */
+
+/** 004 Appendix B codes 0x01–0x08, and the extensions documented in protocols/errors.md. */
+export const ErrorCode = {
+  ProtocolVersionMismatch: 0x01,
+  ChainIdMismatch: 0x02,
+  HandshakeTimeout: 0x03,
+  MessageTooLarge: 0x04,
+  InvalidMessageFormat: 0x05,
+  PeerLimitReached: 0x06,
+  ReputationRejection: 0x07,
+  NetworkError: 0x08,
+  // Extensions (protocols/errors.md).
+  RateLimited: 0x09,
+  UnexpectedMessage: 0x0a,
+} as const
+
+export type ErrorCodeName = keyof typeof ErrorCode
+export type ErrorCodeValue = (typeof ErrorCode)[ErrorCodeName]
+
+const codeNames = new Map<number, ErrorCodeName>(
+  Object.entries(ErrorCode).map(([name, code]) => [code, name as ErrorCodeName]),
+)
+
+/** The name of a wire error code, or undefined for a code this version does not know. */
+export function errorCodeName(code: number): ErrorCodeName | undefined {
+  return codeNames.get(code)
+}
+
+const PAW_ERROR_BRAND = Symbol.for('paw-node/error')
+
+export class PawError extends Error {
+  readonly code: ErrorCodeValue
+  override readonly name: ErrorCodeName
+  readonly [PAW_ERROR_BRAND] = true
+
+  constructor(code: ErrorCodeValue, message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.code = code
+    this.name = errorCodeName(code) ?? 'NetworkError'
+  }
+}
+
+/** True for any PawError, from any copy of this package. */
+export function isPawError(value: unknown): value is PawError {
+  return typeof value === 'object' && value !== null && PAW_ERROR_BRAND in value
+}
+
+/** True when `value` is a PawError with the given wire code. */
+export function hasErrorCode<C extends ErrorCodeValue>(
+  value: unknown,
+  code: C,
+): value is PawError & { code: C } {
+  return isPawError(value) && value.code === code
+}
+
+export class ProtocolVersionMismatchError extends PawError {
+  readonly expected: number
+  readonly received: number
+
+  constructor(expected: number, received: number) {
+    super(ErrorCode.ProtocolVersionMismatch, `protocol version ${received}, expected ${expected}`)
+    this.expected = expected
+    this.received = received
+  }
+}
+
+export class ChainIdMismatchError extends PawError {
+  readonly expected: string
+  readonly received: string
+
+  constructor(expected: string, received: string) {
+    super(
+      ErrorCode.ChainIdMismatch,
+      `chain ID ${JSON.stringify(received)}, expected ${JSON.stringify(expected)}`,
+    )
+    this.expected = expected
+    this.received = received
+  }
+}
+
+export class HandshakeTimeoutError extends PawError {
+  readonly timeoutMs: number
+
+  constructor(timeoutMs: number) {
+    super(ErrorCode.HandshakeTimeout, `handshake not completed within ${timeoutMs} ms`)
+    this.timeoutMs = timeoutMs
+  }
+}
+
+export class MessageTooLargeError extends PawError {
+  /** The length the peer claimed (or the sender tried to encode). */
+  readonly length: number
+  readonly limit: number
+
+  constructor(length: number, limit: number) {
+    super(ErrorCode.MessageTooLarge, `frame length ${length} exceeds the limit of ${limit} bytes`)
+    this.length = length
+    this.limit = limit
+  }
+}
+
+export class InvalidMessageFormatError extends PawError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.InvalidMessageFormat, message, options)
+  }
+}
+
+export class PeerLimitReachedError extends PawError {
+  constructor(message = 'peer limit reached') {
+    super(ErrorCode.PeerLimitReached, message)
+  }
+}
+
+export class ReputationRejectionError extends PawError {
+  constructor(message = 'rejected by the reputation system') {
+    super(ErrorCode.ReputationRejection, message)
+  }
+}
+
+export class NetworkError extends PawError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(ErrorCode.NetworkError, message, options)
+  }
+}
+
+export class RateLimitedError extends PawError {
+  constructor(message: string) {
+    super(ErrorCode.RateLimited, message)
+  }
+}
+
+export class UnexpectedMessageError extends PawError {
+  constructor(message: string) {
+    super(ErrorCode.UnexpectedMessage, message)
+  }
+}

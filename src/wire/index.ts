@@ -1,0 +1,26 @@
+export * from './constants.ts'
+export { type EncodeFrameOptions, encodeFrame, encodeFrameHeader, type Frame, isTypeByte } from './frame.ts'
+export { type DecodedItem, FrameDecoder, type FrameDecoderOptions } from './frame-decoder.ts'
+export { type ByteChunk, decodeFrames } from './frame-stream.ts'
+export {
+  checkHandshake,
+  decodeChainId,
+  decodeHandshake,
+  decodeReject,
+  encodeChainId,
+  encodeHandshake,
+  encodeReject,
+  type Handshake,
+  type HandshakeExpectation,
+  type Reject,
+} from './handshake.ts'
+export { type IpFamily, ipFamily, isIPv4, isIPv6 } from './ip.ts'
+export {
+  decodeGetPeers,
+  decodePeerList,
+  encodeGetPeers,
+  encodePeerList,
+  type PeerAddress,
+  type PeerList,
+  type SkippedPeerEntry,
+} from './peer-list.ts'

@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { isPawError, MessageTooLargeError } from '../../src/errors.ts'
+import { MAX_FRAME_LENGTH } from '../../src/wire/constants.ts'
+import { FrameDecoder } from '../../src/wire/frame-decoder.ts'
+import { type ByteSpec, bytesOf, errorCode, loadVectors, splitAt } from '../support/vectors.ts'
+
+interface Expected {
+  type?: string
+  payload?: ByteSpec
+  error?: string
+  fatal?: boolean
+  atEnd?: boolean
+}
+interface Vector {
+  name: string
+  input: ByteSpec
+  expect: Expected[]
+}
+interface FramingVectors {
+  maxFrameLength: number
+  valid: Vector[]
+  invalid: Vector[]
+}
+
+const vectors = loadVectors<FramingVectors>('framing')
+
+/** Payloads as short hex or as length + digest: deep equality on 10 MiB arrays is too slow. */
+type Outcome = { type: string; payload: string } | { error: number; fatal?: true; atEnd?: true }
+
+function describeBytes(bytes: Uint8Array): string {
+  if (bytes.length <= 4096) return Buffer.from(bytes).toString('hex')
+  return `${bytes.length} bytes, sha256 ${createHash('sha256').update(bytes).digest('hex')}`
+}
+
+/** Runs chunks through a decoder, recording frames, skipped-frame errors and a fatal error. */
+function run(chunks: readonly Uint8Array[]): Outcome[] {
+  const decoder = new FrameDecoder()
+  const out: Outcome[] = []
+  for (const chunk of chunks) {
+    if (decoder.failed) {
+      expect(() => decoder.decode(chunk)).toThrow(MessageTooLargeError)
+      return out
+    }
+    for (const item of decoder.decode(chunk)) {
+      if (!isPawError(item)) out.push({ type: item.type, payload: describeBytes(item.payload) })
+      else if (decoder.failed) out.push({ error: item.code, fatal: true })
+      else out.push({ error: item.code })
+    }
+  }
+  if (decoder.failed) return out
+  const truncated = decoder.end()
+  if (truncated !== undefined) out.push({ error: truncated.code, atEnd: true })
+  return out
+}
+
+function expected(vector: Vector): Outcome[] {
+  return vector.expect.map((e) => {
+    if (e.error !== undefined) {
+      return {
+        error: errorCode(e.error),
+        ...(e.fatal ? { fatal: true } : {}),
+        ...(e.atEnd ? { atEnd: true } : {}),
+      }
+    }
+    return { type: e.type as string, payload: describeBytes(bytesOf(e.payload ?? '')) }
+  })
+}
+
+function chunkings(input: Uint8Array): Array<[string, Uint8Array[]]> {
+  const ways: Array<[string, Uint8Array[]]> = [['one chunk', [input]]]
+  if (input.length <= 4096) {
+    ways.push([
+      'one byte at a time',
+      splitAt(
+        input,
+        Array.from({ length: input.length }, (_, i) => i),
+      ),
+    ])
+  } else {
+    ways.push([
+      '64 KiB chunks',
+      splitAt(
+        input,
+        Array.from({ length: input.length / 65536 }, (_, i) => (i + 1) * 65536),
+      ),
+    ])
+  }
+  ways.push(['cut after 1, 5 and 7 bytes', splitAt(input, [1, 5, 7])])
+  return ways
+}
+
+describe('protocols/framing.vectors.json', () => {
+  it('uses the limit of DECISIONS.md', () => {
+    expect(vectors.maxFrameLength).toBe(MAX_FRAME_LENGTH)
+  })
+
+  for (const kind of ['valid', 'invalid'] as const) {
+    describe(kind, () => {
+      for (const vector of vectors[kind]) {
+        it(vector.name, () => {
+          const input = bytesOf(vector.input)
+          const want = expected(vector)
+          for (const [how, chunks] of chunkings(input)) {
+            expect(run(chunks), how).toEqual(want)
+          }
+        })
+      }
+    })
+  }
+})
