@@ -1,0 +1,172 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { ErrorCode, isPawError } from '../../src/errors.ts'
+import { encodeFrame } from '../../src/wire/frame.ts'
+import { FrameDecoder } from '../../src/wire/frame-decoder.ts'
+import {
+  checkHandshake,
+  decodeHandshake,
+  decodeReject,
+  encodeChainId,
+  encodeHandshake,
+  encodeReject,
+  type Handshake,
+} from '../../src/wire/handshake.ts'
+import { bytesOf, errorCode, loadVectors } from '../support/vectors.ts'
+
+interface HandshakeVectors {
+  local: { version: number; chainId: string }
+  frame: { hex: string; type: string; payload: string }
+  handshake: {
+    valid: Array<{ name: string; payload: string; handshake: { version: number; chainId: string; nodeId: string } }>
+    invalid: Array<{ name: string; payload: string; error: string }>
+    encodeInvalid: Array<{ name: string; chainId: string; error: string }>
+  }
+  reject: {
+    valid: Array<{ name: string; payload: string; reject: { code: number; reason: string } }>
+    invalid: Array<{ name: string; payload: string; error: string }>
+  }
+}
+
+const vectors = loadVectors<HandshakeVectors>('handshake')
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
+
+/** The error code a payload produces: decode, then check against the local node. */
+function codeOf(payload: Uint8Array): number | undefined {
+  try {
+    checkHandshake(decodeHandshake(payload), vectors.local)
+    return undefined
+  } catch (error) {
+    if (!isPawError(error)) throw error
+    return error.code
+  }
+}
+
+describe('protocols/handshake.vectors.json', () => {
+  it('frame: a handshake frame on the wire', () => {
+    const [frame] = new FrameDecoder().decode(bytesOf(vectors.frame.hex))
+    expect(isPawError(frame)).toBe(false)
+    const { type, payload } = frame as { type: string; payload: Uint8Array }
+    expect(type).toBe(vectors.frame.type)
+    expect(hex(payload)).toBe(vectors.frame.payload)
+    expect(hex(encodeFrame('handshake', payload))).toBe(vectors.frame.hex)
+  })
+
+  describe('valid handshakes decode to their fields and encode back to the same bytes', () => {
+    for (const vector of vectors.handshake.valid) {
+      it(vector.name, () => {
+        const decoded = decodeHandshake(bytesOf(vector.payload))
+        expect({ ...decoded, nodeId: hex(decoded.nodeId) }).toEqual(vector.handshake)
+        const handshake: Handshake = { ...vector.handshake, nodeId: bytesOf(vector.handshake.nodeId) }
+        expect(hex(encodeHandshake(handshake))).toBe(vector.payload)
+      })
+    }
+  })
+
+  describe('invalid handshakes fail with their code', () => {
+    for (const vector of vectors.handshake.invalid) {
+      it(`${vector.name} → ${vector.error}`, () => {
+        expect(codeOf(bytesOf(vector.payload))).toBe(errorCode(vector.error))
+      })
+    }
+  })
+
+  describe('chain IDs that cannot be encoded', () => {
+    for (const vector of vectors.handshake.encodeInvalid) {
+      it(`${vector.name} → ${vector.error}`, () => {
+        let code: number | undefined
+        try {
+          encodeChainId(vector.chainId)
+        } catch (error) {
+          code = isPawError(error) ? error.code : -1
+        }
+        expect(code).toBe(errorCode(vector.error))
+      })
+    }
+  })
+
+  describe('reject payloads', () => {
+    for (const vector of vectors.reject.valid) {
+      it(vector.name, () => {
+        expect(decodeReject(bytesOf(vector.payload))).toEqual(vector.reject)
+        expect(hex(encodeReject(vector.reject.code, vector.reject.reason))).toBe(vector.payload)
+      })
+    }
+    for (const vector of vectors.reject.invalid) {
+      it(`${vector.name} → ${vector.error}`, () => {
+        expect(() => decodeReject(bytesOf(vector.payload))).toThrow(
+          expect.objectContaining({ code: errorCode(vector.error) }),
+        )
+      })
+    }
+  })
+})
+
+describe('handshake codec', () => {
+  it('a local node accepts its own handshake', () => {
+    const own = encodeHandshake({ version: 1, chainId: 'paw-mainnet', nodeId: new Uint8Array(32).fill(7) })
+    expect(codeOf(own)).toBeUndefined()
+  })
+
+  it('refuses to encode a node ID that is not 32 bytes', () => {
+    expect(() => encodeHandshake({ version: 1, chainId: 'paw', nodeId: new Uint8Array(31) })).toThrow(
+      expect.objectContaining({ code: ErrorCode.InvalidMessageFormat }),
+    )
+  })
+
+  it('cuts a reason over 256 bytes at a character boundary', () => {
+    const reason = 'é'.repeat(200) // 400 bytes of UTF-8
+    const payload = encodeReject(ErrorCode.ReputationRejection, reason)
+    expect(payload.length).toBe(1 + 256)
+    expect(decodeReject(payload)).toEqual({ code: 7, reason: 'é'.repeat(128) })
+    const odd = encodeReject(ErrorCode.ReputationRejection, `x${reason}`) // boundary falls mid-character
+    expect(odd.length).toBe(1 + 255)
+    expect(decodeReject(odd).reason).toBe(`x${'é'.repeat(127)}`)
+  })
+
+  const chainIdArb = fc
+    .string({ unit: 'grapheme', minLength: 1, maxLength: 32 })
+    .filter((s) => !s.includes('\0') && new TextEncoder().encode(s).length <= 32)
+
+  it('round trip for any version, valid chain ID and node ID (1,000 runs)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 255 }),
+        chainIdArb,
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        (version, chainId, nodeId) => {
+          const payload = encodeHandshake({ version, chainId, nodeId })
+          expect(payload.length).toBe(65)
+          const decoded = decodeHandshake(payload)
+          expect(decoded).toEqual({ version, chainId, nodeId })
+        },
+      ),
+      { numRuns: 1000 },
+    )
+  })
+
+  it('decoding any 65 bytes either succeeds or fails with 0x05 (1,000 runs)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 65, maxLength: 65 }), (bytes) => {
+        try {
+          const decoded = decodeHandshake(bytes)
+          expect(hex(encodeHandshake(decoded))).toBe(hex(bytes))
+        } catch (error) {
+          expect(isPawError(error) && error.code).toBe(ErrorCode.InvalidMessageFormat)
+        }
+      }),
+      { numRuns: 1000 },
+    )
+  })
+
+  it('reject round trip (1,000 runs)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 255 }), fc.string({ maxLength: 100 }), (code, reason) => {
+        const decoded = decodeReject(encodeReject(code, reason))
+        expect(decoded.code).toBe(code)
+        expect(reason.startsWith(decoded.reason)).toBe(true)
+      }),
+      { numRuns: 1000 },
+    )
+  })
+})
