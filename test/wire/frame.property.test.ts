@@ -30,9 +30,16 @@ const wildFrameArb = fc
 
 /** Streams mixing valid frames, malformed frames and raw noise. */
 const messyStreamArb = fc
-  .array(fc.oneof(frameArb.map((f) => encodeFrame(f.type, f.payload)), wildFrameArb, fc.uint8Array({ maxLength: 12 })), {
-    maxLength: 12,
-  })
+  .array(
+    fc.oneof(
+      frameArb.map((f) => encodeFrame(f.type, f.payload)),
+      wildFrameArb,
+      fc.uint8Array({ maxLength: 12 }),
+    ),
+    {
+      maxLength: 12,
+    },
+  )
   .map((parts) => new Uint8Array(Buffer.concat(parts)))
 
 const cutsArb = fc.array(fc.nat({ max: 20_000 }), { maxLength: 30 })

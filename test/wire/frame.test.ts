@@ -121,7 +121,9 @@ describe('decodeFrames', () => {
     const a = encodeFrame('get_peers', Uint8Array.of(1))
     const b = encodeFrame('peers', Uint8Array.of(0, 0))
     const items = []
-    for await (const item of decodeFrames(source([a.subarray(0, 3), [a.subarray(3), b.subarray(0, 9)], b.subarray(9)]))) {
+    for await (const item of decodeFrames(
+      source([a.subarray(0, 3), [a.subarray(3), b.subarray(0, 9)], b.subarray(9)]),
+    )) {
       items.push(item)
     }
     expect(items.map(plain)).toEqual([

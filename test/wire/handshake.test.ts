@@ -18,7 +18,11 @@ interface HandshakeVectors {
   local: { version: number; chainId: string }
   frame: { hex: string; type: string; payload: string }
   handshake: {
-    valid: Array<{ name: string; payload: string; handshake: { version: number; chainId: string; nodeId: string } }>
+    valid: Array<{
+      name: string
+      payload: string
+      handshake: { version: number; chainId: string; nodeId: string }
+    }>
     invalid: Array<{ name: string; payload: string; error: string }>
     encodeInvalid: Array<{ name: string; chainId: string; error: string }>
   }

@@ -44,11 +44,17 @@ describe('ipFamily', () => {
   })
 
   it('accepts every address fast-check generates (1,000 runs each)', () => {
-    fc.assert(fc.property(fc.ipV4(), (ip) => {
+    fc.assert(
+      fc.property(fc.ipV4(), (ip) => {
         expect(ipFamily(ip)).toBe(4)
-      }), { numRuns: 1000 })
-    fc.assert(fc.property(fc.ipV6(), (ip) => {
+      }),
+      { numRuns: 1000 },
+    )
+    fc.assert(
+      fc.property(fc.ipV6(), (ip) => {
         expect(ipFamily(ip)).toBe(6)
-      }), { numRuns: 1000 })
+      }),
+      { numRuns: 1000 },
+    )
   })
 })
