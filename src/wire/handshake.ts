@@ -86,16 +86,20 @@ export function encodeHandshake(handshake: Handshake): Uint8Array {
 }
 
 /**
- * Parses the 65-byte payload. Checks structure only; `checkHandshake` compares it with
- * the local node's version and chain.
- * @throws InvalidMessageFormatError
+ * Parses a version-1 handshake payload; `checkHandshake` then compares its chain with the
+ * local node's. The version byte is read first: another version may lay out its handshake
+ * differently, so whatever follows it cannot be judged, and the answer is 0x01, not 0x05.
+ * @throws ProtocolVersionMismatchError (0x01) or InvalidMessageFormatError (0x05)
  */
 export function decodeHandshake(payload: Uint8Array): Handshake {
+  if (payload.length === 0) throw new InvalidMessageFormatError('handshake payload is empty')
+  const version = payload[0] as number
+  if (version !== PROTOCOL_VERSION) throw new ProtocolVersionMismatchError(PROTOCOL_VERSION, version)
   if (payload.length !== HANDSHAKE_LENGTH) {
     throw new InvalidMessageFormatError(`handshake must be ${HANDSHAKE_LENGTH} bytes, got ${payload.length}`)
   }
   return {
-    version: payload[0] as number,
+    version,
     chainId: decodeChainId(payload.subarray(1, 1 + CHAIN_ID_LENGTH)),
     nodeId: payload.slice(1 + CHAIN_ID_LENGTH, HANDSHAKE_LENGTH),
   }

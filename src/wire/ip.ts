@@ -25,9 +25,11 @@ export function isIPv6(text: string): boolean {
   const tail = halves.length === 2 ? groupsOf(halves[1] as string) : []
   const all = [...head, ...tail]
   let groupCount = all.length
-  // An IPv4 tail (::ffff:1.2.3.4) stands for the last two groups.
+  // An IPv4 tail (::ffff:1.2.3.4) stands for the last two groups; only the text's very last
+  // group may be one, so "1.2.3.4::" is refused.
+  const endsWithDoubleColon = halves.length === 2 && tail.length === 0
   const last = all[all.length - 1]
-  if (last?.includes('.')) {
+  if (last?.includes('.') && !endsWithDoubleColon) {
     if (!isIPv4(last)) return false
     all.pop()
     groupCount += 1

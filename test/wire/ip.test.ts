@@ -39,6 +39,9 @@ describe('ipFamily', () => {
     '::ffff:1.2.3',
     '1:2:3:4:5:6:7:1.2.3.4',
     'g::1',
+    '1.2.3.4::',
+    '1:2:1.2.3.4::',
+    '1.2.3.4:1:2:3:4:5:6',
   ])('%j is not an IP', (text) => {
     expect(ipFamily(text)).toBeUndefined()
   })
