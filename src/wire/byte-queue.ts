@@ -1,11 +1,12 @@
 /**
- * A FIFO of received bytes for the frame decoder. Chunks are kept as views (no copy)
- * until a frame that spans several of them is taken out, which copies it once.
+ * A FIFO of received bytes for the frame decoder. Chunks are kept as they arrived and
+ * handed out as views: nothing is copied, except as below.
  *
  * Small chunks are copied into shared slabs on arrival, so a peer that dribbles a frame
  * a byte at a time costs about one byte of memory per byte, not one Uint8Array object
  * per byte.
  */
+import { Uint8ArrayList } from 'uint8arraylist'
 import { allocUnsafe } from './bytes.ts'
 
 /** Chunks shorter than this are coalesced into slabs. */
@@ -91,23 +92,17 @@ export class ByteQueue {
   }
 
   /**
-   * Removes and returns the first `n` bytes (n <= length) as one contiguous array: a view
-   * when they lie in one received chunk, otherwise a single copy.
+   * Removes the first `n` bytes (n <= length) and returns them as views of the chunks
+   * they arrived in: no byte is copied.
    */
-  take(n: number): Uint8Array {
-    const first = this.#parts[0] as Uint8Array
-    if (n <= first.length) {
-      const out = first.subarray(0, n)
-      this.#advance(n)
-      return out
-    }
-    const out = allocUnsafe(n)
-    let filled = 0
-    while (filled < n) {
+  takeList(n: number): Uint8ArrayList {
+    const out = new Uint8ArrayList()
+    let taken = 0
+    while (taken < n) {
       const part = this.#parts[0] as Uint8Array
-      const count = Math.min(part.length, n - filled)
-      out.set(count === part.length ? part : part.subarray(0, count), filled)
-      filled += count
+      const count = Math.min(part.length, n - taken)
+      out.append(count === part.length ? part : part.subarray(0, count))
+      taken += count
       this.#advance(count)
     }
     return out

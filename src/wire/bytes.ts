@@ -3,6 +3,16 @@
  * global exists, to skip the zero-fill of buffers the caller overwrites completely.
  */
 
+import type { Uint8ArrayList } from 'uint8arraylist'
+
+/** Bytes as a decoder receives them: one array, or a frame payload's list of views. */
+export type ByteInput = Uint8Array | Uint8ArrayList
+
+/** Contiguous bytes: the array itself, or the list's one view, or (only then) a copy. */
+export function contiguous(bytes: ByteInput): Uint8Array {
+  return bytes instanceof Uint8Array ? bytes : bytes.subarray()
+}
+
 interface BufferLike {
   allocUnsafe(size: number): Uint8Array
 }

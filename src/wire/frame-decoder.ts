@@ -12,8 +12,10 @@
  *   (without buffering its body) and an InvalidMessageFormatError (0x05) is returned in
  *   its place; decoding goes on with the next frame.
  *
- * Memory: after each call it holds only bytes of the one frame in progress, never more
- * than 4 + L of it, so at most 4 + max.
+ * Payloads are zero-copy: a Uint8ArrayList of views of the chunks the frame arrived in
+ * (call `.subarray()` for contiguous bytes: free for a frame that came in one chunk, one
+ * copy otherwise). Memory: after each call it holds only bytes of the one frame in
+ * progress, never more than 4 + L of it, so at most 4 + max.
  */
 import { InvalidMessageFormatError, MessageTooLargeError } from '../errors.ts'
 import { ByteQueue } from './byte-queue.ts'
@@ -113,12 +115,13 @@ export class FrameDecoder {
       if (problem !== undefined) return problem
     }
     if (queue.length < this.#frameEnd) return undefined
-    const frame = queue.take(this.#frameEnd)
     const typeEnd = HEADER_BYTES + this.#typeLength
     let type = ''
-    for (let i = HEADER_BYTES; i < typeEnd; i++) type += String.fromCharCode(frame[i] as number)
+    for (let i = HEADER_BYTES; i < typeEnd; i++) type += String.fromCharCode(queue.byteAt(i))
+    queue.drop(typeEnd)
+    const payload = queue.takeList(this.#frameEnd - typeEnd)
     this.#frameEnd = 0
-    return { type, payload: frame.subarray(typeEnd) }
+    return { type, payload }
   }
 
   /**

@@ -5,14 +5,18 @@
  *
  * protocols/framing.md is the byte-level contract.
  */
+import type { Uint8ArrayList } from 'uint8arraylist'
 import { InvalidMessageFormatError, MessageTooLargeError } from '../errors.ts'
 import { allocUnsafe } from './bytes.ts'
 import { FRAME_LENGTH_BYTES, MAX_FRAME_LENGTH, MAX_TYPE_LENGTH, TYPE_LENGTH_BYTES } from './constants.ts'
 
-/** One decoded frame. `payload` may be a view into the bytes the decoder was given. */
+/**
+ * One decoded frame. `payload` holds views of the chunks the decoder was given (no copy);
+ * `payload.subarray()` gives contiguous bytes.
+ */
 export interface Frame {
   type: string
-  payload: Uint8Array
+  payload: Uint8ArrayList
 }
 
 export interface EncodeFrameOptions {

@@ -11,7 +11,7 @@ import {
   InvalidMessageFormatError,
   ProtocolVersionMismatchError,
 } from '../errors.ts'
-import { equalBytes, utf8DecodeStrict, utf8Encode } from './bytes.ts'
+import { type ByteInput, contiguous, equalBytes, utf8DecodeStrict, utf8Encode } from './bytes.ts'
 import {
   CHAIN_ID_LENGTH,
   HANDSHAKE_LENGTH,
@@ -91,7 +91,8 @@ export function encodeHandshake(handshake: Handshake): Uint8Array {
  * differently, so whatever follows it cannot be judged, and the answer is 0x01, not 0x05.
  * @throws ProtocolVersionMismatchError (0x01) or InvalidMessageFormatError (0x05)
  */
-export function decodeHandshake(payload: Uint8Array): Handshake {
+export function decodeHandshake(input: ByteInput): Handshake {
+  const payload = contiguous(input)
   if (payload.length === 0) throw new InvalidMessageFormatError('handshake payload is empty')
   const version = payload[0] as number
   if (version !== PROTOCOL_VERSION) throw new ProtocolVersionMismatchError(PROTOCOL_VERSION, version)
@@ -151,7 +152,8 @@ export function encodeReject(code: ErrorCodeValue | number, reason: string): Uin
 }
 
 /** @throws InvalidMessageFormatError */
-export function decodeReject(payload: Uint8Array): Reject {
+export function decodeReject(input: ByteInput): Reject {
+  const payload = contiguous(input)
   if (payload.length === 0) throw new InvalidMessageFormatError('reject payload is empty')
   const code = payload[0] as number
   if (code === 0) throw new InvalidMessageFormatError('reject code 0x00 is not an error code')

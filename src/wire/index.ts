@@ -1,3 +1,4 @@
+export { type ByteInput, contiguous } from './bytes.ts'
 export * from './constants.ts'
 export { type EncodeFrameOptions, encodeFrame, encodeFrameHeader, type Frame, isTypeByte } from './frame.ts'
 export { type DecodedItem, FrameDecoder, type FrameDecoderOptions } from './frame-decoder.ts'

@@ -12,7 +12,7 @@
  * reported, so the caller can log it.
  */
 import { InvalidMessageFormatError } from '../errors.ts'
-import { utf8Encode } from './bytes.ts'
+import { type ByteInput, contiguous, utf8Encode } from './bytes.ts'
 import {
   GET_PEERS_REQUEST_BYTE,
   MAX_PEER_ID_LENGTH,
@@ -52,7 +52,8 @@ export function encodeGetPeers(): Uint8Array {
 }
 
 /** @throws InvalidMessageFormatError unless the payload is exactly [0x01] */
-export function decodeGetPeers(payload: Uint8Array): void {
+export function decodeGetPeers(input: ByteInput): void {
+  const payload = contiguous(input)
   if (payload.length !== 1 || payload[0] !== GET_PEERS_REQUEST_BYTE) {
     throw new InvalidMessageFormatError('get_peers payload must be the single byte 0x01')
   }
@@ -119,7 +120,8 @@ function byteText(bytes: Uint8Array): string {
 }
 
 /** @throws InvalidMessageFormatError for any structural fault (the whole message is rejected) */
-export function decodePeerList(payload: Uint8Array): PeerList {
+export function decodePeerList(input: ByteInput): PeerList {
+  const payload = contiguous(input)
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength)
   const fail = (message: string): never => {
     throw new InvalidMessageFormatError(`peers: ${message}`)

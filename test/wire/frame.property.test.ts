@@ -47,7 +47,9 @@ const cutsArb = fc.array(fc.nat({ max: 20_000 }), { maxLength: 30 })
 /** Decoded items in a comparable form: frames as hex, errors as their code. */
 function summarise(items: readonly DecodedItem[]): string[] {
   return items.map((item) =>
-    isPawError(item) ? `error ${item.code}` : `${item.type}:${Buffer.from(item.payload).toString('hex')}`,
+    isPawError(item)
+      ? `error ${item.code}`
+      : `${item.type}:${Buffer.from(item.payload.subarray()).toString('hex')}`,
   )
 }
 

@@ -43,7 +43,7 @@ function run(chunks: readonly Uint8Array[]): Outcome[] {
       return out
     }
     for (const item of decoder.decode(chunk)) {
-      if (!isPawError(item)) out.push({ type: item.type, payload: describeBytes(item.payload) })
+      if (!isPawError(item)) out.push({ type: item.type, payload: describeBytes(item.payload.subarray()) })
       else if (decoder.failed) out.push({ error: item.code, fatal: true })
       else out.push({ error: item.code })
     }
