@@ -1,0 +1,84 @@
+/**
+ * Defaults of every node setting, each pinned to the spec section that sets it.
+ * Browser-safe: no file access here (src/node/config-file.ts reads config.toml).
+ */
+
+/** DECISIONS.md "Transport and security": TCP default port. */
+export const DEFAULT_TCP_PORT = 26656
+/** WebSockets listener: the next port, as nothing in the spec fixes it. */
+export const DEFAULT_WS_PORT = 26657
+export const DEFAULT_LISTEN_HOST = '0.0.0.0'
+export const DEFAULT_CHAIN_ID = 'paw-mainnet'
+
+export type ProfileName = 'default' | 'high-traffic' | 'low-resource'
+
+export interface PeerLimits {
+  /** Total connected (handshaken) peers. */
+  maxPeers: number
+  maxInbound: number
+  maxOutbound: number
+  /** Outbound peers the maintenance loop keeps (004 §3.2 "maintained automatically"). */
+  minOutbound: number
+}
+
+/** 004 §10.1 defaults and §10.2 profiles; min outbound stays 10 (DECISIONS.md "Connections"). */
+export const PROFILES: Record<ProfileName, PeerLimits> = {
+  default: { maxPeers: 100, maxInbound: 50, maxOutbound: 50, minOutbound: 10 },
+  'high-traffic': { maxPeers: 200, maxInbound: 100, maxOutbound: 100, minOutbound: 10 },
+  'low-resource': { maxPeers: 20, maxInbound: 10, maxOutbound: 10, minOutbound: 10 },
+}
+
+export interface Timeouts {
+  /** 004 §3.1: TCP dial (libp2p dial incl. upgrade). */
+  dialMs: number
+  /** 004 §3.1: from connection open to a completed /paw/handshake/1. */
+  handshakeMs: number
+  /** 004 §3.1: idle timeout on reading a /paw/* stream. */
+  readIdleMs: number
+  /** 004 §3.1: a frame that cannot be written within this fails the stream. */
+  writeMs: number
+  /** 004 §10.1: keep-alive ping interval; the RTT is kept per peer. */
+  pingIntervalMs: number
+  /** 004 §10.1: a peer from which nothing arrived for this long is disconnected. */
+  inactivityMs: number
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = {
+  dialMs: 5_000,
+  handshakeMs: 10_000,
+  readIdleMs: 30_000,
+  writeMs: 5_000,
+  pingIntervalMs: 30_000,
+  inactivityMs: 5 * 60_000,
+}
+
+/** 004 §6.2: "Dial queue size: 100". */
+export const DEFAULT_DIAL_QUEUE_SIZE = 100
+
+/** How often the connection manager checks its peer set (min outbound, inactivity). */
+export const DEFAULT_MAINTENANCE_INTERVAL_MS = 5_000
+
+/** DECISIONS.md "Connections": reconnect backoff min(2^attempts s, 600 s). */
+export const BACKOFF_BASE_MS = 1_000
+export const BACKOFF_MAX_MS = 600_000
+
+/** DECISIONS.md "Handshake": a wrong-chain address is not redialled for 24 h. */
+export const WRONG_CHAIN_REDIAL_BLOCK_MS = 24 * 60 * 60_000
+
+/**
+ * libp2p's inbound guards, set deliberately: its defaults (5 new connections/s per host,
+ * 10 pending) refuse honest bursts such as several local nodes starting at once.
+ */
+export interface InboundGuards {
+  /** New inbound connections accepted per second from one host. */
+  perHostPerSecond: number
+  /** Inbound connections still upgrading (Noise, yamux) at once. */
+  maxPending: number
+}
+
+export const DEFAULT_INBOUND_GUARDS: InboundGuards = { perHostPerSecond: 20, maxPending: 64 }
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
+export type LogFormat = 'plain' | 'json'
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error']
+export const LOG_FORMATS: readonly LogFormat[] = ['plain', 'json']

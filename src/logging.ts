@@ -1,0 +1,81 @@
+/**
+ * The node's log: the four levels of 004 §7.2, as plain text or one JSON object per line.
+ * Browser-safe (writes through a sink; the default sink is console.error, so stdout stays
+ * free for command output). libp2p's own debug output is separate: DEBUG=libp2p:* (Node)
+ * or localStorage.debug (browser) turns it on.
+ */
+import type { LogFormat, LogLevel } from './config/defaults.ts'
+
+export type LogFields = Record<string, unknown>
+
+export interface Logger {
+  debug(message: string, fields?: LogFields): void
+  info(message: string, fields?: LogFields): void
+  warn(message: string, fields?: LogFields): void
+  error(message: string, fields?: LogFields): void
+  /** A logger that adds `fields` to every line (e.g. the component name). */
+  child(fields: LogFields): Logger
+}
+
+export interface LoggerInit {
+  /** @default 'info' */
+  level?: LogLevel
+  /** @default 'plain' */
+  format?: LogFormat
+  /** Where lines go. @default console.error */
+  sink?: (line: string) => void
+}
+
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 }
+
+function plainValue(value: unknown): string {
+  if (typeof value === 'string') return /[\s"=]/.test(value) ? JSON.stringify(value) : value
+  if (value instanceof Error) return JSON.stringify(value.message)
+  if (typeof value === 'bigint') return value.toString()
+  return JSON.stringify(value) ?? String(value)
+}
+
+function jsonValue(value: unknown): unknown {
+  if (value instanceof Error) return { name: value.name, message: value.message }
+  if (typeof value === 'bigint') return value.toString()
+  return value
+}
+
+export function createLogger(init: LoggerInit = {}, bound: LogFields = {}): Logger {
+  const threshold = RANK[init.level ?? 'info']
+  const format = init.format ?? 'plain'
+  const sink = init.sink ?? ((line: string) => console.error(line))
+
+  const write = (level: LogLevel, message: string, fields: LogFields = {}): void => {
+    if (RANK[level] < threshold) return
+    const all = { ...bound, ...fields }
+    const time = new Date().toISOString()
+    if (format === 'json') {
+      const record: Record<string, unknown> = { time, level, msg: message }
+      for (const [key, value] of Object.entries(all)) record[key] = jsonValue(value)
+      sink(JSON.stringify(record))
+      return
+    }
+    const extras = Object.entries(all)
+      .map(([key, value]) => `${key}=${plainValue(value)}`)
+      .join(' ')
+    sink(`${time} ${level.toUpperCase().padEnd(5)} ${message}${extras === '' ? '' : ` ${extras}`}`)
+  }
+
+  return {
+    debug: (message, fields) => write('debug', message, fields),
+    info: (message, fields) => write('info', message, fields),
+    warn: (message, fields) => write('warn', message, fields),
+    error: (message, fields) => write('error', message, fields),
+    child: (fields) => createLogger(init, { ...bound, ...fields }),
+  }
+}
+
+/** A logger that drops everything (library default when the caller gives none). */
+export const silentLogger: Logger = {
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+  child: () => silentLogger,
+}
