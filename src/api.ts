@@ -106,7 +106,7 @@ export interface PawNode extends TypedEventTarget<PawNodeEvents> {
   /** 000 handleIncomingMessage: dispatch a received message to the handler of its protocol and type. */
   handleIncomingMessage(message: PawMessage, peer: PeerInfo): Promise<void>
   /** Registers the handler handleIncomingMessage dispatches to. */
-  onMessage(protocol: string, type: string, handler: MessageHandler): void
+  onMessage(protocol: string, type: string, handler: MessageHandler): Promise<void>
   peers(): PeerInfo[]
   peer(peerId: string): PeerInfo | undefined
   stats(): NodeStats

@@ -1,73 +1,94 @@
 /**
- * The `paw-node` command. Subcommands are added as their features land; the ones here
- * are real, and `start` says plainly what it does not do yet.
+ * The `paw-node` command: dispatches to a subcommand and turns its errors into the exit
+ * codes operators and scripts rely on (0 ok, 1 failure at run time, 2 usage error).
  */
-import { parseArgs } from 'node:util'
+import { ConfigError } from '../config/settings.ts'
+import { HomeError } from '../node/home.ts'
 import { VERSION } from '../version.ts'
+import { init } from './commands/init.ts'
+import { showNodeId } from './commands/show-node-id.ts'
+import { start } from './commands/start.ts'
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseFlags, UsageError } from './options.ts'
 
 const USAGE = `Usage: paw-node <command> [options]
 
 Commands:
-  start       start a node (networking lands with the node issue; prints version for now)
-  version     print the version of paw-node and of the Node.js runtime it runs on
+  init           create the home (config/config.toml, config/node_key.json) and print the PeerId
+  show-node-id   print the PeerId, then the legacy PAW node ID (hex)
+  start          start a node (initialises the home first if needed)
+  version        print the version of paw-node and of the Node.js runtime it runs on
+
+Run \`paw-node <command> --help\` for a command's options.
+The home is --home DIR, else $PAW_HOME, else ~/.paw.
 
 Options:
   -h, --help     show this help
   -v, --version  same as the version command
 `
 
-/** Exit codes: 0 ok, 1 runtime failure, 2 usage error (as most CLIs do). */
-const EXIT_USAGE = 2
+type Command = (args: readonly string[]) => Promise<number>
+
+const COMMANDS: Record<string, Command> = {
+  init,
+  'show-node-id': showNodeId,
+  start,
+}
 
 function versionLine(): string {
   return `paw-node ${VERSION} (node ${process.version})`
 }
 
-export function main(argv: readonly string[]): number {
-  let parsed: ReturnType<typeof parseGlobal>
+/** Runs a subcommand; a failure is printed as one line naming what to fix, not a stack. */
+async function run(name: string, command: Command, args: readonly string[]): Promise<number> {
   try {
-    parsed = parseGlobal(argv)
+    return await command(args)
   } catch (error) {
-    process.stderr.write(`paw-node: ${(error as Error).message}\n\n${USAGE}`)
-    return EXIT_USAGE
-  }
-  const { values, positionals } = parsed
-  const [command, ...rest] = positionals
-  if (values.help === true) {
-    process.stdout.write(USAGE)
-    return 0
-  }
-  if (values.version === true || command === 'version') {
-    process.stdout.write(`${versionLine()}\n`)
-    return 0
-  }
-  switch (command) {
-    case undefined:
-      process.stderr.write(USAGE)
+    if (error instanceof UsageError) {
+      process.stderr.write(`paw-node ${name}: ${error.message}\nRun \`paw-node ${name} --help\` for usage.\n`)
       return EXIT_USAGE
-    case 'start':
-      if (rest.length > 0) {
-        process.stderr.write(`paw-node start: unexpected argument ${JSON.stringify(rest[0])}\n`)
-        return EXIT_USAGE
-      }
-      process.stdout.write(
-        `${versionLine()}\nThe networking node is not implemented yet; nothing was started.\n`,
-      )
-      return 0
-    default:
-      process.stderr.write(`paw-node: unknown command ${JSON.stringify(command)}\n\n${USAGE}`)
-      return EXIT_USAGE
+    }
+    if (error instanceof ConfigError || error instanceof HomeError) {
+      process.stderr.write(`paw-node: ${error.message}\n`)
+      return EXIT_FAILURE
+    }
+    process.stderr.write(`paw-node ${name}: unexpected error: ${(error as Error).stack ?? String(error)}\n`)
+    return EXIT_FAILURE
   }
 }
 
-function parseGlobal(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    strict: true,
-    options: {
+export async function main(argv: readonly string[]): Promise<number> {
+  // Options before the command are global (-h, -v); the rest belong to the command.
+  const at = argv.findIndex((arg) => !arg.startsWith('-'))
+  const globalArgs = at < 0 ? argv : argv.slice(0, at)
+  const command = at < 0 ? undefined : argv[at]
+  const rest = at < 0 ? [] : argv.slice(at + 1)
+  let global: { help?: boolean; version?: boolean }
+  try {
+    global = parseFlags(globalArgs, {
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
-    },
-  })
+    })
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error
+    process.stderr.write(`paw-node: ${error.message}\n\n${USAGE}`)
+    return EXIT_USAGE
+  }
+  if (global.help === true) {
+    process.stdout.write(USAGE)
+    return EXIT_OK
+  }
+  if (global.version === true || command === 'version') {
+    process.stdout.write(`${versionLine()}\n`)
+    return EXIT_OK
+  }
+  if (command === undefined) {
+    process.stderr.write(USAGE)
+    return EXIT_USAGE
+  }
+  const handler = COMMANDS[command]
+  if (handler === undefined) {
+    process.stderr.write(`paw-node: unknown command ${JSON.stringify(command)}\n\n${USAGE}`)
+    return EXIT_USAGE
+  }
+  return run(command, handler, rest)
 }

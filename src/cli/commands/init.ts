@@ -1,0 +1,46 @@
+/** `paw-node init`: creates the home, config.toml and the node key; prints the PeerId. */
+import { readConfigFile } from '../../node/config-file.ts'
+import { initHome, resolveHome } from '../../node/home.ts'
+import { EXIT_OK, HOME_OPTION, parseFlags } from '../options.ts'
+
+export const INIT_USAGE = `Usage: paw-node init [--home DIR] [--chain-id ID]
+
+Creates the node's home: config/config.toml (every setting, with its default), the node
+key config/node_key.json (Ed25519, mode 0600) and data/. Prints the node's PeerId.
+An existing config or key is never replaced: running init again keeps them.
+
+Options:
+  --home DIR       home directory (default: $PAW_HOME, else ~/.paw)
+  --chain-id ID    chain_id written into a new config.toml (default: paw-mainnet)
+  -h, --help       show this help
+`
+
+export async function init(args: readonly string[]): Promise<number> {
+  const flags = parseFlags(args, { ...HOME_OPTION, 'chain-id': { type: 'string' } })
+  if (flags.help === true) {
+    process.stdout.write(INIT_USAGE)
+    return EXIT_OK
+  }
+  const chainId = flags['chain-id']
+  const result = await initHome({ home: resolveHome(flags.home), chainId })
+  const { paths, created } = result
+  // stdout carries the PeerId alone, so scripts can capture it; the rest is for people.
+  const notes = [
+    created.config ? `created ${paths.configFile}` : `kept existing ${paths.configFile}`,
+    created.key
+      ? `created ${paths.keyFile}`
+      : `already initialised: kept the existing node key ${paths.keyFile}`,
+  ]
+  if (!created.config && chainId !== undefined) {
+    const existing = await readConfigFile(paths.configFile).then(
+      (input) => input.chainId,
+      () => undefined,
+    )
+    if (existing !== chainId) {
+      notes.push(`--chain-id ${chainId} was not applied: edit chain_id in ${paths.configFile} to change it`)
+    }
+  }
+  for (const note of notes) process.stderr.write(`paw-node init: ${note}\n`)
+  process.stdout.write(`${result.peerId.toString()}\n`)
+  return EXIT_OK
+}

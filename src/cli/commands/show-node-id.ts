@@ -1,0 +1,25 @@
+/** `paw-node show-node-id`: the node's identity, for peers' persistent_peers lists and tooling. */
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { homePaths, legacyNodeId, loadNodeKey, resolveHome } from '../../node/home.ts'
+import { EXIT_OK, HOME_OPTION, parseFlags } from '../options.ts'
+
+export const SHOW_NODE_ID_USAGE = `Usage: paw-node show-node-id [--home DIR]
+
+Prints the node's libp2p PeerId on the first line and its legacy PAW node ID (hex of the
+first 20 bytes of the Ed25519 public key) on the second. Does not create anything.
+
+Options:
+  --home DIR    home directory (default: $PAW_HOME, else ~/.paw)
+  -h, --help    show this help
+`
+
+export async function showNodeId(args: readonly string[]): Promise<number> {
+  const flags = parseFlags(args, HOME_OPTION)
+  if (flags.help === true) {
+    process.stdout.write(SHOW_NODE_ID_USAGE)
+    return EXIT_OK
+  }
+  const key = await loadNodeKey(homePaths(resolveHome(flags.home)).keyFile)
+  process.stdout.write(`${peerIdFromPrivateKey(key).toString()}\n${legacyNodeId(key.publicKey)}\n`)
+  return EXIT_OK
+}

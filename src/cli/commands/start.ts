@@ -1,0 +1,120 @@
+/**
+ * `paw-node start`: home → config.toml → flags → validated settings → node. Prints each
+ * full listen multiaddr on stdout (logs go to stderr) and stops gracefully on SIGINT or
+ * SIGTERM (004 §5.2 "Graceful Shutdown").
+ */
+import type { PawNode } from '../../api.ts'
+import { ConfigError, resolveSettings, type Settings, type SettingsInput } from '../../config/settings.ts'
+import { createLogger, type Logger } from '../../logging.ts'
+import { mergeSettings, readConfigFile } from '../../node/config-file.ts'
+import { initHome, resolveHome } from '../../node/home.ts'
+import { createPawNode } from '../../node/index.ts'
+import { EXIT_FAILURE, EXIT_OK, parseFlags, START_OPTIONS, settingsFromFlags } from '../options.ts'
+
+export const START_USAGE = `Usage: paw-node start [--home DIR] [flags]
+
+Starts a node. Initialises the home first if it is not (as \`paw-node init\` does).
+Settings come from <home>/config/config.toml; each flag below overrides its setting for
+this run. Prints every listen address (multiaddr ending in /p2p/<PeerId>) on stdout;
+logs go to stderr. SIGINT or SIGTERM stops the node cleanly; a second one exits at once.
+
+Options:
+  --home DIR                  home directory (default: $PAW_HOME, else ~/.paw)
+  --chain-id ID               chain_id
+  --port N                    p2p.port, TCP (default 26656; 0 = any free port; off = none)
+  --ws-port N                 p2p.ws_port, WebSockets (default 26657; 0 = any; off = none)
+  --listen-host IP            p2p.listen_host (default 0.0.0.0)
+  --bootstrap ADDR            p2p.bootstrap; repeat the flag or separate with commas
+  --persistent-peers ADDR     p2p.persistent_peers; repeat the flag or separate with commas
+  --profile NAME              p2p.profile: default | high-traffic | low-resource
+  --max-peers N               p2p.max_peers
+  --max-inbound N             p2p.max_inbound
+  --max-outbound N            p2p.max_outbound
+  --min-outbound N            p2p.min_outbound
+  --log-level LEVEL           log.level: debug | info | warn | error
+  --log-format FORMAT         log.format: plain | json
+  -h, --help                  show this help
+
+ADDR is a multiaddr (/ip4/1.2.3.4/tcp/26656/p2p/12D3KooW...) or id@host:port.
+Every other setting is in config.toml; see docs/configuration.md.
+`
+
+/** resolveSettings, with "(set by --flag)" added when a flag supplied the bad value. */
+function resolveWithSources(input: SettingsInput, sources: Map<string, string>): Settings {
+  try {
+    return resolveSettings(input)
+  } catch (error) {
+    const flag = error instanceof ConfigError ? sources.get(error.key) : undefined
+    if (flag !== undefined) (error as Error).message += ` (set by ${flag})`
+    throw error
+  }
+}
+
+/**
+ * Counts SIGINT/SIGTERM from the moment it is called, so a signal during start-up is not
+ * lost: the first one resolves `first`; the next, while stopping, exits with 1 at once
+ * (an operator pressing Ctrl-C twice wants out, whatever is hanging).
+ */
+function watchSignals(log: () => Logger) {
+  let count = 0
+  let resolveFirst: (signal: NodeJS.Signals) => void = () => {}
+  const first = new Promise<NodeJS.Signals>((resolve) => {
+    resolveFirst = resolve
+  })
+  const onSignal = (signal: NodeJS.Signals) => {
+    count += 1
+    if (count === 1) return resolveFirst(signal)
+    log().error('second signal while stopping: exiting without a clean shutdown', { signal })
+    process.exit(EXIT_FAILURE)
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  return {
+    first,
+    dispose: () => {
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    },
+  }
+}
+
+export async function start(args: readonly string[]): Promise<number> {
+  const flags = parseFlags(args, START_OPTIONS)
+  if (flags.help === true) {
+    process.stdout.write(START_USAGE)
+    return EXIT_OK
+  }
+  const fromFlags = settingsFromFlags(flags)
+  const home = resolveHome(flags.home)
+  const { paths, created, privateKey, peerId } = await initHome({ home, chainId: fromFlags.input.chainId })
+  if (created.config || created.key) {
+    const what = [created.config ? paths.configFile : undefined, created.key ? paths.keyFile : undefined]
+    process.stderr.write(
+      `paw-node start: ${home} was not initialised; created ${what.filter((p) => p !== undefined).join(', ')}\n`,
+    )
+  }
+  const settings = resolveWithSources(
+    mergeSettings(await readConfigFile(paths.configFile), fromFlags.input),
+    fromFlags.sources,
+  )
+  const log = createLogger({ level: settings.logLevel, format: settings.logFormat })
+  const signals = watchSignals(() => log)
+  let node: PawNode | undefined
+  try {
+    node = await createPawNode({ ...settings, privateKey, logger: log })
+    await node.start()
+    for (const address of node.getMultiaddrs()) process.stdout.write(`${address.toString()}\n`)
+    log.info('node started', { peerId: peerId.toString(), chainId: settings.chainId, home })
+    const signal = await signals.first
+    log.info('shutting down', { signal })
+    await node.stop()
+    log.info('stopped')
+    return EXIT_OK
+  } catch (error) {
+    log.error('node failed', { error })
+    await node?.stop().catch(() => {})
+    return EXIT_FAILURE
+  } finally {
+    signals.dispose()
+  }
+}

@@ -1,0 +1,499 @@
+/**
+ * The PAW connection manager on top of libp2p (004 §3, DECISIONS.md "Connections").
+ * libp2p has one `maxConnections` and no longer auto-dials, so this keeps separate inbound,
+ * outbound and total limits over handshaken peers, the per-peer states of 004 §3.2, the
+ * minimum of outbound peers, reconnect backoff for persistent peers, keep-alive pings with
+ * the RTT per peer, the inactivity timeout, and the statistics of 004 §7.1.
+ */
+import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import { TypedEventEmitter } from 'main-event'
+import type { Direction, NodeStats, PawNodeEvents, PeerInfo, PeerState } from '../api.ts'
+import { WRONG_CHAIN_REDIAL_BLOCK_MS } from '../config/defaults.ts'
+import type { Settings } from '../config/settings.ts'
+import {
+  ChainIdMismatchError,
+  ErrorCode,
+  isPawError,
+  NetworkError,
+  type PawError,
+  PeerLimitReachedError,
+} from '../errors.ts'
+import type { Logger } from '../logging.ts'
+import { closeConnection, type HandshakeHooks } from '../protocols/handshake/handshake.ts'
+import type { Handshake } from '../wire/handshake.ts'
+import { parsePeerAddress } from './address.ts'
+import { reconnectDelayMs } from './backoff.ts'
+import { addressKey, RedialBlock } from './redial-block.ts'
+import { PeerTraffic } from './traffic.ts'
+
+interface PeerRecord {
+  peerId: PeerId
+  state: PeerState
+  direction: Direction | undefined
+  /** The connection being handshaken or in use. */
+  connection: Connection | undefined
+  /** An inbound slot held between admission and the end of the handshake. */
+  reserved: boolean
+  persistent: Multiaddr | undefined
+  chainId: string | undefined
+  lastError: string | undefined
+  traffic: PeerTraffic
+  rttMs: number | undefined
+  lastPingAt: number
+  /** Consecutive failed dials or lost connections: the backoff attempt. */
+  failures: number
+  nextDialAt: number
+}
+
+interface HandshakeWaiter {
+  resolve(info: PeerInfo): void
+  reject(error: PawError): void
+}
+
+interface PingService {
+  ping(peer: PeerId, options?: { signal?: AbortSignal }): Promise<number>
+}
+
+export interface PeerManagerInit {
+  libp2p: Libp2p
+  settings: Settings
+  log: Logger
+  ping: PingService
+}
+
+function describe(error: PawError): string {
+  return `0x${error.code.toString(16).padStart(2, '0')} ${error.name}: ${error.message}`
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1))
+    ;[items[i], items[j]] = [items[j] as T, items[i] as T]
+  }
+  return items
+}
+
+export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements HandshakeHooks {
+  readonly #libp2p: Libp2p
+  readonly #settings: Settings
+  readonly #log: Logger
+  readonly #ping: PingService
+  readonly #records = new Map<string, PeerRecord>()
+  readonly #waiters = new Map<string, HandshakeWaiter[]>()
+  readonly #pendingDials = new Set<string>()
+  readonly #wrongChain = new RedialBlock()
+  readonly #counters = { totalConnections: 0, successfulDials: 0, failedDials: 0, rejectedInbound: 0 }
+  #timer: ReturnType<typeof setInterval> | undefined
+  #maintaining: Promise<void> | undefined
+  #stopping = false
+  readonly #onOpen = (event: CustomEvent<Connection>): void => this.#opened(event.detail)
+  readonly #onClose = (event: CustomEvent<Connection>): void => this.#closed(event.detail)
+
+  constructor(init: PeerManagerInit) {
+    super()
+    this.#libp2p = init.libp2p
+    this.#settings = init.settings
+    this.#log = init.log
+    this.#ping = init.ping
+  }
+
+  async start(): Promise<void> {
+    this.#stopping = false
+    this.#libp2p.addEventListener('connection:open', this.#onOpen)
+    this.#libp2p.addEventListener('connection:close', this.#onClose)
+    for (const text of this.#settings.persistentPeers) {
+      const address = parsePeerAddress(text)
+      const id = address.getComponents().find((c) => c.name === 'p2p')?.value
+      if (id === undefined) {
+        this.#log.warn('persistent peer without /p2p/<id> ignored', { address: text })
+        continue
+      }
+      const record = this.#record(peerIdFromString(id))
+      record.persistent = address
+      record.nextDialAt = 0
+    }
+    await this.#remember(this.#settings.bootstrap)
+    await this.#remember(this.#settings.persistentPeers)
+    this.#timer = setInterval(() => void this.managePeerConnections(), this.#settings.maintenanceIntervalMs)
+    void this.managePeerConnections()
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true
+    clearInterval(this.#timer)
+    this.#libp2p.removeEventListener('connection:open', this.#onOpen)
+    await this.#maintaining
+    const closing: Promise<void>[] = []
+    for (const record of this.#records.values()) {
+      if (record.connection === undefined) continue
+      this.#setState(record, 'disconnecting')
+      closing.push(closeConnection(record.connection))
+    }
+    await Promise.all(closing)
+    this.#libp2p.removeEventListener('connection:close', this.#onClose)
+    for (const record of this.#records.values()) {
+      if (record.state !== 'disconnected') this.#setState(record, 'disconnected')
+    }
+  }
+
+  /** Adds addresses with a /p2p/ id to the peer store, as peers the maintenance loop may dial. */
+  async #remember(addresses: readonly string[]): Promise<void> {
+    for (const text of addresses) {
+      const address = parsePeerAddress(text)
+      const id = address.getComponents().find((c) => c.name === 'p2p')?.value
+      if (id === undefined) continue
+      const peerId = peerIdFromString(id)
+      if (peerId.equals(this.#libp2p.peerId)) continue
+      await this.#libp2p.peerStore.merge(peerId, { multiaddrs: [address.decapsulateCode(421)] })
+    }
+  }
+
+  // --- records and states -------------------------------------------------------------
+
+  #record(peerId: PeerId): PeerRecord {
+    const key = peerId.toString()
+    let record = this.#records.get(key)
+    if (record === undefined) {
+      record = {
+        peerId,
+        state: 'disconnected',
+        direction: undefined,
+        connection: undefined,
+        reserved: false,
+        persistent: undefined,
+        chainId: undefined,
+        lastError: undefined,
+        traffic: new PeerTraffic(),
+        rttMs: undefined,
+        lastPingAt: 0,
+        failures: 0,
+        nextDialAt: 0,
+      }
+      this.#records.set(key, record)
+    }
+    return record
+  }
+
+  #setState(record: PeerRecord, state: PeerState, error?: PawError): void {
+    const previous = record.state
+    if (previous === state) return
+    record.state = state
+    const detail = {
+      peerId: record.peerId.toString(),
+      state,
+      previous,
+      direction: record.direction,
+      ...(error === undefined ? {} : { error: { code: error.code, message: error.message } }),
+    }
+    this.safeDispatchEvent('peer:state', { detail })
+    if (state === 'connected') {
+      this.#log.info('peer connected', { peer: detail.peerId, direction: record.direction })
+      this.safeDispatchEvent('peer:connected', { detail: this.#info(record) })
+    } else if (state === 'disconnected' && (previous === 'connected' || previous === 'disconnecting')) {
+      this.#log.info('peer disconnected', { peer: detail.peerId, reason: record.lastError })
+      this.safeDispatchEvent('peer:disconnected', { detail: this.#info(record) })
+    }
+  }
+
+  #info(record: PeerRecord): PeerInfo {
+    const connection = record.connection
+    const open = connection !== undefined && record.state !== 'disconnected'
+    return {
+      peerId: record.peerId.toString(),
+      state: record.state,
+      direction: record.direction,
+      remoteAddr: connection?.remoteAddr.toString(),
+      persistent: record.persistent !== undefined,
+      chainId: record.chainId,
+      lastError: record.lastError,
+      stats: {
+        bytesSent: record.traffic.bytesSent,
+        bytesReceived: record.traffic.bytesReceived,
+        messagesSent: record.traffic.messagesSent,
+        messagesReceived: record.traffic.messagesReceived,
+        connectionDurationMs: open ? Date.now() - connection.timeline.open : 0,
+        lastActivity: record.traffic.lastActivity,
+        rttMs: record.rttMs,
+      },
+    }
+  }
+
+  peers(): PeerInfo[] {
+    return [...this.#records.values()].map((record) => this.#info(record))
+  }
+
+  peer(peerId: string): PeerInfo | undefined {
+    const record = this.#records.get(peerId)
+    return record === undefined ? undefined : this.#info(record)
+  }
+
+  /** Connected peers and their connections, for protocols that send to every peer. */
+  connected(): Array<{ info: PeerInfo; connection: Connection; traffic: PeerTraffic }> {
+    const out = []
+    for (const record of this.#records.values()) {
+      if (record.state === 'connected' && record.connection !== undefined) {
+        out.push({ info: this.#info(record), connection: record.connection, traffic: record.traffic })
+      }
+    }
+    return out
+  }
+
+  #count(direction: Direction): number {
+    let n = 0
+    for (const record of this.#records.values()) {
+      if (record.direction === direction && (record.state === 'connected' || record.reserved)) n++
+    }
+    return n
+  }
+
+  stats(): NodeStats {
+    return { ...this.#counters, inbound: this.#count('inbound'), outbound: this.#count('outbound') }
+  }
+
+  // --- handshake hooks -------------------------------------------------------------------
+
+  traffic(connection: Connection): PeerTraffic {
+    return this.#record(connection.remotePeer).traffic
+  }
+
+  admitInbound(connection: Connection, _remote: Handshake): PawError | undefined {
+    const { maxInbound, maxPeers } = this.#settings.limits
+    if (this.#stopping) return new PeerLimitReachedError('node is shutting down')
+    const inbound = this.#count('inbound')
+    if (inbound >= maxInbound) return new PeerLimitReachedError(`inbound limit of ${maxInbound} reached`)
+    if (inbound + this.#count('outbound') >= maxPeers) {
+      return new PeerLimitReachedError(`peer limit of ${maxPeers} reached`)
+    }
+    // Hold the slot now: the answer is still being written when the next handshake arrives.
+    const record = this.#record(connection.remotePeer)
+    record.reserved = true
+    record.direction = 'inbound'
+    return undefined
+  }
+
+  completed(connection: Connection, remote: Handshake): void {
+    const record = this.#record(connection.remotePeer)
+    record.reserved = false
+    record.connection = connection
+    record.direction = connection.direction
+    record.chainId = remote.chainId
+    record.lastError = undefined
+    record.failures = 0
+    record.traffic.touch()
+    this.#setState(record, 'connected')
+    this.#settle(connection, { info: this.#info(record) })
+  }
+
+  failed(connection: Connection, error: PawError): void {
+    const record = this.#record(connection.remotePeer)
+    record.reserved = false
+    record.lastError = describe(error)
+    if (connection.direction === 'inbound') this.#counters.rejectedInbound++
+    if (error.code === ErrorCode.ChainIdMismatch || error.code === ErrorCode.ProtocolVersionMismatch) {
+      // Not for our chain: neither its address nor its identity is dialled again for 24 h.
+      this.#wrongChain.block(addressKey(connection.remoteAddr.toString()), WRONG_CHAIN_REDIAL_BLOCK_MS)
+      this.#wrongChain.block(record.peerId.toString(), WRONG_CHAIN_REDIAL_BLOCK_MS)
+    }
+    this.#log.warn('handshake failed', { peer: record.peerId.toString(), error: record.lastError })
+    if (record.connection === undefined || record.connection === connection) {
+      record.connection = connection
+      this.#setState(record, 'disconnecting', error)
+    }
+    this.#settle(connection, { error })
+  }
+
+  #settle(connection: Connection, outcome: { info: PeerInfo } | { error: PawError }): void {
+    const waiters = this.#waiters.get(connection.id) ?? []
+    this.#waiters.delete(connection.id)
+    for (const waiter of waiters) {
+      if ('info' in outcome) waiter.resolve(outcome.info)
+      else waiter.reject(outcome.error)
+    }
+  }
+
+  // --- libp2p connection events ---------------------------------------------------------
+
+  #opened(connection: Connection): void {
+    this.#counters.totalConnections++
+    const record = this.#record(connection.remotePeer)
+    if (record.state === 'connected') return // a second connection to a connected peer
+    record.connection = connection
+    record.direction = connection.direction
+    this.#setState(record, 'handshaking')
+  }
+
+  #closed(connection: Connection): void {
+    const record = this.#records.get(connection.remotePeer.toString())
+    this.#settle(connection, { error: new NetworkError('connection closed before the handshake completed') })
+    if (record === undefined || record.connection !== connection) return
+    const wasConnected = record.state === 'connected' || record.state === 'disconnecting'
+    record.connection = undefined
+    record.reserved = false
+    this.#setState(record, 'disconnected')
+    if (record.persistent !== undefined && !this.#stopping) {
+      record.nextDialAt = Date.now() + reconnectDelayMs(wasConnected ? 0 : record.failures)
+      if (!wasConnected) record.failures++
+    }
+  }
+
+  // --- dialling ---------------------------------------------------------------------------
+
+  #isBlocked(address: Multiaddr, peerId: string | undefined): boolean {
+    return (
+      this.#wrongChain.isBlocked(addressKey(address.toString())) ||
+      (peerId !== undefined && this.#wrongChain.isBlocked(peerId))
+    )
+  }
+
+  /** 000 connectToPeer: dial, then wait for /paw/handshake/1 to complete on the connection. */
+  async connectToPeer(target: string | Multiaddr, options: { signal?: AbortSignal } = {}): Promise<PeerInfo> {
+    const address = typeof target === 'string' ? parsePeerAddress(target) : target
+    const idText = address.getComponents().find((c) => c.name === 'p2p')?.value
+    if (idText === this.#libp2p.peerId.toString()) throw new NetworkError('refusing to dial this node itself')
+    if (this.#isBlocked(address, idText)) {
+      throw new ChainIdMismatchError(this.#settings.chainId, '(another chain, answered within the last 24 h)')
+    }
+    const existing = idText === undefined ? undefined : this.#records.get(idText)
+    if (existing?.state === 'connected') return this.#info(existing)
+    if (this.#count('outbound') >= this.#settings.limits.maxOutbound && existing?.persistent === undefined) {
+      throw new PeerLimitReachedError(`outbound limit of ${this.#settings.limits.maxOutbound} reached`)
+    }
+    const record = idText === undefined ? undefined : this.#record(peerIdFromString(idText))
+    if (record !== undefined) {
+      record.direction = 'outbound'
+      this.#setState(record, 'connecting')
+    }
+    const key = idText ?? address.toString()
+    this.#pendingDials.add(key)
+    let connection: Connection
+    try {
+      const signals = [AbortSignal.timeout(this.#settings.timeouts.dialMs)]
+      if (options.signal !== undefined) signals.push(options.signal)
+      connection = await this.#libp2p.dial(address, { signal: AbortSignal.any(signals) })
+      this.#counters.successfulDials++
+    } catch (cause) {
+      this.#counters.failedDials++
+      const error = isPawError(cause)
+        ? cause
+        : new NetworkError(`dial ${address.toString()} failed: ${(cause as Error).message}`, { cause })
+      if (record !== undefined) {
+        record.lastError = describe(error)
+        record.nextDialAt = Date.now() + reconnectDelayMs(record.failures)
+        record.failures++
+        if (record.connection === undefined) this.#setState(record, 'disconnected', error)
+      }
+      throw error
+    } finally {
+      this.#pendingDials.delete(key)
+    }
+    return this.#awaitHandshake(connection)
+  }
+
+  #awaitHandshake(connection: Connection): Promise<PeerInfo> {
+    const record = this.#records.get(connection.remotePeer.toString())
+    if (record?.state === 'connected' && record.connection === connection)
+      return Promise.resolve(this.#info(record))
+    if (connection.status !== 'open') {
+      return Promise.reject(new NetworkError('connection closed before the handshake completed'))
+    }
+    const { promise, resolve, reject } = Promise.withResolvers<PeerInfo>()
+    const waiters = this.#waiters.get(connection.id) ?? []
+    waiters.push({ resolve, reject })
+    this.#waiters.set(connection.id, waiters)
+    return promise
+  }
+
+  /** 000 managePeerConnections: one pass of the maintenance loop; concurrent calls share it. */
+  managePeerConnections(): Promise<void> {
+    if (this.#stopping) return Promise.resolve()
+    this.#maintaining ??= this.#maintain().finally(() => {
+      this.#maintaining = undefined
+    })
+    return this.#maintaining
+  }
+
+  async #maintain(): Promise<void> {
+    const now = Date.now()
+    const work: Promise<unknown>[] = []
+    const { pingIntervalMs, readIdleMs, inactivityMs } = this.#settings.timeouts
+    for (const record of this.#records.values()) {
+      const connection = record.connection
+      if (record.state === 'connected' && connection !== undefined) {
+        if (now - record.traffic.lastActivity > inactivityMs) {
+          record.lastError = `inactive for ${inactivityMs} ms`
+          this.#setState(record, 'disconnecting')
+          work.push(closeConnection(connection))
+        } else if (now - record.lastPingAt >= pingIntervalMs) {
+          record.lastPingAt = now
+          work.push(this.#keepAlive(record, connection, readIdleMs))
+        }
+      }
+    }
+    work.push(...this.#dialPersistent(now), ...this.#fillOutbound(now))
+    await Promise.allSettled(work)
+  }
+
+  /** 004 §10.1 keep-alive: a ping every interval; no answer within the read timeout drops the peer. */
+  async #keepAlive(record: PeerRecord, connection: Connection, timeoutMs: number): Promise<void> {
+    try {
+      record.rttMs = await this.#ping.ping(record.peerId, { signal: AbortSignal.timeout(timeoutMs) })
+      record.traffic.touch()
+    } catch (error) {
+      if (record.connection !== connection || connection.status !== 'open') return
+      record.lastError = `no ping answer within ${timeoutMs} ms (${(error as Error).message})`
+      this.#log.info('dropping unresponsive peer', {
+        peer: record.peerId.toString(),
+        error: record.lastError,
+      })
+      this.#setState(record, 'disconnecting')
+      await closeConnection(connection)
+    }
+  }
+
+  #dial(address: Multiaddr, why: string): Promise<unknown> {
+    return this.connectToPeer(address).catch((error: unknown) => {
+      this.#log.debug(`${why} dial failed`, { address: address.toString(), error: (error as Error).message })
+    })
+  }
+
+  #dialPersistent(now: number): Promise<unknown>[] {
+    const dials = []
+    for (const record of this.#records.values()) {
+      const address = record.persistent
+      if (address === undefined || record.state !== 'disconnected' || record.nextDialAt > now) continue
+      if (this.#pendingDials.has(record.peerId.toString())) continue
+      dials.push(this.#dial(address, 'persistent peer'))
+    }
+    return dials
+  }
+
+  /** Dials known peers in parallel until outbound reaches min_outbound (dial queue bounded). */
+  #fillOutbound(now: number): Promise<unknown>[] {
+    const { minOutbound } = this.#settings.limits
+    const room = Math.min(
+      minOutbound - this.#count('outbound') - this.#pendingDials.size,
+      this.#settings.dialQueueSize - this.#pendingDials.size,
+    )
+    if (room <= 0) return []
+    const self = this.#libp2p.peerId
+    const candidates: Multiaddr[] = []
+    return [
+      (async () => {
+        const known = await this.#libp2p.peerStore.all()
+        for (const peer of shuffle(known)) {
+          const id = peer.id.toString()
+          if (peer.id.equals(self) || peer.addresses.length === 0 || this.#pendingDials.has(id)) continue
+          const record = this.#records.get(id)
+          if (record !== undefined && (record.state !== 'disconnected' || record.nextDialAt > now)) continue
+          const address = peer.addresses[0]?.multiaddr.encapsulate(`/p2p/${id}`)
+          if (address === undefined || this.#isBlocked(address, id)) continue
+          candidates.push(address)
+          if (candidates.length >= room) break
+        }
+        await Promise.allSettled(candidates.map((address) => this.#dial(address, 'min-outbound')))
+      })(),
+    ]
+  }
+}

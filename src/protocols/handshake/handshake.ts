@@ -1,0 +1,258 @@
+/**
+ * `/paw/handshake/1` (DECISIONS.md "Handshake", protocols/handshake.md).
+ *
+ * The dialer of a connection opens the stream and sends its handshake first; the
+ * listener answers with its own or with `reject` and closes the connection. Every
+ * connection must complete it within the handshake timeout from the moment it opened, or
+ * it is closed with 0x03. Until it completes, `isComplete()` is false and the other
+ * /paw/* protocols refuse the peer (see gate.ts).
+ */
+import type { Connection, Libp2p, Stream } from '@libp2p/interface'
+import {
+  type ErrorCodeValue,
+  HandshakeTimeoutError,
+  InvalidMessageFormatError,
+  isPawError,
+  NetworkError,
+  PawError,
+  UnexpectedMessageError,
+} from '../../errors.ts'
+import type { Logger } from '../../logging.ts'
+import { equalBytes } from '../../wire/bytes.ts'
+import { FrameType, PROTOCOL_VERSION } from '../../wire/constants.ts'
+import {
+  checkHandshake,
+  decodeHandshake,
+  decodeReject,
+  encodeHandshake,
+  encodeReject,
+  type Handshake,
+} from '../../wire/handshake.ts'
+import { FrameChannel, type TrafficCounter } from '../frame-channel.ts'
+import { HANDSHAKE_PROTOCOL, MAX_HANDSHAKE_STREAMS } from './constants.ts'
+
+/** The error a peer's `reject` frame carried. */
+export class PeerRejectedError extends PawError {
+  readonly reason: string
+
+  constructor(code: number, reason: string) {
+    super(code as ErrorCodeValue, `rejected by peer with 0x${code.toString(16).padStart(2, '0')}: ${reason}`)
+    this.reason = reason
+  }
+}
+
+export interface HandshakeHooks {
+  /** After a valid inbound handshake: an error refuses the peer (0x06 limits, 0x07 bans). */
+  admitInbound(connection: Connection, remote: Handshake): PawError | undefined
+  completed(connection: Connection, remote: Handshake): void
+  /** The handshake failed or timed out; the connection is being closed. */
+  failed(connection: Connection, error: PawError): void
+  traffic(connection: Connection): TrafficCounter | undefined
+}
+
+export interface HandshakeInit {
+  chainId: string
+  /** Our raw 32-byte Ed25519 public key. */
+  nodeId: Uint8Array
+  handshakeTimeoutMs: number
+  writeTimeoutMs: number
+  log: Logger
+  hooks: HandshakeHooks
+}
+
+interface ConnectionHandshake {
+  done: boolean
+  timer: ReturnType<typeof setTimeout>
+  /** Aborts the work in progress when the deadline passes or the connection closes. */
+  controller: AbortController
+}
+
+function toPawError(error: unknown): PawError {
+  if (isPawError(error)) return error
+  if (error instanceof Error && error.name === 'AbortError') return new NetworkError('handshake aborted')
+  return new NetworkError(error instanceof Error ? error.message : String(error), { cause: error })
+}
+
+export class HandshakeProtocol {
+  readonly #libp2p: Libp2p
+  readonly #init: HandshakeInit
+  readonly #connections = new Map<string, ConnectionHandshake>()
+  readonly #onOpen = (event: CustomEvent<Connection>): void => this.#track(event.detail)
+  readonly #onClose = (event: CustomEvent<Connection>): void => this.#forget(event.detail)
+
+  constructor(libp2p: Libp2p, init: HandshakeInit) {
+    this.#libp2p = libp2p
+    this.#init = init
+  }
+
+  async start(): Promise<void> {
+    await this.#libp2p.handle(HANDSHAKE_PROTOCOL, (stream, connection) => this.#answer(stream, connection), {
+      maxInboundStreams: MAX_HANDSHAKE_STREAMS,
+      maxOutboundStreams: MAX_HANDSHAKE_STREAMS,
+    })
+    this.#libp2p.addEventListener('connection:open', this.#onOpen)
+    this.#libp2p.addEventListener('connection:close', this.#onClose)
+    // Connections that opened before we started (none in normal use) get the same deadline.
+    for (const connection of this.#libp2p.getConnections()) this.#track(connection)
+  }
+
+  async stop(): Promise<void> {
+    this.#libp2p.removeEventListener('connection:open', this.#onOpen)
+    this.#libp2p.removeEventListener('connection:close', this.#onClose)
+    for (const state of this.#connections.values()) {
+      clearTimeout(state.timer)
+      state.controller.abort()
+    }
+    this.#connections.clear()
+    await this.#libp2p.unhandle(HANDSHAKE_PROTOCOL)
+  }
+
+  /** True once this connection completed /paw/handshake/1. */
+  isComplete(connection: Connection): boolean {
+    return this.#connections.get(connection.id)?.done === true
+  }
+
+  #local(): Handshake {
+    return { version: PROTOCOL_VERSION, chainId: this.#init.chainId, nodeId: this.#init.nodeId }
+  }
+
+  #track(connection: Connection): void {
+    if (this.#connections.has(connection.id)) return
+    const controller = new AbortController()
+    // The deadline runs from when the connection opened (DECISIONS.md), not from now.
+    const elapsed = Date.now() - connection.timeline.open
+    const remaining = Math.max(0, this.#init.handshakeTimeoutMs - elapsed)
+    const timer = setTimeout(() => {
+      const error = new HandshakeTimeoutError(this.#init.handshakeTimeoutMs)
+      controller.abort(error)
+      // The side reading a frame answers 0x03 itself when its read is aborted; this closes
+      // connections on which no handshake stream was even opened.
+      void this.#fail(connection, error)
+    }, remaining)
+    this.#connections.set(connection.id, { done: false, timer, controller })
+    if (connection.direction === 'outbound') void this.#initiate(connection, controller.signal)
+  }
+
+  #forget(connection: Connection): void {
+    const state = this.#connections.get(connection.id)
+    if (state === undefined) return
+    clearTimeout(state.timer)
+    if (!state.done) state.controller.abort(new NetworkError('connection closed during the handshake'))
+    this.#connections.delete(connection.id)
+  }
+
+  #channel(stream: Stream, connection: Connection): FrameChannel {
+    const traffic = this.#init.hooks.traffic(connection)
+    return new FrameChannel(stream, {
+      writeTimeoutMs: this.#init.writeTimeoutMs,
+      ...(traffic === undefined ? {} : { traffic }),
+    })
+  }
+
+  /** Checks a received handshake frame: structure, version, chain, key binding. */
+  #verify(item: Awaited<ReturnType<FrameChannel['read']>>, connection: Connection): Handshake {
+    if (item === undefined) throw new NetworkError('stream closed before a handshake arrived')
+    if (isPawError(item)) throw item
+    if (item.type === FrameType.Reject) {
+      const reject = decodeReject(item.payload)
+      throw new PeerRejectedError(reject.code, reject.reason)
+    }
+    if (item.type !== FrameType.Handshake) {
+      throw new InvalidMessageFormatError(`expected a handshake frame, got ${JSON.stringify(item.type)}`)
+    }
+    const remote = decodeHandshake(item.payload)
+    checkHandshake(remote, { chainId: this.#init.chainId })
+    const key = connection.remotePeer.publicKey
+    if (key?.type !== 'Ed25519' || !equalBytes(key.raw, remote.nodeId)) {
+      throw new InvalidMessageFormatError('node ID does not match the key the peer authenticated with')
+    }
+    return remote
+  }
+
+  /** Dialer side: send ours, read theirs. */
+  async #initiate(connection: Connection, signal: AbortSignal): Promise<void> {
+    let channel: FrameChannel | undefined
+    try {
+      const stream = await connection.newStream(HANDSHAKE_PROTOCOL, { signal })
+      channel = this.#channel(stream, connection)
+      await channel.write(FrameType.Handshake, encodeHandshake(this.#local()))
+      const remote = this.#verify(await channel.read({ signal }), connection)
+      await channel.close()
+      this.#complete(connection, remote)
+    } catch (error) {
+      const reason = signal.aborted ? signal.reason : error
+      channel?.stream.abort(toPawError(reason))
+      await this.#fail(connection, toPawError(reason))
+    }
+  }
+
+  /** Listener side: read theirs, answer with ours or a reject. */
+  async #answer(stream: Stream, connection: Connection): Promise<void> {
+    const state = this.#connections.get(connection.id)
+    if (state === undefined) this.#track(connection)
+    const current = this.#connections.get(connection.id) as ConnectionHandshake
+    const signal = current.controller.signal
+    const channel = this.#channel(stream, connection)
+    try {
+      if (connection.direction !== 'inbound') {
+        throw new UnexpectedMessageError('the dialer of a connection sends the handshake first')
+      }
+      if (current.done) throw new UnexpectedMessageError('handshake already completed on this connection')
+      const remote = this.#verify(await channel.read({ signal }), connection)
+      const refusal = this.#init.hooks.admitInbound(connection, remote)
+      if (refusal !== undefined) throw refusal
+      await channel.write(FrameType.Handshake, encodeHandshake(this.#local()))
+      await channel.close()
+      this.#complete(connection, remote)
+    } catch (error) {
+      const failure = toPawError(signal.aborted ? signal.reason : error)
+      await this.#sendReject(channel, failure)
+      await this.#fail(connection, failure)
+    }
+  }
+
+  async #sendReject(channel: FrameChannel, error: PawError): Promise<void> {
+    if (error instanceof PeerRejectedError || channel.stream.status !== 'open') return
+    try {
+      await channel.write(FrameType.Reject, encodeReject(error.code, error.message))
+      await channel.close()
+    } catch {
+      // The peer may already be gone; the connection is closed next either way.
+    }
+  }
+
+  #complete(connection: Connection, remote: Handshake): void {
+    const state = this.#connections.get(connection.id)
+    if (state === undefined || state.done || connection.status !== 'open') return
+    state.done = true
+    clearTimeout(state.timer)
+    this.#init.hooks.completed(connection, remote)
+  }
+
+  async #fail(connection: Connection, error: PawError): Promise<void> {
+    const state = this.#connections.get(connection.id)
+    if (state === undefined || state.done) return
+    clearTimeout(state.timer)
+    this.#connections.delete(connection.id)
+    this.#init.log.debug('handshake failed', {
+      peer: connection.remotePeer.toString(),
+      code: error.code,
+      error,
+    })
+    this.#init.hooks.failed(connection, error)
+    await closeConnection(connection)
+  }
+}
+
+/**
+ * Closes a connection gracefully, aborting it if that fails. Never rejects: under churn
+ * `close()` can reject (StreamStateError), and an unhandled rejection ends the process.
+ */
+export async function closeConnection(connection: Connection, timeoutMs = 2_000): Promise<void> {
+  if (connection.status !== 'open') return
+  try {
+    await connection.close({ signal: AbortSignal.timeout(timeoutMs) })
+  } catch (error) {
+    connection.abort(error instanceof Error ? error : new NetworkError(String(error)))
+  }
+}
