@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { parse, TomlError } from 'smol-toml'
-import { PROFILES } from '../config/defaults.ts'
+import { DEFAULT_INBOUND_GUARDS, DEFAULT_TIMEOUTS, type PeerLimits, PROFILES } from '../config/defaults.ts'
 import {
   ConfigError,
   resolveSettings,
@@ -19,18 +19,159 @@ import { parsePeerAddress } from '../peers/address.ts'
 import { VERSION } from '../version.ts'
 
 type SettingName = keyof typeof SETTING_KEYS
+type Kind = 'string' | 'integer' | 'port' | 'addresses'
 
 interface Field {
+  readonly kind: Kind
   /** What the setting does, with the spec section that sets it. */
   readonly doc: string
-  /** Its type and unit as an operator writes it. */
-  readonly unit: string
-  /** A peer limit: its default comes from `profile` (see configTemplate). */
-  readonly byProfile?: true
-  /** The TOML text of this setting's value in `settings`. */
-  show(settings: Settings): string
-  /** Type-checks a parsed TOML value (integers arrive as bigint) and stores it in `input`. */
-  read(input: SettingsInput, value: unknown, key: string): void
+  /** Its unit or allowed values as an operator writes them (ports and addresses have their own). */
+  readonly unit?: string
+}
+
+const ms = 'milliseconds'
+
+/** Every setting, in SETTING_KEYS order; the Record type makes a missing one a compile error. */
+const FIELDS: Record<SettingName, Field> = {
+  chainId: {
+    kind: 'string',
+    unit: 'string, 1 to 32 bytes of UTF-8',
+    doc: 'Chain this node belongs to. Peers on another chain are refused at the handshake (0x02 ChainIdMismatch, 004 §1.2).',
+  },
+  listenHost: {
+    kind: 'string',
+    unit: 'IP address or host name',
+    doc: 'Address the TCP and WebSockets listeners bind to; "0.0.0.0" is every IPv4 interface, "::" every IPv6 one.',
+  },
+  tcpPort: { kind: 'port', doc: 'TCP port for peers (DECISIONS.md "Transport and security": 26656).' },
+  wsPort: {
+    kind: 'port',
+    doc: 'WebSockets port, what browsers dial (DECISIONS.md "Transport and security"; the spec fixes no number, so the one after the TCP port).',
+  },
+  bootstrap: {
+    kind: 'addresses',
+    doc: 'Peers dialled at start to join the network and learn other peers from (004 §2).',
+  },
+  persistentPeers: {
+    kind: 'addresses',
+    doc: 'Peers kept connected: redialled with backoff forever, never dropped from the peer list (004 §3.3).',
+  },
+  profile: {
+    kind: 'string',
+    unit: 'one of "default", "high-traffic", "low-resource"',
+    doc: 'Peer-limit profile (004 §10.2): "default" 100/50/50, "high-traffic" 200/100/100, "low-resource" 20/10/10 (max peers / inbound / outbound). The four limits below override it one by one when set.',
+  },
+  maxPeers: {
+    kind: 'integer',
+    unit: 'count, 1-10000',
+    doc: 'Most peers connected at once, inbound and outbound together (004 §3.2, §10).',
+  },
+  maxInbound: {
+    kind: 'integer',
+    unit: 'count',
+    doc: 'Most peers that dialled this node (004 §3.2). At most max_peers.',
+  },
+  maxOutbound: {
+    kind: 'integer',
+    unit: 'count',
+    doc: 'Most peers this node dialled (004 §3.2). At most max_peers.',
+  },
+  minOutbound: {
+    kind: 'integer',
+    unit: 'count',
+    doc: 'Outbound peers the node keeps by dialling known addresses when below it (004 §3.2 "maintained automatically"). At most max_outbound.',
+  },
+  dialQueueSize: {
+    kind: 'integer',
+    unit: 'count, 1-100',
+    doc: 'Dials waiting to run at once; more are dropped (004 §6.2).',
+  },
+  maintenanceIntervalMs: {
+    kind: 'integer',
+    unit: `${ms}, at least 10`,
+    doc: 'How often the connection manager checks its peers (min_outbound, inactivity, persistent peers).',
+  },
+  perHostPerSecond: {
+    kind: 'integer',
+    unit: 'connections per second',
+    doc: 'New inbound connections accepted per second from one IP address; more are refused before any handshake (004 §6.2).',
+  },
+  maxPending: {
+    kind: 'integer',
+    unit: 'count',
+    doc: 'Inbound connections still in their encryption/muxer upgrade at once (004 §6.2).',
+  },
+  dialMs: {
+    kind: 'integer',
+    unit: ms,
+    doc: 'Time allowed to open an outbound connection, encryption and muxer included (004 §3.1).',
+  },
+  handshakeMs: {
+    kind: 'integer',
+    unit: ms,
+    doc: 'Time from connection open to a completed /paw/handshake/1; then 0x03 HandshakeTimeout (004 §3.1).',
+  },
+  readIdleMs: {
+    kind: 'integer',
+    unit: ms,
+    doc: 'Idle time allowed while reading a /paw/* stream (004 §3.1, §5.2).',
+  },
+  writeMs: { kind: 'integer', unit: ms, doc: 'Time allowed to send one message (004 §3.1).' },
+  pingIntervalMs: {
+    kind: 'integer',
+    unit: ms,
+    doc: 'Interval between keep-alive pings to each peer (004 §3.1, §10.1).',
+  },
+  inactivityMs: {
+    kind: 'integer',
+    unit: ms,
+    doc: 'A peer from which nothing arrived for this long is disconnected (004 §10.1).',
+  },
+  logLevel: {
+    kind: 'string',
+    unit: 'one of "debug", "info", "warn", "error"',
+    doc: 'Least severe log level written (004 §7.2). Logs go to stderr.',
+  },
+  logFormat: {
+    kind: 'string',
+    unit: 'one of "plain", "json"',
+    doc: 'Log line format: "plain" text, or "json" (one object per line, for log collectors).',
+  },
+}
+
+const UNITS: Record<Kind, string | undefined> = {
+  string: undefined,
+  integer: undefined,
+  port: 'port number 1-65535; 0 picks a free port; false disables this listener',
+  addresses: 'array of strings, each a multiaddr ending in /p2p/<peer id> or id@host:port',
+}
+
+type Group = 'limits' | 'timeouts' | 'inbound'
+
+/** Where a setting sits in Settings: nested groups are recognised by their defaults' fields. */
+function groupOf(name: SettingName): Group | undefined {
+  if (name in PROFILES.default) return 'limits'
+  if (name in DEFAULT_TIMEOUTS) return 'timeouts'
+  if (name in DEFAULT_INBOUND_GUARDS) return 'inbound'
+  return undefined
+}
+
+function getValue(settings: Settings, name: SettingName): unknown {
+  const group = groupOf(name)
+  const holder = (group === undefined ? settings : settings[group]) as unknown as Record<string, unknown>
+  return holder[name]
+}
+
+function setValue(input: SettingsInput, name: SettingName, value: unknown): void {
+  const group = groupOf(name)
+  const target = input as Record<string, unknown>
+  if (group === undefined) target[name] = value
+  else target[group] = { ...(target[group] as object | undefined), [name]: value }
+}
+
+/** A value as TOML: JSON's strings, integers and string arrays are valid TOML; no null in TOML. */
+function show(value: unknown): string {
+  return value === null ? 'false' : JSON.stringify(value)
 }
 
 /** The parsed value in words, for messages (TOML integers arrive as bigint, floats as number). */
@@ -57,68 +198,19 @@ function toInteger(key: string, value: unknown, expected = 'an integer'): number
   return Number(value)
 }
 
-function stringField(
-  doc: string,
-  unit: string,
-  get: (s: Settings) => string,
-  set: (i: SettingsInput, v: string) => void,
-): Field {
-  return {
-    doc,
-    unit,
-    show: (s) => JSON.stringify(get(s)),
-    read: (input, value, key) => {
+/** Type-checks a parsed TOML value; TOML's `false` for a port means "listener off" (null). */
+function readValue(kind: Kind, key: string, value: unknown): unknown {
+  switch (kind) {
+    case 'string':
       if (typeof value !== 'string') throw wrongType(key, 'a string', value)
-      set(input, value)
-    },
-  }
-}
-
-function integerField(
-  doc: string,
-  unit: string,
-  get: (s: Settings) => number,
-  set: (i: SettingsInput, v: number) => void,
-  byProfile = false,
-): Field {
-  return {
-    doc,
-    unit,
-    ...(byProfile ? { byProfile: true as const } : {}),
-    show: (s) => String(get(s)),
-    read: (input, value, key) => set(input, toInteger(key, value)),
-  }
-}
-
-/** TOML has no null: `false` is how config.toml says "this listener is off". */
-function portField(
-  doc: string,
-  get: (s: Settings) => number | null,
-  set: (i: SettingsInput, v: number | null) => void,
-): Field {
-  return {
-    doc,
-    unit: 'port number 1-65535; 0 picks a free port; false disables this listener',
-    show: (s) => String(get(s) ?? false),
-    read: (input, value, key) => {
-      if (value === false) return set(input, null)
-      set(input, toInteger(key, value, 'a port number or false'))
-    },
-  }
-}
-
-function addressListField(
-  doc: string,
-  get: (s: Settings) => string[],
-  set: (i: SettingsInput, v: string[]) => void,
-): Field {
-  return {
-    doc,
-    unit: 'array of strings, each a multiaddr ending in /p2p/<peer id> or id@host:port',
-    show: (s) => JSON.stringify(get(s)),
-    read: (input, value, key) => {
+      return value
+    case 'integer':
+      return toInteger(key, value)
+    case 'port':
+      return value === false ? null : toInteger(key, value, 'a port number or false')
+    case 'addresses':
       if (!Array.isArray(value)) throw wrongType(key, 'an array of strings', value)
-      const list = value.map((item, index) => {
+      return value.map((item: unknown, index) => {
         if (typeof item !== 'string') throw wrongType(`${key}[${index}]`, 'a string', item)
         try {
           parsePeerAddress(item)
@@ -127,195 +219,11 @@ function addressListField(
         }
         return item
       })
-      set(input, list)
-    },
   }
 }
 
-const limit = (i: SettingsInput, patch: Partial<Settings['limits']>) => {
-  i.limits = { ...i.limits, ...patch }
-}
-const timeout = (i: SettingsInput, patch: Partial<Settings['timeouts']>) => {
-  i.timeouts = { ...i.timeouts, ...patch }
-}
-const inbound = (i: SettingsInput, patch: Partial<Settings['inbound']>) => {
-  i.inbound = { ...i.inbound, ...patch }
-}
-const ms = 'milliseconds'
-
-/** Every setting, in SETTING_KEYS order; the Record type makes a missing one a compile error. */
-const FIELDS: Record<SettingName, Field> = {
-  chainId: stringField(
-    'Chain this node belongs to. Peers on another chain are refused at the handshake ' +
-      '(0x02 ChainIdMismatch, 004 §1.2).',
-    'string, 1 to 32 bytes of UTF-8',
-    (s) => s.chainId,
-    (i, v) => {
-      i.chainId = v
-    },
-  ),
-  listenHost: stringField(
-    'IP address the TCP and WebSockets listeners bind to; "0.0.0.0" is every IPv4 interface, ' +
-      '"::" every IPv6 one.',
-    'IP address or host name',
-    (s) => s.listenHost,
-    (i, v) => {
-      i.listenHost = v
-    },
-  ),
-  tcpPort: portField(
-    'TCP port for peers (DECISIONS.md "Transport and security": 26656).',
-    (s) => s.tcpPort,
-    (i, v) => {
-      i.tcpPort = v
-    },
-  ),
-  wsPort: portField(
-    'WebSockets port, what browsers dial (DECISIONS.md "Transport and security"; the spec fixes ' +
-      'no number, so the one after the TCP port).',
-    (s) => s.wsPort,
-    (i, v) => {
-      i.wsPort = v
-    },
-  ),
-  bootstrap: addressListField(
-    'Peers dialled at start to join the network and learn other peers from (004 §2).',
-    (s) => s.bootstrap,
-    (i, v) => {
-      i.bootstrap = v
-    },
-  ),
-  persistentPeers: addressListField(
-    'Peers kept connected: redialled with backoff forever, never dropped from the peer list (004 §3.3).',
-    (s) => s.persistentPeers,
-    (i, v) => {
-      i.persistentPeers = v
-    },
-  ),
-  profile: stringField(
-    'Peer-limit profile (004 §10.2): "default" 100/50/50, "high-traffic" 200/100/100, ' +
-      '"low-resource" 20/10/10 (max peers / inbound / outbound). The four limits below ' +
-      'override it one by one when set.',
-    'one of "default", "high-traffic", "low-resource"',
-    (s) => s.profile,
-    (i, v) => {
-      i.profile = v as Settings['profile']
-    },
-  ),
-  maxPeers: integerField(
-    'Most peers connected at once, inbound and outbound together (004 §3.2, §10).',
-    'count, 1-10000',
-    (s) => s.limits.maxPeers,
-    (i, v) => limit(i, { maxPeers: v }),
-    true,
-  ),
-  maxInbound: integerField(
-    'Most peers that dialled this node (004 §3.2). At most max_peers.',
-    'count',
-    (s) => s.limits.maxInbound,
-    (i, v) => limit(i, { maxInbound: v }),
-    true,
-  ),
-  maxOutbound: integerField(
-    'Most peers this node dialled (004 §3.2). At most max_peers.',
-    'count',
-    (s) => s.limits.maxOutbound,
-    (i, v) => limit(i, { maxOutbound: v }),
-    true,
-  ),
-  minOutbound: integerField(
-    'Outbound peers the node keeps by dialling known addresses when below it (004 §3.2 ' +
-      '"maintained automatically"). At most max_outbound.',
-    'count',
-    (s) => s.limits.minOutbound,
-    (i, v) => limit(i, { minOutbound: v }),
-    true,
-  ),
-  dialQueueSize: integerField(
-    'Dials waiting to run at once; more are dropped (004 §6.2).',
-    'count, 1-100',
-    (s) => s.dialQueueSize,
-    (i, v) => {
-      i.dialQueueSize = v
-    },
-  ),
-  maintenanceIntervalMs: integerField(
-    'How often the connection manager checks its peers (min_outbound, inactivity, persistent peers).',
-    `${ms}, at least 10`,
-    (s) => s.maintenanceIntervalMs,
-    (i, v) => {
-      i.maintenanceIntervalMs = v
-    },
-  ),
-  perHostPerSecond: integerField(
-    'New inbound connections accepted per second from one IP address; more are refused before ' +
-      'any handshake (004 §6.2).',
-    'connections per second',
-    (s) => s.inbound.perHostPerSecond,
-    (i, v) => inbound(i, { perHostPerSecond: v }),
-  ),
-  maxPending: integerField(
-    'Inbound connections still in their encryption/muxer upgrade at once (004 §6.2).',
-    'count',
-    (s) => s.inbound.maxPending,
-    (i, v) => inbound(i, { maxPending: v }),
-  ),
-  dialMs: integerField(
-    'Time allowed to open an outbound connection, encryption and muxer included (004 §3.1).',
-    ms,
-    (s) => s.timeouts.dialMs,
-    (i, v) => timeout(i, { dialMs: v }),
-  ),
-  handshakeMs: integerField(
-    'Time from connection open to a completed /paw/handshake/1; then 0x03 HandshakeTimeout (004 §3.1).',
-    ms,
-    (s) => s.timeouts.handshakeMs,
-    (i, v) => timeout(i, { handshakeMs: v }),
-  ),
-  readIdleMs: integerField(
-    'Idle time allowed while reading a /paw/* stream (004 §3.1, §5.2).',
-    ms,
-    (s) => s.timeouts.readIdleMs,
-    (i, v) => timeout(i, { readIdleMs: v }),
-  ),
-  writeMs: integerField(
-    'Time allowed to send one message (004 §3.1).',
-    ms,
-    (s) => s.timeouts.writeMs,
-    (i, v) => timeout(i, { writeMs: v }),
-  ),
-  pingIntervalMs: integerField(
-    'Interval between keep-alive pings to each peer (004 §3.1, §10.1).',
-    ms,
-    (s) => s.timeouts.pingIntervalMs,
-    (i, v) => timeout(i, { pingIntervalMs: v }),
-  ),
-  inactivityMs: integerField(
-    'A peer from which nothing arrived for this long is disconnected (004 §10.1).',
-    ms,
-    (s) => s.timeouts.inactivityMs,
-    (i, v) => timeout(i, { inactivityMs: v }),
-  ),
-  logLevel: stringField(
-    'Least severe log level written (004 §7.2). Logs go to stderr.',
-    'one of "debug", "info", "warn", "error"',
-    (s) => s.logLevel,
-    (i, v) => {
-      i.logLevel = v as Settings['logLevel']
-    },
-  ),
-  logFormat: stringField(
-    'Log line format: "plain" text, or "json" (one object per line, for log collectors).',
-    'one of "plain", "json"',
-    (s) => s.logFormat,
-    (i, v) => {
-      i.logFormat = v as Settings['logFormat']
-    },
-  ),
-}
-
 const NAMES = Object.keys(SETTING_KEYS) as SettingName[]
-const BY_KEY = new Map<string, Field>(NAMES.map((name) => [SETTING_KEYS[name], FIELDS[name]]))
+const BY_KEY = new Map<string, SettingName>(NAMES.map((name) => [SETTING_KEYS[name], name]))
 const TABLES = new Set(
   NAMES.map((name) => SETTING_KEYS[name].split('.')).flatMap((p) => (p.length > 1 ? [p[0]] : [])),
 )
@@ -326,20 +234,8 @@ function split(key: string): { table: string | undefined; name: string } {
   return dot < 0 ? { table: undefined, name: key } : { table: key.slice(0, dot), name: key.slice(dot + 1) }
 }
 
-function wrap(text: string, width = 88): string[] {
-  const lines: string[] = []
-  let line = ''
-  for (const word of text.split(' ')) {
-    if (line !== '' && line.length + 1 + word.length > width) {
-      lines.push(line)
-      line = word
-    } else {
-      line = line === '' ? word : `${line} ${word}`
-    }
-  }
-  if (line !== '') lines.push(line)
-  return lines
-}
+/** Comment lines of at most 88 characters, broken between words. */
+const wrap = (text: string): string[] => text.match(/\S.{0,86}(?=\s|$)/g) ?? []
 
 const TABLE_TITLES: Record<string, string> = {
   p2p: 'Peer-to-peer networking: listeners, peers, limits and timeouts (004 §3, §10)',
@@ -348,13 +244,12 @@ const TABLE_TITLES: Record<string, string> = {
 
 const DEFAULTS = resolveSettings()
 
-function defaultText(field: Field): string {
-  if (field.byProfile === true) {
-    const value = (profile: keyof typeof PROFILES) =>
-      field.show({ ...DEFAULTS, profile, limits: PROFILES[profile] })
+function defaultText(name: SettingName): string {
+  if (groupOf(name) === 'limits') {
+    const value = (profile: keyof typeof PROFILES) => show(PROFILES[profile][name as keyof PeerLimits])
     return `from profile (default ${value('default')}, high-traffic ${value('high-traffic')}, low-resource ${value('low-resource')})`
   }
-  return field.show(DEFAULTS)
+  return show(getValue(DEFAULTS, name))
 }
 
 /**
@@ -378,12 +273,12 @@ export function configTemplate(settings: Settings): string {
       out.push('', '', banner, `### ${TABLE_TITLES[table] ?? table}`, banner, `[${table}]`)
     }
     out.push('')
-    for (const line of wrap(field.doc)) out.push(`# ${line}`)
-    for (const line of wrap(`Type: ${field.unit}. Default: ${defaultText(field)}.`)) out.push(`# ${line}`)
-    const value = field.show(settings)
+    const type = `Type: ${field.unit ?? UNITS[field.kind]}. Default: ${defaultText(name)}.`
+    for (const line of [...wrap(field.doc), ...wrap(type)]) out.push(`# ${line}`)
+    const value = getValue(settings, name)
     const inherited =
-      field.byProfile === true && value === field.show({ ...settings, limits: PROFILES[settings.profile] })
-    out.push(`${inherited ? '# ' : ''}${key} = ${value}`)
+      groupOf(name) === 'limits' && value === PROFILES[settings.profile][name as keyof PeerLimits]
+    out.push(`${inherited ? '# ' : ''}${key} = ${show(value)}`)
   }
   return `${out.join('\n')}\n`
 }
@@ -451,10 +346,10 @@ export function parseConfig(text: string, source = 'config.toml'): SettingsInput
   const visit = (table: Record<string, unknown>, prefix: string) => {
     for (const [name, value] of Object.entries(table)) {
       const key = `${prefix}${name}`
-      const field = BY_KEY.get(key)
-      if (field !== undefined) {
+      const setting = BY_KEY.get(key)
+      if (setting !== undefined) {
         try {
-          field.read(input, value, key)
+          setValue(input, setting, readValue(FIELDS[setting].kind, key, value))
         } catch (error) {
           if (error instanceof ConfigError) error.message = `${source}: ${error.message}`
           throw error

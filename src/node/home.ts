@@ -116,7 +116,7 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/
  * parsed, is not Ed25519, whose peer_id is not its key's, or that group or others may
  * access (the key is the node's identity: anyone who reads it can impersonate the node).
  */
-export async function loadNodeKey(path: string): Promise<Ed25519PrivateKey> {
+export async function readNodeKeyFile(path: string): Promise<Ed25519PrivateKey> {
   const refuse = (why: string) => new HomeError(path, `node key ${path}: ${why}`)
   let text: string
   try {
@@ -157,6 +157,11 @@ export async function loadNodeKey(path: string): Promise<Ed25519PrivateKey> {
   return key
 }
 
+/** The node key of the home `home` (see readNodeKeyFile for what is refused). */
+export function loadNodeKey(home: string): Promise<Ed25519PrivateKey> {
+  return readNodeKeyFile(homePaths(home).keyFile)
+}
+
 export interface InitHomeOptions {
   home: string
   /** chain_id written into a new config.toml (ignored when config.toml exists). */
@@ -193,6 +198,6 @@ export async function initHome(options: InitHomeOptions): Promise<InitHomeResult
   } catch {
     key = await createExclusive(paths.keyFile, encodeKeyFile(await generateKeyPair('Ed25519')), true)
   }
-  const privateKey = await loadNodeKey(paths.keyFile)
+  const privateKey = await readNodeKeyFile(paths.keyFile)
   return { paths, created: { config, key }, privateKey, peerId: peerIdFromPrivateKey(privateKey) }
 }

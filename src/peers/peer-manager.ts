@@ -45,7 +45,12 @@ interface PeerRecord {
   /** Consecutive failed dials or lost connections: the backoff attempt. */
   failures: number
   nextDialAt: number
+  /** When the state last changed: disconnected records are forgotten after a while. */
+  changedAt: number
 }
+
+/** How long a disconnected, non-persistent peer is remembered (its backoff, last error). */
+const FORGET_AFTER_MS = 30 * 60_000
 
 interface HandshakeWaiter {
   resolve(info: PeerInfo): void
@@ -170,6 +175,7 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
         lastPingAt: 0,
         failures: 0,
         nextDialAt: 0,
+        changedAt: Date.now(),
       }
       this.#records.set(key, record)
     }
@@ -180,6 +186,7 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     const previous = record.state
     if (previous === state) return
     record.state = state
+    record.changedAt = Date.now()
     const detail = {
       peerId: record.peerId.toString(),
       state,
@@ -290,14 +297,20 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     const record = this.#record(connection.remotePeer)
     record.reserved = false
     record.lastError = describe(error)
-    if (connection.direction === 'inbound') this.#counters.rejectedInbound++
+    // Refused by this node (limits, bad handshake, timeout), not a peer that hung up.
+    if (connection.direction === 'inbound' && error.code !== ErrorCode.NetworkError) {
+      this.#counters.rejectedInbound++
+    }
     if (error.code === ErrorCode.ChainIdMismatch || error.code === ErrorCode.ProtocolVersionMismatch) {
       // Not for our chain: neither its address nor its identity is dialled again for 24 h.
       this.#wrongChain.block(addressKey(connection.remoteAddr.toString()), WRONG_CHAIN_REDIAL_BLOCK_MS)
       this.#wrongChain.block(record.peerId.toString(), WRONG_CHAIN_REDIAL_BLOCK_MS)
     }
     this.#log.warn('handshake failed', { peer: record.peerId.toString(), error: record.lastError })
-    if (record.connection === undefined || record.connection === connection) {
+    // A connection already closed has been marked disconnected by #closed; only an open one
+    // goes through Disconnecting, and only if it is the peer's current connection.
+    const current = record.connection === undefined || record.connection === connection
+    if (connection.status === 'open' && current && record.state !== 'connected') {
       record.connection = connection
       this.#setState(record, 'disconnecting', error)
     }
@@ -326,7 +339,13 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
 
   #closed(connection: Connection): void {
     const record = this.#records.get(connection.remotePeer.toString())
-    this.#settle(connection, { error: new NetworkError('connection closed before the handshake completed') })
+    // The handshake reports how it ended (a reject may still be in flight); this is only
+    // for a connection it never reported on.
+    setTimeout(() => {
+      this.#settle(connection, {
+        error: new NetworkError('connection closed before the handshake completed'),
+      })
+    }, 10)
     if (record === undefined || record.connection !== connection) return
     const wasConnected = record.state === 'connected' || record.state === 'disconnecting'
     record.connection = undefined
@@ -418,8 +437,13 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     const now = Date.now()
     const work: Promise<unknown>[] = []
     const { pingIntervalMs, readIdleMs, inactivityMs } = this.#settings.timeouts
-    for (const record of this.#records.values()) {
+    this.#wrongChain.prune(now)
+    for (const [key, record] of this.#records) {
       const connection = record.connection
+      if (this.#forgettable(record, now)) {
+        this.#records.delete(key)
+        continue
+      }
       if (record.state === 'connected' && connection !== undefined) {
         if (now - record.traffic.lastActivity > inactivityMs) {
           record.lastError = `inactive for ${inactivityMs} ms`
@@ -433,6 +457,16 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     }
     work.push(...this.#dialPersistent(now), ...this.#fillOutbound(now))
     await Promise.allSettled(work)
+  }
+
+  #forgettable(record: PeerRecord, now: number): boolean {
+    return (
+      record.state === 'disconnected' &&
+      record.persistent === undefined &&
+      record.connection === undefined &&
+      now - record.changedAt > FORGET_AFTER_MS &&
+      record.nextDialAt <= now
+    )
   }
 
   /** 004 §10.1 keep-alive: a ping every interval; no answer within the read timeout drops the peer. */

@@ -17,6 +17,11 @@ export class RedialBlock {
     return false
   }
 
+  /** Drops expired entries, so the block does not grow with every peer ever refused. */
+  prune(now = Date.now()): void {
+    for (const [key, until] of this.#until) if (until <= now) this.#until.delete(key)
+  }
+
   get size(): number {
     return this.#until.size
   }

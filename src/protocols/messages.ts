@@ -42,9 +42,12 @@ export class MessageRouter {
     if (byType === undefined) {
       byType = new Map()
       this.#handlers.set(protocol, byType)
-      await this.#libp2p.handle(protocol, (stream, connection) => this.#serve(protocol, stream, connection), {
-        middleware: [requireHandshake(this.#isHandshaken)],
-      })
+      await this.#libp2p.handle(
+        protocol,
+        requireHandshake(this.#isHandshaken, (stream, connection) =>
+          this.#serve(protocol, stream, connection),
+        ),
+      )
     }
     byType.set(type, handler)
   }

@@ -60,9 +60,10 @@ describe('bin/paw-node.js', () => {
     expect(result.stderr).toContain("Unknown option '--no-such-flag'")
   })
 
-  it('start prints the version (placeholder until the node lands)', () => {
-    const result = run(systemNode(), ['start'])
+  it('passes arguments through to a command: start --help → its usage, exit 0', () => {
+    const result = run(systemNode(), ['start', '--help'])
     expect(result.status).toBe(0)
-    expect(result.stdout).toContain(`paw-node ${VERSION}`)
+    expect(result.stdout).toContain('Usage: paw-node start')
+    expect(result.stdout).toContain('--persistent-peers')
   })
 })

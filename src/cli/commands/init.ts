@@ -25,12 +25,13 @@ export async function init(args: readonly string[]): Promise<number> {
   const result = await initHome({ home: resolveHome(flags.home), chainId })
   const { paths, created } = result
   // stdout carries the PeerId alone, so scripts can capture it; the rest is for people.
-  const notes = [
-    created.config ? `created ${paths.configFile}` : `kept existing ${paths.configFile}`,
-    created.key
-      ? `created ${paths.keyFile}`
-      : `already initialised: kept the existing node key ${paths.keyFile}`,
-  ]
+  const notes =
+    created.config || created.key
+      ? [
+          created.config ? `created ${paths.configFile}` : `kept the existing ${paths.configFile}`,
+          created.key ? `created ${paths.keyFile}` : `kept the existing node key ${paths.keyFile}`,
+        ]
+      : [`${paths.home} is already initialised: kept its config.toml and node key`]
   if (!created.config && chainId !== undefined) {
     const existing = await readConfigFile(paths.configFile).then(
       (input) => input.chainId,

@@ -1,6 +1,6 @@
 /** `paw-node show-node-id`: the node's identity, for peers' persistent_peers lists and tooling. */
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { homePaths, legacyNodeId, loadNodeKey, resolveHome } from '../../node/home.ts'
+import { legacyNodeId, loadNodeKey, resolveHome } from '../../node/home.ts'
 import { EXIT_OK, HOME_OPTION, parseFlags } from '../options.ts'
 
 export const SHOW_NODE_ID_USAGE = `Usage: paw-node show-node-id [--home DIR]
@@ -19,7 +19,7 @@ export async function showNodeId(args: readonly string[]): Promise<number> {
     process.stdout.write(SHOW_NODE_ID_USAGE)
     return EXIT_OK
   }
-  const key = await loadNodeKey(homePaths(resolveHome(flags.home)).keyFile)
+  const key = await loadNodeKey(resolveHome(flags.home))
   process.stdout.write(`${peerIdFromPrivateKey(key).toString()}\n${legacyNodeId(key.publicKey)}\n`)
   return EXIT_OK
 }

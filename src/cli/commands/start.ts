@@ -4,7 +4,7 @@
  * SIGTERM (004 §5.2 "Graceful Shutdown").
  */
 import type { PawNode } from '../../api.ts'
-import { ConfigError, resolveSettings, type Settings, type SettingsInput } from '../../config/settings.ts'
+import { ConfigError, resolveSettings } from '../../config/settings.ts'
 import { createLogger, type Logger } from '../../logging.ts'
 import { mergeSettings, readConfigFile } from '../../node/config-file.ts'
 import { initHome, resolveHome } from '../../node/home.ts'
@@ -39,10 +39,10 @@ ADDR is a multiaddr (/ip4/1.2.3.4/tcp/26656/p2p/12D3KooW...) or id@host:port.
 Every other setting is in config.toml; see docs/configuration.md.
 `
 
-/** resolveSettings, with "(set by --flag)" added when a flag supplied the bad value. */
-function resolveWithSources(input: SettingsInput, sources: Map<string, string>): Settings {
+/** Runs `step`; a ConfigError about a value a flag supplied gets "(set by --flag)" added. */
+async function tracingFlags<T>(sources: Map<string, string>, step: () => T | Promise<T>): Promise<T> {
   try {
-    return resolveSettings(input)
+    return await step()
   } catch (error) {
     const flag = error instanceof ConfigError ? sources.get(error.key) : undefined
     if (flag !== undefined) (error as Error).message += ` (set by ${flag})`
@@ -86,29 +86,30 @@ export async function start(args: readonly string[]): Promise<number> {
   }
   const fromFlags = settingsFromFlags(flags)
   const home = resolveHome(flags.home)
-  const { paths, created, privateKey, peerId } = await initHome({ home, chainId: fromFlags.input.chainId })
+  const { paths, created, privateKey, peerId } = await tracingFlags(fromFlags.sources, () =>
+    initHome({ home, chainId: fromFlags.input.chainId }),
+  )
   if (created.config || created.key) {
     const what = [created.config ? paths.configFile : undefined, created.key ? paths.keyFile : undefined]
     process.stderr.write(
       `paw-node start: ${home} was not initialised; created ${what.filter((p) => p !== undefined).join(', ')}\n`,
     )
   }
-  const settings = resolveWithSources(
-    mergeSettings(await readConfigFile(paths.configFile), fromFlags.input),
-    fromFlags.sources,
+  const fromFile = await readConfigFile(paths.configFile)
+  const settings = await tracingFlags(fromFlags.sources, () =>
+    resolveSettings(mergeSettings(fromFile, fromFlags.input)),
   )
   const log = createLogger({ level: settings.logLevel, format: settings.logFormat })
   const signals = watchSignals(() => log)
   let node: PawNode | undefined
   try {
+    log.info('starting', { home, config: paths.configFile, peerId: peerId.toString() })
     node = await createPawNode({ ...settings, privateKey, logger: log })
     await node.start()
     for (const address of node.getMultiaddrs()) process.stdout.write(`${address.toString()}\n`)
-    log.info('node started', { peerId: peerId.toString(), chainId: settings.chainId, home })
     const signal = await signals.first
     log.info('shutting down', { signal })
     await node.stop()
-    log.info('stopped')
     return EXIT_OK
   } catch (error) {
     log.error('node failed', { error })

@@ -67,6 +67,15 @@ interface ConnectionHandshake {
   controller: AbortController
 }
 
+/**
+ * The error to report: what actually failed, or, when the work was cut short by the
+ * deadline or the connection closing, that reason.
+ */
+function failureOf(error: unknown, signal: AbortSignal): PawError {
+  if (isPawError(error)) return error
+  return toPawError(signal.aborted ? signal.reason : error)
+}
+
 function toPawError(error: unknown): PawError {
   if (isPawError(error)) return error
   if (error instanceof Error && error.name === 'AbortError') return new NetworkError('handshake aborted')
@@ -137,8 +146,16 @@ export class HandshakeProtocol {
     const state = this.#connections.get(connection.id)
     if (state === undefined) return
     clearTimeout(state.timer)
-    if (!state.done) state.controller.abort(new NetworkError('connection closed during the handshake'))
-    this.#connections.delete(connection.id)
+    if (state.done) {
+      this.#connections.delete(connection.id)
+      return
+    }
+    // Work in flight may still hold the peer's last frame (often a reject sent just before
+    // it closed): abort it and let it report what really failed; report the close only if
+    // nothing else did by the next turn of the event loop.
+    const closed = new NetworkError('connection closed during the handshake')
+    state.controller.abort(closed)
+    setTimeout(() => void this.#fail(connection, closed), 0)
   }
 
   #channel(stream: Stream, connection: Connection): FrameChannel {
@@ -177,12 +194,12 @@ export class HandshakeProtocol {
       channel = this.#channel(stream, connection)
       await channel.write(FrameType.Handshake, encodeHandshake(this.#local()))
       const remote = this.#verify(await channel.read({ signal }), connection)
-      await channel.close()
       this.#complete(connection, remote)
+      await channel.close()
     } catch (error) {
-      const reason = signal.aborted ? signal.reason : error
-      channel?.stream.abort(toPawError(reason))
-      await this.#fail(connection, toPawError(reason))
+      const failure = failureOf(error, signal)
+      channel?.stream.abort(failure)
+      await this.#fail(connection, failure)
     }
   }
 
@@ -202,10 +219,12 @@ export class HandshakeProtocol {
       const refusal = this.#init.hooks.admitInbound(connection, remote)
       if (refusal !== undefined) throw refusal
       await channel.write(FrameType.Handshake, encodeHandshake(this.#local()))
-      await channel.close()
+      // Complete once our answer is written: a dialer that hangs up right after reading it
+      // saw a successful handshake too.
       this.#complete(connection, remote)
+      await channel.close()
     } catch (error) {
-      const failure = toPawError(signal.aborted ? signal.reason : error)
+      const failure = failureOf(error, signal)
       await this.#sendReject(channel, failure)
       await this.#fail(connection, failure)
     }

@@ -1,0 +1,78 @@
+/** The `start` flags: what they set, and the usage errors that name a malformed one. */
+import { describe, expect, it } from 'vitest'
+import { parseFlags, START_OPTIONS, settingsFromFlags, UsageError } from '../../src/cli/options.ts'
+import { SETTING_KEYS } from '../../src/config/settings.ts'
+
+const PEER = '12D3KooWLJszRpqqnvtfS6a8QXCFBQ8UYBjVxAaKRAn57N745mqN'
+
+const fromArgs = (args: string[]) => settingsFromFlags(parseFlags(args, START_OPTIONS))
+
+function usageError(args: string[]): UsageError {
+  try {
+    fromArgs(args)
+  } catch (error) {
+    expect(error).toBeInstanceOf(UsageError)
+    return error as UsageError
+  }
+  throw new Error(`accepted ${args.join(' ')}`)
+}
+
+describe('start flags', () => {
+  it('set the settings they name, and only those', () => {
+    const { input, sources } = fromArgs([
+      '--chain-id=paw-devnet',
+      '--port',
+      '0',
+      '--ws-port',
+      'off',
+      '--listen-host',
+      '127.0.0.1',
+      '--max-inbound',
+      '7',
+      '--profile',
+      'low-resource',
+      '--log-level',
+      'debug',
+      '--log-format',
+      'json',
+    ])
+    expect(input).toEqual({
+      chainId: 'paw-devnet',
+      tcpPort: 0,
+      wsPort: null,
+      listenHost: '127.0.0.1',
+      limits: { maxInbound: 7 },
+      profile: 'low-resource',
+      logLevel: 'debug',
+      logFormat: 'json',
+    })
+    expect(sources.get(SETTING_KEYS.maxInbound)).toBe('--max-inbound')
+    expect(sources.get(SETTING_KEYS.wsPort)).toBe('--ws-port')
+    expect(sources.has(SETTING_KEYS.maxPeers)).toBe(false)
+  })
+
+  it('take several peers: the flag repeated, and values separated by commas', () => {
+    const a = `/ip4/10.0.0.1/tcp/26656/p2p/${PEER}`
+    const b = `${PEER}@10.0.0.2:26656`
+    const c = `${PEER}@seed.example.org:26656`
+    const { input } = fromArgs(['--bootstrap', `${a}, ${b}`, '--bootstrap', c, '--persistent-peers', b])
+    expect(input.bootstrap).toEqual([a, b, c])
+    expect(input.persistentPeers).toEqual([b])
+  })
+
+  it.each([
+    [['--max-inbound', 'abc'], '--max-inbound must be an integer, got "abc"'],
+    [['--port', '26656x'], '--port must be an integer'],
+    [['--max-peers', '1.5'], '--max-peers must be an integer'],
+    [['--profile', 'fast'], '--profile must be one of default, high-traffic, low-resource'],
+    [['--log-level', 'trace'], '--log-level must be one of debug, info, warn, error'],
+    [['--log-format', 'xml'], '--log-format must be one of plain, json'],
+    [['--bootstrap', `/ip4/10.0.0.1/tcp/26656/p2p/${PEER},bogus`], '--bootstrap: expected a multiaddr'],
+    [['--persistent-peers', '/ip4/999.1.1.1/tcp/1'], '--persistent-peers: not a valid multiaddr'],
+    [['--port'], "Option '--port <value>' argument missing"],
+    [['--prot', '1'], "Unknown option '--prot'"],
+    [['extra'], 'Unexpected argument'],
+  ])('refuse %j, naming the flag', (args, message) => {
+    expect(usageError(args).message).toContain(message)
+  })
+})
