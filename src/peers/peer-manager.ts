@@ -25,32 +25,10 @@ import { closeConnection, type HandshakeHooks } from '../protocols/handshake/han
 import type { Handshake } from '../wire/handshake.ts'
 import { parsePeerAddress } from './address.ts'
 import { reconnectDelayMs } from './backoff.ts'
+import { type DialState, knownPeersToDial, outboundRoom, persistentPeersToDial } from './dial-policy.ts'
+import { isForgettable, newPeerRecord, type PeerRecord, peerInfo } from './peer-record.ts'
 import { addressKey, RedialBlock } from './redial-block.ts'
-import { PeerTraffic } from './traffic.ts'
-
-interface PeerRecord {
-  peerId: PeerId
-  state: PeerState
-  direction: Direction | undefined
-  /** The connection being handshaken or in use. */
-  connection: Connection | undefined
-  /** An inbound slot held between admission and the end of the handshake. */
-  reserved: boolean
-  persistent: Multiaddr | undefined
-  chainId: string | undefined
-  lastError: string | undefined
-  traffic: PeerTraffic
-  rttMs: number | undefined
-  lastPingAt: number
-  /** Consecutive failed dials or lost connections: the backoff attempt. */
-  failures: number
-  nextDialAt: number
-  /** When the state last changed: disconnected records are forgotten after a while. */
-  changedAt: number
-}
-
-/** How long a disconnected, non-persistent peer is remembered (its backoff, last error). */
-const FORGET_AFTER_MS = 30 * 60_000
+import type { PeerTraffic } from './traffic.ts'
 
 interface HandshakeWaiter {
   resolve(info: PeerInfo): void
@@ -70,14 +48,6 @@ export interface PeerManagerInit {
 
 function describe(error: PawError): string {
   return `0x${error.code.toString(16).padStart(2, '0')} ${error.name}: ${error.message}`
-}
-
-function shuffle<T>(items: T[]): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1))
-    ;[items[i], items[j]] = [items[j] as T, items[i] as T]
-  }
-  return items
 }
 
 export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements HandshakeHooks {
@@ -161,22 +131,7 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     const key = peerId.toString()
     let record = this.#records.get(key)
     if (record === undefined) {
-      record = {
-        peerId,
-        state: 'disconnected',
-        direction: undefined,
-        connection: undefined,
-        reserved: false,
-        persistent: undefined,
-        chainId: undefined,
-        lastError: undefined,
-        traffic: new PeerTraffic(),
-        rttMs: undefined,
-        lastPingAt: 0,
-        failures: 0,
-        nextDialAt: 0,
-        changedAt: Date.now(),
-      }
+      record = newPeerRecord(peerId)
       this.#records.set(key, record)
     }
     return record
@@ -197,43 +152,20 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     this.safeDispatchEvent('peer:state', { detail })
     if (state === 'connected') {
       this.#log.info('peer connected', { peer: detail.peerId, direction: record.direction })
-      this.safeDispatchEvent('peer:connected', { detail: this.#info(record) })
+      this.safeDispatchEvent('peer:connected', { detail: peerInfo(record) })
     } else if (state === 'disconnected' && (previous === 'connected' || previous === 'disconnecting')) {
       this.#log.info('peer disconnected', { peer: detail.peerId, reason: record.lastError })
-      this.safeDispatchEvent('peer:disconnected', { detail: this.#info(record) })
-    }
-  }
-
-  #info(record: PeerRecord): PeerInfo {
-    const connection = record.connection
-    const open = connection !== undefined && record.state !== 'disconnected'
-    return {
-      peerId: record.peerId.toString(),
-      state: record.state,
-      direction: record.direction,
-      remoteAddr: connection?.remoteAddr.toString(),
-      persistent: record.persistent !== undefined,
-      chainId: record.chainId,
-      lastError: record.lastError,
-      stats: {
-        bytesSent: record.traffic.bytesSent,
-        bytesReceived: record.traffic.bytesReceived,
-        messagesSent: record.traffic.messagesSent,
-        messagesReceived: record.traffic.messagesReceived,
-        connectionDurationMs: open ? Date.now() - connection.timeline.open : 0,
-        lastActivity: record.traffic.lastActivity,
-        rttMs: record.rttMs,
-      },
+      this.safeDispatchEvent('peer:disconnected', { detail: peerInfo(record) })
     }
   }
 
   peers(): PeerInfo[] {
-    return [...this.#records.values()].map((record) => this.#info(record))
+    return [...this.#records.values()].map((record) => peerInfo(record))
   }
 
   peer(peerId: string): PeerInfo | undefined {
     const record = this.#records.get(peerId)
-    return record === undefined ? undefined : this.#info(record)
+    return record === undefined ? undefined : peerInfo(record)
   }
 
   /** Connected peers and their connections, for protocols that send to every peer. */
@@ -241,7 +173,7 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     const out = []
     for (const record of this.#records.values()) {
       if (record.state === 'connected' && record.connection !== undefined) {
-        out.push({ info: this.#info(record), connection: record.connection, traffic: record.traffic })
+        out.push({ info: peerInfo(record), connection: record.connection, traffic: record.traffic })
       }
     }
     return out
@@ -290,7 +222,7 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     record.failures = 0
     record.traffic.touch()
     this.#setState(record, 'connected')
-    this.#settle(connection, { info: this.#info(record) })
+    this.#settle(connection, { info: peerInfo(record) })
   }
 
   failed(connection: Connection, error: PawError): void {
@@ -375,7 +307,7 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
       throw new ChainIdMismatchError(this.#settings.chainId, '(another chain, answered within the last 24 h)')
     }
     const existing = idText === undefined ? undefined : this.#records.get(idText)
-    if (existing?.state === 'connected') return this.#info(existing)
+    if (existing?.state === 'connected') return peerInfo(existing)
     if (this.#count('outbound') >= this.#settings.limits.maxOutbound && existing?.persistent === undefined) {
       throw new PeerLimitReachedError(`outbound limit of ${this.#settings.limits.maxOutbound} reached`)
     }
@@ -413,7 +345,7 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
   #awaitHandshake(connection: Connection): Promise<PeerInfo> {
     const record = this.#records.get(connection.remotePeer.toString())
     if (record?.state === 'connected' && record.connection === connection)
-      return Promise.resolve(this.#info(record))
+      return Promise.resolve(peerInfo(record))
     if (connection.status !== 'open') {
       return Promise.reject(new NetworkError('connection closed before the handshake completed'))
     }
@@ -440,7 +372,7 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     this.#wrongChain.prune(now)
     for (const [key, record] of this.#records) {
       const connection = record.connection
-      if (this.#forgettable(record, now)) {
+      if (isForgettable(record, now)) {
         this.#records.delete(key)
         continue
       }
@@ -455,18 +387,10 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
         }
       }
     }
-    work.push(...this.#dialPersistent(now), ...this.#fillOutbound(now))
+    for (const address of persistentPeersToDial(this.#dialState(), now))
+      work.push(this.#dial(address, 'persistent peer'))
+    work.push(this.#fillOutbound(now))
     await Promise.allSettled(work)
-  }
-
-  #forgettable(record: PeerRecord, now: number): boolean {
-    return (
-      record.state === 'disconnected' &&
-      record.persistent === undefined &&
-      record.connection === undefined &&
-      now - record.changedAt > FORGET_AFTER_MS &&
-      record.nextDialAt <= now
-    )
   }
 
   /** 004 §10.1 keep-alive: a ping every interval; no answer within the read timeout drops the peer. */
@@ -492,42 +416,24 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     })
   }
 
-  #dialPersistent(now: number): Promise<unknown>[] {
-    const dials = []
-    for (const record of this.#records.values()) {
-      const address = record.persistent
-      if (address === undefined || record.state !== 'disconnected' || record.nextDialAt > now) continue
-      if (this.#pendingDials.has(record.peerId.toString())) continue
-      dials.push(this.#dial(address, 'persistent peer'))
+  #dialState(): DialState {
+    return {
+      self: this.#libp2p.peerId,
+      records: this.#records,
+      pendingDials: this.#pendingDials,
+      outbound: this.#count('outbound'),
+      minOutbound: this.#settings.limits.minOutbound,
+      dialQueueSize: this.#settings.dialQueueSize,
+      isBlocked: (address, peerId) => this.#isBlocked(address, peerId),
     }
-    return dials
   }
 
-  /** Dials known peers in parallel until outbound reaches min_outbound (dial queue bounded). */
-  #fillOutbound(now: number): Promise<unknown>[] {
-    const { minOutbound } = this.#settings.limits
-    const room = Math.min(
-      minOutbound - this.#count('outbound') - this.#pendingDials.size,
-      this.#settings.dialQueueSize - this.#pendingDials.size,
-    )
-    if (room <= 0) return []
-    const self = this.#libp2p.peerId
-    const candidates: Multiaddr[] = []
-    return [
-      (async () => {
-        const known = await this.#libp2p.peerStore.all()
-        for (const peer of shuffle(known)) {
-          const id = peer.id.toString()
-          if (peer.id.equals(self) || peer.addresses.length === 0 || this.#pendingDials.has(id)) continue
-          const record = this.#records.get(id)
-          if (record !== undefined && (record.state !== 'disconnected' || record.nextDialAt > now)) continue
-          const address = peer.addresses[0]?.multiaddr.encapsulate(`/p2p/${id}`)
-          if (address === undefined || this.#isBlocked(address, id)) continue
-          candidates.push(address)
-          if (candidates.length >= room) break
-        }
-        await Promise.allSettled(candidates.map((address) => this.#dial(address, 'min-outbound')))
-      })(),
-    ]
+  /** Dials known peers in parallel until outbound reaches min_outbound. */
+  async #fillOutbound(now: number): Promise<void> {
+    const room = outboundRoom(this.#dialState())
+    if (room <= 0) return
+    const known = await this.#libp2p.peerStore.all()
+    const chosen = knownPeersToDial(this.#dialState(), known, room, now)
+    await Promise.allSettled(chosen.map((address) => this.#dial(address, 'min-outbound')))
   }
 }

@@ -1,0 +1,84 @@
+/**
+ * What the connection manager keeps per peer, and the PeerInfo view of it (src/api.ts).
+ */
+import type { Connection, PeerId } from '@libp2p/interface'
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { Direction, PeerInfo, PeerState } from '../api.ts'
+import { PeerTraffic } from './traffic.ts'
+
+export interface PeerRecord {
+  peerId: PeerId
+  state: PeerState
+  direction: Direction | undefined
+  /** The connection being handshaken or in use. */
+  connection: Connection | undefined
+  /** An inbound slot held between admission and the end of the handshake. */
+  reserved: boolean
+  persistent: Multiaddr | undefined
+  chainId: string | undefined
+  lastError: string | undefined
+  traffic: PeerTraffic
+  rttMs: number | undefined
+  lastPingAt: number
+  /** Consecutive failed dials or lost connections: the backoff attempt. */
+  failures: number
+  nextDialAt: number
+  /** When the state last changed: disconnected records are forgotten after a while. */
+  changedAt: number
+}
+
+/** How long a disconnected, non-persistent peer is remembered (its backoff, last error). */
+export const FORGET_AFTER_MS = 30 * 60_000
+
+export function newPeerRecord(peerId: PeerId): PeerRecord {
+  return {
+    peerId,
+    state: 'disconnected',
+    direction: undefined,
+    connection: undefined,
+    reserved: false,
+    persistent: undefined,
+    chainId: undefined,
+    lastError: undefined,
+    traffic: new PeerTraffic(),
+    rttMs: undefined,
+    lastPingAt: 0,
+    failures: 0,
+    nextDialAt: 0,
+    changedAt: Date.now(),
+  }
+}
+
+export function peerInfo(record: PeerRecord): PeerInfo {
+  const connection = record.connection
+  const open = connection !== undefined && record.state !== 'disconnected'
+  return {
+    peerId: record.peerId.toString(),
+    state: record.state,
+    direction: record.direction,
+    remoteAddr: connection?.remoteAddr.toString(),
+    persistent: record.persistent !== undefined,
+    chainId: record.chainId,
+    lastError: record.lastError,
+    stats: {
+      bytesSent: record.traffic.bytesSent,
+      bytesReceived: record.traffic.bytesReceived,
+      messagesSent: record.traffic.messagesSent,
+      messagesReceived: record.traffic.messagesReceived,
+      connectionDurationMs: open ? Date.now() - connection.timeline.open : 0,
+      lastActivity: record.traffic.lastActivity,
+      rttMs: record.rttMs,
+    },
+  }
+}
+
+/** A disconnected, non-persistent peer whose backoff has run out can be forgotten. */
+export function isForgettable(record: PeerRecord, now: number): boolean {
+  return (
+    record.state === 'disconnected' &&
+    record.persistent === undefined &&
+    record.connection === undefined &&
+    now - record.changedAt > FORGET_AFTER_MS &&
+    record.nextDialAt <= now
+  )
+}
