@@ -13,6 +13,7 @@ export interface DialState {
   records: ReadonlyMap<string, PeerRecord>
   /** Peer IDs (or addresses) being dialled now. */
   pendingDials: ReadonlySet<string>
+  /** Outbound peers connected, handshaking or being dialled. */
   outbound: number
   minOutbound: number
   dialQueueSize: number
@@ -33,8 +34,7 @@ export function persistentPeersToDial(state: DialState, now: number): Multiaddr[
 
 /** How many more outbound dials may start now. */
 export function outboundRoom(state: DialState): number {
-  const pending = state.pendingDials.size
-  return Math.min(state.minOutbound - state.outbound - pending, state.dialQueueSize - pending)
+  return Math.min(state.minOutbound - state.outbound, state.dialQueueSize - state.pendingDials.size)
 }
 
 /** Up to `room` known peers to dial, in random order, skipping any not due or blocked. */

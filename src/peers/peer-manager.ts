@@ -61,8 +61,13 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
   readonly #wrongChain = new RedialBlock()
   readonly #counters = { totalConnections: 0, successfulDials: 0, failedDials: 0, rejectedInbound: 0 }
   #timer: ReturnType<typeof setInterval> | undefined
-  #maintaining: Promise<void> | undefined
+  /** Pings, dials and closes started by maintenance passes; stop() waits for them. */
+  readonly #inflight = new Set<Promise<unknown>>()
+  /** One search for outbound peers at a time, so two passes do not pick the same peers. */
+  #filling = false
   #stopping = false
+  /** Aborted by stop(): cuts short dials and pings in flight so shutdown is prompt. */
+  #shutdown = new AbortController()
   readonly #onOpen = (event: CustomEvent<Connection>): void => this.#opened(event.detail)
   readonly #onClose = (event: CustomEvent<Connection>): void => this.#closed(event.detail)
 
@@ -76,6 +81,7 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
 
   async start(): Promise<void> {
     this.#stopping = false
+    this.#shutdown = new AbortController()
     this.#libp2p.addEventListener('connection:open', this.#onOpen)
     this.#libp2p.addEventListener('connection:close', this.#onClose)
     for (const text of this.#settings.persistentPeers) {
@@ -97,9 +103,14 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
 
   async stop(): Promise<void> {
     this.#stopping = true
+    this.#shutdown.abort(new NetworkError('node is shutting down'))
+    for (const [id, waiters] of this.#waiters) {
+      this.#waiters.delete(id)
+      for (const waiter of waiters) waiter.reject(new NetworkError('node is shutting down'))
+    }
     clearInterval(this.#timer)
     this.#libp2p.removeEventListener('connection:open', this.#onOpen)
-    await this.#maintaining
+    await Promise.allSettled([...this.#inflight])
     const closing: Promise<void>[] = []
     for (const record of this.#records.values()) {
       if (record.connection === undefined) continue
@@ -184,6 +195,21 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     for (const record of this.#records.values()) {
       if (record.direction === direction && (record.state === 'connected' || record.reserved)) n++
     }
+    return n
+  }
+
+  /**
+   * Outbound peers connected or on their way (dialling, handshaking), plus dials of
+   * addresses without a peer ID: what the outbound limits must count, or a pass running
+   * while a handshake is in flight would dial too many.
+   */
+  #activeOutbound(): number {
+    let n = 0
+    for (const record of this.#records.values()) {
+      if (record.direction !== 'outbound') continue
+      if (record.state === 'connecting' || record.state === 'handshaking' || record.state === 'connected') n++
+    }
+    for (const key of this.#pendingDials) if (key.startsWith('/')) n++
     return n
   }
 
@@ -308,7 +334,7 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     }
     const existing = idText === undefined ? undefined : this.#records.get(idText)
     if (existing?.state === 'connected') return peerInfo(existing)
-    if (this.#count('outbound') >= this.#settings.limits.maxOutbound && existing?.persistent === undefined) {
+    if (this.#activeOutbound() >= this.#settings.limits.maxOutbound && existing?.persistent === undefined) {
       throw new PeerLimitReachedError(`outbound limit of ${this.#settings.limits.maxOutbound} reached`)
     }
     const record = idText === undefined ? undefined : this.#record(peerIdFromString(idText))
@@ -320,7 +346,7 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     this.#pendingDials.add(key)
     let connection: Connection
     try {
-      const signals = [AbortSignal.timeout(this.#settings.timeouts.dialMs)]
+      const signals = [AbortSignal.timeout(this.#settings.timeouts.dialMs), this.#shutdown.signal]
       if (options.signal !== undefined) signals.push(options.signal)
       connection = await this.#libp2p.dial(address, { signal: AbortSignal.any(signals) })
       this.#counters.successfulDials++
@@ -333,7 +359,7 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
         record.lastError = describe(error)
         record.nextDialAt = Date.now() + reconnectDelayMs(record.failures)
         record.failures++
-        if (record.connection === undefined) this.#setState(record, 'disconnected', error)
+        if (record.state === 'connecting') this.#setState(record, 'disconnected', error)
       }
       throw error
     } finally {
@@ -356,16 +382,27 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     return promise
   }
 
-  /** 000 managePeerConnections: one pass of the maintenance loop; concurrent calls share it. */
+  /**
+   * 000 managePeerConnections: one maintenance pass. It only starts work (pings, dials,
+   * closes) and resolves when that work has settled; the periodic loop never waits for it,
+   * so a peer slow to answer its ping delays nothing else.
+   */
   managePeerConnections(): Promise<void> {
     if (this.#stopping) return Promise.resolve()
-    this.#maintaining ??= this.#maintain().finally(() => {
-      this.#maintaining = undefined
-    })
-    return this.#maintaining
+    const work = this.#maintain().map((started) => this.#track(started))
+    return Promise.allSettled(work).then(() => undefined)
   }
 
-  async #maintain(): Promise<void> {
+  #track<T>(work: Promise<T>): Promise<T> {
+    this.#inflight.add(work)
+    const done = (): void => {
+      this.#inflight.delete(work)
+    }
+    work.then(done, done)
+    return work
+  }
+
+  #maintain(): Promise<unknown>[] {
     const now = Date.now()
     const work: Promise<unknown>[] = []
     const { pingIntervalMs, readIdleMs, inactivityMs } = this.#settings.timeouts
@@ -376,30 +413,44 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
         this.#records.delete(key)
         continue
       }
-      if (record.state === 'connected' && connection !== undefined) {
-        if (now - record.traffic.lastActivity > inactivityMs) {
-          record.lastError = `inactive for ${inactivityMs} ms`
-          this.#setState(record, 'disconnecting')
-          work.push(closeConnection(connection))
-        } else if (now - record.lastPingAt >= pingIntervalMs) {
-          record.lastPingAt = now
-          work.push(this.#keepAlive(record, connection, readIdleMs))
-        }
+      if (record.state !== 'connected' || connection === undefined) continue
+      if (now - record.traffic.lastActivity > inactivityMs) {
+        record.lastError = `inactive for ${inactivityMs} ms`
+        this.#setState(record, 'disconnecting')
+        work.push(closeConnection(connection))
+      } else if (!record.pinging && now - record.lastPingAt >= pingIntervalMs) {
+        record.pinging = true
+        record.lastPingAt = now
+        work.push(
+          this.#keepAlive(record, connection, readIdleMs).finally(() => {
+            record.pinging = false
+          }),
+        )
       }
     }
-    for (const address of persistentPeersToDial(this.#dialState(), now))
+    for (const address of persistentPeersToDial(this.#dialState(), now)) {
       work.push(this.#dial(address, 'persistent peer'))
-    work.push(this.#fillOutbound(now))
-    await Promise.allSettled(work)
+    }
+    if (!this.#filling) {
+      this.#filling = true
+      work.push(
+        this.#fillOutbound(now).finally(() => {
+          this.#filling = false
+        }),
+      )
+    }
+    return work
   }
 
   /** 004 §10.1 keep-alive: a ping every interval; no answer within the read timeout drops the peer. */
   async #keepAlive(record: PeerRecord, connection: Connection, timeoutMs: number): Promise<void> {
     try {
-      record.rttMs = await this.#ping.ping(record.peerId, { signal: AbortSignal.timeout(timeoutMs) })
+      record.rttMs = await this.#ping.ping(record.peerId, {
+        signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), this.#shutdown.signal]),
+      })
       record.traffic.touch()
     } catch (error) {
-      if (record.connection !== connection || connection.status !== 'open') return
+      if (this.#stopping || record.connection !== connection || connection.status !== 'open') return
       record.lastError = `no ping answer within ${timeoutMs} ms (${(error as Error).message})`
       this.#log.info('dropping unresponsive peer', {
         peer: record.peerId.toString(),
@@ -421,7 +472,7 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
       self: this.#libp2p.peerId,
       records: this.#records,
       pendingDials: this.#pendingDials,
-      outbound: this.#count('outbound'),
+      outbound: this.#activeOutbound(),
       minOutbound: this.#settings.limits.minOutbound,
       dialQueueSize: this.#settings.dialQueueSize,
       isBlocked: (address, peerId) => this.#isBlocked(address, peerId),

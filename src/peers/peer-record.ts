@@ -20,6 +20,8 @@ export interface PeerRecord {
   traffic: PeerTraffic
   rttMs: number | undefined
   lastPingAt: number
+  /** A keep-alive ping is waiting for its answer. */
+  pinging: boolean
   /** Consecutive failed dials or lost connections: the backoff attempt. */
   failures: number
   nextDialAt: number
@@ -43,6 +45,7 @@ export function newPeerRecord(peerId: PeerId): PeerRecord {
     traffic: new PeerTraffic(),
     rttMs: undefined,
     lastPingAt: 0,
+    pinging: false,
     failures: 0,
     nextDialAt: 0,
     changedAt: Date.now(),
