@@ -3,6 +3,7 @@
  * or CometBFT's `id@host:port` (`12D3…@1.2.3.4:26656`), where host may be an IPv4 or
  * bracketed IPv6 address or a DNS name.
  */
+import { peerIdFromString } from '@libp2p/peer-id'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import { ipFamily } from '../wire/ip.ts'
 
@@ -14,6 +15,22 @@ export class AddressError extends Error {
 const ID_AT_HOST_PORT = /^([A-Za-z0-9]+)@(\[[^\]]+\]|[^:@/]+):(\d{1,5})$/
 
 export function parsePeerAddress(text: string): Multiaddr {
+  return checkPeerId(parseAddress(text), text)
+}
+
+/** multiaddr does not check /p2p/ values; a bad one must fail here, naming the address. */
+function checkPeerId(address: Multiaddr, text: string): Multiaddr {
+  const id = address.getComponents().find((component) => component.name === 'p2p')?.value
+  if (id === undefined) return address
+  try {
+    peerIdFromString(id)
+  } catch {
+    throw new AddressError(`not a valid peer ID in ${JSON.stringify(text)}: ${JSON.stringify(id)}`)
+  }
+  return address
+}
+
+function parseAddress(text: string): Multiaddr {
   const trimmed = text.trim()
   if (trimmed.startsWith('/')) {
     try {

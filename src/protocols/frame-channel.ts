@@ -43,6 +43,7 @@ export class FrameChannel {
   #waiting: PromiseWithResolvers<ReadItem | undefined> | undefined
   #ended = false
   #failure: Error | undefined
+  #idleTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor(stream: Stream, init: FrameChannelInit) {
     this.stream = stream
@@ -51,7 +52,9 @@ export class FrameChannel {
     this.#decoder = new FrameDecoder({ maxFrameLength })
     // A whole frame must fit in the stream's buffer if reading ever pauses (libp2p: 4 MB).
     stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, maxFrameLength + 1024 * 1024)
-    if (init.readIdleMs !== undefined) stream.inactivityTimeout = init.readIdleMs
+    // Our own timer: yamux and @libp2p/utils 7.4.1 store stream.inactivityTimeout but never
+    // act on it (only a TCP socket reads it, once, when created).
+    this.#armIdleTimer()
     stream.addEventListener('message', (event) => this.#onData(event.data))
     stream.addEventListener('remoteCloseWrite', () => this.#onEnd())
     stream.addEventListener('close', (event) => {
@@ -62,7 +65,20 @@ export class FrameChannel {
     })
   }
 
+  #armIdleTimer(): void {
+    const idleMs = this.#init.readIdleMs
+    if (idleMs === undefined || this.#ended) return
+    clearTimeout(this.#idleTimer)
+    this.#idleTimer = setTimeout(() => {
+      const error = new NetworkError(`nothing received for ${idleMs} ms`)
+      this.#failure ??= error
+      this.stream.abort(error)
+      this.#wake()
+    }, idleMs)
+  }
+
   #onData(data: Uint8Array | Uint8ArrayList): void {
+    this.#armIdleTimer()
     const parts = data instanceof Uint8Array ? [data] : data
     let frames = 0
     for (const part of parts) {
@@ -85,6 +101,7 @@ export class FrameChannel {
   #onEnd(): void {
     if (this.#ended) return
     this.#ended = true
+    clearTimeout(this.#idleTimer)
     const truncated = this.#failure === undefined ? this.#decoder.end() : undefined
     if (truncated !== undefined) this.#queue.push(truncated)
     this.#wake()

@@ -1,0 +1,60 @@
+/**
+ * Peer addresses as operators write them: multiaddrs and CometBFT's id@host:port.
+ */
+import { describe, expect, it } from 'vitest'
+import { AddressError, parsePeerAddress } from '../../src/peers/address.ts'
+
+const ID = '12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA'
+
+describe('parsePeerAddress', () => {
+  it('a multiaddr text is kept as it is', () => {
+    const text = `/ip4/10.0.0.1/tcp/26656/p2p/${ID}`
+    expect(parsePeerAddress(text).toString()).toBe(text)
+    expect(parsePeerAddress(`  ${text}\n`).toString()).toBe(text)
+    expect(parsePeerAddress('/ip4/10.0.0.1/tcp/26656').toString()).toBe('/ip4/10.0.0.1/tcp/26656')
+  })
+
+  it('id@1.2.3.4:26656 → /ip4', () => {
+    expect(parsePeerAddress(`${ID}@1.2.3.4:26656`).toString()).toBe(`/ip4/1.2.3.4/tcp/26656/p2p/${ID}`)
+  })
+
+  it('id@[::1]:26656 → /ip6', () => {
+    expect(parsePeerAddress(`${ID}@[::1]:26656`).toString()).toBe(`/ip6/::1/tcp/26656/p2p/${ID}`)
+  })
+
+  it('id@seed1.example.org:26656 → /dns', () => {
+    expect(parsePeerAddress(`${ID}@seed1.example.org:26656`).toString()).toBe(
+      `/dns/seed1.example.org/tcp/26656/p2p/${ID}`,
+    )
+  })
+
+  it('ports 1 and 65535 are accepted', () => {
+    expect(parsePeerAddress(`${ID}@1.2.3.4:1`).toString()).toContain('/tcp/1/')
+    expect(parsePeerAddress(`${ID}@1.2.3.4:65535`).toString()).toContain('/tcp/65535/')
+  })
+
+  it.each([
+    ['garbage', 'not an address'],
+    ['an empty string', ''],
+    ['a bad multiaddr', '/ip4/999.1.1.1/tcp/1'],
+    ['an unknown protocol', '/nonsense/1'],
+    ['port 0', `${ID}@1.2.3.4:0`],
+    ['port 70000', `${ID}@1.2.3.4:70000`],
+    ['a missing id', '@1.2.3.4:26656'],
+    ['no id at all', '1.2.3.4:26656'],
+    ['a missing port', `${ID}@1.2.3.4`],
+    // Caught at parse time, so config.toml and --persistent-peers name the bad entry.
+    ['an id that is not a peer id', 'notapeerid@1.2.3.4:26656'],
+    ['a multiaddr whose /p2p/ is not a peer id', '/ip4/1.2.3.4/tcp/26656/p2p/notapeerid'],
+    ['an unbracketed IPv6 host', `${ID}@::1:26656`],
+  ])('%s is an AddressError', (_what, text) => {
+    let caught: unknown
+    try {
+      parsePeerAddress(text)
+    } catch (error) {
+      caught = error
+    }
+    expect(caught).toBeInstanceOf(AddressError)
+    expect((caught as AddressError).code).toBe('ERR_INVALID_ADDRESS')
+  })
+})
