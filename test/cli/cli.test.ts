@@ -6,11 +6,11 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { delimiter, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { projectRoot, systemNode } from '../support/system-node.ts'
 
-const root = fileURLToPath(new URL('../..', import.meta.url))
+const root = projectRoot
 const launcher = join(root, 'bin', 'paw-node.js')
 const PEER = '12D3KooWLJszRpqqnvtfS6a8QXCFBQ8UYBjVxAaKRAn57N745mqN'
 
@@ -27,16 +27,6 @@ function cli(args: string[], extraEnv: Record<string, string> = {}) {
     env: env(extraEnv),
     timeout: 20_000,
   })
-}
-
-/** The first `node` on PATH outside this project: the system's runtime. */
-function systemNode(): string {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir.startsWith(root)) continue
-    const candidate = join(dir, 'node')
-    if (existsSync(candidate)) return candidate
-  }
-  throw new Error('no system node on PATH')
 }
 
 interface Running {

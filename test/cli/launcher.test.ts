@@ -5,23 +5,13 @@
  */
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { delimiter, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { VERSION } from '../../src/version.ts'
+import { projectRoot, systemNode } from '../support/system-node.ts'
 
-const root = fileURLToPath(new URL('../..', import.meta.url))
+const root = projectRoot
 const launcher = join(root, 'bin', 'paw-node.js')
-
-/** The first `node` on PATH outside this project: the system's runtime. */
-function systemNode(): string {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir.startsWith(root)) continue
-    const candidate = join(dir, 'node')
-    if (existsSync(candidate)) return candidate
-  }
-  throw new Error('no system node on PATH')
-}
 
 function run(node: string, args: string[]) {
   return spawnSync(node, [launcher, ...args], { encoding: 'utf8', cwd: root, timeout: 20_000 })

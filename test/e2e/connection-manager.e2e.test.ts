@@ -3,24 +3,11 @@
  * peers with backoff, the handshake gate on other /paw/* protocols, messages and stats.
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PawMessage, PawNode, PeerStateEvent } from '../../src/api.ts'
-import { type RawPeer, startRawPeer, startTestNode, stopAll, tcpAddress, waitFor } from '../support/nodes.ts'
+import { type RawPeer, tcpAddress, trackedNodes, waitFor } from '../support/nodes.ts'
 
-let nodes: PawNode[] = []
-let raws: RawPeer[] = []
-
-afterEach(async () => {
-  await stopAll([...nodes, ...raws.map((peer) => peer.libp2p)])
-  nodes = []
-  raws = []
-})
-
-async function node(init: Parameters<typeof startTestNode>[0] = {}): Promise<PawNode> {
-  const started = await startTestNode(init)
-  nodes.push(started)
-  return started
-}
+const { node, raw } = trackedNodes()
 
 const connectedCount = (n: PawNode) => n.peers().filter((p) => p.state === 'connected').length
 
@@ -64,7 +51,6 @@ describe('connection manager', () => {
       if (event.detail.peerId === serverId) states.push({ state: event.detail.state, at: Date.now() })
     })
     await server.stop()
-    nodes = nodes.filter((n) => n !== server)
     await waitFor('the client to see it gone', () => client.peer(serverId)?.state === 'disconnected', 5_000)
     const lostAt = Date.now()
     // Down for 2.5 s: the client's retries (1 s, 2 s … ±20%) fail until it is back.
@@ -86,8 +72,7 @@ describe('connection manager', () => {
     await a.onMessage('/paw/echo-test/1', 'note', (message) => {
       received.push(message)
     })
-    const peer: RawPeer = await startRawPeer()
-    raws.push(peer)
+    const peer: RawPeer = await raw()
     const connection = await peer.connect(tcpAddress(a))
     const stream = await connection.newStream('/paw/echo-test/1')
     try {
@@ -138,7 +123,6 @@ describe('connection manager', () => {
     b.addEventListener('peer:state', (event: CustomEvent<PeerStateEvent>) => seen.push(event.detail.state))
     await b.connectToPeer(tcpAddress(a))
     await b.stop()
-    nodes = nodes.filter((n) => n !== b)
     expect(seen).toEqual(['connecting', 'handshaking', 'connected', 'disconnecting', 'disconnected'])
     await waitFor('A to see B disconnected', () => a.peer(b.peerId.toString())?.state === 'disconnected')
   })

@@ -1,42 +1,14 @@
 /**
  * /paw/handshake/1 between real nodes on loopback (issue "The PAW node on libp2p").
  */
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PawNode, PeerStateEvent } from '../../src/api.ts'
 import { ErrorCode, isPawError } from '../../src/errors.ts'
 import { encodeFrame, type Frame } from '../../src/wire/frame.ts'
 import { decodeReject, encodeHandshake } from '../../src/wire/handshake.ts'
-import {
-  type RawPeer,
-  startRawPeer,
-  startTestNode,
-  stopAll,
-  TEST_CHAIN,
-  tcpAddress,
-  waitFor,
-  wsAddress,
-} from '../support/nodes.ts'
+import { TEST_CHAIN, tcpAddress, trackedNodes, waitFor, wsAddress } from '../support/nodes.ts'
 
-let nodes: PawNode[] = []
-let raws: RawPeer[] = []
-
-afterEach(async () => {
-  await stopAll([...nodes, ...raws.map((peer) => peer.libp2p)])
-  nodes = []
-  raws = []
-})
-
-async function node(init: Parameters<typeof startTestNode>[0] = {}): Promise<PawNode> {
-  const started = await startTestNode(init)
-  nodes.push(started)
-  return started
-}
-
-async function raw(): Promise<RawPeer> {
-  const started = await startRawPeer()
-  raws.push(started)
-  return started
-}
+const { node, raw } = trackedNodes()
 
 async function codeOf(promise: Promise<unknown>): Promise<number | undefined> {
   try {

@@ -4,42 +4,15 @@
  * configured handshake timeout (DECISIONS.md "Connections").
  */
 import type { Connection } from '@libp2p/interface'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { PawNode, PeerInfo } from '../../src/api.ts'
 import { encodeFrame, type Frame } from '../../src/wire/frame.ts'
 import { encodeHandshake } from '../../src/wire/handshake.ts'
-import {
-  type RawPeer,
-  startRawPeer,
-  startTestNode,
-  stopAll,
-  TEST_CHAIN,
-  tcpAddress,
-  waitFor,
-} from '../support/nodes.ts'
+import { type RawPeer, TEST_CHAIN, tcpAddress, trackedNodes, waitFor } from '../support/nodes.ts'
 
 const PING_PROTOCOL = '/ipfs/ping/1.0.0'
 
-let nodes: PawNode[] = []
-let raws: RawPeer[] = []
-
-afterEach(async () => {
-  await stopAll([...nodes, ...raws.map((peer) => peer.libp2p)])
-  nodes = []
-  raws = []
-})
-
-async function node(init: Parameters<typeof startTestNode>[0] = {}): Promise<PawNode> {
-  const started = await startTestNode(init)
-  nodes.push(started)
-  return started
-}
-
-async function raw(): Promise<RawPeer> {
-  const started = await startRawPeer()
-  raws.push(started)
-  return started
-}
+const { node, raw } = trackedNodes()
 
 /** When `node` next reports `peerId` disconnected (Date.now() at the event). */
 function disconnectedAt(node: PawNode, peerId: string): Promise<number> {

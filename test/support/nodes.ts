@@ -9,6 +9,7 @@ import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
+import { afterEach } from 'vitest'
 import type { PawNode, PawNodeInit } from '../../src/api.ts'
 import { createLogger, type Logger } from '../../src/logging.ts'
 import { createPawNode } from '../../src/node/index.ts'
@@ -109,6 +110,34 @@ export async function startRawPeer(): Promise<RawPeer> {
       stream.send(bytes)
       await Promise.race([done, new Promise((resolve) => setTimeout(resolve, 5_000))])
       return { frames, stream }
+    },
+  }
+}
+
+/**
+ * Starters for PAW nodes and raw peers that are all stopped after each test of the calling
+ * file (stopping one twice is harmless, so a test may stop a node itself).
+ */
+export function trackedNodes(): {
+  node(init?: PawNodeInit): Promise<PawNode>
+  raw(): Promise<RawPeer>
+} {
+  let started: Array<{ stop(): unknown }> = []
+  afterEach(async () => {
+    const all = started
+    started = []
+    await stopAll(all)
+  })
+  return {
+    async node(init = {}) {
+      const node = await startTestNode(init)
+      started.push(node)
+      return node
+    },
+    async raw() {
+      const peer = await startRawPeer()
+      started.push(peer.libp2p)
+      return peer
     },
   }
 }
