@@ -90,6 +90,3 @@ export async function buildPawNode(init: PawNodeInit, platform: PlatformParts): 
 export function createPawNode(init: PawNodeInit = {}): Promise<PawNode> {
   return buildPawNode({ tcpPort: null, wsPort: null, ...init }, browserPlatform)
 }
-
-/** 000 startNode(port): a started node listening on `port` (entry points with listeners). */
-export type StartNode = (port: number, init?: PawNodeInit) => Promise<PawNode>

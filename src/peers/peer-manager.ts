@@ -21,7 +21,8 @@ import {
   PeerLimitReachedError,
 } from '../errors.ts'
 import type { Logger } from '../logging.ts'
-import { closeConnection, type HandshakeHooks } from '../protocols/handshake/handshake.ts'
+import { closeConnection } from '../protocols/close-connection.ts'
+import type { HandshakeHooks } from '../protocols/handshake/handshake.ts'
 import type { Handshake } from '../wire/handshake.ts'
 import { parsePeerAddress } from './address.ts'
 import { reconnectDelayMs } from './backoff.ts'
@@ -461,10 +462,26 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     }
   }
 
-  #dial(address: Multiaddr, why: string): Promise<unknown> {
+  #dial(address: Multiaddr, why: 'persistent peer' | 'min-outbound'): Promise<unknown> {
     return this.connectToPeer(address).catch((error: unknown) => {
-      this.#log.debug(`${why} dial failed`, { address: address.toString(), error: (error as Error).message })
+      const id = address.getComponents().find((c) => c.name === 'p2p')?.value
+      const record = id === undefined ? undefined : this.#records.get(id)
+      const fields = {
+        address: address.toString(),
+        error: (error as Error).message,
+        ...(record === undefined ? {} : { retryInMs: Math.max(0, record.nextDialAt - Date.now()) }),
+      }
+      // 004 §7.2: bootstrap and persistent peers are the operator's business (INFO); other
+      // candidates failing is routine (DEBUG).
+      if (why === 'persistent peer' || this.#isBootstrap(address))
+        this.#log.info(`${why} unreachable`, fields)
+      else this.#log.debug(`${why} dial failed`, fields)
     })
+  }
+
+  #isBootstrap(address: Multiaddr): boolean {
+    const key = addressKey(address.toString())
+    return this.#settings.bootstrap.some((text) => addressKey(parsePeerAddress(text).toString()) === key)
   }
 
   #dialState(): DialState {

@@ -28,6 +28,7 @@ import {
   encodeReject,
   type Handshake,
 } from '../../wire/handshake.ts'
+import { closeConnection } from '../close-connection.ts'
 import { FrameChannel, type TrafficCounter } from '../frame-channel.ts'
 import { HANDSHAKE_PROTOCOL, MAX_HANDSHAKE_STREAMS } from './constants.ts'
 
@@ -260,18 +261,5 @@ export class HandshakeProtocol {
     })
     this.#init.hooks.failed(connection, error)
     await closeConnection(connection)
-  }
-}
-
-/**
- * Closes a connection gracefully, aborting it if that fails. Never rejects: under churn
- * `close()` can reject (StreamStateError), and an unhandled rejection ends the process.
- */
-export async function closeConnection(connection: Connection, timeoutMs = 2_000): Promise<void> {
-  if (connection.status !== 'open') return
-  try {
-    await connection.close({ signal: AbortSignal.timeout(timeoutMs) })
-  } catch (error) {
-    connection.abort(error instanceof Error ? error : new NetworkError(String(error)))
   }
 }
