@@ -21,7 +21,10 @@ export interface Transaction {
   fee: bigint
   /** The sender's count of transactions already included: 0 for its first. */
   nonce: bigint
-  /** Ed25519 signature by `from` over the encoding of every other field (64 bytes). */
+  /**
+   * Ed25519 signature by `from` (64 bytes) over "paw-tx-v1", the 32-byte chain ID field and
+   * the encoding of every other field (transactionSigningMessage): valid on one chain only.
+   */
   signature: Uint8Array
 }
 
@@ -60,11 +63,11 @@ export interface ChainParams {
   chainId: string
   genesisTimestamp: number
   allocations: GenesisAllocation[]
-  /** Target of the first blocks; devnets and tests use an easy one. */
+  /** Target of the first blocks, and the easiest retargeting allows; devnets and tests use an easy one. */
   initialTarget: Uint8Array
   /** The block time retargeting aims for. */
   targetBlockTimeMs: number
-  /** Blocks between retargets (0 = never). */
+  /** Blocks between retargets (0 = never; 1 is not allowed). */
   retargetInterval: number
   blockReward: bigint
   /** A block's encoding must fit a 10 MiB frame with its header. */

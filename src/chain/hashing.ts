@@ -1,0 +1,54 @@
+/**
+ * Transaction and block hashes and the transactions' Merkle root (docs/chain.md
+ * "Hashing"). Every hash is SHA-256. Browser-safe.
+ */
+import { sha256 } from '@noble/hashes/sha2.js'
+import { encodeHeader, encodeTransaction, HASH_LENGTH } from './encoding.ts'
+import type { BlockHeader, Hash, Transaction } from './types.ts'
+
+/** SHA-256 of the transaction's 152-byte encoding, signature included. */
+export function txHash(tx: Transaction): Hash {
+  return sha256(encodeTransaction(tx))
+}
+
+/** SHA-256 of the 153-byte header encoding: the block's identity and its proof of work. */
+export function blockHash(header: BlockHeader): Hash {
+  return sha256(encodeHeader(header))
+}
+
+/** The root of a block with no transactions. */
+export const EMPTY_MERKLE_ROOT: Hash = new Uint8Array(HASH_LENGTH)
+
+/**
+ * Bitcoin's Merkle root: each level hashes the concatenation of pairs of the level below,
+ * duplicating the last hash of a level of odd length, until one hash is left. One hash is
+ * its own root; no hashes give 32 zero bytes.
+ *
+ * Caveat (CVE-2012-2459): because an odd level repeats its last hash, the lists
+ * [a, b, c] and [a, b, c, c] have the same root, and so do other lists with a repeated
+ * tail. Two different bodies share one header. Validation refuses any block holding the
+ * same transaction twice (DUPLICATE_TRANSACTION), which rules out every such twin; and
+ * because the valid twin may exist, a block refused for DUPLICATE_TRANSACTION or
+ * BAD_TX_ROOT proves its body bad, not its header: never mark that block hash invalid.
+ */
+export function merkleRoot(hashes: readonly Hash[]): Hash {
+  if (hashes.length === 0) return new Uint8Array(HASH_LENGTH)
+  let level: Hash[] = [...hashes]
+  const pair = new Uint8Array(2 * HASH_LENGTH)
+  while (level.length > 1) {
+    const next: Hash[] = []
+    for (let i = 0; i < level.length; i += 2) {
+      const left = level[i] as Hash
+      pair.set(left, 0)
+      pair.set(level[i + 1] ?? left, HASH_LENGTH)
+      next.push(sha256(pair))
+    }
+    level = next
+  }
+  return (level[0] as Hash).slice()
+}
+
+/** The Merkle root of the transactions' hashes (a header's txRoot). */
+export function txRoot(transactions: readonly Transaction[]): Hash {
+  return merkleRoot(transactions.map(txHash))
+}
