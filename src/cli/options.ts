@@ -3,7 +3,7 @@
  * `start` flags that override config.toml, turned into a SettingsInput.
  */
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util'
-import { LOG_FORMATS, LOG_LEVELS, PROFILES } from '../config/defaults.ts'
+import { LOG_FORMATS, LOG_LEVELS, NODE_TYPES, PROFILES } from '../config/defaults.ts'
 import { SETTING_KEYS, type SettingsInput } from '../config/settings.ts'
 import { parsePeerAddress } from '../peers/address.ts'
 
@@ -39,6 +39,8 @@ export const HOME_OPTION = {
 export const START_OPTIONS = {
   ...HOME_OPTION,
   'chain-id': { type: 'string' },
+  type: { type: 'string' },
+  mine: { type: 'boolean' },
   port: { type: 'string' },
   'ws-port': { type: 'string' },
   'listen-host': { type: 'string' },
@@ -108,6 +110,16 @@ export function settingsFromFlags(flags: StartFlags): FlagSettings {
   take('chain-id', k.chainId, flags['chain-id'], (v) => {
     input.chainId = v
   })
+  take('type', k.nodeType, flags.type, (v) => {
+    input.nodeType = choice('type', v, NODE_TYPES)
+  })
+  if (flags.mine === true) {
+    if (input.nodeType !== undefined && input.nodeType !== 'miner') {
+      throw new UsageError(`--mine contradicts --type ${input.nodeType}`)
+    }
+    input.nodeType = 'miner'
+    sources.set(k.nodeType, '--mine')
+  }
   take('listen-host', k.listenHost, flags['listen-host'], (v) => {
     input.listenHost = v
   })

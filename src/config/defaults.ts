@@ -8,7 +8,21 @@ export const DEFAULT_TCP_PORT = 26656
 /** WebSockets listener: the next port, as nothing in the spec fixes it. */
 export const DEFAULT_WS_PORT = 26657
 export const DEFAULT_LISTEN_HOST = '0.0.0.0'
-export const DEFAULT_CHAIN_ID = 'paw-mainnet'
+/**
+ * A new home is a local devnet (issue "Reference chain": the README's first command starts a
+ * miner on a local devnet); operators of other chains pass --chain-id.
+ */
+export const DEVNET_CHAIN_ID = 'paw-devnet'
+export const DEFAULT_CHAIN_ID = DEVNET_CHAIN_ID
+
+/** 000 node types: full (whole chain), light (headers only), miner (full + produces blocks). */
+export type NodeType = 'full' | 'light' | 'miner'
+export const NODE_TYPES: readonly NodeType[] = ['full', 'light', 'miner']
+
+/** A devnet node mines unless told otherwise; on any other chain a node is full. */
+export function defaultNodeType(chainId: string): NodeType {
+  return chainId === DEVNET_CHAIN_ID ? 'miner' : 'full'
+}
 
 export type ProfileName = 'default' | 'high-traffic' | 'low-resource'
 

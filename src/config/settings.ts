@@ -14,11 +14,14 @@ import {
   DEFAULT_TCP_PORT,
   DEFAULT_TIMEOUTS,
   DEFAULT_WS_PORT,
+  defaultNodeType,
   type InboundGuards,
   LOG_FORMATS,
   LOG_LEVELS,
   type LogFormat,
   type LogLevel,
+  NODE_TYPES,
+  type NodeType,
   type PeerLimits,
   PROFILES,
   type ProfileName,
@@ -27,6 +30,8 @@ import {
 
 export interface Settings {
   chainId: string
+  /** full, light or miner (000 "Node Types"). */
+  nodeType: NodeType
   /** Host (IP) to listen on. */
   listenHost: string
   /** TCP port; 0 picks a free one; null disables the TCP listener. */
@@ -69,6 +74,7 @@ export class ConfigError extends Error {
 /** config.toml names of the settings, for messages. */
 export const SETTING_KEYS = {
   chainId: 'chain_id',
+  nodeType: 'node_type',
   listenHost: 'p2p.listen_host',
   tcpPort: 'p2p.port',
   wsPort: 'p2p.ws_port',
@@ -168,6 +174,7 @@ export function resolveSettings(input: SettingsInput = {}): Settings {
   }
   return {
     chainId,
+    nodeType: oneOf(k.nodeType, input.nodeType ?? defaultNodeType(chainId), NODE_TYPES),
     listenHost,
     tcpPort: port(k.tcpPort, input.tcpPort === undefined ? DEFAULT_TCP_PORT : input.tcpPort),
     wsPort: port(k.wsPort, input.wsPort === undefined ? DEFAULT_WS_PORT : input.wsPort),

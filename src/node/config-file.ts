@@ -38,6 +38,11 @@ const FIELDS: Record<SettingName, Field> = {
     unit: 'string, 1 to 32 bytes of UTF-8',
     doc: 'Chain this node belongs to. Peers on another chain are refused at the handshake (0x02 ChainIdMismatch, 004 §1.2).',
   },
+  nodeType: {
+    kind: 'string',
+    unit: 'one of "full", "light", "miner"',
+    doc: 'What this node does (000 "Node Types"): "full" stores and validates the whole chain; "light" keeps headers only; "miner" is a full node that also produces blocks, paying the rewards to this node\'s key. Default: "miner" on paw-devnet, "full" on other chains.',
+  },
   listenHost: {
     kind: 'string',
     unit: 'IP address or host name',

@@ -40,7 +40,8 @@ describe('defaults (004 §10.1)', () => {
     expect(settings.logLevel).toBe('info')
     expect(settings.logFormat).toBe('plain')
     expect(settings.tcpPort).toBe(26656)
-    expect(settings.chainId).toBe('paw-mainnet')
+    expect(settings.chainId).toBe('paw-devnet')
+    expect(settings.nodeType).toBe('miner')
   })
 
   it('a partial timeouts object keeps the other defaults', () => {

@@ -42,7 +42,8 @@ describe('configTemplate', () => {
 
   it('reads back to settings that differ from the defaults in every field', () => {
     const settings: Settings = resolveSettings({
-      chainId: 'paw-devnet',
+      chainId: 'paw-testnet',
+      nodeType: 'light',
       listenHost: '127.0.0.1',
       tcpPort: 0,
       wsPort: null,

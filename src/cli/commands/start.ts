@@ -6,6 +6,7 @@
 import type { PawNode } from '../../api.ts'
 import { ConfigError, resolveSettings } from '../../config/settings.ts'
 import { createLogger, type Logger } from '../../logging.ts'
+import { type ChainRuntime, openChainRuntime } from '../../node/chain-runtime.ts'
 import { mergeSettings, readConfigFile } from '../../node/config-file.ts'
 import { initHome, resolveHome } from '../../node/home.ts'
 import { createPawNode } from '../../node/index.ts'
@@ -20,7 +21,9 @@ logs go to stderr. SIGINT or SIGTERM stops the node cleanly; a second one exits 
 
 Options:
   --home DIR                  home directory (default: $PAW_HOME, else ~/.paw)
-  --chain-id ID               chain_id
+  --chain-id ID               chain_id (default paw-devnet: a new home is a local devnet)
+  --type TYPE                 node_type: full | light | miner (default miner on paw-devnet, else full)
+  --mine                      same as --type miner
   --port N                    p2p.port, TCP (default 26656; 0 = any free port; off = none)
   --ws-port N                 p2p.ws_port, WebSockets (default 26657; 0 = any; off = none)
   --listen-host IP            p2p.listen_host (default 0.0.0.0)
@@ -102,18 +105,31 @@ export async function start(args: readonly string[]): Promise<number> {
   const log = createLogger({ level: settings.logLevel, format: settings.logFormat })
   const signals = watchSignals(() => log)
   let node: PawNode | undefined
+  let runtime: ChainRuntime | undefined
   try {
-    log.info('starting', { home, config: paths.configFile, peerId: peerId.toString() })
+    log.info('starting', {
+      home,
+      config: paths.configFile,
+      peerId: peerId.toString(),
+      type: settings.nodeType,
+    })
+    // The chain first: a store another process holds, or an unknown chain, fails before
+    // anything listens.
+    runtime = await openChainRuntime({ home, settings, privateKey, log: log.child({ component: 'chain' }) })
     node = await createPawNode({ ...settings, privateKey, logger: log })
     await node.start()
     for (const address of node.getMultiaddrs()) process.stdout.write(`${address.toString()}\n`)
+    runtime.start()
     const signal = await signals.first
     log.info('shutting down', { signal })
+    await runtime.miner?.stop()
     await node.stop()
+    await runtime.close()
     return EXIT_OK
   } catch (error) {
     log.error('node failed', { error })
     await node?.stop().catch(() => {})
+    await runtime?.close().catch(() => {})
     return EXIT_FAILURE
   } finally {
     signals.dispose()

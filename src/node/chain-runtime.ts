@@ -1,0 +1,128 @@
+/**
+ * The chain a node runs, by node type (000 "Node Types"), on LevelDB in the home:
+ * - full: the whole chain, validated (<home>/data/chain/<chain id>), with a mempool;
+ * - miner: a full node whose Miner produces blocks, paying the node's own key;
+ * - light: headers only (<home>/data/headers/<chain id>).
+ * Chain parameters come from the chain ID's built-in definition, or config/genesis.json.
+ */
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { PrivateKey } from '@libp2p/interface'
+import { encodeTransaction } from '../chain/encoding.ts'
+import { txHash } from '../chain/hashing.ts'
+import { HeaderChain } from '../chain/header-chain.ts'
+import { Mempool } from '../chain/mempool/index.ts'
+import { Miner } from '../chain/miner.ts'
+import { builtInParams, paramsFromJson } from '../chain/params.ts'
+import { ReferenceChain } from '../chain/reference-chain.ts'
+import { LevelBlockStore } from '../chain/store/level-store.ts'
+import type { ChainParams } from '../chain/types.ts'
+import { ConfigError, type Settings } from '../config/settings.ts'
+import type { Logger } from '../logging.ts'
+import { toHex } from '../wire/bytes.ts'
+import { homePaths } from './home.ts'
+
+export interface ChainRuntime {
+  /** Full and miner nodes. */
+  chain: ReferenceChain | undefined
+  mempool: Mempool | undefined
+  miner: Miner | undefined
+  /** Light nodes. */
+  headers: HeaderChain | undefined
+  /** Starts the miner (if any). */
+  start(): void
+  /** Stops the miner, then closes the store; what was stored stays stored. */
+  close(): Promise<void>
+}
+
+/** The chain's parameters: built in for paw-devnet/testnet/mainnet, else config/genesis.json. */
+export async function loadChainParams(home: string, chainId: string): Promise<ChainParams> {
+  const builtIn = builtInParams(chainId)
+  if (builtIn !== undefined) return builtIn
+  const file = join(homePaths(home).configDir, 'genesis.json')
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch {
+    throw new ConfigError(
+      'chain_id',
+      `${JSON.stringify(chainId)} is not a built-in chain and ${file} does not exist`,
+    )
+  }
+  let params: ChainParams
+  try {
+    params = paramsFromJson(JSON.parse(text))
+  } catch (error) {
+    throw new ConfigError('chain_id', `${file}: ${(error as Error).message}`)
+  }
+  if (params.chainId !== chainId) {
+    throw new ConfigError(
+      'chain_id',
+      `${file} defines ${JSON.stringify(params.chainId)}, not ${JSON.stringify(chainId)}`,
+    )
+  }
+  return params
+}
+
+export async function openChainRuntime(init: {
+  home: string
+  settings: Settings
+  privateKey: PrivateKey
+  log: Logger
+}): Promise<ChainRuntime> {
+  const { home, settings, privateKey, log } = init
+  const params = await loadChainParams(home, settings.chainId)
+  const dataDir = homePaths(home).dataDir
+
+  if (settings.nodeType === 'light') {
+    const store = new LevelBlockStore(join(dataDir, 'headers', settings.chainId))
+    const headers = await HeaderChain.open({ params, store })
+    const tip = headers.tip()
+    log.info('header chain opened', { type: 'light', height: tip.height, tip: toHex(tip.hash).slice(0, 16) })
+    return {
+      chain: undefined,
+      mempool: undefined,
+      miner: undefined,
+      headers,
+      start: () => {},
+      close: () => headers.close(),
+    }
+  }
+
+  const store = new LevelBlockStore(join(dataDir, 'chain', settings.chainId))
+  // The mempool validates against the chain, which is opened with the mempool: bind late.
+  let chain: ReferenceChain | undefined
+  const mempool = new Mempool({
+    txId: (tx) => toHex(txHash(tx)),
+    txSize: (tx) => encodeTransaction(tx).length,
+    validate: (tx, pending) => {
+      if (chain === undefined) throw new TypeError('chain not open yet')
+      chain.mempoolValidator()(tx, pending)
+    },
+  })
+  const opened = await ReferenceChain.open({ params, store, mempool })
+  chain = opened
+  const tip = opened.tip()
+  log.info('chain opened', { type: settings.nodeType, height: tip.height, tip: toHex(tip.hash).slice(0, 16) })
+  const miner =
+    settings.nodeType === 'miner'
+      ? new Miner({
+          chain: opened,
+          mempool,
+          // Coinbases pay the node's own identity key: an Ed25519 public key is an address.
+          rewardAddress: privateKey.publicKey.raw,
+          log: log.child({ component: 'miner' }),
+        })
+      : undefined
+  return {
+    chain: opened,
+    mempool,
+    miner,
+    headers: undefined,
+    start: () => miner?.start(),
+    close: async () => {
+      await miner?.stop()
+      await opened.close()
+    },
+  }
+}
