@@ -76,3 +76,18 @@ describe('start flags', () => {
     expect(usageError(args).message).toContain(message)
   })
 })
+
+describe('node type flags', () => {
+  it('--type sets node_type; --mine is --type miner', () => {
+    expect(fromArgs(['--type', 'light']).input.nodeType).toBe('light')
+    const mined = fromArgs(['--mine'])
+    expect(mined.input.nodeType).toBe('miner')
+    expect(mined.sources.get(SETTING_KEYS.nodeType)).toBe('--mine')
+    expect(fromArgs(['--mine', '--type', 'miner']).input.nodeType).toBe('miner')
+  })
+
+  it('refuses an unknown type and --mine with another type', () => {
+    expect(usageError(['--type', 'archive']).message).toMatch(/--type/)
+    expect(usageError(['--mine', '--type', 'full']).message).toMatch(/--mine contradicts --type full/)
+  })
+})
