@@ -4,6 +4,33 @@
  */
 
 export * from './api.ts'
+export {
+  decodeBlock,
+  decodeHeader,
+  decodeTransaction,
+  encodeBlock,
+  encodeHeader,
+  encodeTransaction,
+} from './chain/encoding.ts'
+export { ChainError, ChainErrorCode, isChainError } from './chain/errors.ts'
+export { blockHash, txHash, txRoot } from './chain/hashing.ts'
+export { HeaderChain } from './chain/header-chain.ts'
+export { Mempool } from './chain/mempool/index.ts'
+export { Miner } from './chain/miner.ts'
+export {
+  BUILT_IN_CHAINS,
+  builtInParams,
+  PAW_DEVNET,
+  PAW_MAINNET,
+  PAW_TESTNET,
+  paramsFromJson,
+} from './chain/params.ts'
+export { ReferenceChain } from './chain/reference-chain.ts'
+export { signTransaction, verifyTransactionSignature } from './chain/signing.ts'
+export type { BlockStore } from './chain/store/block-store.ts'
+export { MemoryBlockStore } from './chain/store/memory-store.ts'
+// The reference chain (browser-safe parts; LevelDB is in paw-node/node).
+export * from './chain/types.ts'
 export { PROFILES, type ProfileName } from './config/defaults.ts'
 export { ConfigError, resolveSettings, type Settings, type SettingsInput } from './config/settings.ts'
 export { createPawNode } from './create-paw-node.ts'

@@ -41,3 +41,5 @@ export async function startNode(port: number, init: PawNodeInit = {}): Promise<P
 }
 
 export type { PawNode, PawNodeInit } from '../api.ts'
+export { LevelBlockStore } from '../chain/store/level-store.ts'
+export { type ChainRuntime, loadChainParams, openChainRuntime } from './chain-runtime.ts'
