@@ -1,13 +1,3 @@
-/**
- * HeaderChain (the light node's chain) over both stores (memory, and LevelDB in a temp
- * dir): the genesis header written once, extension, each header rule refused with its
- * code, side branches lighter and heavier (a reorg of the header tip that the index and a
- * reopen agree on), batches, and bodies checked against stored headers. Headers come from
- * full blocks TestChain mines on devnet targets (~4,096 hashes each), built once.
- */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { type ChainErrorCodeValue, isChainError } from '../../src/chain/errors.ts'
 import { genesisBlock, genesisHash } from '../../src/chain/genesis.ts'
@@ -18,53 +8,13 @@ import { bigIntToTarget, meetsTarget, targetToBigInt } from '../../src/chain/pow
 import { ReferenceChain } from '../../src/chain/reference-chain.ts'
 import type { BlockStore } from '../../src/chain/store/block-store.ts'
 import { isStoreError } from '../../src/chain/store/errors.ts'
-import { LevelBlockStore } from '../../src/chain/store/level-store.ts'
 import { MemoryBlockStore } from '../../src/chain/store/memory-store.ts'
 import type { Address, Block, BlockHeader } from '../../src/chain/types.ts'
 import { toHex } from '../../src/wire/bytes.ts'
 import { alice, bob, coinbase, MINER, TestChain } from '../support/chain-builder.ts'
+import { forkAt, type Harness, levelHarness, memoryHarness, NOW, OTHER } from '../support/store-harness.ts'
 
-/** A day after the devnet genesis: every test header's timestamp is in the past. */
-const NOW = PAW_DEVNET.genesisTimestamp + 86_400_000
-/** Where the competing branches' coinbases pay, so their blocks differ from the main ones. */
-const OTHER: Address = new Uint8Array(32).fill(0x0b)
 const FORK_HEIGHT = 3
-
-interface Harness {
-  store: BlockStore
-  reopen(): Promise<BlockStore>
-  cleanup(): Promise<void>
-}
-
-async function memoryHarness(): Promise<Harness> {
-  const store = new MemoryBlockStore()
-  return { store, reopen: async () => store, cleanup: () => store.close() }
-}
-
-async function levelHarness(): Promise<Harness> {
-  const dir = await mkdtemp(join(tmpdir(), 'paw-headers-'))
-  let store = new LevelBlockStore(dir)
-  return {
-    get store() {
-      return store
-    },
-    async reopen() {
-      await store.close()
-      store = new LevelBlockStore(dir)
-      return store
-    },
-    async cleanup() {
-      await store.close()
-      await rm(dir, { recursive: true, force: true })
-    },
-  }
-}
-
-async function forkAt(source: TestChain, height: number): Promise<TestChain> {
-  const fork = new TestChain(source.params)
-  for (const block of source.blocks.slice(1, height + 1)) await fork.add(block, NOW)
-  return fork
-}
 
 async function grow(chain: TestChain, count: number, miner: Address): Promise<Block[]> {
   const blocks: Block[] = []

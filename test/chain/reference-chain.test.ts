@@ -1,12 +1,3 @@
-/**
- * ReferenceChain over both stores (memory, and LevelDB in a temp dir): genesis, extension,
- * side branches, reorgs with state rolled back and forward (and the mempool getting a
- * rolled-back transaction back), refused blocks, restart, and concurrent addBlock calls.
- * Blocks come from TestChain on devnet targets (~4,096 hashes each).
- */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { encodeBlock, TRANSACTION_LENGTH } from '../../src/chain/encoding.ts'
 import { type ChainErrorCodeValue, isChainError } from '../../src/chain/errors.ts'
@@ -18,56 +9,13 @@ import { bigIntToTarget, meetsTarget } from '../../src/chain/pow.ts'
 import { ReferenceChain } from '../../src/chain/reference-chain.ts'
 import { getAccount } from '../../src/chain/state.ts'
 import type { BlockStore } from '../../src/chain/store/block-store.ts'
-import { LevelBlockStore } from '../../src/chain/store/level-store.ts'
-import { MemoryBlockStore } from '../../src/chain/store/memory-store.ts'
 import type { Address, Block, ChainEvents, Transaction } from '../../src/chain/types.ts'
 import { toHex } from '../../src/wire/bytes.ts'
 import { alice, bob, carol, coinbase, MINER, TestChain } from '../support/chain-builder.ts'
+import { forkAt, type Harness, levelHarness, memoryHarness, NOW, OTHER } from '../support/store-harness.ts'
 
-/** A day after the devnet genesis: every test block's timestamp is in the past. */
-const NOW = PAW_DEVNET.genesisTimestamp + 86_400_000
-/** Where the competing branches' coinbases pay, so their blocks differ from the main ones. */
-const OTHER: Address = new Uint8Array(32).fill(0x0b)
 const REWARD = PAW_DEVNET.blockReward
 const ADDRESSES = [alice.address, bob.address, carol.address, MINER, OTHER]
-
-interface Harness {
-  store: BlockStore
-  /** Gives a closed store back opened: the same instance (memory) or a new one on the same dir (LevelDB). */
-  reopen(): Promise<BlockStore>
-  cleanup(): Promise<void>
-}
-
-async function memoryHarness(): Promise<Harness> {
-  const store = new MemoryBlockStore()
-  return { store, reopen: async () => store, cleanup: () => store.close() }
-}
-
-async function levelHarness(): Promise<Harness> {
-  const dir = await mkdtemp(join(tmpdir(), 'paw-chain-'))
-  let store = new LevelBlockStore(dir)
-  return {
-    get store() {
-      return store
-    },
-    async reopen() {
-      await store.close()
-      store = new LevelBlockStore(dir)
-      return store
-    },
-    async cleanup() {
-      await store.close()
-      await rm(dir, { recursive: true, force: true })
-    },
-  }
-}
-
-/** A copy of `source` up to `height`, to build a competing branch on. */
-async function forkAt(source: TestChain, height: number): Promise<TestChain> {
-  const fork = new TestChain(source.params)
-  for (const block of source.blocks.slice(1, height + 1)) await fork.add(block, NOW)
-  return fork
-}
 
 /** Extends `chain` by a block paying `miner`, with `transactions` after the coinbase. */
 function extend(chain: TestChain, miner: Address, transactions: Transaction[] = []): Promise<Block> {
