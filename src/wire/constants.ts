@@ -47,4 +47,7 @@ export const FrameType = {
   Reject: 'reject',
   GetPeers: 'get_peers',
   Peers: 'peers',
+  MempoolHashes: 'mempool_hashes',
+  GetTransactions: 'get_transactions',
+  Transactions: 'transactions',
 } as const

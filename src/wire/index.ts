@@ -17,6 +17,19 @@ export {
 } from './handshake.ts'
 export { type IpFamily, ipFamily, isIPv4, isIPv6 } from './ip.ts'
 export {
+  decodeGetTransactions,
+  decodeMempoolHashes,
+  decodeTransactions,
+  encodeGetTransactions,
+  encodeMempoolHashes,
+  encodeTransactions,
+  MAX_MEMPOOL_HASHES,
+  MAX_TRANSACTIONS_PER_REQUEST,
+  MEMPOOL_HASH_LENGTH,
+  MEMPOOL_TRANSACTION_LENGTH,
+  type TransactionsResponse,
+} from './mempool.ts'
+export {
   decodeGetPeers,
   decodePeerList,
   encodeGetPeers,
