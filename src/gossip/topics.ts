@@ -1,0 +1,117 @@
+/**
+ * Gossipsub topic names (DECISIONS.md "Propagation"): one topic per message kind, named
+ * with the chain ID so that nodes of different chains never share a mesh, and versioned so
+ * that a future encoding gets a new topic instead of a flag day. Browser-safe.
+ *
+ *   /paw/<chainId>/blocks/1        full blocks (header, u32 count, transactions)
+ *   /paw/<chainId>/transactions/1  one 152-byte transaction per message
+ *   /paw/<chainId>/headers/1       one 153-byte block header per message
+ *
+ * Why a header topic: light nodes store headers only (DECISIONS.md "Node types"). On the
+ * blocks topic they would download every block (up to the block size limit) only to throw
+ * the body away, and gossipsub has no per-peer "send me only the prefix". A separate topic
+ * that full nodes publish the header of each block they accept to costs them 153 bytes per
+ * block, lets light nodes follow the tip with ~1/6,800 of the bandwidth of a full 1 MiB
+ * block, and keeps the header a self-authenticating message (its hash is its proof of
+ * work), so light nodes can score and reject header senders with the same machinery.
+ */
+import { encodeChainId } from '../wire/handshake.ts'
+
+/** What a topic carries. */
+export type TopicKind = 'blocks' | 'transactions' | 'headers'
+
+export const TOPIC_KINDS: readonly TopicKind[] = Object.freeze(['blocks', 'transactions', 'headers'])
+
+/** The version suffix of every topic this node speaks. */
+export const TOPIC_VERSION = 1
+
+const PREFIX = '/paw/'
+
+function topicFor(chainId: string, kind: TopicKind): string {
+  checkChainId(chainId)
+  return `${PREFIX}${chainId}/${kind}/${TOPIC_VERSION}`
+}
+
+function checkChainId(chainId: string): void {
+  // The same rule as the handshake's chain ID field: 1..32 bytes of UTF-8, no NUL.
+  encodeChainId(chainId)
+}
+
+/** `/paw/<chainId>/blocks/1`: full blocks. */
+export function blockTopic(chainId: string): string {
+  return topicFor(chainId, 'blocks')
+}
+
+/** `/paw/<chainId>/transactions/1`: single transactions. */
+export function transactionTopic(chainId: string): string {
+  return topicFor(chainId, 'transactions')
+}
+
+/** `/paw/<chainId>/headers/1`: block headers, for light nodes. */
+export function headerTopic(chainId: string): string {
+  return topicFor(chainId, 'headers')
+}
+
+/** The three topics of a chain. */
+export function pawTopics(chainId: string): Record<TopicKind, string> {
+  return {
+    blocks: blockTopic(chainId),
+    transactions: transactionTopic(chainId),
+    headers: headerTopic(chainId),
+  }
+}
+
+/** A topic name taken apart. */
+export interface ParsedTopic {
+  /** The chain ID between `/paw/` and the kind. */
+  chainId: string
+  /** What the topic carries. */
+  kind: TopicKind
+  /** The version suffix. */
+  version: number
+}
+
+/**
+ * Takes a PAW topic apart, or returns undefined for anything that is not one (another
+ * application's topic, an unknown kind or version, an invalid chain ID). The kind and
+ * version are read from the end, so a chain ID containing `/` still parses unambiguously.
+ */
+export function parseTopic(topic: string): ParsedTopic | undefined {
+  if (!topic.startsWith(PREFIX)) return undefined
+  for (const kind of TOPIC_KINDS) {
+    const suffix = `/${kind}/${TOPIC_VERSION}`
+    if (!topic.endsWith(suffix)) continue
+    const chainId = topic.slice(PREFIX.length, topic.length - suffix.length)
+    try {
+      checkChainId(chainId)
+    } catch {
+      return undefined
+    }
+    return { chainId, kind, version: TOPIC_VERSION }
+  }
+  return undefined
+}
+
+/** Why `topicKindFor` refused a topic. */
+export class ForeignTopicError extends Error {
+  readonly topic: string
+  constructor(topic: string, message: string) {
+    super(message)
+    this.name = 'ForeignTopicError'
+    this.topic = topic
+  }
+}
+
+/**
+ * The kind of `topic` if it is one of `chainId`'s topics.
+ * @throws ForeignTopicError for a topic of another chain (recognised and refused) or one
+ *   that is not a PAW topic at all
+ */
+export function topicKindFor(chainId: string, topic: string): TopicKind {
+  const parsed = parseTopic(topic)
+  if (parsed === undefined) throw new ForeignTopicError(topic, `${topic} is not a PAW topic`)
+  if (parsed.chainId !== chainId) {
+    throw new ForeignTopicError(topic, `${topic} belongs to chain ${parsed.chainId}, not ${chainId}`)
+  }
+  return parsed.kind
+}
