@@ -11,14 +11,17 @@
  * index entry and tip, or a whole branch switch, so a node killed at any moment reopens at
  * a consistent header tip. addHeader calls run one at a time. Browser-safe.
  */
+
 import { TypedEventEmitter } from 'main-event'
 import { equalBytes, toHex } from '../wire/bytes.ts'
-import { encodeBlock, encodeHeader, HASH_LENGTH, HEADER_LENGTH } from './encoding.ts'
+import { encodeBlock, encodeHeader, HEADER_LENGTH } from './encoding.ts'
 import { ChainError, ChainErrorCode, isChainError } from './errors.ts'
 import { genesisBlock } from './genesis.ts'
 import { blockHash } from './hashing.ts'
 import { workForTarget } from './pow.ts'
+import { openChainStore } from './reference-chain/open-store.ts'
 import { type Branch, ChainReader } from './reference-chain/reader.ts'
+import { SerialQueue } from './serial-queue.ts'
 import type { BlockStore, StoredBlock } from './store/block-store.ts'
 import { StoreError, StoreErrorCode } from './store/errors.ts'
 import type { AddBlockOutcome, Block, BlockHeader, ChainParams, ChainPosition, Hash } from './types.ts'
@@ -71,7 +74,8 @@ export class HeaderChain extends TypedEventEmitter<HeaderChainEvents> {
   readonly #now: () => number
   readonly #genesisHash: Hash
   #tip: ChainPosition
-  #tail: Promise<unknown> = Promise.resolve()
+  /** addBlock/validateBlock (addHeader) run one at a time. */
+  readonly #queue = new SerialQueue()
 
   private constructor(init: HeaderChainInit, tip: ChainPosition, genesisHash: Hash) {
     super()
@@ -91,45 +95,19 @@ export class HeaderChain extends TypedEventEmitter<HeaderChainEvents> {
    */
   static async open(init: HeaderChainInit): Promise<HeaderChain> {
     const { params, store } = init
-    await store.open()
-    const genesis = genesisBlock(params).header
-    const hash = blockHash(genesis)
-    let tip = await store.getTip()
-    if (tip === undefined) {
-      tip = { hash, height: 0, totalWork: workForTarget(genesis.target) }
-      await store.commit({
-        blocks: [
-          {
-            hash,
-            encoded: encodeHeader(genesis),
-            meta: { height: 0, parent: new Uint8Array(HASH_LENGTH), totalWork: tip.totalWork },
-          },
-        ],
-        bestChain: { set: [[0, hash]] },
-        tip,
-      })
-    } else {
-      const stored = await store.getHashAtHeight(0)
-      if (stored === undefined || !equalBytes(stored, hash)) {
-        throw new StoreError(
-          StoreErrorCode.Incompatible,
-          `the block store holds another chain than ${params.chainId}`,
-        )
-      }
-      const bytes = await store.getBlock(hash)
-      if (bytes?.length !== HEADER_LENGTH) {
-        throw new StoreError(
-          StoreErrorCode.Incompatible,
-          'the block store holds full blocks (a full node’s store), not headers',
-        )
-      }
+    const opened = await openChainStore(store, params, (genesis) => encodeHeader(genesis.header))
+    if (!opened.created && (await store.getBlock(opened.genesisHash))?.length !== HEADER_LENGTH) {
+      throw new StoreError(
+        StoreErrorCode.Incompatible,
+        'the block store holds full blocks (a full node’s store), not headers',
+      )
     }
-    return new HeaderChain(init, tip, hash)
+    return new HeaderChain(init, opened.tip, opened.genesisHash)
   }
 
   /** Waits for queued work, then closes the store. */
   async close(): Promise<void> {
-    await this.#tail.catch(() => {})
+    await this.#queue.idle()
     await this.#store.close()
   }
 
@@ -162,7 +140,7 @@ export class HeaderChain extends TypedEventEmitter<HeaderChainEvents> {
    * fork choice (one commit). Throws a ChainError naming the broken rule.
    */
   addHeader(header: BlockHeader): Promise<AddHeaderOutcome> {
-    return this.#serial(() => this.#addHeader(header))
+    return this.#queue.run(() => this.#addHeader(header))
   }
 
   /**
@@ -171,7 +149,7 @@ export class HeaderChain extends TypedEventEmitter<HeaderChainEvents> {
    * @throws HeaderBatchError with the refused header's index and code; those before it stay added
    */
   addHeaders(headers: readonly BlockHeader[]): Promise<AddHeaderOutcome[]> {
-    return this.#serial(async () => {
+    return this.#queue.run(async () => {
       const outcomes: AddHeaderOutcome[] = []
       for (const [index, header] of headers.entries()) {
         try {
@@ -205,12 +183,6 @@ export class HeaderChain extends TypedEventEmitter<HeaderChainEvents> {
       return
     }
     checkBlockBody(block, this.params)
-  }
-
-  #serial<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.#tail.then(task)
-    this.#tail = result.catch(() => undefined)
-    return result
   }
 
   async #addHeader(header: BlockHeader): Promise<AddHeaderOutcome> {

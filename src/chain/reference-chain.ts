@@ -9,16 +9,19 @@
  * blocks, and can still reorg below it. addBlock and validateBlock run one at a time, so
  * the in-memory tip and state always match the store's. Browser-safe.
  */
+
 import { TypedEventEmitter } from 'main-event'
 import { equalBytes, toHex } from '../wire/bytes.ts'
-import { encodeBlock, encodedBlockLength, HASH_LENGTH } from './encoding.ts'
+import { encodeBlock, encodedBlockLength } from './encoding.ts'
 import { ChainError, ChainErrorCode } from './errors.ts'
-import { genesisBlock, genesisHash, genesisState } from './genesis.ts'
+import { genesisState } from './genesis.ts'
 import { blockHash } from './hashing.ts'
 import type { Mempool, PendingView } from './mempool/index.ts'
 import { workForTarget } from './pow.ts'
 import { stateEntries, stateOnBranch } from './reference-chain/branch-state.ts'
+import { openChainStore } from './reference-chain/open-store.ts'
 import { type Branch, ChainReader } from './reference-chain/reader.ts'
+import { SerialQueue } from './serial-queue.ts'
 import {
   type AccountState,
   addressKey,
@@ -29,7 +32,6 @@ import {
   StateOverlay,
 } from './state.ts'
 import type { BlockMeta, BlockStore, StoreChange, StoredBlock } from './store/block-store.ts'
-import { StoreError, StoreErrorCode } from './store/errors.ts'
 import type {
   AddBlockOutcome,
   Address,
@@ -79,7 +81,8 @@ export class ReferenceChain extends TypedEventEmitter<ChainEvents> implements Ch
   readonly #now: () => number
   readonly #state: ChainState
   #tip: ChainPosition
-  #tail: Promise<unknown> = Promise.resolve()
+  /** addBlock/validateBlock (addHeader) run one at a time. */
+  readonly #queue = new SerialQueue()
 
   private constructor(init: ReferenceChainInit, tip: ChainPosition, state: ChainState) {
     super()
@@ -99,43 +102,21 @@ export class ReferenceChain extends TypedEventEmitter<ChainEvents> implements Ch
    */
   static async open(init: ReferenceChainInit): Promise<ReferenceChain> {
     const { params, store } = init
-    await store.open()
-    let tip = await store.getTip()
-    let state: ChainState
-    if (tip === undefined) {
-      const genesis = genesisBlock(params)
-      const hash = blockHash(genesis.header)
-      tip = { hash, height: 0, totalWork: workForTarget(genesis.header.target) }
-      state = genesisState(params)
-      await store.commit({
-        blocks: [
-          {
-            hash,
-            encoded: encodeBlock(genesis),
-            meta: { height: 0, parent: new Uint8Array(HASH_LENGTH), totalWork: tip.totalWork },
-          },
-        ],
-        bestChain: { set: [[0, hash]] },
-        tip,
-        state: [...state].map(([key, account]) => [encodeStateKey(key), encodeAccount(account)]),
-      })
-    } else {
-      const stored = await store.getHashAtHeight(0)
-      if (stored === undefined || !equalBytes(stored, genesisHash(params))) {
-        throw new StoreError(
-          StoreErrorCode.Incompatible,
-          `the block store holds another chain than ${params.chainId}`,
-        )
-      }
+    const genesisAccounts = genesisState(params)
+    const opened = await openChainStore(store, params, encodeBlock, {
+      state: [...genesisAccounts].map(([key, account]) => [encodeStateKey(key), encodeAccount(account)]),
+    })
+    let state = genesisAccounts
+    if (!opened.created) {
       state = createState()
       for await (const [key, value] of store.allState()) state.set(decodeStateKey(key), decodeAccount(value))
     }
-    return new ReferenceChain(init, tip, state)
+    return new ReferenceChain(init, opened.tip, state)
   }
 
   /** Waits for queued work, then closes the store. */
   async close(): Promise<void> {
-    await this.#tail.catch(() => {})
+    await this.#queue.idle()
     await this.#store.close()
   }
 
@@ -194,7 +175,7 @@ export class ReferenceChain extends TypedEventEmitter<ChainEvents> implements Ch
   }
 
   validateBlock(block: Block): Promise<void> {
-    return this.#serial(async () => {
+    return this.#queue.run(async () => {
       blockTooLarge(block, this.params)
       const { parentHeader, branch } = await this.#parentOf(block)
       if (branch === undefined) {
@@ -212,13 +193,7 @@ export class ReferenceChain extends TypedEventEmitter<ChainEvents> implements Ch
   }
 
   addBlock(block: Block): Promise<AddBlockOutcome> {
-    return this.#serial(() => this.#addBlock(block))
-  }
-
-  #serial<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.#tail.then(task)
-    this.#tail = result.catch(() => undefined)
-    return result
+    return this.#queue.run(() => this.#addBlock(block))
   }
 
   #context(getHeaderAtHeight: ValidationContext['getHeaderAtHeight']): ValidationContext {

@@ -137,25 +137,3 @@ export async function checkTipInvariant(change: StoreChange, view: IndexView): P
   }
   return top
 }
-
-/**
- * Runs commits one after another: a commit starts only when the previous one settled, so
- * the invariant check and the write of one never interleave with another's.
- */
-export class CommitQueue {
-  #tail: Promise<void> = Promise.resolve()
-
-  run<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.#tail.then(task)
-    this.#tail = result.then(
-      () => undefined,
-      () => undefined,
-    )
-    return result
-  }
-
-  /** Settles when every commit queued so far has settled. */
-  idle(): Promise<void> {
-    return this.#tail
-  }
-}

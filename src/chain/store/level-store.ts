@@ -11,9 +11,10 @@
  */
 import { ClassicLevel } from 'classic-level'
 import { equalBytes } from '../../wire/bytes.ts'
+import { SerialQueue } from '../serial-queue.ts'
 import type { ChainPosition, Hash } from '../types.ts'
 import type { BlockMeta, BlockStore, StoreChange } from './block-store.ts'
-import { CommitQueue, checkTipInvariant, validateChange } from './change.ts'
+import { checkTipInvariant, validateChange } from './change.ts'
 import { StoreError, StoreErrorCode } from './errors.ts'
 import {
   blockKey,
@@ -82,7 +83,7 @@ function openError(path: string, err: unknown): StoreError {
 export class LevelBlockStore implements BlockStore {
   readonly path: string
   readonly #sync: boolean
-  readonly #queue = new CommitQueue()
+  readonly #queue = new SerialQueue()
   #db: Db | undefined
   #lifecycle: Lifecycle = 'closed'
   #transition: Promise<void> = Promise.resolve()

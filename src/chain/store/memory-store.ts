@@ -5,9 +5,10 @@
  * of the same instance sees it. Browser-safe.
  */
 import { toHex } from '../../wire/bytes.ts'
+import { SerialQueue } from '../serial-queue.ts'
 import type { ChainPosition, Hash } from '../types.ts'
 import type { BlockMeta, BlockStore, StoreChange } from './block-store.ts'
-import { CommitQueue, checkTipInvariant, validateChange } from './change.ts'
+import { checkTipInvariant, validateChange } from './change.ts'
 import { StoreError, StoreErrorCode } from './errors.ts'
 
 type Lifecycle = 'closed' | 'open' | 'closing'
@@ -23,7 +24,7 @@ export class MemoryBlockStore implements BlockStore {
   readonly #undo = new Map<string, Uint8Array>()
   /** Keyed by hex, which sorts as the key bytes do. */
   readonly #state = new Map<string, [Uint8Array, Uint8Array]>()
-  readonly #queue = new CommitQueue()
+  readonly #queue = new SerialQueue()
   #tip: ChainPosition | undefined
   #topHeight = -1
   #lifecycle: Lifecycle = 'closed'
