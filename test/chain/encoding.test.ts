@@ -2,6 +2,7 @@
  * The canonical encodings: lengths, field offsets (docs/chain.md "Byte layouts"), and
  * malformed input refused with MALFORMED.
  */
+
 import { describe, expect, it } from 'vitest'
 import {
   BLOCK_PREFIX_LENGTH,
@@ -19,8 +20,8 @@ import {
 } from '../../src/chain/encoding.ts'
 import { isChainError } from '../../src/chain/errors.ts'
 import type { Block, BlockHeader, Transaction } from '../../src/chain/types.ts'
+import { hex } from '../support/vectors.ts'
 
-const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
 const fill = (length: number, byte: number) => new Uint8Array(length).fill(byte)
 
 const tx: Transaction = {

@@ -1,6 +1,7 @@
 /**
  * Built-in chains, the genesis block and custom chain definitions from JSON.
  */
+
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { encodeBlock } from '../../src/chain/encoding.ts'
@@ -25,8 +26,7 @@ import { workForTarget } from '../../src/chain/pow.ts'
 import { getAccount } from '../../src/chain/state.ts'
 import type { ChainParams } from '../../src/chain/types.ts'
 import { MAX_FRAME_LENGTH } from '../../src/wire/constants.ts'
-
-const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
+import { hex } from '../support/vectors.ts'
 
 /**
  * Pinned: a change to the encoding, hashing or devnet definition changes these, and every

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { isPawError } from '../../src/errors.ts'
 import { fromHex } from '../../src/wire/bytes.ts'
 
 export type ByteSpec = string | Array<string | { hex: string; repeat: number }>
@@ -48,4 +49,16 @@ export function splitAt(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[
     start = point
   }
   return chunks
+}
+
+export const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
+
+/** The wire code a call fails with (-1 for an error that is not a PawError), or undefined. */
+export function wireCodeOf(run: () => unknown): number | undefined {
+  try {
+    run()
+    return undefined
+  } catch (error) {
+    return isPawError(error) ? error.code : -1
+  }
 }

@@ -12,7 +12,7 @@ import {
   encodeReject,
   type Handshake,
 } from '../../src/wire/handshake.ts'
-import { bytesOf, errorCode, loadVectors } from '../support/vectors.ts'
+import { bytesOf, errorCode, hex, loadVectors } from '../support/vectors.ts'
 
 interface HandshakeVectors {
   local: { version: number; chainId: string }
@@ -33,7 +33,6 @@ interface HandshakeVectors {
 }
 
 const vectors = loadVectors<HandshakeVectors>('handshake')
-const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
 
 /** The error code a payload produces: decode, then check against the local node. */
 function codeOf(payload: Uint8Array): number | undefined {

@@ -19,7 +19,7 @@ import {
   MEMPOOL_HASH_LENGTH,
   MEMPOOL_TRANSACTION_LENGTH,
 } from '../../src/wire/mempool.ts'
-import { type ByteSpec, bytesOf, errorCode, loadVectors } from '../support/vectors.ts'
+import { type ByteSpec, bytesOf, errorCode, hex, loadVectors, wireCodeOf } from '../support/vectors.ts'
 
 /** `{ counter: N, width: W }`: N entries of W bytes, the i-th W − 4 zero bytes then i as u32 BE. */
 interface Counter {
@@ -53,7 +53,6 @@ interface MempoolVectors {
 }
 
 const vectors = loadVectors<MempoolVectors>('mempool')
-const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
 const isCounter = (value: unknown): value is Counter =>
   typeof value === 'object' && value !== null && 'counter' in value
 
@@ -77,15 +76,6 @@ function payloadOf(spec: Payload): Uint8Array {
 const listOf = (spec: List): Uint8Array[] =>
   isCounter(spec) ? counterEntries(spec) : spec.map((h) => bytesOf(h))
 const hexList = (list: Uint8Array[]) => list.map(hex)
-
-function codeOf(run: () => unknown): number | undefined {
-  try {
-    run()
-    return undefined
-  } catch (error) {
-    return isPawError(error) ? error.code : -1
-  }
-}
 
 describe('protocols/mempool.vectors.json', () => {
   it('limits match the codec', () => {
@@ -144,14 +134,14 @@ describe('protocols/mempool.vectors.json', () => {
     describe(`${type}: invalid (the whole message is rejected)`, () => {
       for (const vector of set.invalid) {
         it(`${vector.name} → ${vector.error}`, () => {
-          expect(codeOf(() => decode(payloadOf(vector.payload)))).toBe(errorCode(vector.error))
+          expect(wireCodeOf(() => decode(payloadOf(vector.payload)))).toBe(errorCode(vector.error))
         })
       }
     })
     describe(`${type}: lists this node refuses to send`, () => {
       for (const vector of set.encodeInvalid) {
         it(`${vector.name} → ${vector.error}`, () => {
-          expect(codeOf(() => encode(listOf(vector.hashes)))).toBe(errorCode(vector.error))
+          expect(wireCodeOf(() => encode(listOf(vector.hashes)))).toBe(errorCode(vector.error))
         })
       }
     })
@@ -176,7 +166,7 @@ describe('protocols/mempool.vectors.json', () => {
   describe('transactions: invalid (the whole message is rejected)', () => {
     for (const vector of vectors.transactions.invalid) {
       it(`${vector.name} → ${vector.error}`, () => {
-        expect(codeOf(() => decodeTransactions(payloadOf(vector.payload)))).toBe(errorCode(vector.error))
+        expect(wireCodeOf(() => decodeTransactions(payloadOf(vector.payload)))).toBe(errorCode(vector.error))
       })
     }
   })
@@ -185,7 +175,7 @@ describe('protocols/mempool.vectors.json', () => {
     for (const vector of vectors.transactions.encodeInvalid) {
       it(`${vector.name} → ${vector.error}`, () => {
         const response = { transactions: listOf(vector.transactions), notFound: listOf(vector.notFound) }
-        expect(codeOf(() => encodeTransactions(response))).toBe(errorCode(vector.error))
+        expect(wireCodeOf(() => encodeTransactions(response))).toBe(errorCode(vector.error))
       })
     }
   })
@@ -248,7 +238,7 @@ describe('mempool codec properties (1,000 runs each)', () => {
       fc.assert(
         fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), shaped), (bytes) => {
           let decoded: Uint8Array[] | undefined
-          const code = codeOf(() => {
+          const code = wireCodeOf(() => {
             decoded = decode(bytes)
           })
           if (code === undefined) expect(hex(encode(decoded as Uint8Array[]))).toBe(hex(bytes))
@@ -263,7 +253,7 @@ describe('mempool codec properties (1,000 runs each)', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 700 }), (bytes) => {
         let decoded: ReturnType<typeof decodeTransactions> | undefined
-        const code = codeOf(() => {
+        const code = wireCodeOf(() => {
           decoded = decodeTransactions(bytes)
         })
         if (code === undefined) expect(hex(encodeTransactions(decoded as never))).toBe(hex(bytes))
@@ -287,9 +277,9 @@ describe('mempool codec properties (1,000 runs each)', () => {
             [encodeGetTransactions(list), decodeGetTransactions],
           ] as const) {
             const short = payload.subarray(0, cut % payload.length)
-            expect(codeOf(() => decode(short))).toBe(ErrorCode.InvalidMessageFormat)
+            expect(wireCodeOf(() => decode(short))).toBe(ErrorCode.InvalidMessageFormat)
             const long = new Uint8Array([...payload, ...extra])
-            expect(codeOf(() => decode(long))).toBe(ErrorCode.InvalidMessageFormat)
+            expect(wireCodeOf(() => decode(long))).toBe(ErrorCode.InvalidMessageFormat)
           }
         },
       ),

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { ErrorCode, isPawError } from '../../src/errors.ts'
+import { ErrorCode } from '../../src/errors.ts'
 import {
   decodeGetPeers,
   decodePeerList,
@@ -8,7 +8,7 @@ import {
   encodePeerList,
   type PeerAddress,
 } from '../../src/wire/peer-list.ts'
-import { type ByteSpec, bytesOf, errorCode, loadVectors } from '../support/vectors.ts'
+import { type ByteSpec, bytesOf, errorCode, hex, loadVectors, wireCodeOf } from '../support/vectors.ts'
 
 type PeersSpec = PeerAddress[] | { repeat: PeerAddress; count: number }
 interface PeersVectors {
@@ -26,28 +26,18 @@ interface PeersVectors {
 const vectors = loadVectors<PeersVectors>('peers')
 const peersOf = (spec: PeersSpec): PeerAddress[] =>
   Array.isArray(spec) ? spec : Array.from({ length: spec.count }, () => ({ ...spec.repeat }))
-const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
-
-function codeOf(run: () => unknown): number | undefined {
-  try {
-    run()
-    return undefined
-  } catch (error) {
-    return isPawError(error) ? error.code : -1
-  }
-}
 
 describe('protocols/peers.vectors.json', () => {
   describe('get_peers request', () => {
     for (const vector of vectors.request.valid) {
       it(vector.name, () => {
-        expect(codeOf(() => decodeGetPeers(bytesOf(vector.payload)))).toBeUndefined()
+        expect(wireCodeOf(() => decodeGetPeers(bytesOf(vector.payload)))).toBeUndefined()
         expect(hex(encodeGetPeers())).toBe(vector.payload)
       })
     }
     for (const vector of vectors.request.invalid) {
       it(`${vector.name} → ${vector.error}`, () => {
-        expect(codeOf(() => decodeGetPeers(bytesOf(vector.payload)))).toBe(errorCode(vector.error))
+        expect(wireCodeOf(() => decodeGetPeers(bytesOf(vector.payload)))).toBe(errorCode(vector.error))
       })
     }
   })
@@ -68,7 +58,7 @@ describe('protocols/peers.vectors.json', () => {
   describe('peers response: invalid (the whole message is rejected)', () => {
     for (const vector of vectors.response.invalid) {
       it(`${vector.name} → ${vector.error}`, () => {
-        expect(codeOf(() => decodePeerList(bytesOf(vector.payload)))).toBe(errorCode(vector.error))
+        expect(wireCodeOf(() => decodePeerList(bytesOf(vector.payload)))).toBe(errorCode(vector.error))
       })
     }
   })
@@ -76,7 +66,7 @@ describe('protocols/peers.vectors.json', () => {
   describe('peers response: lists this node refuses to send', () => {
     for (const vector of vectors.response.encodeInvalid) {
       it(`${vector.name} → ${vector.error}`, () => {
-        expect(codeOf(() => encodePeerList(peersOf(vector.peers)))).toBe(errorCode(vector.error))
+        expect(wireCodeOf(() => encodePeerList(peersOf(vector.peers)))).toBe(errorCode(vector.error))
       })
     }
   })
@@ -104,7 +94,7 @@ describe('peer-list codec properties (1,000 runs each)', () => {
   it('decoding arbitrary bytes succeeds or fails with 0x05, never anything else', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => {
-        const code = codeOf(() => decodePeerList(bytes))
+        const code = wireCodeOf(() => decodePeerList(bytes))
         if (code !== undefined) expect(code).toBe(ErrorCode.InvalidMessageFormat)
       }),
       { numRuns: 1000 },
@@ -116,7 +106,7 @@ describe('peer-list codec properties (1,000 runs each)', () => {
       fc.property(fc.array(peerArb, { minLength: 1, maxLength: 10 }), fc.nat(), (peers, cut) => {
         const payload = encodePeerList(peers)
         const at = cut % payload.length
-        expect(codeOf(() => decodePeerList(payload.subarray(0, at)))).toBe(ErrorCode.InvalidMessageFormat)
+        expect(wireCodeOf(() => decodePeerList(payload.subarray(0, at)))).toBe(ErrorCode.InvalidMessageFormat)
       }),
       { numRuns: 1000 },
     )
