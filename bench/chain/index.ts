@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util'
 import { transactionSigningMessage } from '../../src/chain/encoding.ts'
 import { verifyTransactionSignature } from '../../src/chain/signing.ts'
 import type { Transaction } from '../../src/chain/types.ts'
+import { median } from '../stats.ts'
 import {
   blocksSide,
   chainVerifySide,
@@ -31,7 +32,6 @@ import {
   ed25519KeyObject,
   type MeasureOptions,
   measureRounds,
-  median,
   type SideResult,
 } from './measure.ts'
 import { BENCH_ACCOUNTS, type BenchChain, buildBenchChain, TRANSFERS_PER_BLOCK } from './setup.ts'

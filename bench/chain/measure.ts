@@ -7,11 +7,13 @@
  * Every pass counts what it validated and the round throws unless the count is exactly
  * what was expected, so the work is consumed and a validation that fails is a failed run.
  */
+
 import { createPublicKey, type KeyObject, verify } from 'node:crypto'
 import { transactionSigningMessage } from '../../src/chain/encoding.ts'
 import { verifyTransactionSignature } from '../../src/chain/signing.ts'
 import type { Transaction } from '../../src/chain/types.ts'
 import { validateBlock } from '../../src/chain/validation.ts'
+import { median } from '../stats.ts'
 import type { BlockCase } from './setup.ts'
 
 /** One pass; resolves to how many items (blocks or signatures) it found valid. */
@@ -22,14 +24,6 @@ export interface Side {
   pass: Pass
   /** Items one pass must find valid. */
   itemsPerPass: number
-}
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
 
 function fail(message: string): never {

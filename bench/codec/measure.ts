@@ -4,6 +4,7 @@
  * rounds that time the codec and its Buffer.copy baseline back to back, in alternating
  * order, so drift and neighbours' load fall on both alike.
  */
+import { median } from '../stats.ts'
 
 /**
  * One pass over a batch. Returns the frame bytes it processed, which the caller sums and
@@ -37,14 +38,6 @@ export interface Measurement {
   roundMbps: number[]
   roundBaselineMbps: number[]
   roundRatios: number[]
-}
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
 }
 
 /**
