@@ -60,6 +60,8 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
   readonly #waiters = new Map<string, HandshakeWaiter[]>()
   readonly #pendingDials = new Set<string>()
   readonly #wrongChain = new RedialBlock()
+  /** Dialable parts (addressKey) of the bootstrap addresses, parsed once. */
+  readonly #bootstrapKeys: ReadonlySet<string>
   readonly #counters = { totalConnections: 0, successfulDials: 0, failedDials: 0, rejectedInbound: 0 }
   #timer: ReturnType<typeof setInterval> | undefined
   /** Pings, dials and closes started by maintenance passes; stop() waits for them. */
@@ -78,6 +80,9 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     this.#settings = init.settings
     this.#log = init.log
     this.#ping = init.ping
+    this.#bootstrapKeys = new Set(
+      init.settings.bootstrap.map((text) => addressKey(parsePeerAddress(text).toString())),
+    )
   }
 
   async start(): Promise<void> {
@@ -480,8 +485,7 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
   }
 
   #isBootstrap(address: Multiaddr): boolean {
-    const key = addressKey(address.toString())
-    return this.#settings.bootstrap.some((text) => addressKey(parsePeerAddress(text).toString()) === key)
+    return this.#bootstrapKeys.has(addressKey(address.toString()))
   }
 
   #dialState(): DialState {
