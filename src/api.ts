@@ -4,8 +4,21 @@
  */
 import type { Libp2p, PeerId, PrivateKey, TypedEventTarget } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import type {
+  AddBlockOutcome,
+  AddResult,
+  Block,
+  BlockHeader,
+  Chain,
+  ChainParams,
+  HeaderChainEvents,
+  Transaction,
+  TransactionPool,
+} from './chain/types.ts'
 import type { Settings, SettingsInput } from './config/settings.ts'
+import type { GossipStats } from './gossip/gossip-service.ts'
 import type { Logger } from './logging.ts'
+import type { TransactionRequestResult } from './protocols/mempool/mempool-protocol.ts'
 
 /** 004 §3.2 connection states, per peer. */
 export type PeerState = 'connecting' | 'handshaking' | 'connected' | 'disconnecting' | 'disconnected'
@@ -38,6 +51,8 @@ export interface PeerInfo {
   /** Why the last connection ended, if it did (e.g. "0x02 ChainIdMismatch: …"). */
   lastError: string | undefined
   stats: PeerStats
+  /** Reputation: local penalties plus the gossipsub score (src/peers/reputation.ts). */
+  score?: number
 }
 
 /** 004 §7.1 global statistics. */
@@ -68,7 +83,79 @@ export interface PawNodeEvents {
   /** A peer completed /paw/handshake/1 and may use the other /paw/* protocols. */
   'peer:connected': CustomEvent<PeerInfo>
   'peer:disconnected': CustomEvent<PeerInfo>
+  /** A block from a peer (gossip) passed validation and was added to the chain (full, miner). */
+  block: CustomEvent<ReceivedBlock>
+  /** A block header from a peer (gossip) was added to the header chain (light). */
+  header: CustomEvent<ReceivedHeader>
+  /** A transaction from a peer (gossip or mempool sync) entered the mempool (full, miner). */
+  transaction: CustomEvent<ReceivedTransaction>
 }
+
+export interface ReceivedBlock {
+  block: Block
+  /** Block hash, hex. */
+  hash: string
+  /** The peer that delivered it. */
+  from: string
+  outcome: AddBlockOutcome
+}
+
+export interface ReceivedHeader {
+  header: BlockHeader
+  /** Block hash, hex. */
+  hash: string
+  from: string
+  outcome: AddBlockOutcome
+}
+
+export interface ReceivedTransaction {
+  transaction: Transaction
+  /** Transaction hash, hex. */
+  id: string
+  from: string
+  /** How it arrived: flooded by gossipsub, or fetched by /paw/mempool/1. */
+  via: 'gossip' | 'mempool-sync'
+}
+
+/**
+ * What a light node needs of its header chain (src/chain/header-chain.ts implements it).
+ */
+export interface HeaderSource extends TypedEventTarget<HeaderChainEvents> {
+  readonly params: ChainParams
+  tip(): { hash: Uint8Array; height: number; totalWork: bigint }
+  addHeader(header: BlockHeader): Promise<AddBlockOutcome>
+}
+
+/**
+ * The chain a node serves and follows (000 "Node Types"). Without one, a node speaks the
+ * handshake and the message functions only (no gossip validation, no mempool).
+ */
+export type NodeChain =
+  /** full and miner: the whole chain, validated, and a mempool. */
+  | { chain: Chain; mempool: TransactionPool; headers?: undefined }
+  /** light: headers only. */
+  | { headers: HeaderSource; chain?: undefined; mempool?: undefined }
+
+/** What announceBlock did. */
+export interface AnnounceResult {
+  /** Block hash, hex. */
+  hash: string
+  /** What the local chain made of it ('duplicate' if it was already stored, e.g. by the miner). */
+  outcome: AddBlockOutcome
+  /** Peers the block was sent to directly (gossipsub floods on from there). */
+  recipients: number
+}
+
+/** What submitTransaction did. */
+export interface SubmitResult extends AddResult {
+  /** Peers the transaction was sent to directly. */
+  recipients: number
+}
+
+/** 000 broadcastMessage for what gossipsub floods: a block or a transaction. */
+export type GossipBroadcast =
+  | { kind: 'block'; block: Block }
+  | { kind: 'transaction'; transaction: Transaction }
 
 /** A message of the 000 vocabulary as it travels: a frame on a /paw/* protocol. */
 export interface PawMessage {
@@ -85,6 +172,15 @@ export interface PawNodeInit extends SettingsInput {
   privateKey?: PrivateKey
   /** @default a logger at settings.logLevel / logFormat writing to stderr (console.error) */
   logger?: Logger
+  /** The chain this node follows; its type must match settings.nodeType (light ↔ headers). */
+  chain?: NodeChain
+  /** Gossip tuning (src/gossip/gossipsub-options.ts). */
+  gossip?: {
+    /** Peak network-wide transactions/s the score parameters tolerate. @default 100 */
+    expectedTxPerSecond?: number
+    /** gossipsub P3 (too few block deliveries). @default on for paw-testnet and paw-mainnet only */
+    meshDeliveryPenalties?: boolean
+  }
 }
 
 export interface PawNode extends TypedEventTarget<PawNodeEvents> {
@@ -101,8 +197,28 @@ export interface PawNode extends TypedEventTarget<PawNodeEvents> {
   connectToPeer(address: string | Multiaddr, options?: { signal?: AbortSignal }): Promise<PeerInfo>
   /** 000 managePeerConnections: one maintenance pass (min outbound, inactivity, persistent peers). */
   managePeerConnections(): Promise<void>
-  /** 000 broadcastMessage: the frame to every handshaken peer; resolves to how many got it. */
-  broadcastMessage(message: PawMessage): Promise<{ sent: number; failed: number }>
+  /**
+   * 000 broadcastMessage. A PawMessage is sent as one frame to every handshaken peer. A
+   * block or transaction is flooded by gossipsub (announceBlock / submitTransaction).
+   * Resolves to how many peers it was sent to directly.
+   */
+  broadcastMessage(message: PawMessage | GossipBroadcast): Promise<{ sent: number; failed: number }>
+  /**
+   * 000 announceBlock: adds the block to the local chain (full and miner nodes; it must be
+   * valid) and floods it, with its header for light nodes. Throws the ChainError of an
+   * invalid block.
+   */
+  announceBlock(block: Block): Promise<AnnounceResult>
+  /**
+   * 000 NEW_TRANSACTION: validates the transaction, adds it to the mempool and floods it.
+   * Throws the ChainError of an invalid or unwanted transaction.
+   */
+  submitTransaction(transaction: Transaction): Promise<SubmitResult>
+  /**
+   * 000 TRANSACTION_REQUEST over /paw/mempool/1: fetches transactions by id (hex hash, at
+   * most 256) from a connected peer. Fetched transactions are not added to the mempool.
+   */
+  requestTransactions(peerId: string, ids: readonly string[]): Promise<TransactionRequestResult>
   /** 000 handleIncomingMessage: dispatch a received message to the handler of its protocol and type. */
   handleIncomingMessage(message: PawMessage, peer: PeerInfo): Promise<void>
   /** Registers the handler handleIncomingMessage dispatches to. */
@@ -110,4 +226,8 @@ export interface PawNode extends TypedEventTarget<PawNodeEvents> {
   peers(): PeerInfo[]
   peer(peerId: string): PeerInfo | undefined
   stats(): NodeStats
+  /** Gossip processing: queue lanes (queued, processed, dropped), verdicts by topic, throttling. */
+  gossipStats(): GossipStats
+  /** Resolves once every gossip message received so far has been validated (tests, benchmarks). */
+  gossipIdle(): Promise<void>
 }

@@ -5,6 +5,7 @@
  */
 import { bootstrap } from '@libp2p/bootstrap'
 import { generateKeyPair } from '@libp2p/crypto/keys'
+import { gossipsub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import type { ConnectionEncrypter, PrivateKey, Transport } from '@libp2p/interface'
 import { noise } from '@libp2p/noise'
@@ -14,9 +15,12 @@ import { yamux } from '@libp2p/yamux'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import type { PawNode, PawNodeInit } from './api.ts'
 import { resolveSettings, type Settings } from './config/settings.ts'
+import { pawGossipsubOptions } from './gossip/gossipsub-options.ts'
 import { createLogger } from './logging.ts'
 import { PawNodeImpl } from './paw-node.ts'
 import { parsePeerAddress } from './peers/address.ts'
+import { PeerRateLimiter } from './peers/rate-limits.ts'
+import { Reputation } from './peers/reputation.ts'
 import { AGENT_VERSION, VERSION } from './version.ts'
 import { MAX_FRAME_LENGTH } from './wire/constants.ts'
 
@@ -44,9 +48,28 @@ export const browserPlatform: PlatformParts = {
  */
 const STREAM_READ_BUFFER = MAX_FRAME_LENGTH + 1024 * 1024
 
+/** Without a chain, scoring assumes mainnet's block interval. */
+const DEFAULT_BLOCK_INTERVAL_MS = 60_000
+
+function checkChainBinding(init: PawNodeInit, settings: Settings): void {
+  const { chain } = init
+  if (chain === undefined) return
+  const params = chain.chain?.params ?? chain.headers?.params
+  if (params !== undefined && params.chainId !== settings.chainId) {
+    throw new TypeError(`the chain given is ${params.chainId}, the settings say ${settings.chainId}`)
+  }
+  if (settings.nodeType === 'light' && chain.headers === undefined) {
+    throw new TypeError('a light node follows a header chain: give chain: { headers }')
+  }
+  if (settings.nodeType !== 'light' && chain.chain === undefined) {
+    throw new TypeError(`a ${settings.nodeType} node needs chain: { chain, mempool }`)
+  }
+}
+
 export async function buildPawNode(init: PawNodeInit, platform: PlatformParts): Promise<PawNode> {
-  const { privateKey: givenKey, logger, ...input } = init
+  const { privateKey: givenKey, logger, chain, gossip, ...input } = init
   const settings = resolveSettings(input)
+  checkChainBinding(init, settings)
   const log = logger ?? createLogger({ level: settings.logLevel, format: settings.logFormat })
   const privateKey: PrivateKey = givenKey ?? (await generateKeyPair('Ed25519'))
   if (privateKey.type !== 'Ed25519') throw new TypeError('a PAW node identity must be an Ed25519 key')
@@ -54,8 +77,27 @@ export async function buildPawNode(init: PawNodeInit, platform: PlatformParts): 
     parsePeerAddress(text).toString(),
   )
   const { limits, inbound, timeouts } = settings
+  const reputation = new Reputation()
+  const limiter = new PeerRateLimiter({
+    onViolation: ({ peerId, limit, refused }) => {
+      const score = reputation.penalize(peerId, 'rateLimited')
+      log.warn('peer over its rate limit: throttled', {
+        peer: peerId,
+        limit,
+        refused,
+        score: Math.round(score),
+      })
+    },
+  })
+  const gossipOptions = pawGossipsubOptions({
+    chainId: settings.chainId,
+    blockIntervalMs:
+      (chain?.chain?.params ?? chain?.headers?.params)?.targetBlockTimeMs ?? DEFAULT_BLOCK_INTERVAL_MS,
+    ...gossip,
+    appSpecificScore: (peerId) => reputation.localScore(peerId),
+  })
 
-  const options: Libp2pOptions<{ ping: ReturnType<ReturnType<typeof ping>> }> = {
+  const options: Libp2pOptions<{ ping: ReturnType<ReturnType<typeof ping>>; pubsub: unknown }> = {
     privateKey,
     start: false,
     nodeInfo: { name: 'paw-node', version: VERSION, userAgent: AGENT_VERSION },
@@ -79,11 +121,12 @@ export async function buildPawNode(init: PawNodeInit, platform: PlatformParts): 
     services: {
       identify: identify(),
       ping: ping(),
+      pubsub: gossipsub(gossipOptions),
       ...(bootstrapList.length > 0 ? { bootstrap: bootstrap({ list: bootstrapList }) } : {}),
     } as never,
   }
   const libp2p = await createLibp2p(options)
-  return new PawNodeImpl({ libp2p, settings, log })
+  return new PawNodeImpl({ libp2p, settings, log, chain, reputation, limiter })
 }
 
 /** A PAW node for browsers and other platforms without TCP: dials over WebSockets. */

@@ -6,21 +6,45 @@
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { TypedEventEmitter } from 'main-event'
-import type { MessageHandler, NodeStats, PawMessage, PawNode, PawNodeEvents, PeerInfo } from './api.ts'
+import type {
+  AnnounceResult,
+  GossipBroadcast,
+  MessageHandler,
+  NodeChain,
+  NodeStats,
+  PawMessage,
+  PawNode,
+  PawNodeEvents,
+  PeerInfo,
+  SubmitResult,
+} from './api.ts'
+import { encodeTransaction } from './chain/encoding.ts'
+import { ChainError, ChainErrorCode } from './chain/errors.ts'
+import { blockHash, txHash } from './chain/hashing.ts'
+import { verifyTransactionSignature } from './chain/signing.ts'
+import type { AddBlockOutcome, Block, Transaction } from './chain/types.ts'
 import type { Settings } from './config/settings.ts'
+import { type GossipStats, PawGossip, type PawPubSub } from './gossip/gossip-service.ts'
 import type { Logger } from './logging.ts'
 import { PeerManager } from './peers/peer-manager.ts'
+import type { PeerRateLimiter } from './peers/rate-limits.ts'
+import type { Reputation } from './peers/reputation.ts'
 import { HandshakeProtocol } from './protocols/handshake/handshake.ts'
+import { MempoolProtocol, type TransactionRequestResult } from './protocols/mempool/mempool-protocol.ts'
 import { MessageRouter } from './protocols/messages.ts'
+import { toHex } from './wire/bytes.ts'
 
 interface PingService {
   ping(peer: PeerId, options?: { signal?: AbortSignal }): Promise<number>
 }
 
 export interface PawNodeParts {
-  libp2p: Libp2p<{ ping: PingService }>
+  libp2p: Libp2p<{ ping: PingService; pubsub: unknown }>
   settings: Settings
   log: Logger
+  chain: NodeChain | undefined
+  reputation: Reputation
+  limiter: PeerRateLimiter
 }
 
 const FORWARDED_EVENTS = ['peer:state', 'peer:connected', 'peer:disconnected'] as const
@@ -32,6 +56,9 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
   readonly #peers: PeerManager
   readonly #handshake: HandshakeProtocol
   readonly #messages: MessageRouter
+  readonly #gossip: PawGossip
+  readonly #mempool: MempoolProtocol
+  readonly #chain: NodeChain | undefined
   #started = false
 
   constructor(parts: PawNodeParts) {
@@ -39,12 +66,14 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
     this.libp2p = parts.libp2p
     this.settings = parts.settings
     this.log = parts.log
-    const { libp2p, settings, log } = parts
+    const { libp2p, settings, log, reputation } = parts
+    this.#chain = parts.chain
     this.#peers = new PeerManager({
       libp2p,
       settings,
       log: log.child({ component: 'peers' }),
       ping: libp2p.services.ping,
+      reputation,
     })
     const publicKey = libp2p.peerId.publicKey
     if (publicKey?.type !== 'Ed25519') throw new TypeError('a PAW node identity must be an Ed25519 key')
@@ -63,6 +92,39 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
       log: log.child({ component: 'messages' }),
       isHandshaken: (connection) => this.#handshake.isComplete(connection),
     })
+    const pubsub = libp2p.services.pubsub as PawPubSub
+    reputation.setGossipScore((peerId) => pubsub.getScore(peerId))
+    this.#gossip = new PawGossip({
+      pubsub,
+      chainId: settings.chainId,
+      chain: parts.chain,
+      reputation,
+      limiter: parts.limiter,
+      isHandshaken: (peerId) => this.#peers.peer(peerId)?.state === 'connected',
+      connectedPeers: () => this.#peers.connected().map(({ info }) => info.peerId),
+      disconnect: (peerId, error) => this.#peers.disconnect(peerId, error),
+      dispatch: (name, detail) => {
+        this.safeDispatchEvent(name, { detail } as never)
+      },
+      log: log.child({ component: 'gossip' }),
+    })
+    this.#mempool = new MempoolProtocol({
+      libp2p,
+      peers: this.#peers,
+      settings,
+      log: log.child({ component: 'mempool' }),
+      isHandshaken: (connection) => this.#handshake.isComplete(connection),
+      pool: parts.chain?.mempool,
+      admit: (transactions, from) => this.#gossip.admitFetched(transactions, from),
+      limiter: parts.limiter,
+      reputation,
+    })
+    // 000 MEMPOOL_SYNC: every new peer hears our pending set once.
+    this.#peers.addEventListener('peer:connected', (event) => {
+      this.#mempool.announceTo(event.detail.peerId).catch((error: unknown) => {
+        this.log.debug('mempool sync failed', { peer: event.detail.peerId, error: (error as Error).message })
+      })
+    })
     for (const name of FORWARDED_EVENTS) {
       this.#peers.addEventListener(name, (event) => {
         this.safeDispatchEvent(name, { detail: event.detail } as never)
@@ -78,7 +140,9 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
     if (this.#started) return
     // The handshake must be listening before the first connection can open.
     await this.#handshake.start()
+    await this.#mempool.start()
     await this.libp2p.start()
+    this.#gossip.start()
     await this.#peers.start()
     this.#started = true
     this.log.info('node started', {
@@ -93,6 +157,8 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
     this.#started = false
     this.log.info('node stopping')
     await this.#peers.stop()
+    await this.#gossip.stop()
+    await this.#mempool.stop()
     await this.#messages.stop()
     await this.#handshake.stop()
     await this.libp2p.stop()
@@ -111,8 +177,55 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
     return this.#peers.managePeerConnections()
   }
 
-  broadcastMessage(message: PawMessage): Promise<{ sent: number; failed: number }> {
-    return this.#messages.broadcastMessage(message)
+  async broadcastMessage(message: PawMessage | GossipBroadcast): Promise<{ sent: number; failed: number }> {
+    if ('protocol' in message) return this.#messages.broadcastMessage(message)
+    const sent =
+      message.kind === 'block'
+        ? (await this.announceBlock(message.block)).recipients
+        : (await this.submitTransaction(message.transaction)).recipients
+    return { sent, failed: 0 }
+  }
+
+  async announceBlock(block: Block): Promise<AnnounceResult> {
+    const hash = toHex(blockHash(block.header))
+    let outcome: AddBlockOutcome
+    if (this.#chain?.chain !== undefined) outcome = await this.#chain.chain.addBlock(block)
+    else if (this.#chain?.headers !== undefined) outcome = await this.#chain.headers.addHeader(block.header)
+    else throw new TypeError('announceBlock needs a node with a chain')
+    // A block that lost the race to another of the same height would only be Ignored.
+    if (outcome === 'side-branch') return { hash, outcome, recipients: 0 }
+    const recipients = await this.#gossip.publishBlock(block)
+    this.log.debug('block announced', { height: block.header.height, hash, outcome, recipients })
+    return { hash, outcome, recipients }
+  }
+
+  async submitTransaction(transaction: Transaction): Promise<SubmitResult> {
+    const encoded = encodeTransaction(transaction)
+    let result: { id: string; evicted: string[] }
+    if (this.#chain?.mempool !== undefined) {
+      result = this.#chain.mempool.add(transaction)
+    } else {
+      // A light node cannot check balances or nonces; its full peers do. It can refuse a
+      // transaction that would only cost it score with them.
+      if (!verifyTransactionSignature(transaction, this.settings.chainId)) {
+        throw new ChainError(ChainErrorCode.BadSignature, 'the signature does not verify for this chain')
+      }
+      result = { id: toHex(txHash(transaction)), evicted: [] }
+    }
+    const recipients = await this.#gossip.publishTransaction(encoded)
+    return { ...result, recipients }
+  }
+
+  requestTransactions(peerId: string, ids: readonly string[]): Promise<TransactionRequestResult> {
+    return this.#mempool.requestTransactions(peerId, ids)
+  }
+
+  gossipStats(): GossipStats {
+    return this.#gossip.stats()
+  }
+
+  gossipIdle(): Promise<void> {
+    return this.#gossip.idle()
   }
 
   handleIncomingMessage(message: PawMessage, peer: PeerInfo): Promise<void> {

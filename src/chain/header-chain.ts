@@ -24,7 +24,15 @@ import { type Branch, ChainReader } from './reference-chain/reader.ts'
 import { SerialQueue } from './serial-queue.ts'
 import type { BlockStore, StoredBlock } from './store/block-store.ts'
 import { StoreError, StoreErrorCode } from './store/errors.ts'
-import type { AddBlockOutcome, Block, BlockHeader, ChainParams, ChainPosition, Hash } from './types.ts'
+import type {
+  AddBlockOutcome,
+  Block,
+  BlockHeader,
+  ChainParams,
+  ChainPosition,
+  Hash,
+  HeaderChainEvents,
+} from './types.ts'
 import { checkBlockBody, type ValidationContext, validateHeader } from './validation.ts'
 
 export interface HeaderChainInit {
@@ -41,12 +49,7 @@ export interface HeaderChainInit {
 /** Same outcomes as a full chain's addBlock, for a header. */
 export type AddHeaderOutcome = AddBlockOutcome
 
-export interface HeaderChainEvents {
-  /** The best header tip changed. */
-  tip: CustomEvent<{ tip: ChainPosition; header: BlockHeader }>
-  /** The best header chain switched branches: headers rolled back, then headers applied. */
-  reorg: CustomEvent<{ disconnected: BlockHeader[]; connected: BlockHeader[] }>
-}
+export type { HeaderChainEvents } from './types.ts'
 
 /**
  * A header of an `addHeaders` batch was refused: the same `code` as the refusal (so

@@ -118,3 +118,32 @@ export interface Chain extends TypedEventTarget<ChainEvents> {
   /** Validates and stores a block, moving the tip by fork choice. Throws a ChainError. */
   addBlock(block: Block): Promise<AddBlockOutcome>
 }
+
+/** What Mempool.add did. */
+export interface AddResult {
+  /** Transaction hash, hex. */
+  id: string
+  /** Ids of the transactions evicted to make room, worst first. */
+  evicted: string[]
+}
+
+/**
+ * What the networking layer needs of a mempool (src/chain/mempool implements it). Ids
+ * are transaction hashes in lowercase hex.
+ */
+export interface TransactionPool {
+  readonly size: number
+  has(id: string): boolean
+  get(id: string): Transaction | undefined
+  /** Validates against the best tip and admits; throws a ChainError if refused. */
+  add(tx: Transaction): AddResult
+  /** Up to `max` pending ids, the highest fee per byte first (the mempool_hashes inventory). */
+  bestIds(max: number): string[]
+}
+
+export interface HeaderChainEvents {
+  /** The best header tip changed. */
+  tip: CustomEvent<{ tip: ChainPosition; header: BlockHeader }>
+  /** The best header chain switched branches: headers rolled back, then headers applied. */
+  reorg: CustomEvent<{ disconnected: BlockHeader[]; connected: BlockHeader[] }>
+}

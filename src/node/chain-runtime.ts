@@ -8,13 +8,12 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { PrivateKey } from '@libp2p/interface'
-import { encodeTransaction } from '../chain/encoding.ts'
-import { txHash } from '../chain/hashing.ts'
+import { openFullChain } from '../chain/full-chain.ts'
 import { HeaderChain } from '../chain/header-chain.ts'
-import { Mempool } from '../chain/mempool/index.ts'
+import type { Mempool } from '../chain/mempool/index.ts'
 import { Miner } from '../chain/miner.ts'
 import { builtInParams, paramsFromJson } from '../chain/params.ts'
-import { ReferenceChain } from '../chain/reference-chain.ts'
+import type { ReferenceChain } from '../chain/reference-chain.ts'
 import { LevelBlockStore } from '../chain/store/level-store.ts'
 import type { ChainParams } from '../chain/types.ts'
 import { ConfigError, type Settings } from '../config/settings.ts'
@@ -90,18 +89,7 @@ export async function openChainRuntime(init: {
   }
 
   const store = new LevelBlockStore(join(dataDir, 'chain', settings.chainId))
-  // The mempool validates against the chain, which is opened with the mempool: bind late.
-  let chain: ReferenceChain | undefined
-  const mempool = new Mempool({
-    txId: (tx) => toHex(txHash(tx)),
-    txSize: (tx) => encodeTransaction(tx).length,
-    validate: (tx, pending) => {
-      if (chain === undefined) throw new TypeError('chain not open yet')
-      chain.mempoolValidator()(tx, pending)
-    },
-  })
-  const opened = await ReferenceChain.open({ params, store, mempool })
-  chain = opened
+  const { chain: opened, mempool } = await openFullChain({ params, store })
   const tip = opened.tip()
   log.info('chain opened', { type: settings.nodeType, height: tip.height, tip: toHex(tip.hash).slice(0, 16) })
   const miner =

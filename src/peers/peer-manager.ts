@@ -19,6 +19,7 @@ import {
   NetworkError,
   type PawError,
   PeerLimitReachedError,
+  ReputationRejectionError,
 } from '../errors.ts'
 import type { Logger } from '../logging.ts'
 import { closeConnection } from '../protocols/close-connection.ts'
@@ -29,6 +30,7 @@ import { reconnectDelayMs } from './backoff.ts'
 import { type DialState, knownPeersToDial, outboundRoom, persistentPeersToDial } from './dial-policy.ts'
 import { isForgettable, newPeerRecord, type PeerRecord, peerInfo } from './peer-record.ts'
 import { addressKey, RedialBlock } from './redial-block.ts'
+import type { Reputation } from './reputation.ts'
 import type { PeerTraffic } from './traffic.ts'
 
 interface HandshakeWaiter {
@@ -45,6 +47,8 @@ export interface PeerManagerInit {
   settings: Settings
   log: Logger
   ping: PingService
+  /** Peers below its disconnect threshold are refused (0x07) and not dialled. */
+  reputation?: Reputation
 }
 
 function describe(error: PawError): string {
@@ -56,6 +60,7 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
   readonly #settings: Settings
   readonly #log: Logger
   readonly #ping: PingService
+  readonly #reputation: Reputation | undefined
   readonly #records = new Map<string, PeerRecord>()
   readonly #waiters = new Map<string, HandshakeWaiter[]>()
   readonly #pendingDials = new Set<string>()
@@ -80,6 +85,7 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     this.#settings = init.settings
     this.#log = init.log
     this.#ping = init.ping
+    this.#reputation = init.reputation
     this.#bootstrapKeys = new Set(
       init.settings.bootstrap.map((text) => addressKey(parsePeerAddress(text).toString())),
     )
@@ -169,20 +175,27 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     this.safeDispatchEvent('peer:state', { detail })
     if (state === 'connected') {
       this.#log.info('peer connected', { peer: detail.peerId, direction: record.direction })
-      this.safeDispatchEvent('peer:connected', { detail: peerInfo(record) })
+      this.safeDispatchEvent('peer:connected', { detail: this.#info(record) })
     } else if (state === 'disconnected' && (previous === 'connected' || previous === 'disconnecting')) {
       this.#log.info('peer disconnected', { peer: detail.peerId, reason: record.lastError })
-      this.safeDispatchEvent('peer:disconnected', { detail: peerInfo(record) })
+      this.safeDispatchEvent('peer:disconnected', { detail: this.#info(record) })
     }
   }
 
+  /** A record as the API shows it, with the peer's reputation. */
+  #info(record: PeerRecord): PeerInfo {
+    const info = peerInfo(record)
+    if (this.#reputation !== undefined) info.score = this.#reputation.score(info.peerId)
+    return info
+  }
+
   peers(): PeerInfo[] {
-    return [...this.#records.values()].map((record) => peerInfo(record))
+    return [...this.#records.values()].map((record) => this.#info(record))
   }
 
   peer(peerId: string): PeerInfo | undefined {
     const record = this.#records.get(peerId)
-    return record === undefined ? undefined : peerInfo(record)
+    return record === undefined ? undefined : this.#info(record)
   }
 
   /** Connected peers and their connections, for protocols that send to every peer. */
@@ -190,7 +203,7 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     const out = []
     for (const record of this.#records.values()) {
       if (record.state === 'connected' && record.connection !== undefined) {
-        out.push({ info: peerInfo(record), connection: record.connection, traffic: record.traffic })
+        out.push({ info: this.#info(record), connection: record.connection, traffic: record.traffic })
       }
     }
     return out
@@ -223,6 +236,21 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     return { ...this.#counters, inbound: this.#count('inbound'), outbound: this.#count('outbound') }
   }
 
+  /**
+   * Closes a handshaken peer's connection for `error` (its reputation fell too low, it broke
+   * a protocol rule): Disconnecting with the error, then Disconnected when it has closed.
+   */
+  disconnect(peerId: string, error: PawError): void {
+    const record = this.#records.get(peerId)
+    const connection = record?.connection
+    if (record === undefined || connection === undefined || record.state === 'disconnecting') return
+    record.lastError = describe(error)
+    this.#setState(record, 'disconnecting', error)
+    const closing = closeConnection(connection)
+    this.#inflight.add(closing)
+    void closing.finally(() => this.#inflight.delete(closing))
+  }
+
   // --- handshake hooks -------------------------------------------------------------------
 
   traffic(connection: Connection): PeerTraffic {
@@ -232,6 +260,9 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
   admitInbound(connection: Connection, _remote: Handshake): PawError | undefined {
     const { maxInbound, maxPeers } = this.#settings.limits
     if (this.#stopping) return new PeerLimitReachedError('node is shutting down')
+    if (this.#reputation?.isShunned(connection.remotePeer.toString()) === true) {
+      return new ReputationRejectionError('reputation below the disconnect threshold')
+    }
     const inbound = this.#count('inbound')
     if (inbound >= maxInbound) return new PeerLimitReachedError(`inbound limit of ${maxInbound} reached`)
     if (inbound + this.#count('outbound') >= maxPeers) {
@@ -254,7 +285,7 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     record.failures = 0
     record.traffic.touch()
     this.#setState(record, 'connected')
-    this.#settle(connection, { info: peerInfo(record) })
+    this.#settle(connection, { info: this.#info(record) })
   }
 
   failed(connection: Connection, error: PawError): void {
@@ -326,7 +357,8 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
   #isBlocked(address: Multiaddr, peerId: string | undefined): boolean {
     return (
       this.#wrongChain.isBlocked(addressKey(address.toString())) ||
-      (peerId !== undefined && this.#wrongChain.isBlocked(peerId))
+      (peerId !== undefined && this.#wrongChain.isBlocked(peerId)) ||
+      (peerId !== undefined && this.#reputation?.isShunned(peerId) === true)
     )
   }
 
@@ -377,7 +409,7 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
   #awaitHandshake(connection: Connection): Promise<PeerInfo> {
     const record = this.#records.get(connection.remotePeer.toString())
     if (record?.state === 'connected' && record.connection === connection)
-      return Promise.resolve(peerInfo(record))
+      return Promise.resolve(this.#info(record))
     if (connection.status !== 'open') {
       return Promise.reject(new NetworkError('connection closed before the handshake completed'))
     }

@@ -11,16 +11,12 @@
  */
 import { toHex } from '../../wire/bytes.ts'
 import { ChainError, ChainErrorCode, type ChainErrorCodeValue, isChainError } from '../errors.ts'
-import type { Address, Block, Transaction } from '../types.ts'
+import type { AddResult, Address, Block, Transaction, TransactionPool } from '../types.ts'
 import { compareEntries, type MempoolEntry, RankedEntries } from './fee-order.ts'
 import { createMempoolOptions, type MempoolInit, type MempoolOptions, pendingView } from './options.ts'
 import { type SelectLimits, selectForBlock } from './select.ts'
 
-export interface AddResult {
-  id: string
-  /** Ids of the transactions evicted to make room, worst first. */
-  evicted: string[]
-}
+export type { AddResult } from '../types.ts'
 
 /** What a new tip or a reorg did to the pool, for logs and gossip. */
 export interface TipChange {
@@ -44,7 +40,7 @@ export interface MempoolStats {
   restored: number
 }
 
-export class Mempool {
+export class Mempool implements TransactionPool {
   readonly #options: MempoolOptions
   readonly #byId = new Map<string, MempoolEntry>()
   /** Each sender's entries by nonce, consecutive, the first at the sender's tip nonce. */
@@ -84,6 +80,14 @@ export class Mempool {
   /** Every pending entry, senders in arrival order of their first, each sender's by nonce. */
   *pending(): IterableIterator<MempoolEntry> {
     for (const chain of this.#bySender.values()) yield* chain
+  }
+
+  bestIds(max: number): string[] {
+    const ids: string[] = []
+    for (let index = 0; index < Math.min(max, this.#ranked.length); index++) {
+      ids.push((this.#ranked.at(index) as MempoolEntry).id)
+    }
+    return ids
   }
 
   pendingForSender(address: Address): Transaction[] {

@@ -1,0 +1,464 @@
+/**
+ * Block and transaction propagation over gossipsub (000 NEW_BLOCK, NEW_TRANSACTION;
+ * DECISIONS.md "Propagation"). gossipsub runs with asynchronous validation: every new
+ * message waits, unforwarded, while this service validates it against the chain in the
+ * priority queue (ingress-queue.ts), then is reported Accept (forwarded to the mesh),
+ * Ignore (dropped, no penalty) or Reject (dropped, the sender's score pays: P4).
+ *
+ * What each node type subscribes to and how each message is judged:
+ *
+ * | topic        | full / miner                             | light                     |
+ * |--------------|------------------------------------------|---------------------------|
+ * | blocks       | full validation + addBlock               | not subscribed            |
+ * | transactions | rate limit, signature and state, mempool | not subscribed            |
+ * | headers      | Accept if the block is stored (relay)    | header rules + addHeader  |
+ *
+ * Outcomes (the same table is in protocols/gossip.md):
+ * - Accept: a block or header that extended the best chain or moved it (reorg); a
+ *   transaction admitted to the mempool.
+ * - Ignore: duplicates, blocks that only make a side branch (stored, first seen wins,
+ *   not relayed), a parent or predecessor we do not know yet (not provably wrong),
+ *   a full mempool, a peer over its rate limit (throttled; scored by reputation instead),
+ *   anything from a peer that has not completed /paw/handshake/1.
+ * - Reject: bytes that do not decode, and every rule a valid message cannot break (proof
+ *   of work, target, tx root, coinbase, signatures, the chain ID).
+ *
+ * Browser-safe.
+ */
+import {
+  type GossipSub,
+  type GossipsubMessage,
+  type PublishResult,
+  TopicValidatorResult,
+} from '@libp2p/gossipsub'
+import type { NodeChain, PawNodeEvents } from '../api.ts'
+import { decodeBlock, decodeHeader, decodeTransaction, encodeBlock, encodeHeader } from '../chain/encoding.ts'
+import { type ChainError, ChainErrorCode, type ChainErrorCodeValue, isChainError } from '../chain/errors.ts'
+import { blockHash, txHash } from '../chain/hashing.ts'
+import type { AddBlockOutcome, Block, Transaction } from '../chain/types.ts'
+import { ReputationRejectionError } from '../errors.ts'
+import type { Logger } from '../logging.ts'
+import type { PeerRateLimiter } from '../peers/rate-limits.ts'
+import type { Reputation } from '../peers/reputation.ts'
+import { toHex } from '../wire/bytes.ts'
+import { type IngressLane, IngressQueue, type LaneLimits, type LaneStats } from './ingress-queue.ts'
+import { pawTopics, type TopicKind, topicKindFor } from './topics.ts'
+import { TransactionWaitingRoom } from './waiting-room.ts'
+
+/** The gossipsub methods used here that its exported interface does not declare. */
+export interface PawPubSub extends GossipSub {
+  reportMessageValidationResult(
+    msgId: string,
+    propagationSource: string,
+    acceptance: TopicValidatorResult,
+  ): void
+  getScore(peerId: string): number
+  getMeshPeers(topic: string): string[]
+}
+
+type Verdict = TopicValidatorResult
+
+/** Chain error codes a valid message can never carry: the sender is at fault. */
+const REJECT_CODES: ReadonlySet<ChainErrorCodeValue> = new Set([
+  ChainErrorCode.Malformed,
+  ChainErrorCode.WrongChain,
+  ChainErrorCode.BadHeight,
+  ChainErrorCode.BadProofOfWork,
+  ChainErrorCode.BadTarget,
+  ChainErrorCode.BadTxRoot,
+  ChainErrorCode.BlockTooLarge,
+  ChainErrorCode.BadCoinbase,
+  ChainErrorCode.BadSignature,
+  ChainErrorCode.BadTransaction,
+])
+
+/**
+ * The verdict for a ChainError. Blocks: a block whose transactions break a state rule
+ * (nonce, balance, a transaction twice) is invalid too. Transactions: those are Ignore,
+ * since they depend on what this node has seen (another transaction may have spent the
+ * nonce first, or the pool may be full) and an honest peer can relay them.
+ */
+export function verdictForChainError(error: ChainError, kind: 'block' | 'header' | 'transaction'): Verdict {
+  if (REJECT_CODES.has(error.code)) return TopicValidatorResult.Reject
+  if (kind === 'block') {
+    if (
+      error.code === ChainErrorCode.BadNonce ||
+      error.code === ChainErrorCode.InsufficientBalance ||
+      error.code === ChainErrorCode.DuplicateTransaction
+    ) {
+      return TopicValidatorResult.Reject
+    }
+  }
+  // UNKNOWN_PARENT, BAD_TIMESTAMP (a clock ahead of ours is not proof of malice),
+  // MEMPOOL_FULL, and for transactions BAD_NONCE / INSUFFICIENT_BALANCE / DUPLICATE.
+  return TopicValidatorResult.Ignore
+}
+
+/** What a chain outcome means for relaying. */
+function verdictForOutcome(outcome: AddBlockOutcome): Verdict {
+  return outcome === 'extended' || outcome === 'reorg'
+    ? TopicValidatorResult.Accept
+    : TopicValidatorResult.Ignore
+}
+
+export interface GossipStats {
+  lanes: Record<IngressLane, LaneStats>
+  verdicts: Record<TopicKind, { accept: number; ignore: number; reject: number }>
+  /** Transactions dropped unprocessed because their sender was over its rate limit. */
+  throttled: number
+  /** Messages ignored because their sender had not completed the handshake. */
+  notHandshaken: number
+}
+
+export interface PawGossipInit {
+  pubsub: PawPubSub
+  chainId: string
+  chain: NodeChain | undefined
+  reputation: Reputation
+  limiter: PeerRateLimiter
+  /** Whether a peer has completed /paw/handshake/1 (gossip of others is ignored). */
+  isHandshaken: (peerId: string) => boolean
+  /** Connected, handshaken peers. */
+  connectedPeers: () => string[]
+  /** Disconnects a peer whose reputation fell below the threshold. */
+  disconnect: (peerId: string, error: ReputationRejectionError) => void
+  dispatch: <K extends 'block' | 'header' | 'transaction'>(
+    name: K,
+    detail: PawNodeEvents[K] extends CustomEvent<infer D> ? D : never,
+  ) => void
+  log: Logger
+  laneLimits?: Partial<Record<IngressLane, LaneLimits>>
+}
+
+export class PawGossip {
+  readonly #init: PawGossipInit
+  readonly #pubsub: PawPubSub
+  readonly #topics: Record<TopicKind, string>
+  readonly #queue: IngressQueue
+  readonly #waiting: TransactionWaitingRoom<{ msgId: string; source: string }>
+  readonly #log: Logger
+  readonly #stats: Omit<GossipStats, 'lanes'>
+  #heartbeats = 0
+  readonly #onMessage = (event: CustomEvent<GossipsubMessage>): void => this.#received(event.detail)
+  readonly #onHeartbeat = (): void => this.#heartbeat()
+
+  constructor(init: PawGossipInit) {
+    this.#init = init
+    this.#pubsub = init.pubsub
+    this.#topics = pawTopics(init.chainId)
+    this.#queue = new IngressQueue(init.laneLimits)
+    this.#log = init.log
+    this.#waiting = new TransactionWaitingRoom({
+      onExpire: ({ msgId, source }) =>
+        this.#report(msgId, source, 'transactions', TopicValidatorResult.Ignore),
+    })
+    const zero = () => ({ accept: 0, ignore: 0, reject: 0 })
+    this.#stats = {
+      verdicts: { blocks: zero(), transactions: zero(), headers: zero() },
+      throttled: 0,
+      notHandshaken: 0,
+    }
+  }
+
+  /** The topics this node's type subscribes to. */
+  get subscribedTopics(): string[] {
+    const { chain } = this.#init
+    if (chain === undefined) return []
+    if (chain.headers !== undefined) return [this.#topics.headers]
+    return [this.#topics.blocks, this.#topics.transactions, this.#topics.headers]
+  }
+
+  start(): void {
+    this.#pubsub.addEventListener('gossipsub:message', this.#onMessage)
+    this.#pubsub.addEventListener('gossipsub:heartbeat', this.#onHeartbeat)
+    for (const topic of this.subscribedTopics) this.#pubsub.subscribe(topic)
+  }
+
+  async stop(): Promise<void> {
+    this.#pubsub.removeEventListener('gossipsub:message', this.#onMessage)
+    this.#pubsub.removeEventListener('gossipsub:heartbeat', this.#onHeartbeat)
+    for (const topic of this.subscribedTopics) this.#pubsub.unsubscribe(topic)
+    this.#waiting.clear()
+    await this.#queue.close()
+  }
+
+  stats(): GossipStats {
+    const verdicts = Object.fromEntries(
+      Object.entries(this.#stats.verdicts).map(([kind, counts]) => [kind, { ...counts }]),
+    ) as GossipStats['verdicts']
+    return { ...this.#stats, verdicts, lanes: this.#queue.stats() }
+  }
+
+  /** Resolves once every queued message has been judged (tests, benchmarks). */
+  idle(): Promise<void> {
+    return this.#queue.idle()
+  }
+
+  /** Floods a block, then its header for light nodes; returns the peers sent the block. */
+  async publishBlock(block: Block): Promise<number> {
+    const result = await this.#publish(this.#topics.blocks, encodeBlock(block))
+    await this.#publish(this.#topics.headers, encodeHeader(block.header))
+    return result.recipients.length
+  }
+
+  /** Floods a transaction; returns the peers it was sent to. */
+  async publishTransaction(encoded: Uint8Array): Promise<number> {
+    return (await this.#publish(this.#topics.transactions, encoded)).recipients.length
+  }
+
+  /**
+   * Admits transactions fetched by /paw/mempool/1 (not re-flooded: the peers that had them
+   * already did). Invalid ones are charged to `from` as the requests' answers.
+   */
+  admitFetched(transactions: readonly Transaction[], from: string): { admitted: number; invalid: number } {
+    const mempool = this.#init.chain?.mempool
+    let admitted = 0
+    let invalid = 0
+    if (mempool === undefined) return { admitted, invalid }
+    for (const transaction of transactions) {
+      const id = toHex(txHash(transaction))
+      if (mempool.has(id)) continue
+      try {
+        mempool.add(transaction)
+        admitted++
+        this.#init.dispatch('transaction', { transaction, id, from, via: 'mempool-sync' })
+      } catch (error) {
+        if (!isChainError(error)) throw error
+        if (verdictForChainError(error, 'transaction') === TopicValidatorResult.Reject) {
+          invalid++
+          this.#init.reputation.penalize(from, 'invalidTransaction')
+        }
+      }
+    }
+    return { admitted, invalid }
+  }
+
+  async #publish(topic: string, data: Uint8Array): Promise<PublishResult> {
+    return this.#pubsub.publish(topic, data)
+  }
+
+  #report(msgId: string, source: string, kind: TopicKind, verdict: Verdict): void {
+    this.#stats.verdicts[kind][verdict]++
+    this.#pubsub.reportMessageValidationResult(msgId, source, verdict)
+  }
+
+  #received({ msgId, propagationSource, msg }: GossipsubMessage): void {
+    const source = propagationSource.toString()
+    let kind: TopicKind
+    try {
+      kind = topicKindFor(this.#init.chainId, msg.topic)
+    } catch {
+      this.#pubsub.reportMessageValidationResult(msgId, source, TopicValidatorResult.Ignore)
+      return
+    }
+    const report = (verdict: Verdict) => this.#report(msgId, source, kind, verdict)
+    if (!this.#init.isHandshaken(source)) {
+      this.#stats.notHandshaken++
+      report(TopicValidatorResult.Ignore)
+      return
+    }
+    const { chain } = this.#init
+    const data = msg.data
+    if (kind === 'transactions' && chain?.mempool !== undefined) {
+      if (!this.#init.limiter.allow(source, 'gossipTransactions')) {
+        this.#stats.throttled++
+        report(TopicValidatorResult.Ignore)
+        return
+      }
+      this.#enqueue('transactions', data.length, report, () => this.#validateTransaction(data, source, msgId))
+    } else if (kind === 'blocks' && chain?.chain !== undefined) {
+      if (data.length > chain.chain.params.maxBlockBytes + 1024) {
+        report(TopicValidatorResult.Reject)
+        return
+      }
+      this.#enqueue('blocks', data.length, report, () => this.#validateBlock(data, source))
+    } else if (kind === 'headers' && chain?.headers !== undefined) {
+      this.#enqueue('blocks', data.length, report, () => this.#validateHeader(data, source))
+    } else if (kind === 'headers' && chain?.chain !== undefined) {
+      this.#enqueue('blocks', data.length, report, () => this.#relayHeader(data))
+    } else {
+      report(TopicValidatorResult.Ignore)
+    }
+  }
+
+  #enqueue(
+    lane: IngressLane,
+    bytes: number,
+    report: (verdict: Verdict) => void,
+    judge: () => Promise<Verdict | undefined>,
+  ): void {
+    this.#queue.push({
+      lane,
+      bytes,
+      run: async () => {
+        let verdict: Verdict | undefined
+        try {
+          verdict = await judge()
+        } catch (error) {
+          // Not the sender's fault we know of (a store error, a bug): do not relay, do not charge.
+          this.#log.error('gossip validation failed', { lane, error })
+          verdict = TopicValidatorResult.Ignore
+        }
+        // undefined: the judge parked the message and reports it later.
+        if (verdict !== undefined) report(verdict)
+      },
+      drop: () => report(TopicValidatorResult.Ignore),
+    })
+  }
+
+  async #validateBlock(data: Uint8Array, source: string): Promise<Verdict> {
+    const chain = this.#init.chain?.chain
+    if (chain === undefined) return TopicValidatorResult.Ignore
+    let block: Block
+    try {
+      block = decodeBlock(data)
+    } catch {
+      return TopicValidatorResult.Reject
+    }
+    const hash = toHex(blockHash(block.header))
+    try {
+      const outcome = await chain.addBlock(block)
+      const verdict = verdictForOutcome(outcome)
+      if (verdict === TopicValidatorResult.Accept) {
+        this.#log.debug('block accepted', { height: block.header.height, hash, from: source, outcome })
+        this.#init.dispatch('block', { block, hash, from: source, outcome })
+        // Light nodes follow headers; ours may be the first copy they get.
+        this.#publish(this.#topics.headers, encodeHeader(block.header)).catch((error: unknown) => {
+          this.#log.debug('header publish failed', { hash, error: (error as Error).message })
+        })
+      }
+      return verdict
+    } catch (error) {
+      if (!isChainError(error)) throw error
+      const verdict = verdictForChainError(error, 'block')
+      this.#log[verdict === TopicValidatorResult.Reject ? 'warn' : 'debug']('block refused', {
+        hash,
+        height: block.header.height,
+        from: source,
+        code: error.code,
+        error: error.message,
+        verdict,
+      })
+      return verdict
+    }
+  }
+
+  async #validateHeader(data: Uint8Array, source: string): Promise<Verdict> {
+    const headers = this.#init.chain?.headers
+    if (headers === undefined) return TopicValidatorResult.Ignore
+    let header: ReturnType<typeof decodeHeader>
+    try {
+      header = decodeHeader(data)
+    } catch {
+      return TopicValidatorResult.Reject
+    }
+    const hash = toHex(blockHash(header))
+    try {
+      const outcome = await headers.addHeader(header)
+      const verdict = verdictForOutcome(outcome)
+      if (verdict === TopicValidatorResult.Accept) {
+        this.#init.dispatch('header', { header, hash, from: source, outcome })
+      }
+      return verdict
+    } catch (error) {
+      if (!isChainError(error)) throw error
+      return verdictForChainError(error, 'header')
+    }
+  }
+
+  /** Full nodes relay a header only for a block they have validated and stored. */
+  async #relayHeader(data: Uint8Array): Promise<Verdict> {
+    const chain = this.#init.chain?.chain
+    if (chain === undefined) return TopicValidatorResult.Ignore
+    let hash: Uint8Array
+    try {
+      hash = blockHash(decodeHeader(data))
+    } catch {
+      return TopicValidatorResult.Reject
+    }
+    return (await chain.getEncodedBlock(hash)) === undefined
+      ? TopicValidatorResult.Ignore
+      : TopicValidatorResult.Accept
+  }
+
+  async #validateTransaction(data: Uint8Array, source: string, msgId: string): Promise<Verdict | undefined> {
+    const mempool = this.#init.chain?.mempool
+    if (mempool === undefined) return TopicValidatorResult.Ignore
+    let transaction: Transaction
+    try {
+      transaction = decodeTransaction(data)
+    } catch {
+      return TopicValidatorResult.Reject
+    }
+    const id = toHex(txHash(transaction))
+    if (mempool.has(id)) return TopicValidatorResult.Ignore
+    try {
+      mempool.add(transaction)
+    } catch (error) {
+      if (!isChainError(error)) throw error
+      if (error.code === ChainErrorCode.BadNonce) {
+        // Probably a later nonce that overtook its predecessor on another path: wait for
+        // it briefly (still unforwarded) instead of losing it to gossipsub's seen-cache.
+        if (this.#waiting.park(transaction, { msgId, source })) return undefined
+      }
+      return verdictForChainError(error, 'transaction')
+    }
+    this.#init.dispatch('transaction', { transaction, id, from: source, via: 'gossip' })
+    this.#releaseSuccessors(transaction)
+    return TopicValidatorResult.Accept
+  }
+
+  /** Transactions parked for a sender's next nonce: try them now that one more is pending. */
+  #releaseSuccessors(admitted: Transaction): void {
+    for (const parked of this.#waiting.takeNext(admitted)) {
+      this.#queue.push({
+        lane: 'transactions',
+        bytes: 152,
+        run: async () => {
+          const verdict = await this.#retryParked(parked.transaction, parked.tag.source)
+          this.#report(parked.tag.msgId, parked.tag.source, 'transactions', verdict)
+        },
+        drop: () =>
+          this.#report(parked.tag.msgId, parked.tag.source, 'transactions', TopicValidatorResult.Ignore),
+      })
+    }
+  }
+
+  async #retryParked(transaction: Transaction, source: string): Promise<Verdict> {
+    const mempool = this.#init.chain?.mempool
+    if (mempool === undefined) return TopicValidatorResult.Ignore
+    const id = toHex(txHash(transaction))
+    try {
+      mempool.add(transaction)
+    } catch (error) {
+      if (!isChainError(error)) throw error
+      return verdictForChainError(error, 'transaction')
+    }
+    this.#init.dispatch('transaction', { transaction, id, from: source, via: 'gossip' })
+    this.#releaseSuccessors(transaction)
+    return TopicValidatorResult.Accept
+  }
+
+  /** Every gossipsub heartbeat (1 s): disconnect peers whose reputation fell too low. */
+  #heartbeat(): void {
+    this.#heartbeats++
+    const { reputation } = this.#init
+    for (const peerId of this.#init.connectedPeers()) {
+      if (!reputation.isShunned(peerId)) continue
+      const score = reputation.score(peerId)
+      this.#log.warn('disconnecting peer: reputation too low', {
+        peer: peerId,
+        score: Math.round(score),
+        gossip: Math.round(reputation.gossipScore(peerId)),
+      })
+      this.#init.disconnect(
+        peerId,
+        new ReputationRejectionError(`reputation ${Math.round(score)} is below the disconnect threshold`),
+      )
+    }
+    if (this.#heartbeats % 60 === 0) {
+      this.#init.limiter.prune()
+      reputation.prune()
+    }
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * Per-peer rate limits (000 "Rate Limiting"), declared as data: each limit is a token
+ * bucket (a sustained rate and a burst) with the one-line reason for its numbers. A peer
+ * over a limit is throttled (the excess is dropped unprocessed) and reported, so the
+ * caller can score it; an honest peer well inside the limits never is. Browser-safe.
+ *
+ * Why token buckets: they allow the bursts honest traffic has (a mempool sync right after
+ * connecting, a batch of transactions a wallet sends at once) while bounding the long-run
+ * rate exactly. A peer at 80% of a limit's rate, whatever its burst pattern within the
+ * burst size, never runs dry.
+ */
+
+export interface RateLimit {
+  /** Tokens added per second: the sustained rate allowed. */
+  ratePerSecond: number
+  /** Bucket size: the most allowed at once after a quiet period. */
+  burst: number
+  /** Why these numbers. */
+  rationale: string
+}
+
+/** What a peer may send us. Keys name the limit in logs and metrics. */
+export const RATE_LIMITS = {
+  gossipTransactions: {
+    ratePerSecond: 1_000,
+    burst: 4_000,
+    rationale:
+      'a relay forwards the whole network’s transactions, so the limit is the network rate a node can validate (~1,000/s with the OpenSSL fast path), with a 4 s burst for wallets that send batches',
+  },
+  mempoolRequests: {
+    ratePerSecond: 2,
+    burst: 40,
+    rationale:
+      'a full MEMPOOL_SYNC is at most 16 get_transactions right after connecting; 40 leaves room for two syncs and lone TRANSACTION_REQUESTs, 2/s is far above what a synced peer needs',
+  },
+  mempoolInventories: {
+    ratePerSecond: 1 / 60,
+    burst: 2,
+    rationale:
+      'one mempool_hashes per connection is the protocol; 2 per minute per peer tolerates a quick reconnect and nothing more',
+  },
+} as const satisfies Record<string, RateLimit>
+
+export type RateLimitName = keyof typeof RATE_LIMITS
+
+/** A token bucket. `now` is in ms (injectable for tests). */
+export class TokenBucket {
+  readonly #limit: RateLimit
+  #tokens: number
+  #updatedAt: number
+
+  constructor(limit: RateLimit, now: number) {
+    if (!(limit.ratePerSecond > 0) || !(limit.burst >= 1)) {
+      throw new RangeError('a rate limit needs ratePerSecond > 0 and burst >= 1')
+    }
+    this.#limit = limit
+    this.#tokens = limit.burst
+    this.#updatedAt = now
+  }
+
+  /** Takes `cost` tokens if there are enough; false (taking none) if not. */
+  take(now: number, cost = 1): boolean {
+    this.#refill(now)
+    if (this.#tokens < cost) return false
+    this.#tokens -= cost
+    return true
+  }
+
+  /** Tokens left now. */
+  available(now: number): number {
+    this.#refill(now)
+    return this.#tokens
+  }
+
+  #refill(now: number): void {
+    const elapsed = Math.max(0, now - this.#updatedAt)
+    this.#updatedAt = Math.max(now, this.#updatedAt)
+    this.#tokens = Math.min(this.#limit.burst, this.#tokens + (elapsed * this.#limit.ratePerSecond) / 1000)
+  }
+}
+
+export interface RateLimitViolation {
+  peerId: string
+  limit: RateLimitName
+  /** Requests refused in this violation window so far. */
+  refused: number
+}
+
+/**
+ * Every peer's buckets. `allow` answers whether a peer may do one more thing; a refusal
+ * calls `onViolation` at most once per peer and limit per `violationWindowMs`, so a flood
+ * is scored as one offence per window, not once per message (which would ban a peer for a
+ * single burst).
+ */
+export class PeerRateLimiter {
+  readonly #limits: Readonly<Record<RateLimitName, RateLimit>>
+  readonly #buckets = new Map<string, Map<RateLimitName, TokenBucket>>()
+  readonly #lastViolation = new Map<string, number>()
+  readonly #refused = new Map<string, number>()
+  readonly #onViolation: (violation: RateLimitViolation) => void
+  readonly #now: () => number
+  readonly #violationWindowMs: number
+  /** Refusals by limit, for metrics. */
+  readonly refusedTotal: Record<RateLimitName, number>
+
+  constructor(
+    init: {
+      limits?: Partial<Record<RateLimitName, RateLimit>>
+      onViolation?: (violation: RateLimitViolation) => void
+      now?: () => number
+      violationWindowMs?: number
+    } = {},
+  ) {
+    this.#limits = { ...RATE_LIMITS, ...init.limits }
+    this.#onViolation = init.onViolation ?? (() => {})
+    this.#now = init.now ?? Date.now
+    this.#violationWindowMs = init.violationWindowMs ?? 10_000
+    this.refusedTotal = { gossipTransactions: 0, mempoolRequests: 0, mempoolInventories: 0 }
+  }
+
+  /** Whether `peerId` may do `cost` more of `limit` now; takes the tokens if so. */
+  allow(peerId: string, limit: RateLimitName, cost = 1): boolean {
+    const now = this.#now()
+    let buckets = this.#buckets.get(peerId)
+    if (buckets === undefined) {
+      buckets = new Map()
+      this.#buckets.set(peerId, buckets)
+    }
+    let bucket = buckets.get(limit)
+    if (bucket === undefined) {
+      bucket = new TokenBucket(this.#limits[limit], now)
+      buckets.set(limit, bucket)
+    }
+    if (bucket.take(now, cost)) return true
+    this.refusedTotal[limit]++
+    const key = `${peerId} ${limit}`
+    const refused = (this.#refused.get(key) ?? 0) + 1
+    this.#refused.set(key, refused)
+    const last = this.#lastViolation.get(key)
+    if (last === undefined || now - last >= this.#violationWindowMs) {
+      this.#lastViolation.set(key, now)
+      this.#refused.set(key, 0)
+      this.#onViolation({ peerId, limit, refused })
+    }
+    return false
+  }
+
+  /**
+   * Drops the buckets of peers whose buckets have all refilled: they hold no information
+   * (a new bucket starts full), so the map stays as small as the set of recently active
+   * peers. Buckets are not dropped on disconnect: reconnecting must not refill them.
+   */
+  prune(): void {
+    const now = this.#now()
+    for (const [peerId, buckets] of this.#buckets) {
+      let full = true
+      for (const [name, bucket] of buckets) {
+        if (bucket.available(now) < this.#limits[name].burst) full = false
+      }
+      if (full) this.#buckets.delete(peerId)
+    }
+    for (const [key, at] of this.#lastViolation) {
+      if (now - at >= this.#violationWindowMs) {
+        this.#lastViolation.delete(key)
+        this.#refused.delete(key)
+      }
+    }
+  }
+
+  /** Peers with buckets held (for tests and metrics). */
+  get trackedPeers(): number {
+    return this.#buckets.size
+  }
+}
