@@ -18,6 +18,7 @@ import type {
 import type { Settings, SettingsInput } from './config/settings.ts'
 import type { GossipStats } from './gossip/gossip-service.ts'
 import type { Logger } from './logging.ts'
+import type { RateLimit, RateLimitName } from './peers/rate-limits.ts'
 import type { TransactionRequestResult } from './protocols/mempool/mempool-protocol.ts'
 
 /** 004 §3.2 connection states, per peer. */
@@ -176,11 +177,13 @@ export interface PawNodeInit extends SettingsInput {
   chain?: NodeChain
   /** Gossip tuning (src/gossip/gossipsub-options.ts). */
   gossip?: {
-    /** Peak network-wide transactions/s the score parameters tolerate. @default 100 */
+    /** Peak network-wide transactions/s the score parameters tolerate. @default 50 */
     expectedTxPerSecond?: number
     /** gossipsub P3 (too few block deliveries). @default on for paw-testnet and paw-mainnet only */
     meshDeliveryPenalties?: boolean
   }
+  /** Per-peer rate limits replacing the defaults of src/peers/rate-limits.ts RATE_LIMITS. */
+  rateLimits?: Partial<Record<RateLimitName, RateLimit>>
 }
 
 export interface PawNode extends TypedEventTarget<PawNodeEvents> {

@@ -67,7 +67,7 @@ function checkChainBinding(init: PawNodeInit, settings: Settings): void {
 }
 
 export async function buildPawNode(init: PawNodeInit, platform: PlatformParts): Promise<PawNode> {
-  const { privateKey: givenKey, logger, chain, gossip, ...input } = init
+  const { privateKey: givenKey, logger, chain, gossip, rateLimits, ...input } = init
   const settings = resolveSettings(input)
   checkChainBinding(init, settings)
   const log = logger ?? createLogger({ level: settings.logLevel, format: settings.logFormat })
@@ -79,6 +79,7 @@ export async function buildPawNode(init: PawNodeInit, platform: PlatformParts): 
   const { limits, inbound, timeouts } = settings
   const reputation = new Reputation()
   const limiter = new PeerRateLimiter({
+    limits: rateLimits,
     onViolation: ({ peerId, limit, refused }) => {
       const score = reputation.penalize(peerId, 'rateLimited')
       log.warn('peer over its rate limit: throttled', {

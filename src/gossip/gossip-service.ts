@@ -54,7 +54,12 @@ export interface PawPubSub extends GossipSub {
   ): void
   getScore(peerId: string): number
   getMeshPeers(topic: string): string[]
+  /** gossipsub 17's seen-cache (a SimpleTimeCache): its `entries` map is read here, see #ignoreAndUnsee. */
+  seenCache?: { entries?: Map<string, unknown> }
 }
+
+/** How long a full node holds a header whose block has not arrived yet (within the 3 s gossip window). */
+export const HEADER_WAIT_MS = 2_500
 
 type Verdict = TopicValidatorResult
 
@@ -136,6 +141,11 @@ export class PawGossip {
   readonly #topics: Record<TopicKind, string>
   readonly #queue: IngressQueue
   readonly #waiting: TransactionWaitingRoom<{ msgId: string; source: string }>
+  /** Headers a full node received before their block: relayed once the block is accepted. */
+  readonly #headersAwaitingBlock = new Map<
+    string,
+    { msgId: string; source: string; timer: ReturnType<typeof setTimeout> }
+  >()
   readonly #log: Logger
   readonly #stats: Omit<GossipStats, 'lanes'>
   #heartbeats = 0
@@ -179,6 +189,8 @@ export class PawGossip {
     this.#pubsub.removeEventListener('gossipsub:heartbeat', this.#onHeartbeat)
     for (const topic of this.subscribedTopics) this.#pubsub.unsubscribe(topic)
     this.#waiting.clear()
+    for (const waiting of this.#headersAwaitingBlock.values()) clearTimeout(waiting.timer)
+    this.#headersAwaitingBlock.clear()
     await this.#queue.close()
   }
 
@@ -242,6 +254,20 @@ export class PawGossip {
     this.#pubsub.reportMessageValidationResult(msgId, source, verdict)
   }
 
+  /**
+   * Ignores a message for a reason that is about its sender or our load, not its content
+   * (no handshake, over the rate limit, queue full), and forgets that it was seen.
+   * gossipsub puts every new ID in its seen-cache before validation; left there, the same
+   * message from an honest peer would be dropped as a duplicate for two minutes, so a
+   * throttled or unhandshaken peer could keep real blocks and transactions from us by
+   * sending them first. SimpleTimeCache has no delete; removing from its map keeps its
+   * expiry order intact.
+   */
+  #ignoreAndUnsee(msgId: string, source: string, kind: TopicKind): void {
+    this.#report(msgId, source, kind, TopicValidatorResult.Ignore)
+    this.#pubsub.seenCache?.entries?.delete(msgId)
+  }
+
   #received({ msgId, propagationSource, msg }: GossipsubMessage): void {
     const source = propagationSource.toString()
     let kind: TopicKind
@@ -254,28 +280,31 @@ export class PawGossip {
     const report = (verdict: Verdict) => this.#report(msgId, source, kind, verdict)
     if (!this.#init.isHandshaken(source)) {
       this.#stats.notHandshaken++
-      report(TopicValidatorResult.Ignore)
+      this.#ignoreAndUnsee(msgId, source, kind)
       return
     }
+    const unsee = () => this.#ignoreAndUnsee(msgId, source, kind)
     const { chain } = this.#init
     const data = msg.data
     if (kind === 'transactions' && chain?.mempool !== undefined) {
       if (!this.#init.limiter.allow(source, 'gossipTransactions')) {
         this.#stats.throttled++
-        report(TopicValidatorResult.Ignore)
+        unsee()
         return
       }
-      this.#enqueue('transactions', data.length, report, () => this.#validateTransaction(data, source, msgId))
+      this.#enqueue('transactions', data.length, report, unsee, () =>
+        this.#validateTransaction(data, source, msgId),
+      )
     } else if (kind === 'blocks' && chain?.chain !== undefined) {
       if (data.length > chain.chain.params.maxBlockBytes + 1024) {
         report(TopicValidatorResult.Reject)
         return
       }
-      this.#enqueue('blocks', data.length, report, () => this.#validateBlock(data, source))
+      this.#enqueue('blocks', data.length, report, unsee, () => this.#validateBlock(data, source))
     } else if (kind === 'headers' && chain?.headers !== undefined) {
-      this.#enqueue('blocks', data.length, report, () => this.#validateHeader(data, source))
+      this.#enqueue('blocks', data.length, report, unsee, () => this.#validateHeader(data, source))
     } else if (kind === 'headers' && chain?.chain !== undefined) {
-      this.#enqueue('blocks', data.length, report, () => this.#relayHeader(data))
+      this.#enqueue('blocks', data.length, report, unsee, () => this.#relayHeader(data, msgId, source))
     } else {
       report(TopicValidatorResult.Ignore)
     }
@@ -285,6 +314,7 @@ export class PawGossip {
     lane: IngressLane,
     bytes: number,
     report: (verdict: Verdict) => void,
+    dropped: () => void,
     judge: () => Promise<Verdict | undefined>,
   ): void {
     this.#queue.push({
@@ -302,7 +332,7 @@ export class PawGossip {
         // undefined: the judge parked the message and reports it later.
         if (verdict !== undefined) report(verdict)
       },
-      drop: () => report(TopicValidatorResult.Ignore),
+      drop: dropped,
     })
   }
 
@@ -322,10 +352,18 @@ export class PawGossip {
       if (verdict === TopicValidatorResult.Accept) {
         this.#log.debug('block accepted', { height: block.header.height, hash, from: source, outcome })
         this.#init.dispatch('block', { block, hash, from: source, outcome })
-        // Light nodes follow headers; ours may be the first copy they get.
-        this.#publish(this.#topics.headers, encodeHeader(block.header)).catch((error: unknown) => {
-          this.#log.debug('header publish failed', { hash, error: (error as Error).message })
-        })
+        const waiting = this.#headersAwaitingBlock.get(hash)
+        if (waiting !== undefined) {
+          // The header came first and is held: relaying it now is what publishing would do.
+          this.#headersAwaitingBlock.delete(hash)
+          clearTimeout(waiting.timer)
+          this.#report(waiting.msgId, waiting.source, 'headers', TopicValidatorResult.Accept)
+        } else {
+          // Light nodes follow headers; ours may be the first copy they get.
+          this.#publish(this.#topics.headers, encodeHeader(block.header)).catch((error: unknown) => {
+            this.#log.debug('header publish failed', { hash, error: (error as Error).message })
+          })
+        }
       }
       return verdict
     } catch (error) {
@@ -366,8 +404,13 @@ export class PawGossip {
     }
   }
 
-  /** Full nodes relay a header only for a block they have validated and stored. */
-  async #relayHeader(data: Uint8Array): Promise<Verdict> {
+  /**
+   * Full nodes relay a header only for a block they have validated and stored. A header
+   * that overtook its block (it is 153 bytes, the block up to 10 MiB) is held, unanswered,
+   * until the block is accepted or HEADER_WAIT_MS pass: Ignoring it at once would leave
+   * its ID in the seen-cache and make our own header publication a duplicate nobody hears.
+   */
+  async #relayHeader(data: Uint8Array, msgId: string, source: string): Promise<Verdict | undefined> {
     const chain = this.#init.chain?.chain
     if (chain === undefined) return TopicValidatorResult.Ignore
     let hash: Uint8Array
@@ -376,9 +419,18 @@ export class PawGossip {
     } catch {
       return TopicValidatorResult.Reject
     }
-    return (await chain.getEncodedBlock(hash)) === undefined
-      ? TopicValidatorResult.Ignore
-      : TopicValidatorResult.Accept
+    if ((await chain.getEncodedBlock(hash)) !== undefined) return TopicValidatorResult.Accept
+    const key = toHex(hash)
+    if (this.#headersAwaitingBlock.has(key) || this.#headersAwaitingBlock.size >= 64) {
+      return TopicValidatorResult.Ignore
+    }
+    const timer = setTimeout(() => {
+      if (this.#headersAwaitingBlock.get(key)?.msgId !== msgId) return
+      this.#headersAwaitingBlock.delete(key)
+      this.#report(msgId, source, 'headers', TopicValidatorResult.Ignore)
+    }, HEADER_WAIT_MS)
+    this.#headersAwaitingBlock.set(key, { msgId, source, timer })
+    return undefined
   }
 
   async #validateTransaction(data: Uint8Array, source: string, msgId: string): Promise<Verdict | undefined> {
@@ -418,8 +470,7 @@ export class PawGossip {
           const verdict = await this.#retryParked(parked.transaction, parked.tag.source)
           this.#report(parked.tag.msgId, parked.tag.source, 'transactions', verdict)
         },
-        drop: () =>
-          this.#report(parked.tag.msgId, parked.tag.source, 'transactions', TopicValidatorResult.Ignore),
+        drop: () => this.#ignoreAndUnsee(parked.tag.msgId, parked.tag.source, 'transactions'),
       })
     }
   }

@@ -16,7 +16,7 @@ export interface PawGossipOptions {
   blockIntervalMs: number
   /**
    * Peak network-wide transactions per second the score parameters must tolerate.
-   * @default 100
+   * @default 50 (docs/gossip-scoring.md)
    */
   expectedTxPerSecond?: number
   /**
@@ -29,6 +29,9 @@ export interface PawGossipOptions {
   appSpecificScore: (peerId: string) => number
 }
 
+/** The transaction rate docs/gossip-scoring.md derives its numbers from. */
+export const DEFAULT_EXPECTED_TX_PER_SECOND = 50
+
 /** Chains with steady block production, where P3 is meaningful. */
 const STEADY_CHAINS: ReadonlySet<string> = new Set(['paw-testnet', 'paw-mainnet'])
 
@@ -40,7 +43,7 @@ export function pawScoringFor(options: PawGossipOptions): PawScoring {
   return createPawScoring({
     chainId: options.chainId,
     blockIntervalMs: options.blockIntervalMs,
-    expectedTxPerSecond: options.expectedTxPerSecond ?? 100,
+    expectedTxPerSecond: options.expectedTxPerSecond ?? DEFAULT_EXPECTED_TX_PER_SECOND,
     meshDeliveryPenalties: options.meshDeliveryPenalties ?? STEADY_CHAINS.has(options.chainId),
     appSpecificScore: options.appSpecificScore,
   })

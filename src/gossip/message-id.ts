@@ -35,7 +35,8 @@
 import type { Message } from '@libp2p/gossipsub'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { decodeBlock, decodeHeader, decodeTransaction, HASH_LENGTH } from '../chain/encoding.ts'
-import { blockHash, txHash, txRoot } from '../chain/hashing.ts'
+import { blockHash, merkleRoot, txHash } from '../chain/hashing.ts'
+import { toHex } from '../wire/bytes.ts'
 import { parseTopic, type TopicKind } from './topics.ts'
 
 /** The first byte of a header message's ID. */
@@ -69,11 +70,19 @@ export function malformedMessageId(kind: TopicKind | undefined, data: Uint8Array
   return tagged([MALFORMED_ID_TAG, KIND_BYTE[kind ?? 'unknown']], sha256(data))
 }
 
-/** The block hash, or undefined if `data` is not a block whose body matches its header. */
+/**
+ * The block hash, or undefined if `data` is not a block whose body matches its header.
+ * A body listing a transaction twice is refused here too: with an odd count, repeating the
+ * last transaction keeps the Merkle root (docs/chain.md "Hashing", CVE-2012-2459), so such
+ * a forgery would otherwise take the real block's ID and get the honest block dropped as a
+ * duplicate — and its relayers charged — for the seen-cache's lifetime.
+ */
 function blockId(data: Uint8Array): Uint8Array | undefined {
   try {
     const block = decodeBlock(data)
-    if (!equalBytes(txRoot(block.transactions), block.header.txRoot)) return undefined
+    const hashes = block.transactions.map(txHash)
+    if (new Set(hashes.map(toHex)).size !== hashes.length) return undefined
+    if (!equalBytes(merkleRoot(hashes), block.header.txRoot)) return undefined
     return blockHash(block.header)
   } catch {
     return undefined
