@@ -19,7 +19,7 @@ import type { Settings, SettingsInput } from './config/settings.ts'
 import type { GossipStats } from './gossip/gossip-service.ts'
 import type { Logger } from './logging.ts'
 import type { RateLimit, RateLimitName } from './peers/rate-limits.ts'
-import type { TransactionRequestResult } from './protocols/mempool/mempool-protocol.ts'
+import type { MempoolSyncStats, TransactionRequestResult } from './protocols/mempool/mempool-protocol.ts'
 
 /** 004 §3.2 connection states, per peer. */
 export type PeerState = 'connecting' | 'handshaking' | 'connected' | 'disconnecting' | 'disconnected'
@@ -231,6 +231,8 @@ export interface PawNode extends TypedEventTarget<PawNodeEvents> {
   stats(): NodeStats
   /** Gossip processing: queue lanes (queued, processed, dropped), verdicts by topic, throttling. */
   gossipStats(): GossipStats
+  /** /paw/mempool/1: inventories, requests, transactions served and fetched, refusals by reason. */
+  mempoolSyncStats(): MempoolSyncStats
   /** Resolves once every gossip message received so far has been validated (tests, benchmarks). */
   gossipIdle(): Promise<void>
 }

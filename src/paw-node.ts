@@ -30,7 +30,11 @@ import { PeerManager } from './peers/peer-manager.ts'
 import type { PeerRateLimiter } from './peers/rate-limits.ts'
 import type { Reputation } from './peers/reputation.ts'
 import { HandshakeProtocol } from './protocols/handshake/handshake.ts'
-import { MempoolProtocol, type TransactionRequestResult } from './protocols/mempool/mempool-protocol.ts'
+import {
+  MempoolProtocol,
+  type MempoolSyncStats,
+  type TransactionRequestResult,
+} from './protocols/mempool/mempool-protocol.ts'
 import { MessageRouter } from './protocols/messages.ts'
 import { toHex } from './wire/bytes.ts'
 
@@ -218,6 +222,10 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
 
   requestTransactions(peerId: string, ids: readonly string[]): Promise<TransactionRequestResult> {
     return this.#mempool.requestTransactions(peerId, ids)
+  }
+
+  mempoolSyncStats(): MempoolSyncStats {
+    return this.#mempool.stats()
   }
 
   gossipStats(): GossipStats {

@@ -2,17 +2,42 @@
  * `/paw/mempool/1` (protocols/mempool.md): MEMPOOL_SYNC after a handshake and
  * TRANSACTION_REQUEST by hash. Browser-safe.
  *
- * IN PROGRESS: the stream flow is being written (see protocols/mempool.md "Stream rules").
+ * Streams and who runs them:
+ * - one we open per connection to announce our pending set (announcer.ts), answering the
+ *   peer's fetches on it (responder.ts);
+ * - streams the peer opens: an inventory, which we fetch from (receiver.ts), or a
+ *   TRANSACTION_REQUEST, which we answer (responder.ts);
+ * - TRANSACTION_REQUESTs we open for `requestTransactions` (requester.ts).
+ *
+ * Every stream goes through a FrameChannel (read-idle and write timeouts, traffic
+ * counters). A peer's fault (faults.ts) is logged at WARN, charged to its reputation and
+ * counted, and its stream is reset; transport failures only end the stream.
  */
-import type { Connection, Libp2p } from '@libp2p/interface'
+import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import type { Transaction, TransactionPool } from '../../chain/types.ts'
 import type { Settings } from '../../config/settings.ts'
+import { isPawError, NetworkError, type PawError } from '../../errors.ts'
 import type { Logger } from '../../logging.ts'
 import type { PeerManager } from '../../peers/peer-manager.ts'
 import type { PeerRateLimiter } from '../../peers/rate-limits.ts'
 import type { Reputation } from '../../peers/reputation.ts'
+import { FrameType } from '../../wire/constants.ts'
+import { decodeMempoolHashes, encodeGetTransactions } from '../../wire/mempool.ts'
+import { FrameChannel } from '../frame-channel.ts'
+import { requireHandshake } from '../gate.ts'
+import { announce, inventory } from './announcer.ts'
+import { MAX_MEMPOOL_STREAMS, MEMPOOL_PROTOCOL, REJECTED_HASHES_REMEMBERED } from './constants.ts'
+import type { MempoolContext } from './context.ts'
+import { codeText, decodePeerPayload, PeerFault, rateLimitedFault, unexpectedFault } from './faults.ts'
+import { nextMessage } from './reader.ts'
+import { readAnswer, receiveInventory } from './receiver.ts'
+import { RecentSet } from './recent-set.ts'
+import { requestHashes } from './requester.ts'
+import { serveRequests } from './responder.ts'
+import { copyMempoolSyncStats, type MempoolSyncStats, newMempoolSyncStats } from './stats.ts'
 
-export const MEMPOOL_PROTOCOL = '/paw/mempool/1'
+export { MAX_MEMPOOL_STREAMS, MEMPOOL_PROTOCOL } from './constants.ts'
+export type { MempoolSyncStats } from './stats.ts'
 
 export interface MempoolProtocolInit {
   libp2p: Libp2p
@@ -36,24 +61,247 @@ export interface TransactionRequestResult {
   notFound: string[]
 }
 
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error))
+}
+
 export class MempoolProtocol {
+  readonly #init: MempoolProtocolInit
+  readonly #log: Logger
+  readonly #stats = newMempoolSyncStats()
+  readonly #inFlight = new Set<string>()
+  readonly #rejected = new RecentSet(REJECTED_HASHES_REMEMBERED)
+  /** Open streams, aborted by stop(). */
+  readonly #streams = new Set<Stream>()
+  /** Connections that sent us their inventory: a second one is 0x0A. */
+  readonly #inventoryFrom = new Set<string>()
+  /** Connections we announced to (once each). */
+  readonly #announcedOn = new Set<string>()
+  /** One sync in flight per peer and direction. */
+  readonly #receivingFrom = new Set<string>()
+  readonly #announcingTo = new Set<string>()
+  readonly #context: MempoolContext
+  #shutdown = new AbortController()
+  #running = false
+  readonly #onConnectionClose = (event: CustomEvent<Connection>): void => {
+    this.#inventoryFrom.delete(event.detail.id)
+    this.#announcedOn.delete(event.detail.id)
+  }
+
   constructor(init: MempoolProtocolInit) {
-    void init
+    this.#init = init
+    this.#log = init.log
+    this.#context = {
+      init,
+      stats: this.#stats,
+      inFlight: this.#inFlight,
+      rejected: this.#rejected,
+      channel: (stream, connection) => this.#channel(stream, connection),
+      open: (connection) => this.#open(connection),
+      refuse: (peerId, fault) => this.#refuse(peerId, fault),
+    }
   }
 
-  async start(): Promise<void> {}
+  async start(): Promise<void> {
+    if (this.#running) return
+    this.#running = true
+    this.#shutdown = new AbortController()
+    const isHandshaken = (connection: Connection): boolean => {
+      const done = this.#init.isHandshaken(connection)
+      if (!done) this.#stats.refused.notHandshaken++
+      return done
+    }
+    await this.#init.libp2p.handle(
+      MEMPOOL_PROTOCOL,
+      requireHandshake(isHandshaken, (stream, connection) => this.#serve(stream, connection)),
+      { maxInboundStreams: MAX_MEMPOOL_STREAMS, maxOutboundStreams: MAX_MEMPOOL_STREAMS },
+    )
+    this.#init.libp2p.addEventListener('connection:close', this.#onConnectionClose)
+  }
 
-  async stop(): Promise<void> {}
+  async stop(): Promise<void> {
+    if (!this.#running) return
+    this.#running = false
+    const reason = new NetworkError('node is shutting down')
+    this.#shutdown.abort(reason)
+    this.#init.libp2p.removeEventListener('connection:close', this.#onConnectionClose)
+    await this.#init.libp2p.unhandle(MEMPOOL_PROTOCOL)
+    for (const stream of this.#streams) stream.abort(reason)
+    this.#streams.clear()
+    this.#inventoryFrom.clear()
+    this.#announcedOn.clear()
+    this.#receivingFrom.clear()
+    this.#announcingTo.clear()
+    this.#inFlight.clear()
+  }
 
-  /** MEMPOOL_SYNC: announce our pending set to a peer that just completed the handshake. */
+  /** Counters since this node was created (a copy; for the node's stats). */
+  stats(): MempoolSyncStats {
+    return copyMempoolSyncStats(this.#stats)
+  }
+
+  /**
+   * MEMPOOL_SYNC: announce our pending set to a peer that just completed the handshake, and
+   * answer its fetches. Resolves when the peer closes the stream. Does nothing on a light
+   * node, with an empty mempool, or if this connection was announced to already.
+   * @throws NetworkError if the peer is not connected or the stream fails
+   */
   async announceTo(peerId: string): Promise<void> {
-    void peerId
+    if (!this.#running || this.#init.pool === undefined) return
+    const connection = this.#connectionOf(peerId)
+    if (this.#announcedOn.has(connection.id) || this.#announcingTo.has(peerId)) return
+    const payload = inventory(this.#context)
+    if (payload === undefined) return
+    this.#announcedOn.add(connection.id)
+    this.#announcingTo.add(peerId)
+    let channel: FrameChannel | undefined
+    try {
+      await announce(this.#context, connection, peerId, payload, (opened) => {
+        channel = opened
+      })
+    } catch (error) {
+      this.#failed(channel, peerId, error)
+      if (!(error instanceof PeerFault)) throw error
+    } finally {
+      this.#announcingTo.delete(peerId)
+    }
   }
 
-  /** TRANSACTION_REQUEST: fetch transactions by id (hex hash) from a peer, at most 256 per call. */
+  /**
+   * TRANSACTION_REQUEST: fetch transactions by id (hex hash) from a peer, at most 256 per
+   * call. The answer must match the request; what it brings is not added to the mempool.
+   * @throws RangeError (not 1..256 ids), TypeError (an id that is not a hash, or a repeat),
+   *   NetworkError (peer not connected, stream failed or closed unanswered),
+   *   UnexpectedMessageError (0x0A: the answer does not match; the peer is charged),
+   *   InvalidMessageFormatError (0x05: a malformed answer; the peer is charged)
+   */
   async requestTransactions(peerId: string, ids: readonly string[]): Promise<TransactionRequestResult> {
-    void peerId
-    void ids
-    throw new Error('not implemented yet')
+    const hashes = requestHashes(ids)
+    if (!this.#running) throw new NetworkError('the node is not running')
+    const connection = this.#connectionOf(peerId)
+    let channel: FrameChannel | undefined
+    try {
+      channel = await this.#open(connection)
+      await channel.write(FrameType.GetTransactions, encodeGetTransactions(hashes))
+      this.#stats.requestsSent++
+      const answer = await readAnswer(this.#context, channel, peerId, hashes)
+      await channel.close()
+      return { found: answer.found.map((entry) => entry.transaction), notFound: answer.notFound }
+    } catch (error) {
+      this.#failed(channel, peerId, error)
+      throw error instanceof PeerFault ? error.error : this.#asNetworkError(error)
+    }
+  }
+
+  #connectionOf(peerId: string): Connection {
+    const entry = this.#init.peers.connected().find(({ info }) => info.peerId === peerId)
+    if (entry === undefined) throw new NetworkError(`peer ${peerId} is not connected`)
+    return entry.connection
+  }
+
+  #asNetworkError(error: unknown): PawError {
+    if (isPawError(error)) return error
+    const cause = toError(error)
+    return new NetworkError(cause.message, { cause })
+  }
+
+  #channel(stream: Stream, connection: Connection): FrameChannel {
+    const { writeMs, readIdleMs } = this.#init.settings.timeouts
+    this.#streams.add(stream)
+    stream.addEventListener('close', () => this.#streams.delete(stream), { once: true })
+    if (!this.#running) stream.abort(new NetworkError('node is shutting down'))
+    return new FrameChannel(stream, {
+      writeTimeoutMs: writeMs,
+      readIdleMs,
+      traffic: this.#init.peers.traffic(connection),
+    })
+  }
+
+  async #open(connection: Connection): Promise<FrameChannel> {
+    const signal = AbortSignal.any([
+      AbortSignal.timeout(this.#init.settings.timeouts.writeMs),
+      this.#shutdown.signal,
+    ])
+    let stream: Stream
+    try {
+      stream = await connection.newStream(MEMPOOL_PROTOCOL, { signal })
+    } catch (error) {
+      const cause = toError(error)
+      throw new NetworkError(`cannot open ${MEMPOOL_PROTOCOL}: ${cause.message}`, { cause })
+    }
+    return this.#channel(stream, connection)
+  }
+
+  /** A stream the peer opened: its first frame says what it is. */
+  async #serve(stream: Stream, connection: Connection): Promise<void> {
+    const peerId = connection.remotePeer.toString()
+    const channel = this.#channel(stream, connection)
+    try {
+      const first = await nextMessage(this.#context, channel, peerId)
+      if (first === undefined) {
+        await channel.close()
+      } else if (first.type === FrameType.MempoolHashes) {
+        await this.#receive(channel, connection, peerId, first.payload)
+      } else if (first.type === FrameType.GetTransactions) {
+        await serveRequests(this.#context, channel, peerId, first)
+      } else {
+        throw unexpectedFault('a transactions frame that answers no get_transactions of ours')
+      }
+    } catch (error) {
+      this.#failed(channel, peerId, error)
+    }
+  }
+
+  async #receive(
+    channel: FrameChannel,
+    connection: Connection,
+    peerId: string,
+    payload: Parameters<typeof decodeMempoolHashes>[0],
+  ): Promise<void> {
+    if (this.#inventoryFrom.has(connection.id)) {
+      throw unexpectedFault('a second mempool_hashes from this peer on this connection')
+    }
+    this.#inventoryFrom.add(connection.id)
+    if (!this.#init.limiter.allow(peerId, 'mempoolInventories')) {
+      throw rateLimitedFault('mempool_hashes beyond the mempoolInventories limit: not used')
+    }
+    const hashes = decodePeerPayload(() => decodeMempoolHashes(payload))
+    this.#stats.inventoriesReceived++
+    if (this.#receivingFrom.has(peerId)) {
+      // Its inventory on another connection is being fetched already.
+      this.#log.debug('mempool inventory skipped: a sync from this peer is in flight', { peer: peerId })
+      await channel.close()
+      return
+    }
+    this.#receivingFrom.add(peerId)
+    try {
+      await receiveInventory(this.#context, channel, peerId, hashes)
+    } finally {
+      this.#receivingFrom.delete(peerId)
+    }
+  }
+
+  /** Ends a stream that failed: a peer's fault is refused (logged, charged, counted). */
+  #failed(channel: FrameChannel | undefined, peerId: string, error: unknown): void {
+    if (error instanceof PeerFault) {
+      this.#refuse(peerId, error)
+      channel?.stream.abort(error.error)
+      return
+    }
+    this.#log.debug('mempool stream failed', { peer: peerId, error: toError(error).message })
+    channel?.stream.abort(toError(error))
+  }
+
+  #refuse(peerId: string, fault: PeerFault): void {
+    this.#stats.refused[fault.refusal]++
+    const score =
+      fault.penalty === undefined ? undefined : this.#init.reputation.penalize(peerId, fault.penalty)
+    this.#log.warn('mempool message refused', {
+      peer: peerId,
+      code: codeText(fault.error),
+      name: fault.error.name,
+      error: fault.error.message,
+      ...(score === undefined ? {} : { score: Math.round(score) }),
+    })
   }
 }

@@ -1,0 +1,62 @@
+/**
+ * Faults a peer commits on /paw/mempool/1, each with its wire code and what it costs the
+ * peer (protocols/mempool.md "Stream rules"). A PeerFault is thrown inside a stream's flow
+ * and caught where the stream is run: logged at WARN, charged, counted, the stream reset.
+ * Errors that are not PeerFaults (a reset stream, a timeout, our own bug) charge nobody.
+ */
+import {
+  ErrorCode,
+  hasErrorCode,
+  InvalidMessageFormatError,
+  type PawError,
+  RateLimitedError,
+  UnexpectedMessageError,
+} from '../../errors.ts'
+import type { PenaltyReason } from '../../peers/reputation.ts'
+import type { RefusalReason } from './stats.ts'
+
+export class PeerFault extends Error {
+  readonly error: PawError
+  /** The local penalty; undefined where it was charged already (0x09: the rate limiter's). */
+  readonly penalty: PenaltyReason | undefined
+  readonly refusal: RefusalReason
+
+  constructor(error: PawError, penalty: PenaltyReason | undefined, refusal: RefusalReason) {
+    super(error.message, { cause: error })
+    this.error = error
+    this.penalty = penalty
+    this.refusal = refusal
+  }
+}
+
+/** 0x0A: well-formed, but not allowed at this point or not matching our request. */
+export function unexpectedFault(error: UnexpectedMessageError | string): PeerFault {
+  const cause = typeof error === 'string' ? new UnexpectedMessageError(error) : error
+  return new PeerFault(cause, 'unexpectedMessage', 'unexpectedMessage')
+}
+
+/** 0x05: a malformed frame or payload, or a frame type the protocol does not define. */
+export function invalidFault(error: InvalidMessageFormatError | string): PeerFault {
+  const cause = typeof error === 'string' ? new InvalidMessageFormatError(error) : error
+  return new PeerFault(cause, 'invalidMessage', 'invalidMessage')
+}
+
+/** 0x09: over a per-peer limit. The limiter's onViolation charges the peer (once per window). */
+export function rateLimitedFault(message: string): PeerFault {
+  return new PeerFault(new RateLimitedError(message), undefined, 'rateLimited')
+}
+
+/** Runs a decoder on a peer's payload: its 0x05 becomes the peer's fault. */
+export function decodePeerPayload<T>(decode: () => T): T {
+  try {
+    return decode()
+  } catch (error) {
+    if (hasErrorCode(error, ErrorCode.InvalidMessageFormat)) throw invalidFault(error)
+    throw error
+  }
+}
+
+/** "0x0a" for logs. */
+export function codeText(error: PawError): string {
+  return `0x${error.code.toString(16).padStart(2, '0')}`
+}

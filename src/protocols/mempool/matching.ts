@@ -1,0 +1,65 @@
+/**
+ * Request/answer matching (protocols/mempool.md "Answering", "Unsolicited or mismatched
+ * answers"): a `transactions` frame answers one `get_transactions` when every requested
+ * hash appears exactly once, either as a transaction whose hash it is or in the not-found
+ * list, each list in request order. Anything else is 0x0A and none of it is used.
+ */
+import { sha256 } from '@noble/hashes/sha2.js'
+import { decodeTransaction } from '../../chain/encoding.ts'
+import type { Transaction } from '../../chain/types.ts'
+import { UnexpectedMessageError } from '../../errors.ts'
+import { toHex } from '../../wire/bytes.ts'
+import type { TransactionsResponse } from '../../wire/mempool.ts'
+
+export interface FoundTransaction {
+  transaction: Transaction
+  /** Hex of its hash (the mempool id). */
+  id: string
+}
+
+export interface MatchedAnswer {
+  /** In request order. */
+  found: FoundTransaction[]
+  /** Hex hashes, in request order. */
+  notFound: string[]
+}
+
+/**
+ * Checks that `answer` answers exactly `requested` (distinct hashes, as sent).
+ * @throws UnexpectedMessageError naming the first mismatch
+ */
+export function matchAnswer(requested: readonly Uint8Array[], answer: TransactionsResponse): MatchedAnswer {
+  const positions = new Map<string, number>()
+  for (const [index, hash] of requested.entries()) positions.set(toHex(hash), index)
+  const answered = answer.transactions.length + answer.notFound.length
+  if (answered !== requested.length) {
+    throw new UnexpectedMessageError(
+      `the answer accounts for ${answered} hashes, ${requested.length} were requested`,
+    )
+  }
+  const accounted = new Set<number>()
+  const place = (id: string, last: number, what: string): number => {
+    const position = positions.get(id)
+    if (position === undefined) throw new UnexpectedMessageError(`${what} ${id} was not requested`)
+    if (accounted.has(position)) throw new UnexpectedMessageError(`${what} ${id} is answered twice`)
+    if (position < last) throw new UnexpectedMessageError(`${what} ${id} is out of request order`)
+    accounted.add(position)
+    return position
+  }
+  const found: FoundTransaction[] = []
+  let last = -1
+  for (const encoding of answer.transactions) {
+    const id = toHex(sha256(encoding))
+    last = place(id, last, 'transaction')
+    found.push({ transaction: decodeTransaction(encoding), id })
+  }
+  const notFound: string[] = []
+  last = -1
+  for (const hash of answer.notFound) {
+    const id = toHex(hash)
+    last = place(id, last, 'not-found hash')
+    notFound.push(id)
+  }
+  // As many entries as requested hashes, each a distinct requested one: all are accounted for.
+  return { found, notFound }
+}
