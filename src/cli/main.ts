@@ -8,6 +8,7 @@ import { VERSION } from '../version.ts'
 import { init } from './commands/init.ts'
 import { showNodeId } from './commands/show-node-id.ts'
 import { start } from './commands/start.ts'
+import { tx } from './commands/tx.ts'
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseFlags, UsageError } from './options.ts'
 
 const USAGE = `Usage: paw-node <command> [options]
@@ -16,6 +17,7 @@ Commands:
   init           create the home (config/config.toml, config/node_key.json) and print the PeerId
   show-node-id   print the PeerId, then the legacy PAW node ID (hex)
   start          start a node (initialises the home first if needed)
+  tx send        sign a transfer and submit it to a running node (its admin API)
   version        print the version of paw-node and of the Node.js runtime it runs on
 
 Run \`paw-node <command> --help\` for a command's options.
@@ -32,6 +34,7 @@ const COMMANDS: Record<string, Command> = {
   init,
   'show-node-id': showNodeId,
   start,
+  tx,
 }
 
 function versionLine(): string {

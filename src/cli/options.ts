@@ -4,6 +4,7 @@
  */
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util'
 import { LOG_FORMATS, LOG_LEVELS, NODE_TYPES, PROFILES } from '../config/defaults.ts'
+import { parseHostPort } from '../config/host-port.ts'
 import { SETTING_KEYS, type SettingsInput } from '../config/settings.ts'
 import { parsePeerAddress } from '../peers/address.ts'
 
@@ -53,6 +54,7 @@ export const START_OPTIONS = {
   profile: { type: 'string' },
   'log-level': { type: 'string' },
   'log-format': { type: 'string' },
+  'admin-listen': { type: 'string' },
 } as const satisfies ParseArgsOptionsConfig
 
 export type StartFlags = ReturnType<typeof parseFlags<typeof START_OPTIONS>>
@@ -74,6 +76,20 @@ function choice<T extends string>(flag: string, text: string, allowed: readonly 
     throw new UsageError(`--${flag} must be one of ${allowed.join(', ')}, got ${JSON.stringify(text)}`)
   }
   return text as T
+}
+
+/**
+ * `host:port`, or `off` for "no listener"; malformed text is a usage error. Whether the host
+ * may be used (loopback, or admin.allow_remote) is resolveSettings' call, traced to the flag.
+ */
+export function endpoint(flag: string, text: string): string | null {
+  if (text === 'off' || text === 'false') return null
+  try {
+    parseHostPort(text)
+  } catch (error) {
+    throw new UsageError(`--${flag}: ${(error as Error).message}`)
+  }
+  return text
 }
 
 /** Repeated flags and comma-separated values, each checked as a multiaddr or id@host:port. */
@@ -155,6 +171,9 @@ export function settingsFromFlags(flags: StartFlags): FlagSettings {
   })
   take('log-format', k.logFormat, flags['log-format'], (v) => {
     input.logFormat = choice('log-format', v, LOG_FORMATS)
+  })
+  take('admin-listen', k.adminListen, flags['admin-listen'], (v) => {
+    input.adminListen = endpoint('admin-listen', v)
   })
   if (Object.keys(limits).length > 0) input.limits = limits
   return { input, sources }

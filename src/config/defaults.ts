@@ -9,6 +9,11 @@ export const DEFAULT_TCP_PORT = 26656
 export const DEFAULT_WS_PORT = 26657
 export const DEFAULT_LISTEN_HOST = '0.0.0.0'
 /**
+ * The admin API (src/node/admin): loopback only, the port after the WebSockets one. It can
+ * submit transactions (and later ban peers), so it is never exposed by default.
+ */
+export const DEFAULT_ADMIN_LISTEN = '127.0.0.1:26658'
+/**
  * A new home is a local devnet (issue "Reference chain": the README's first command starts a
  * miner on a local devnet); operators of other chains pass --chain-id.
  */

@@ -6,6 +6,7 @@
 
 import { encodeChainId } from '../wire/handshake.ts'
 import {
+  DEFAULT_ADMIN_LISTEN,
   DEFAULT_CHAIN_ID,
   DEFAULT_DIAL_QUEUE_SIZE,
   DEFAULT_INBOUND_GUARDS,
@@ -27,6 +28,7 @@ import {
   type ProfileName,
   type Timeouts,
 } from './defaults.ts'
+import { formatHostPort, isLoopbackHost, parseHostPort } from './host-port.ts'
 
 export interface Settings {
   chainId: string
@@ -50,6 +52,13 @@ export interface Settings {
   inbound: InboundGuards
   logLevel: LogLevel
   logFormat: LogFormat
+  /**
+   * The admin HTTP API's `host:port` (src/node/admin); port 0 picks a free one; null turns
+   * it off. A host other than loopback needs `adminAllowRemote`.
+   */
+  adminListen: string | null
+  /** Lets adminListen be a non-loopback host: the admin API is never exposed by accident. */
+  adminAllowRemote: boolean
 }
 
 /** What a caller may give: any subset; limits and timeouts field by field. */
@@ -97,6 +106,8 @@ export const SETTING_KEYS = {
   inactivityMs: 'p2p.inactivity_timeout_ms',
   logLevel: 'log.level',
   logFormat: 'log.format',
+  adminListen: 'admin.listen',
+  adminAllowRemote: 'admin.allow_remote',
 } as const
 
 function integer(key: string, value: unknown, min: number, max: number): number {
@@ -125,6 +136,32 @@ function stringList(key: string, value: unknown): string[] {
   return [...value]
 }
 
+/**
+ * admin.listen: `host:port` normalised, or null for off (`off`, empty, or null for
+ * config.toml's `false`). A host that is not loopback is refused unless allowRemote: anyone
+ * who reaches the admin API can submit transactions and, later, ban peers.
+ */
+function adminListen(key: string, value: unknown, allowRemote: boolean): string | null {
+  if (value === null || value === '' || value === 'off') return null
+  if (typeof value !== 'string') {
+    throw new ConfigError(key, `must be "host:port" or "off", got ${JSON.stringify(value)}`)
+  }
+  let endpoint: ReturnType<typeof parseHostPort>
+  try {
+    endpoint = parseHostPort(value)
+  } catch (error) {
+    throw new ConfigError(key, (error as Error).message)
+  }
+  if (!allowRemote && !isLoopbackHost(endpoint.host)) {
+    throw new ConfigError(
+      key,
+      `${endpoint.host} is not a loopback address, and whoever reaches the admin API can submit transactions; ` +
+        `listen on 127.0.0.1, or set ${SETTING_KEYS.adminAllowRemote} = true to expose it deliberately`,
+    )
+  }
+  return formatHostPort(endpoint)
+}
+
 /** Resolves `input` against the defaults (limits from the profile) and validates every field. */
 export function resolveSettings(input: SettingsInput = {}): Settings {
   const k = SETTING_KEYS
@@ -139,6 +176,13 @@ export function resolveSettings(input: SettingsInput = {}): Settings {
     encodeChainId(chainId)
   } catch (error) {
     throw new ConfigError(k.chainId, (error as Error).message)
+  }
+  const adminAllowRemote = input.adminAllowRemote ?? false
+  if (typeof adminAllowRemote !== 'boolean') {
+    throw new ConfigError(
+      k.adminAllowRemote,
+      `must be true or false, got ${JSON.stringify(adminAllowRemote)}`,
+    )
   }
   const listenHost = input.listenHost ?? DEFAULT_LISTEN_HOST
   if (typeof listenHost !== 'string' || listenHost.length === 0) {
@@ -196,5 +240,11 @@ export function resolveSettings(input: SettingsInput = {}): Settings {
     },
     logLevel: oneOf(k.logLevel, input.logLevel ?? 'info', LOG_LEVELS),
     logFormat: oneOf(k.logFormat, input.logFormat ?? 'plain', LOG_FORMATS),
+    adminListen: adminListen(
+      k.adminListen,
+      input.adminListen === undefined ? DEFAULT_ADMIN_LISTEN : input.adminListen,
+      adminAllowRemote,
+    ),
+    adminAllowRemote,
   }
 }

@@ -8,10 +8,11 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { PrivateKey } from '@libp2p/interface'
+import type { NodeChain, PawNode } from '../api.ts'
 import { openFullChain } from '../chain/full-chain.ts'
 import { HeaderChain } from '../chain/header-chain.ts'
 import type { Mempool } from '../chain/mempool/index.ts'
-import { Miner } from '../chain/miner.ts'
+import { Miner, type MinerEvents } from '../chain/miner.ts'
 import { builtInParams, paramsFromJson } from '../chain/params.ts'
 import type { ReferenceChain } from '../chain/reference-chain.ts'
 import { LevelBlockStore } from '../chain/store/level-store.ts'
@@ -22,6 +23,8 @@ import { toHex } from '../wire/bytes.ts'
 import { homePaths } from './home.ts'
 
 export interface ChainRuntime {
+  /** What createPawNode takes as `chain`: { chain, mempool } or { headers }. */
+  nodeChain: NodeChain
   /** Full and miner nodes. */
   chain: ReferenceChain | undefined
   mempool: Mempool | undefined
@@ -79,6 +82,7 @@ export async function openChainRuntime(init: {
     const tip = headers.tip()
     log.info('header chain opened', { type: 'light', height: tip.height, tip: toHex(tip.hash).slice(0, 16) })
     return {
+      nodeChain: { headers },
       chain: undefined,
       mempool: undefined,
       miner: undefined,
@@ -103,6 +107,7 @@ export async function openChainRuntime(init: {
         })
       : undefined
   return {
+    nodeChain: { chain: opened, mempool },
     chain: opened,
     mempool,
     miner,
@@ -113,4 +118,22 @@ export async function openChainRuntime(init: {
       await opened.close()
     },
   }
+}
+
+/**
+ * 000 announceBlock for a miner: floods every block it mines that became the tip. A
+ * block that lost the race to a peer's is not sent (peers would only Ignore it).
+ * Returns a function that stops announcing.
+ */
+export function announceMinedBlocks(node: PawNode, miner: Miner, log: Logger): () => void {
+  const onBlock = (event: MinerEvents['block']): void => {
+    const { block, stats } = event.detail
+    if (stats.outcome !== 'extended' && stats.outcome !== 'reorg') return
+    node.announceBlock(block).then(
+      ({ recipients }) => log.debug('mined block announced', { height: stats.height, recipients }),
+      (error: unknown) => log.warn('announcing a mined block failed', { height: stats.height, error }),
+    )
+  }
+  miner.addEventListener('block', onBlock)
+  return () => miner.removeEventListener('block', onBlock)
 }

@@ -19,7 +19,7 @@ import { parsePeerAddress } from '../peers/address.ts'
 import { VERSION } from '../version.ts'
 
 type SettingName = keyof typeof SETTING_KEYS
-type Kind = 'string' | 'integer' | 'port' | 'addresses'
+type Kind = 'string' | 'integer' | 'boolean' | 'port' | 'endpoint' | 'addresses'
 
 interface Field {
   readonly kind: Kind
@@ -142,11 +142,22 @@ const FIELDS: Record<SettingName, Field> = {
     unit: 'one of "plain", "json"',
     doc: 'Log line format: "plain" text, or "json" (one object per line, for log collectors).',
   },
+  adminListen: {
+    kind: 'endpoint',
+    doc: 'Where the admin HTTP API listens (GET /status, /accounts/<address>, /transactions/<id>; POST /transactions), which `paw-node tx send` uses. Anyone who reaches it can submit transactions: keep it on loopback. The bound address is written to <home>/data/admin.addr while the node runs.',
+  },
+  adminAllowRemote: {
+    kind: 'boolean',
+    doc: 'Allow a listen host that is not loopback (127.0.0.1, ::1, localhost). Without it such a host stops start-up, so the admin API is never exposed by accident; with it, put the API behind a firewall or an authenticating proxy.',
+  },
 }
 
 const UNITS: Record<Kind, string | undefined> = {
   string: undefined,
   integer: undefined,
+  boolean: 'true or false',
+  endpoint:
+    'string "host:port" (IPv6 as "[::1]:26658"); port 0 picks a free port; "off" or false disables it',
   port: 'port number 1-65535; 0 picks a free port; false disables this listener',
   addresses: 'array of strings, each a multiaddr ending in /p2p/<peer id> or id@host:port',
 }
@@ -211,6 +222,13 @@ function readValue(kind: Kind, key: string, value: unknown): unknown {
       return value
     case 'integer':
       return toInteger(key, value)
+    case 'boolean':
+      if (typeof value !== 'boolean') throw wrongType(key, 'true or false', value)
+      return value
+    case 'endpoint':
+      if (value === false) return null
+      if (typeof value !== 'string') throw wrongType(key, 'a "host:port" string or false', value)
+      return value
     case 'port':
       return value === false ? null : toInteger(key, value, 'a port number or false')
     case 'addresses':
@@ -245,6 +263,7 @@ const wrap = (text: string): string[] => text.match(/\S.{0,86}(?=\s|$)/g) ?? []
 const TABLE_TITLES: Record<string, string> = {
   p2p: 'Peer-to-peer networking: listeners, peers, limits and timeouts (004 §3, §10)',
   log: 'Logging (004 §7.2)',
+  admin: 'Admin API: the local HTTP endpoint operators and `paw-node tx send` use',
 }
 
 const DEFAULTS = resolveSettings()

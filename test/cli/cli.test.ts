@@ -198,6 +198,8 @@ describe('paw-node start', () => {
         '0',
         '--listen-host',
         '127.0.0.1',
+        '--admin-listen',
+        '127.0.0.1:0',
       ])
       const addrs = await listenAddrs(node, 2)
       const peerId = cli(['show-node-id', '--home', home]).stdout.split('\n')[0]
@@ -217,6 +219,7 @@ describe('paw-node start', () => {
   it('started by the system node, the launcher passes SIGTERM on and the node stops with 0', async () => {
     const home = join(dir, 'home')
     const args = ['start', '--home', home, '--port', '0', '--ws-port', 'off', '--listen-host', '127.0.0.1']
+    args.push('--admin-listen', 'off')
     const node = launch(systemNode(), args)
     const addrs = await listenAddrs(node, 1)
     expect(addrs).toHaveLength(1)

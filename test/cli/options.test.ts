@@ -60,7 +60,16 @@ describe('start flags', () => {
     expect(input.persistentPeers).toEqual([b])
   })
 
+  it('--admin-listen sets admin.listen; off turns it off; the loopback rule is left to resolveSettings', () => {
+    const { input, sources } = fromArgs(['--admin-listen', '127.0.0.1:0'])
+    expect(input).toEqual({ adminListen: '127.0.0.1:0' })
+    expect(sources.get(SETTING_KEYS.adminListen)).toBe('--admin-listen')
+    expect(fromArgs(['--admin-listen', 'off']).input).toEqual({ adminListen: null })
+    expect(fromArgs(['--admin-listen', '0.0.0.0:26658']).input).toEqual({ adminListen: '0.0.0.0:26658' })
+  })
+
   it.each([
+    [['--admin-listen', '26658'], '--admin-listen: expected host:port'],
     [['--max-inbound', 'abc'], '--max-inbound must be an integer, got "abc"'],
     [['--port', '26656x'], '--port must be an integer'],
     [['--max-peers', '1.5'], '--max-peers must be an integer'],

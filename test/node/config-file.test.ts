@@ -64,6 +64,8 @@ describe('configTemplate', () => {
       inbound: { perHostPerSecond: 9, maxPending: 10 },
       logLevel: 'debug',
       logFormat: 'json',
+      adminListen: '0.0.0.0:9000',
+      adminAllowRemote: true,
     })
     const flat = (s: Settings) => ({ ...s, ...s.limits, ...s.timeouts, ...s.inbound })
     for (const [name, value] of Object.entries(flat(settings))) {
@@ -71,6 +73,8 @@ describe('configTemplate', () => {
     }
     const text = configTemplate(settings)
     expect(text).toContain('ws_port = false')
+    expect(text).toContain('[admin]\n')
+    expect(text).toContain('allow_remote = true\n')
     expect(text).toContain('max_peers = 150\n')
     expect(resolveSettings(parseConfig(text))).toEqual(settings)
   })

@@ -6,7 +6,8 @@
 import type { PawNode } from '../../api.ts'
 import { ConfigError, resolveSettings } from '../../config/settings.ts'
 import { createLogger, type Logger } from '../../logging.ts'
-import { type ChainRuntime, openChainRuntime } from '../../node/chain-runtime.ts'
+import { type AdminServer, startHomeAdmin } from '../../node/admin/index.ts'
+import { announceMinedBlocks, type ChainRuntime, openChainRuntime } from '../../node/chain-runtime.ts'
 import { mergeSettings, readConfigFile } from '../../node/config-file.ts'
 import { initHome, resolveHome } from '../../node/home.ts'
 import { createPawNode } from '../../node/index.ts'
@@ -36,6 +37,9 @@ Options:
   --min-outbound N            p2p.min_outbound
   --log-level LEVEL           log.level: debug | info | warn | error
   --log-format FORMAT         log.format: plain | json
+  --admin-listen HOST:PORT    admin.listen, the admin HTTP API (default 127.0.0.1:26658;
+                              0 = any free port; off = none); the bound address is
+                              written to <home>/data/admin.addr for \`paw-node tx\`
   -h, --help                  show this help
 
 ADDR is a multiaddr (/ip4/1.2.3.4/tcp/26656/p2p/12D3KooW...) or id@host:port.
@@ -106,6 +110,7 @@ export async function start(args: readonly string[]): Promise<number> {
   const signals = watchSignals(() => log)
   let node: PawNode | undefined
   let runtime: ChainRuntime | undefined
+  let admin: AdminServer | undefined
   try {
     log.info('starting', {
       home,
@@ -116,18 +121,29 @@ export async function start(args: readonly string[]): Promise<number> {
     // The chain first: a store another process holds, or an unknown chain, fails before
     // anything listens.
     runtime = await openChainRuntime({ home, settings, privateKey, log: log.child({ component: 'chain' }) })
-    node = await createPawNode({ ...settings, privateKey, logger: log })
+    node = await createPawNode({ ...settings, privateKey, logger: log, chain: runtime.nodeChain })
     await node.start()
+    admin = await startHomeAdmin({
+      home,
+      settings,
+      context: { node, chain: runtime.chain, mempool: runtime.mempool, headers: runtime.headers },
+      log: log.child({ component: 'admin' }),
+    })
     for (const address of node.getMultiaddrs()) process.stdout.write(`${address.toString()}\n`)
+    if (runtime.miner !== undefined)
+      announceMinedBlocks(node, runtime.miner, log.child({ component: 'miner' }))
     runtime.start()
     const signal = await signals.first
     log.info('shutting down', { signal })
+    // The admin API first: no transaction is accepted into a node that is going away.
+    await admin?.stop()
     await runtime.miner?.stop()
     await node.stop()
     await runtime.close()
     return EXIT_OK
   } catch (error) {
     log.error('node failed', { error })
+    await admin?.stop().catch(() => {})
     await node?.stop().catch(() => {})
     await runtime?.close().catch(() => {})
     return EXIT_FAILURE
