@@ -48,7 +48,7 @@ async function connectAll(network: ChainNode[], edges: Array<[number, number]>):
 const meshSettled = () => new Promise((resolve) => setTimeout(resolve, 1_500))
 
 describe('gossip on 10 nodes in a sparse topology', () => {
-  it('floods a block to all within 2 s and 1,000 transactions into every mempool exactly once', async () => {
+  it('floods a block to all within 2 s, 1,000 transactions into every mempool once, and syncs a late joiner', async () => {
     const accounts = testAccounts(1_000)
     const params = testChainParams(accounts)
     const network: ChainNode[] = []
@@ -107,5 +107,20 @@ describe('gossip on 10 nodes in a sparse topology', () => {
     }
     // Nothing was dropped for want of queue room.
     for (const { node } of network) expect(node.gossipStats().lanes.transactions.dropped).toBe(0)
+
+    // A node joining later gets the pending set by mempool sync, not by a re-broadcast.
+    // (4 s: past gossipsub's 3 s IHAVE window, so gossip cannot offer them either.)
+    await new Promise((resolve) => setTimeout(resolve, 4_000))
+    const published = network.map(({ node }) => node.gossipStats().verdicts.transactions.accept)
+    const late = await startChainNode(nodes.node, params)
+    const via = new Map<string, number>()
+    late.node.addEventListener('transaction', (event) => {
+      via.set(event.detail.via, (via.get(event.detail.via) ?? 0) + 1)
+    })
+    await late.node.connectToPeer(tcpAddress((network[3] as ChainNode).node))
+    await waitFor('the pending set at the late node', () => late.full?.mempool.size === 1_000, 30_000)
+    expect(Object.fromEntries(via)).toEqual({ 'mempool-sync': 1_000 })
+    expect(late.node.gossipStats().verdicts.transactions).toEqual({ accept: 0, ignore: 0, reject: 0 })
+    expect(network.map(({ node }) => node.gossipStats().verdicts.transactions.accept)).toEqual(published)
   }, 120_000)
 })
