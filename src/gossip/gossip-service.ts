@@ -427,7 +427,7 @@ export class PawGossip {
     const timer = setTimeout(() => {
       if (this.#headersAwaitingBlock.get(key)?.msgId !== msgId) return
       this.#headersAwaitingBlock.delete(key)
-      this.#report(msgId, source, 'headers', TopicValidatorResult.Ignore)
+      this.#ignoreAndUnsee(msgId, source, 'headers')
     }, HEADER_WAIT_MS)
     this.#headersAwaitingBlock.set(key, { msgId, source, timer })
     return undefined
@@ -442,15 +442,24 @@ export class PawGossip {
     } catch {
       return TopicValidatorResult.Reject
     }
-    const id = toHex(txHash(transaction))
-    if (mempool.has(id)) return TopicValidatorResult.Ignore
+    if (mempool.has(toHex(txHash(transaction)))) return TopicValidatorResult.Ignore
+    return this.#admitGossiped(transaction, source, msgId)
+  }
+
+  /**
+   * Adds a gossiped transaction to the mempool. With `msgId`, one refused as BAD_NONCE is
+   * parked instead (undefined: reported later): probably a later nonce that overtook its
+   * predecessor on another path, which would otherwise be lost to gossipsub's seen-cache.
+   */
+  #admitGossiped(transaction: Transaction, source: string, msgId?: string): Verdict | undefined {
+    const mempool = this.#init.chain?.mempool
+    if (mempool === undefined) return TopicValidatorResult.Ignore
+    let id: string
     try {
-      mempool.add(transaction)
+      id = mempool.add(transaction).id
     } catch (error) {
       if (!isChainError(error)) throw error
-      if (error.code === ChainErrorCode.BadNonce) {
-        // Probably a later nonce that overtook its predecessor on another path: wait for
-        // it briefly (still unforwarded) instead of losing it to gossipsub's seen-cache.
+      if (error.code === ChainErrorCode.BadNonce && msgId !== undefined) {
         if (this.#waiting.park(transaction, { msgId, source })) return undefined
       }
       return verdictForChainError(error, 'transaction')
@@ -467,27 +476,13 @@ export class PawGossip {
         lane: 'transactions',
         bytes: 152,
         run: async () => {
-          const verdict = await this.#retryParked(parked.transaction, parked.tag.source)
+          const verdict =
+            this.#admitGossiped(parked.transaction, parked.tag.source) ?? TopicValidatorResult.Ignore
           this.#report(parked.tag.msgId, parked.tag.source, 'transactions', verdict)
         },
         drop: () => this.#ignoreAndUnsee(parked.tag.msgId, parked.tag.source, 'transactions'),
       })
     }
-  }
-
-  async #retryParked(transaction: Transaction, source: string): Promise<Verdict> {
-    const mempool = this.#init.chain?.mempool
-    if (mempool === undefined) return TopicValidatorResult.Ignore
-    const id = toHex(txHash(transaction))
-    try {
-      mempool.add(transaction)
-    } catch (error) {
-      if (!isChainError(error)) throw error
-      return verdictForChainError(error, 'transaction')
-    }
-    this.#init.dispatch('transaction', { transaction, id, from: source, via: 'gossip' })
-    this.#releaseSuccessors(transaction)
-    return TopicValidatorResult.Accept
   }
 
   /** Every gossipsub heartbeat (1 s): disconnect peers whose reputation fell too low. */

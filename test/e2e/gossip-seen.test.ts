@@ -80,4 +80,23 @@ describe('gossip and the seen-cache', () => {
     expect(verdicts.accept).toBeGreaterThanOrEqual(1)
     expect(verdicts.ignore).toBe(0)
   }, 20_000)
+
+  it('keeps a transaction that overtook its predecessor nonce and admits it after the predecessor', async () => {
+    const accounts = testAccounts(1)
+    const params = testChainParams(accounts)
+    const receiver = await startChainNode(nodes.node, params)
+    const sender = await startChainNode(nodes.node, params)
+    await sender.node.connectToPeer(tcpAddress(receiver.node))
+    await settle()
+    const to = new Uint8Array(32).fill(9)
+    const first = transfer(params, accounts[0] as never, to, 0n)
+    const second = transfer(params, accounts[0] as never, to, 1n)
+    const pubsub = sender.node.libp2p.services.pubsub as PawPubSub
+    await pubsub.publish(transactionTopic(params.chainId), encodeTransaction(second))
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(receiver.full?.mempool.size).toBe(0)
+    await pubsub.publish(transactionTopic(params.chainId), encodeTransaction(first))
+    await waitFor('both at the receiver', () => receiver.full?.mempool.size === 2)
+    expect(receiver.node.gossipStats().verdicts.transactions).toMatchObject({ accept: 2, ignore: 0 })
+  }, 20_000)
 })
