@@ -50,7 +50,7 @@ export function blocksSide(cases: readonly BlockCase[]): Side {
   }
 }
 
-/** The chain's own check (signing.ts): @noble/curves Ed25519, strict RFC 8032. */
+/** The chain's own check (signing.ts): strict RFC 8032, node:crypto fast path where available. */
 export function chainVerifySide(txs: readonly Transaction[], chainId: string): Side {
   return {
     name: 'chain verify',
