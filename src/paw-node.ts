@@ -24,7 +24,7 @@ import { blockHash, txHash } from './chain/hashing.ts'
 import { verifyTransactionSignature } from './chain/signing.ts'
 import type { AddBlockOutcome, Block, Transaction } from './chain/types.ts'
 import type { Settings } from './config/settings.ts'
-import { type GossipStats, PawGossip, type PawPubSub } from './gossip/gossip-service.ts'
+import { type GossipStats, gossipScoreOf, PawGossip, type PawPubSub } from './gossip/gossip-service.ts'
 import type { Logger } from './logging.ts'
 import { PeerManager } from './peers/peer-manager.ts'
 import type { PeerRateLimiter } from './peers/rate-limits.ts'
@@ -97,7 +97,7 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
       isHandshaken: (connection) => this.#handshake.isComplete(connection),
     })
     const pubsub = libp2p.services.pubsub as PawPubSub
-    reputation.setGossipScore((peerId) => pubsub.getScore(peerId))
+    reputation.setGossipScore((peerId) => gossipScoreOf(pubsub, peerId))
     this.#gossip = new PawGossip({
       pubsub,
       chainId: settings.chainId,

@@ -10,7 +10,7 @@
 
 import { createPublicKey, type KeyObject, verify } from 'node:crypto'
 import { transactionSigningMessage } from '../../src/chain/encoding.ts'
-import { verifyTransactionSignature } from '../../src/chain/signing.ts'
+import { clearSignatureCache, verifyTransactionSignature } from '../../src/chain/signing.ts'
 import type { Transaction } from '../../src/chain/types.ts'
 import { validateBlock } from '../../src/chain/validation.ts'
 import { median } from '../stats.ts'
@@ -30,14 +30,19 @@ function fail(message: string): never {
   throw new Error(`correctness check failed: ${message}`)
 }
 
-/** validateBlock of every bench block against its parent state; any refusal fails the run. */
-export function blocksSide(cases: readonly BlockCase[]): Side {
+/**
+ * validateBlock of every bench block against its parent state; any refusal fails the run.
+ * `cold`: the signature cache is emptied before each block, so every signature is verified
+ * (a block whose transactions this node never saw). Otherwise the cache is left as it is.
+ */
+export function blocksSide(cases: readonly BlockCase[], options: { cold: boolean; name?: string }): Side {
   return {
-    name: 'validateBlock',
+    name: options.name ?? 'validateBlock',
     itemsPerPass: cases.length,
     pass: async () => {
       let valid = 0
       for (const { block, parent, parentState, context } of cases) {
+        if (options.cold) clearSignatureCache()
         try {
           await validateBlock(block, parent, parentState, context)
         } catch (error) {
@@ -56,6 +61,8 @@ export function chainVerifySide(txs: readonly Transaction[], chainId: string): S
     name: 'chain verify',
     itemsPerPass: txs.length,
     pass: () => {
+      // Every signature verified: the cache starts empty (and ends holding these).
+      clearSignatureCache()
       let valid = 0
       for (const tx of txs) if (verifyTransactionSignature(tx, chainId)) valid++
       return valid

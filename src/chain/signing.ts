@@ -4,6 +4,7 @@
  * chain ID is an input to both signing and verifying. Browser-safe.
  */
 import { ed25519 } from '@noble/curves/ed25519.js'
+import { sha256 } from '@noble/hashes/sha2.js'
 import { equalBytes, fromHex, toHex } from '../wire/bytes.ts'
 import { ADDRESS_LENGTH, transactionSigningMessage } from './encoding.ts'
 import type { Address, Transaction } from './types.ts'
@@ -65,6 +66,17 @@ export function verifyTransactionSignature(tx: Transaction, chainId: string): bo
   } catch {
     return false
   }
+  const key = signatureCacheKey(message, tx.signature)
+  if (verifiedSignatures.has(key)) {
+    signatureVerifyCounts.cached++
+    return true
+  }
+  const valid = verifyUncached(message, tx)
+  if (valid) rememberVerified(key)
+  return valid
+}
+
+function verifyUncached(message: Uint8Array, tx: Transaction): boolean {
   if (nodeCrypto !== undefined && fastPathEligible(tx.from, tx.signature)) {
     if (nodeCryptoConfirms(nodeCrypto, message, tx.from, tx.signature)) {
       signatureVerifyCounts.fast++
@@ -80,11 +92,44 @@ export function verifyTransactionSignature(tx: Transaction, chainId: string): bo
 }
 
 /**
+ * Signatures already found valid (Bitcoin Core's signature cache): a transaction is checked
+ * when it enters the mempool and again in the block that includes it, and gossip delivers
+ * most transactions before their block, so a block's validation mostly finds its
+ * signatures here. Keyed by SHA-256 of the signed message and the signature (the message
+ * holds the chain ID and the sender), so an entry can only ever answer the exact question
+ * it was verified for; only valid results are kept, so junk cannot flush it. Bounded, oldest
+ * out first: 65,536 entries of ~100 bytes.
+ */
+const verifiedSignatures = new Set<string>()
+const SIGNATURE_CACHE_SIZE = 65_536
+
+function signatureCacheKey(message: Uint8Array, signature: Uint8Array): string {
+  const input = new Uint8Array(message.length + signature.length)
+  input.set(message, 0)
+  input.set(signature, message.length)
+  return toHex(sha256(input))
+}
+
+function rememberVerified(key: string): void {
+  verifiedSignatures.add(key)
+  if (verifiedSignatures.size > SIGNATURE_CACHE_SIZE) {
+    const oldest = verifiedSignatures.values().next().value
+    if (oldest !== undefined) verifiedSignatures.delete(oldest)
+  }
+}
+
+/** Empties the signature cache (benchmarks that must measure verification itself). */
+export function clearSignatureCache(): void {
+  verifiedSignatures.clear()
+}
+
+/**
  * How verifyTransactionSignature reached its answers in this process (tests, benchmarks):
  * `fast`, valid signatures node:crypto confirmed; `noble`, answers @noble/curves gave
- * (every false one, and the true ones the fast path left to it).
+ * (every false one, and the true ones the fast path left to it); `cached`, valid answers
+ * the signature cache gave without verifying.
  */
-export const signatureVerifyCounts = { fast: 0, noble: 0 }
+export const signatureVerifyCounts = { fast: 0, noble: 0, cached: 0 }
 
 /** The part of node:crypto the fast path uses (typed here: this module is browser-safe). */
 interface NodeCrypto {

@@ -54,6 +54,8 @@ export interface PawPubSub extends GossipSub {
   ): void
   getScore(peerId: string): number
   getMeshPeers(topic: string): string[]
+  /** gossipsub 17's PeerScore: its `peerStats` says which peers it tracks (see gossipScoreOf). */
+  score?: { peerStats?: Map<string, unknown> }
   /** gossipsub 17's seen-cache (a SimpleTimeCache): its `entries` map is read here, see #ignoreAndUnsee. */
   seenCache?: { entries?: Map<string, unknown> }
 }
@@ -62,6 +64,17 @@ export interface PawPubSub extends GossipSub {
 export const HEADER_WAIT_MS = 2_500
 
 type Verdict = TopicValidatorResult
+
+/**
+ * A peer's gossipsub score, or undefined if gossipsub does not track it (getScore answers 0
+ * for those, which would read as a clean slate). Where the PeerScore internals are not as
+ * expected, every connected peer counts as tracked.
+ */
+export function gossipScoreOf(pubsub: PawPubSub, peerId: string): number | undefined {
+  const tracked = pubsub.score?.peerStats
+  if (tracked instanceof Map && !tracked.has(peerId)) return undefined
+  return pubsub.getScore(peerId)
+}
 
 /** Chain error codes a valid message can never carry: the sender is at fault. */
 const REJECT_CODES: ReadonlySet<ChainErrorCodeValue> = new Set([
@@ -289,6 +302,7 @@ export class PawGossip {
     if (kind === 'transactions' && chain?.mempool !== undefined) {
       if (!this.#init.limiter.allow(source, 'gossipTransactions')) {
         this.#stats.throttled++
+        this.#init.reputation.throttle(source)
         unsee()
         return
       }

@@ -8,8 +8,10 @@
  *   unexpected frames on /paw/* streams, invalid data fetched by request. These decay with
  *   a half-life, so an honest peer that tripped once recovers.
  *
- * The local part is also handed to gossipsub as its application-specific score (P5), so a
- * peer we distrust is graylisted by gossipsub too. Below DISCONNECT_BELOW a peer is
+ * The local part is also handed to gossipsub as its application-specific score (P5, weight
+ * 1), so a peer we distrust is graylisted by gossipsub too. The reputation of a peer
+ * gossipsub tracks is therefore its gossipsub score (which already holds the local part);
+ * of one it does not (never met, or forgotten after retainScore), the local part alone. Below DISCONNECT_BELOW a peer is
  * disconnected and refused (0x07) until its score has recovered. Persistent bans, the
  * address book and eviction complete this in the peers issue. Browser-safe.
  */
@@ -30,8 +32,15 @@ export const PENALTIES = {
 
 export type PenaltyReason = keyof typeof PENALTIES
 
-/** Weight of the gossipsub score in the reputation. */
-export const GOSSIP_SCORE_WEIGHT = 1
+/**
+ * While a peer keeps going over a rate limit (and for THROTTLE_MS after the last refusal),
+ * this is added to its local part: below gossipsub's gossipThreshold (−100), so gossipsub
+ * stops exchanging IHAVE/IWANT with it and prunes it from the mesh (it cannot get the
+ * messages we refused re-requested from itself), above graylistThreshold (−400), so its
+ * blocks are still heard. It lifts when the peer slows down.
+ */
+export const THROTTLED_PENALTY = -150
+export const THROTTLE_MS = 10_000
 /**
  * Below this a peer is disconnected and refused: the gossipsub graylist threshold, so a
  * peer gossipsub ignores is not kept connected either.
@@ -47,15 +56,17 @@ interface Entry {
 
 export class Reputation {
   readonly #local = new Map<string, Entry>()
+  readonly #throttledUntil = new Map<string, number>()
   readonly #now: () => number
-  #gossipScore: (peerId: string) => number = () => 0
+  /** The gossipsub score, or undefined for a peer gossipsub does not track. */
+  #gossipScore: (peerId: string) => number | undefined = () => undefined
 
   constructor(init: { now?: () => number } = {}) {
     this.#now = init.now ?? Date.now
   }
 
   /** Connects the gossipsub score once gossipsub exists (it is created after this). */
-  setGossipScore(gossipScore: (peerId: string) => number): void {
+  setGossipScore(gossipScore: (peerId: string) => number | undefined): void {
     this.#gossipScore = gossipScore
   }
 
@@ -68,19 +79,34 @@ export class Reputation {
     return this.score(peerId)
   }
 
-  /** Our own part (decayed): gossipsub's application-specific score (P5). */
-  localScore(peerId: string): number {
-    return this.#decayed(peerId, this.#now()).score
+  /** The peer went over a rate limit again: throttled for THROTTLE_MS from now. */
+  throttle(peerId: string): void {
+    this.#throttledUntil.set(peerId, this.#now() + THROTTLE_MS)
   }
 
+  isThrottled(peerId: string): boolean {
+    const until = this.#throttledUntil.get(peerId)
+    if (until === undefined) return false
+    if (until > this.#now()) return true
+    this.#throttledUntil.delete(peerId)
+    return false
+  }
+
+  /** Our own part (decayed penalties, plus THROTTLED_PENALTY while throttled): gossipsub's P5. */
+  localScore(peerId: string): number {
+    return this.#decayed(peerId, this.#now()).score + (this.isThrottled(peerId) ? THROTTLED_PENALTY : 0)
+  }
+
+  /** The gossipsub score (0 for a peer gossipsub does not track). */
   gossipScore(peerId: string): number {
     const score = this.#gossipScore(peerId)
-    return Number.isFinite(score) ? score : 0
+    return score !== undefined && Number.isFinite(score) ? score : 0
   }
 
-  /** The reputation: local penalties plus the weighted gossipsub score. */
+  /** The reputation: the gossipsub score where gossipsub tracks the peer (it holds the local part as P5), else the local part. */
   score(peerId: string): number {
-    return this.localScore(peerId) + GOSSIP_SCORE_WEIGHT * this.gossipScore(peerId)
+    const gossip = this.#gossipScore(peerId)
+    return gossip !== undefined && Number.isFinite(gossip) ? gossip : this.localScore(peerId)
   }
 
   /** Whether the peer must be disconnected and refused now. */
@@ -94,6 +120,7 @@ export class Reputation {
     for (const [peerId] of this.#local) {
       if (Math.abs(this.#decayed(peerId, now).score) < 0.01) this.#local.delete(peerId)
     }
+    for (const [peerId, until] of this.#throttledUntil) if (until <= now) this.#throttledUntil.delete(peerId)
   }
 
   #decayed(peerId: string, now: number): Entry {

@@ -22,6 +22,7 @@ import { describe, expect, it } from 'vitest'
 import { transactionSigningMessage } from '../../src/chain/encoding.ts'
 import {
   accountFromPrivateKey,
+  clearSignatureCache,
   fastPathEligible,
   signatureFastPathAvailable,
   signatureVerifyCounts,
@@ -420,5 +421,30 @@ describe('signature fast path: hand-built edge cases', () => {
       expect(expectSameAsNoble(tx)).toBe(true)
     }
     expect(opensslRefused).toBeGreaterThan(0)
+  })
+})
+
+describe('signature cache', () => {
+  it('answers a repeated valid signature from the cache, never an invalid one or another chain', () => {
+    clearSignatureCache()
+    const key = ed25519.utils.randomSecretKey()
+    const from = ed25519.getPublicKey(key)
+    const tx = signTransaction(
+      { from, to: new Uint8Array(32).fill(3), amount: 5n, fee: 1n, nonce: 0n },
+      key,
+      'paw-devnet',
+    )
+    const before = { ...signatureVerifyCounts }
+    expect(verifyTransactionSignature(tx, 'paw-devnet')).toBe(true)
+    expect(verifyTransactionSignature(tx, 'paw-devnet')).toBe(true)
+    expect(signatureVerifyCounts.cached - before.cached).toBe(1)
+    // The same signature on another chain is another question.
+    expect(verifyTransactionSignature(tx, 'paw-testnet')).toBe(false)
+    const broken = { ...tx, signature: tx.signature.slice() }
+    broken.signature[0] = (broken.signature[0] as number) ^ 1
+    expect(verifyTransactionSignature(broken, 'paw-devnet')).toBe(false)
+    expect(verifyTransactionSignature(broken, 'paw-devnet')).toBe(false)
+    expect(verifyTransactionSignature({ ...tx, amount: 6n }, 'paw-devnet')).toBe(false)
+    expect(signatureVerifyCounts.cached - before.cached).toBe(1)
   })
 })

@@ -7,10 +7,11 @@
 import type { Transaction } from '../types.ts'
 
 /**
- * 5,000 fixed-size transfers (a few hundred bytes each) are about 1 MiB: several blocks'
- * worth at ordinary load, and a bound on what re-validating after a reorg can cost.
+ * 20,000 transfers of 152 bytes are about 2.9 MiB: three full 1 MiB blocks' worth, so a
+ * miner can fill a block at any load, and a bound on what re-validating after a reorg can
+ * cost (signatures come from the signature cache, so mostly state checks).
  */
-export const DEFAULT_MAX_COUNT = 5_000
+export const DEFAULT_MAX_COUNT = 20_000
 /**
  * 16 MiB: more than one block's worth (a block must fit a 10 MiB frame), so a miner can
  * always fill a block; the count bound binds first for ordinary transfers.
