@@ -46,7 +46,7 @@ export const DEFAULT_LANE_LIMITS: Readonly<Record<IngressLane, LaneLimits>> = {
 }
 
 /** Work longer than this without yielding would delay receiving the next block. */
-const YIELD_AFTER_MS = 5
+const YIELD_AFTER_MS = 1
 
 const yieldToEventLoop: () => Promise<void> =
   typeof globalThis.setImmediate === 'function'
