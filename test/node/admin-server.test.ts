@@ -130,7 +130,10 @@ describe('GET /status', () => {
       tip: { height: 0, hash: toHex(runtime.chain?.tip().hash as Uint8Array) },
       peers: 0,
       mempool: { size: 0 },
+      gossip: node.gossipStats(),
+      mempoolSync: node.mempoolSyncStats(),
     })
+    expect(reply.body.gossip.lanes.blocks).toMatchObject({ queued: 0, dropped: 0 })
   })
 
   it('light node: the header chain tip, no mempool', async () => {

@@ -17,7 +17,10 @@ import { AdminError, AdminErrorCode, chainErrorStatus } from './errors.ts'
  * miner nodes have `chain` and `mempool`, light nodes `headers`.
  */
 export interface AdminContext {
-  node: Pick<PawNode, 'peerId' | 'settings' | 'stats' | 'submitTransaction'>
+  node: Pick<
+    PawNode,
+    'peerId' | 'settings' | 'stats' | 'submitTransaction' | 'gossipStats' | 'mempoolSyncStats'
+  >
   chain: { tip(): ChainPosition; accountOf(address: Address): AccountState } | undefined
   mempool:
     | {
@@ -88,6 +91,10 @@ function status(_request: RouteRequest, context: AdminContext): Reply {
     tip: { height: tip.height, hash: toHex(tip.hash) },
     peers: stats.inbound + stats.outbound,
     ...(mempool === undefined ? {} : { mempool: { size: mempool.size } }),
+    // Propagation: queue lanes (queued, processed, dropped), verdicts by topic, throttling;
+    // /paw/mempool/1 inventories, requests and refusals.
+    gossip: node.gossipStats(),
+    mempoolSync: node.mempoolSyncStats(),
   })
 }
 
