@@ -4,7 +4,16 @@
  *
  * - delivery latency of a ~1 MiB block (6,896 transfers + coinbase) from its announcer to
  *   every node: per-node arrival (validated and added) minus the announce call, p50/p99
- *   over all node × round samples;
+ *   over all node × round samples, in two cases:
+ *   - cold: transfers no node has seen, so every node verifies all 6,896 signatures;
+ *   - warm (what a live network mostly sees): the transfers were submitted first at the
+ *     throughput phase's nodes and flooded until every node's mempool held all of them (how
+ *     long that took is reported; closed loop, at most --flood-window not yet everywhere,
+ *     see floodToEveryMempool), then the block of exactly those transfers is announced;
+ *     every node found their signatures valid when they entered its mempool, so its
+ *     signature cache (src/chain/signing.ts) answers for them.
+ *   Both report each receiving node's signature checks (verified vs cache hits) and CPU
+ *   time during the block, and the CPU time of all the processes together;
  * - delivery latency of single transactions (152 bytes: PAW's encoding) to every node's
  *   mempool, p50/p99 likewise;
  * - transactions per second sustained network-wide: four nodes submit at a steady total
@@ -20,11 +29,14 @@
  *
  * Every node runs on the same machine: with 20 nodes on a few cores, CPU-bound work
  * (signature checks at every node) is serialised in a way a real network's is not, so the
- * block and throughput figures are lower bounds for a network of separate machines.
+ * block and throughput figures are lower bounds for a network of separate machines: every
+ * node validates the same block at about the same time, so its delivery takes at least the
+ * CPU time of all the processes together divided by the cores.
  *
- *   npm run bench:gossip [-- --json] [-- --nodes 20 --block-rounds 3 --tps-first-rate 50 --tps-max-rate 800]
+ *   npm run bench:gossip [-- --json] [-- --nodes 20 --block-rounds 3 --warm-rounds 2 --tps-first-rate 50 --tps-max-rate 800]
  *
- * Exits non-zero if a block or transaction fails to reach every node, or after --timeout-s.
+ * Exits non-zero if a block or transaction (a flooded one included) fails to reach every
+ * node, or after --timeout-s.
  */
 import { cpus, loadavg, totalmem } from 'node:os'
 import { parseArgs } from 'node:util'
@@ -48,6 +60,7 @@ import {
   type BlockLatencyResult,
   blockBodies,
   blockLatency,
+  type FloodResult,
   type LatencyResult,
   percentile,
   rawGossipLatency,
@@ -57,6 +70,7 @@ import {
   throughputBudget,
   throughputSearch,
   transactionLatency,
+  warmBlockLatency,
 } from './measure.ts'
 
 /** 157 + 152 × (6,896 + 1) = 1,048,501 bytes: the largest block within 1 MiB. */
@@ -91,18 +105,26 @@ async function main(): Promise<void> {
       nodes: { type: 'string', default: '20' },
       seed: { type: 'string', default: '7' },
       'block-rounds': { type: 'string', default: '3' },
+      // Each warm round floods 6,896 transactions first: ~35-50 s at the ~150-200 tx/s this
+      // harness carries to every node on 2 cores.
+      'warm-rounds': { type: 'string', default: '2' },
+      'flood-window': { type: 'string', default: '300' },
+      'flood-chunk': { type: 'string', default: '100' },
       'tx-rounds': { type: 'string', default: '30' },
       'raw-rounds': { type: 'string', default: '9' },
       'tps-first-rate': { type: 'string', default: '50' },
       'tps-max-rate': { type: 'string', default: '800' },
       'tps-step-seconds': { type: 'string', default: '5' },
       'tps-submitters': { type: 'string', default: '4' },
-      'timeout-s': { type: 'string', default: '300' },
+      'timeout-s': { type: 'string', default: '480' },
     },
   })
   const count = positiveInteger(values.nodes, '--nodes', 3)
   const seed = positiveInteger(values.seed, '--seed')
   const blockRounds = positiveInteger(values['block-rounds'], '--block-rounds')
+  const warmRounds = positiveInteger(values['warm-rounds'], '--warm-rounds')
+  const floodWindow = positiveInteger(values['flood-window'], '--flood-window')
+  const floodChunk = positiveInteger(values['flood-chunk'], '--flood-chunk')
   const txRounds = positiveInteger(values['tx-rounds'], '--tx-rounds')
   const rawRounds = positiveInteger(values['raw-rounds'], '--raw-rounds')
   const tpsFirstRate = positiveInteger(values['tps-first-rate'], '--tps-first-rate')
@@ -131,6 +153,10 @@ async function main(): Promise<void> {
 
   // Test data, signed before the nodes start (it competes for the same cores).
   const blockAccounts = bulkAccounts(BLOCK_TRANSFERS / TRANSFERS_PER_ACCOUNT, 'bench-gossip-block')
+  // Same shape as the cold blocks (4 transfers per sender). Flooded in body order (every
+  // sender's first, then every sender's second, …), so a sender's next nonce follows its
+  // previous one by 1,724 transactions, long after that one reached every node.
+  const warmBlockAccounts = bulkAccounts(BLOCK_TRANSFERS / TRANSFERS_PER_ACCOUNT, 'bench-gossip-warm-block')
   const warmAccounts = bulkAccounts(100, 'bench-gossip-warm')
   const txAccounts = bulkAccounts(txRounds, 'bench-gossip-tx')
   const tpsAccounts = bulkAccounts(
@@ -138,14 +164,17 @@ async function main(): Promise<void> {
     'bench-gossip-tps',
   )
   const params = testChainParams(
-    [...blockAccounts, ...warmAccounts, ...txAccounts, ...tpsAccounts],
+    [...blockAccounts, ...warmBlockAccounts, ...warmAccounts, ...txAccounts, ...tpsAccounts],
     'paw-bench',
   )
   const { chainId } = params
   const bodies = blockBodies(chainId, blockAccounts, BLOCK_TRANSFERS, blockRounds)
+  const warmBlockBodies = blockBodies(chainId, warmBlockAccounts, BLOCK_TRANSFERS, warmRounds)
   const warmBody = bulkTransfers(chainId, warmAccounts)
   const tpsTransactions = bulkTransfers(chainId, tpsAccounts)
-  log(`signed ${bodies.length * BLOCK_TRANSFERS + warmBody.length + tpsTransactions.length} transactions`)
+  log(
+    `signed ${(bodies.length + warmBlockBodies.length) * BLOCK_TRANSFERS + warmBody.length + tpsTransactions.length} transactions`,
+  )
 
   let nodes: NodeProcess[] = []
   let results:
@@ -155,6 +184,7 @@ async function main(): Promise<void> {
         rawTx: LatencyResult
         pawTx: LatencyResult
         pawBlock: BlockLatencyResult
+        pawWarmBlock: BlockLatencyResult & { floods: FloodResult[] }
         tps: ThroughputResult
         rss: number[]
       }
@@ -198,10 +228,26 @@ async function main(): Promise<void> {
     const pawTx = await transactionLatency(nodes, chainId, txAccounts, 150)
     log('transaction latency done')
     const pawBlock = await blockLatency(nodes, origin, bodies, 120_000, 500)
-    log('block latency done')
+    log('block latency (cold) done')
     const submitters = Array.from({ length: tpsSubmitters }, (_, i) =>
       Math.floor((i * count) / tpsSubmitters),
     )
+    const pawWarmBlock = await warmBlockLatency(nodes, origin, submitters, warmBlockBodies, {
+      window: floodWindow,
+      chunk: floodChunk,
+      floodTimeoutMs: 150_000,
+      timeoutMs: 120_000,
+      gapMs: 500,
+      settleMs: 3_000,
+      onFlood: (flood) =>
+        log(
+          flood.missing === 0
+            ? `flooded ${flood.transactions} transactions: in every mempool after ${(flood.everywhereMs / 1000).toFixed(1)} s`
+            : `flooded ${flood.transactions} transactions: NOT in every mempool (${flood.missing} node x tx missing; ` +
+                `last arrival after ${(flood.everywhereMs / 1000).toFixed(1)} s)`,
+        ),
+    })
+    log('block latency (warm) done')
     const tps = await throughputSearch(nodes, submitters, tpsTransactions, {
       firstRate: tpsFirstRate,
       maxRate: tpsMaxRate,
@@ -212,13 +258,32 @@ async function main(): Promise<void> {
     })
     log('throughput done')
     const statuses = await Promise.all(nodes.map((node) => node.status()))
-    results = { rawStream, rawBlock, rawTx, pawTx, pawBlock, tps, rss: statuses.map((s) => s.memory.rss) }
+    results = {
+      rawStream,
+      rawBlock,
+      rawTx,
+      pawTx,
+      pawBlock,
+      pawWarmBlock,
+      tps,
+      rss: statuses.map((s) => s.memory.rss),
+    }
   } finally {
     await stopNodeProcesses(nodes)
   }
   clearTimeout(watchdog)
   const seconds = (now() - started) / 1000
-  const { rawStream, rawBlock, rawTx, pawTx, pawBlock, tps, rss } = results
+  const { rawStream, rawBlock, rawTx, pawTx, pawBlock, pawWarmBlock, tps, rss } = results
+  const signatureChecks = (r: BlockLatencyResult) => ({
+    verifiedMedian: median(r.work.map((c) => c.verified)),
+    verifiedMax: Math.max(...r.work.map((c) => c.verified)),
+    cachedMedian: median(r.work.map((c) => c.cached)),
+    cachedMin: Math.min(...r.work.map((c) => c.cached)),
+  })
+  const cpu = (r: BlockLatencyResult) => ({
+    perReceivingNodeMedianMs: round(median(r.work.map((c) => c.cpuMs)), 0),
+    allNodesPerRoundMs: r.totalCpuMs.map((v) => round(v, 0)),
+  })
 
   if (values.json) {
     const pick = (r: LatencyResult) => ({
@@ -240,13 +305,30 @@ async function main(): Promise<void> {
           seconds: round(seconds, 1),
           rawStream1MiB: { median: round(median(rawStream), 2), rounds: rawStream.map((v) => round(v, 2)) },
           rawGossip1MiB: pick(rawBlock),
-          pawBlock: {
+          pawBlockCold: {
             ...pick(pawBlock),
             bytes: pawBlock.bytes,
             transactions: pawBlock.transactions,
             announcerAddMs: pawBlock.announcerAddMs.map((v) => round(v, 1)),
             validationMedianMs: round(median(pawBlock.validationMs), 1),
+            signatureChecksPerNode: signatureChecks(pawBlock),
+            cpu: cpu(pawBlock),
             ratioP50: round(pawBlock.p50 / rawBlock.p50, 2),
+          },
+          pawBlockWarm: {
+            ...pick(pawWarmBlock),
+            bytes: pawWarmBlock.bytes,
+            transactions: pawWarmBlock.transactions,
+            announcerAddMs: pawWarmBlock.announcerAddMs.map((v) => round(v, 1)),
+            validationMedianMs: round(median(pawWarmBlock.validationMs), 1),
+            signatureChecksPerNode: signatureChecks(pawWarmBlock),
+            cpu: cpu(pawWarmBlock),
+            ratioP50: round(pawWarmBlock.p50 / rawBlock.p50, 2),
+            floods: pawWarmBlock.floods.map((f) => ({
+              ...f,
+              submitMs: round(f.submitMs, 0),
+              everywhereMs: round(f.everywhereMs, 0),
+            })),
           },
           rawGossip152B: pick(rawTx),
           pawTransaction: { ...pick(pawTx), ratioP50: round(pawTx.p50 / rawTx.p50, 2) },
@@ -280,11 +362,18 @@ async function main(): Promise<void> {
         '1.00x',
       ],
       [
-        `PAW block, ${(pawBlock.bytes / 1024).toFixed(0)} KiB (${pawBlock.transactions} tx) -> every node`,
+        `PAW block, cold: ${(pawBlock.bytes / 1024).toFixed(0)} KiB (${pawBlock.transactions} tx) no node has seen -> every node`,
         ms(pawBlock.p50),
         ms(pawBlock.p99),
         `${pawBlock.samples.length}`,
         `${(pawBlock.p50 / rawBlock.p50).toFixed(1)}x`,
+      ],
+      [
+        `PAW block, warm: ${(pawWarmBlock.bytes / 1024).toFixed(0)} KiB (${pawWarmBlock.transactions} tx) all in every mempool -> every node`,
+        ms(pawWarmBlock.p50),
+        ms(pawWarmBlock.p99),
+        `${pawWarmBlock.samples.length}`,
+        `${(pawWarmBlock.p50 / rawBlock.p50).toFixed(1)}x`,
       ],
       [
         'raw gossipsub, 152 B -> every node',
@@ -303,12 +392,38 @@ async function main(): Promise<void> {
     ]
     console.log(header)
     for (const line of table(rows)) console.log(line)
+    const blockLine = (label: string, r: BlockLatencyResult) => {
+      const checks = signatureChecks(r)
+      return (
+        `${label}: announcer's own validation before publishing ${r.announcerAddMs.map(ms).join(', ')} ms; ` +
+        `validation at each receiving node (accepted - handed over by gossipsub) median ${ms(median(r.validationMs))} ms, ` +
+        `p99 ${ms(percentile(r.validationMs, 99))}; slowest node per round ${r.rounds.map(ms).join(', ')} ms; ` +
+        `signatures per receiving node and block: verified median ${checks.verifiedMedian} (max ${checks.verifiedMax}), ` +
+        `from the cache median ${checks.cachedMedian} (min ${checks.cachedMin}); CPU time meanwhile: per receiving ` +
+        `node median ${ms(median(r.work.map((c) => c.cpuMs)))} ms, all ${count} processes together ` +
+        `${r.totalCpuMs.map((v) => (v / 1000).toFixed(1)).join(', ')} s per round (${environment.cores} cores)` +
+        (r.missing > 0 ? `; ${r.missing} arrivals missing` : '')
+      )
+    }
     console.log(
-      `PAW block: announcer's own validation before publishing ${pawBlock.announcerAddMs.map(ms).join(', ')} ms; ` +
-        `validation at each receiving node (accepted - handed over by gossipsub) median ${ms(median(pawBlock.validationMs))} ms, ` +
-        `p99 ${ms(percentile(pawBlock.validationMs, 99))}; slowest node per round ${pawBlock.rounds.map(ms).join(', ')} ms` +
-        (pawBlock.missing > 0 ? `; ${pawBlock.missing} arrivals missing` : ''),
+      blockLine(
+        `PAW block, cold (every node verifies all ${pawBlock.transactions - 1} signatures)`,
+        pawBlock,
+      ),
     )
+    console.log(blockLine('PAW block, warm (its transactions were in every mempool)', pawWarmBlock))
+    for (const f of pawWarmBlock.floods) {
+      console.log(
+        `  before the warm block: ${f.transactions} transactions submitted at ${tpsSubmitters} nodes (chunks of ${floodChunk}, ` +
+          `at most ${floodWindow} not yet everywhere) in ${(f.submitMs / 1000).toFixed(1)} s, ` +
+          (f.missing === 0
+            ? `in every mempool after ${(f.everywhereMs / 1000).toFixed(1)} s (${((1000 * f.transactions) / f.everywhereMs).toFixed(0)} tx/s)`
+            : `NOT in every mempool: ${f.missing} node x tx MISSING (last arrival after ${(f.everywhereMs / 1000).toFixed(1)} s)`) +
+          `; nodes holding all ${f.nodesWithAll}/${count}` +
+          (Object.keys(f.refused).length > 0 ? `, refused ${JSON.stringify(f.refused)}` : '') +
+          `; lane dropped ${f.laneDropped}, throttled ${f.throttled}, ignored ${f.ignored}, high water ${f.highWater}`,
+      )
+    }
     console.log(
       `raw gossipsub 1 MiB: slowest node per round ${rawBlock.rounds.map(ms).join(', ')} ms; ` +
         `raw stream rounds ${rawStream.map(ms).join(', ')} ms`,
@@ -337,7 +452,12 @@ async function main(): Promise<void> {
     )
   }
   const missing =
-    results.pawBlock.missing + results.pawTx.missing + results.rawBlock.missing + results.rawTx.missing
+    results.pawBlock.missing +
+    results.pawWarmBlock.missing +
+    results.pawWarmBlock.floods.reduce((sum, f) => sum + f.missing, 0) +
+    results.pawTx.missing +
+    results.rawBlock.missing +
+    results.rawTx.missing
   if (missing > 0) throw new Error(`${missing} deliveries never arrived`)
 }
 

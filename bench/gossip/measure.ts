@@ -119,19 +119,115 @@ export async function rawGossipLatency(
 // ---------------------------------------------------------------------------------------
 // PAW.
 
+/**
+ * One receiving node during one block round (from just before the announce until every
+ * node had the block): its signature checks, verified (node:crypto or noble) or answered
+ * by the cache, and the CPU time its process used.
+ */
+export interface NodeBlockWork {
+  verified: number
+  cached: number
+  cpuMs: number
+}
+
 export interface BlockLatencyResult extends LatencyResult {
   /** Per round: the announcer's own addBlock (validation before it publishes), ms. */
   announcerAddMs: number[]
   /** Every receiving node's validation: accepted minus handed over by gossipsub, ms. */
   validationMs: number[]
+  /** Every receiving node × round: its signature checks and CPU time from the announce until every node had the block. */
+  work: NodeBlockWork[]
+  /** Per round: CPU time all the node processes used together meanwhile (the announcer's included), ms. */
+  totalCpuMs: number[]
   /** Block size, bytes, and transactions (coinbase included). */
   bytes: number
   transactions: number
 }
 
+interface BlockRound {
+  samples: number[]
+  slowest: number
+  missing: number
+  announcerAddMs: number
+  validationMs: number[]
+  work: NodeBlockWork[]
+  totalCpuMs: number
+  bytes: number
+  transactions: number
+}
+
 /**
- * `bodies.length` rounds: a block of the given transfers built, mined and announced at
- * `origin`; per-node arrival (validated and added) minus the announce call.
+ * One block of exactly `body` built, mined and announced at `origin`; per-node arrival
+ * (validated and added) minus the announce call, and each receiving node's signature checks
+ * and CPU time meanwhile (status() before the announce and once every node had it).
+ */
+async function blockRound(
+  nodes: readonly NodeProcess[],
+  origin: number,
+  body: readonly Uint8Array[],
+  timeoutMs: number,
+): Promise<BlockRound> {
+  const before = await Promise.all(nodes.map((node) => node.status()))
+  const sent = await (nodes[origin] as NodeProcess).announce({ transactions: body, timeoutMs })
+  if (sent.transactions !== body.length + 1) {
+    throw new Error(`the block took ${sent.transactions - 1} of ${body.length} transfers`)
+  }
+  const arrivals = await Promise.allSettled(
+    nodes.map((node, index) => (index === origin ? undefined : node.waitForBlock(sent.hash, timeoutMs))),
+  )
+  const after = await Promise.all(nodes.map((node) => node.status()))
+  const round: BlockRound = {
+    samples: [],
+    slowest: 0,
+    missing: 0,
+    announcerAddMs: sent.addedAt - sent.announcedAt,
+    validationMs: [],
+    work: [],
+    totalCpuMs: after.reduce((sum, s, i) => sum + s.cpuMs - (before[i] as NodeStatus).cpuMs, 0),
+    bytes: sent.bytes,
+    transactions: sent.transactions,
+  }
+  arrivals.forEach((result, index) => {
+    if (index === origin) return
+    const b = before[index] as NodeStatus
+    const a = after[index] as NodeStatus
+    round.work.push({
+      verified: a.signatures.fast + a.signatures.noble - b.signatures.fast - b.signatures.noble,
+      cached: a.signatures.cached - b.signatures.cached,
+      cpuMs: a.cpuMs - b.cpuMs,
+    })
+    if (result.status === 'rejected' || result.value === undefined) {
+      round.missing++
+      return
+    }
+    const arrival = result.value
+    round.samples.push(arrival.at - sent.announcedAt)
+    round.slowest = Math.max(round.slowest, arrival.at - sent.announcedAt)
+    if (arrival.receivedAt !== undefined) round.validationMs.push(arrival.at - arrival.receivedAt)
+  })
+  return round
+}
+
+function blockResult(rounds: readonly BlockRound[]): BlockLatencyResult {
+  return {
+    ...latency(
+      rounds.flatMap((r) => r.samples),
+      rounds.map((r) => r.slowest),
+      rounds.reduce((sum, r) => sum + r.missing, 0),
+    ),
+    announcerAddMs: rounds.map((r) => r.announcerAddMs),
+    validationMs: rounds.flatMap((r) => r.validationMs),
+    work: rounds.flatMap((r) => r.work),
+    totalCpuMs: rounds.map((r) => r.totalCpuMs),
+    bytes: rounds[0]?.bytes ?? 0,
+    transactions: rounds[0]?.transactions ?? 0,
+  }
+}
+
+/**
+ * The cold case: `bodies.length` rounds, each a block of transfers no node has seen (so
+ * every node verifies every signature) built, mined and announced at `origin`; per-node
+ * arrival (validated and added) minus the announce call.
  */
 export async function blockLatency(
   nodes: readonly NodeProcess[],
@@ -140,40 +236,145 @@ export async function blockLatency(
   timeoutMs: number,
   gapMs: number,
 ): Promise<BlockLatencyResult> {
-  const samples: number[] = []
-  const perRound: number[] = []
-  const announcerAddMs: number[] = []
-  const validationMs: number[] = []
-  let missing = 0
-  let bytes = 0
-  let transactions = 0
+  const rounds: BlockRound[] = []
   for (const body of bodies) {
-    const sent = await (nodes[origin] as NodeProcess).announce({ transactions: body, timeoutMs })
-    if (sent.transactions !== body.length + 1) {
-      throw new Error(`the block took ${sent.transactions - 1} of ${body.length} transfers`)
-    }
-    bytes = sent.bytes
-    transactions = sent.transactions
-    announcerAddMs.push(sent.addedAt - sent.announcedAt)
-    const arrivals = await Promise.allSettled(
-      nodes.map((node, index) => (index === origin ? undefined : node.waitForBlock(sent.hash, timeoutMs))),
-    )
-    let slowest = 0
-    arrivals.forEach((result, index) => {
-      if (index === origin) return
-      if (result.status === 'rejected' || result.value === undefined) {
-        missing++
-        return
-      }
-      const arrival = result.value
-      samples.push(arrival.at - sent.announcedAt)
-      slowest = Math.max(slowest, arrival.at - sent.announcedAt)
-      if (arrival.receivedAt !== undefined) validationMs.push(arrival.at - arrival.receivedAt)
-    })
-    perRound.push(slowest)
+    rounds.push(await blockRound(nodes, origin, body, timeoutMs))
     await sleep(gapMs)
   }
-  return { ...latency(samples, perRound, missing), announcerAddMs, validationMs, bytes, transactions }
+  return blockResult(rounds)
+}
+
+export interface FloodResult {
+  transactions: number
+  /** From the first submission until the last submitter's last one was accepted, ms. */
+  submitMs: number
+  /** From the first submission until the last node admitted the last transaction, ms. */
+  everywhereMs: number
+  /** Nodes whose mempool held every one of the transactions once the flood ended. */
+  nodesWithAll: number
+  /** Transactions missing, summed over the nodes (0: every mempool had all). */
+  missing: number
+  refused: Record<string, number>
+  /** Summed over the nodes, during the flood. */
+  laneDropped: number
+  throttled: number
+  ignored: number
+  /** Most transactions any node had queued at once (since it started). */
+  highWater: number
+}
+
+/**
+ * Floods `transactions` from `submitters` (node.submitTransaction, index i at submitter
+ * i mod n) until every node's mempool holds all of them, or `timeoutMs`. Closed loop:
+ * chunks of `chunk` are submitted while at most `window` are not yet at every node, so the
+ * ingress queues stay short (a transaction that waits in a node's queue longer than
+ * gossipsub's message cache keeps it, ~5 heartbeats, is admitted there but never forwarded).
+ */
+export async function floodToEveryMempool(
+  nodes: readonly NodeProcess[],
+  submitters: readonly number[],
+  transactions: readonly Uint8Array[],
+  options: { window: number; chunk: number; timeoutMs: number },
+): Promise<FloodResult> {
+  const before = await Promise.all(nodes.map((node) => node.status()))
+  const arrived = async (): Promise<number> => {
+    const reports = await Promise.all(nodes.map((node) => node.transactions()))
+    return Math.min(
+      ...reports.map(
+        (r, i) =>
+          r.received +
+          r.local -
+          (before[i] as NodeStatus).transactions.received -
+          (before[i] as NodeStatus).transactions.local,
+      ),
+    )
+  }
+  const deadline = performance.now() + options.timeoutMs
+  const refused: Record<string, number> = {}
+  let startedAt = Number.POSITIVE_INFINITY
+  let endedAt = 0
+  for (let sent = 0; sent < transactions.length && performance.now() < deadline; ) {
+    const chunk = transactions.slice(sent, sent + options.chunk)
+    const reports = await Promise.all(
+      submitters.map((node, s) =>
+        (nodes[node] as NodeProcess).submit(
+          chunk.filter((_, i) => (sent + i) % submitters.length === s),
+          { timeoutMs: options.timeoutMs },
+        ),
+      ),
+    )
+    for (const report of reports) {
+      startedAt = Math.min(startedAt, report.startedAt)
+      endedAt = Math.max(endedAt, report.endedAt)
+      for (const [code, count] of Object.entries(report.failed)) refused[code] = (refused[code] ?? 0) + count
+    }
+    sent += chunk.length
+    if (sent < transactions.length) {
+      await until(async () => (await arrived()) >= sent - options.window, deadline - performance.now(), 100)
+    }
+  }
+  await until(
+    async () => (await arrived()) >= transactions.length,
+    Math.max(0, deadline - performance.now()),
+    250,
+  )
+  const ids = transactions.map((tx) => toHex(txHash(decodeTransaction(tx))))
+  const reports = await Promise.all(nodes.map((node) => node.transactions({ arrivals: true, ids })))
+  const after = await Promise.all(nodes.map((node) => node.status()))
+  let last = 0
+  for (const report of reports) for (const [, at] of report.arrivals ?? []) last = Math.max(last, at)
+  const delta = (pick: (s: NodeStatus) => number) =>
+    after.reduce((sum, s, i) => sum + pick(s) - pick(before[i] as NodeStatus), 0)
+  return {
+    transactions: transactions.length,
+    submitMs: endedAt - startedAt,
+    everywhereMs: last - startedAt,
+    nodesWithAll: reports.filter((r) => r.pending === ids.length).length,
+    missing: reports.reduce((sum, r) => sum + ids.length - (r.pending ?? 0), 0),
+    refused,
+    laneDropped: delta((s) => s.gossip.lanes.transactions.dropped),
+    throttled: delta((s) => s.gossip.throttled),
+    ignored: delta((s) => s.gossip.verdicts.transactions.ignore),
+    highWater: Math.max(...after.map((s) => s.gossip.lanes.transactions.highWater)),
+  }
+}
+
+/**
+ * The warm case: per body, its transactions flooded from `submitters` until every node's
+ * mempool holds them all (floodToEveryMempool), then a block of exactly them built, mined
+ * and announced at `origin`, measured as blockLatency does.
+ */
+export async function warmBlockLatency(
+  nodes: readonly NodeProcess[],
+  origin: number,
+  submitters: readonly number[],
+  bodies: ReadonlyArray<readonly Uint8Array[]>,
+  options: {
+    window: number
+    chunk: number
+    floodTimeoutMs: number
+    timeoutMs: number
+    gapMs: number
+    /** After the flood, before the block: gossipsub's gossip about the flood dies down (its message cache spans ~5 heartbeats). */
+    settleMs: number
+    onFlood?: (flood: FloodResult) => void
+  },
+): Promise<BlockLatencyResult & { floods: FloodResult[] }> {
+  const rounds: BlockRound[] = []
+  const floods: FloodResult[] = []
+  for (const body of bodies) {
+    const flood = await floodToEveryMempool(nodes, submitters, body, {
+      window: options.window,
+      chunk: options.chunk,
+      timeoutMs: options.floodTimeoutMs,
+    })
+    floods.push(flood)
+    options.onFlood?.(flood)
+    await sleep(options.settleMs)
+    rounds.push(await blockRound(nodes, origin, body, options.timeoutMs))
+    await sleep(options.gapMs)
+  }
+  return { ...blockResult(rounds), floods }
 }
 
 /**

@@ -65,6 +65,24 @@ export const HEADER_WAIT_MS = 2_500
 
 type Verdict = TopicValidatorResult
 
+/** A message gossipsub handed over, as long as it awaits its verdict. */
+interface Received {
+  msgId: string
+  source: string
+  kind: TopicKind
+  topic: string
+  data: Uint8Array
+  /** performance.now() when gossipsub handed it over. */
+  receivedAt: number
+}
+
+/**
+ * gossipsub forwards an Accepted message only while it is in its message cache (5
+ * heartbeats, ~5 s). A message Accepted later than this (a long queue, a slow block) is
+ * forwarded by publishing it again.
+ */
+export const FORWARD_WINDOW_MS = 3_500
+
 /**
  * A peer's gossipsub score, or undefined if gossipsub does not track it (getScore answers 0
  * for those, which would read as a clean slate). Where the PeerScore internals are not as
@@ -126,6 +144,8 @@ export interface GossipStats {
   throttled: number
   /** Messages ignored because their sender had not completed the handshake. */
   notHandshaken: number
+  /** Messages Accepted after gossipsub's forwarding window, forwarded by publishing them again. */
+  republished: number
 }
 
 export interface PawGossipInit {
@@ -153,11 +173,11 @@ export class PawGossip {
   readonly #pubsub: PawPubSub
   readonly #topics: Record<TopicKind, string>
   readonly #queue: IngressQueue
-  readonly #waiting: TransactionWaitingRoom<{ msgId: string; source: string }>
+  readonly #waiting: TransactionWaitingRoom<Received>
   /** Headers a full node received before their block: relayed once the block is accepted. */
   readonly #headersAwaitingBlock = new Map<
     string,
-    { msgId: string; source: string; timer: ReturnType<typeof setTimeout> }
+    { received: Received; timer: ReturnType<typeof setTimeout> }
   >()
   readonly #log: Logger
   readonly #stats: Omit<GossipStats, 'lanes'>
@@ -171,15 +191,15 @@ export class PawGossip {
     this.#topics = pawTopics(init.chainId)
     this.#queue = new IngressQueue(init.laneLimits)
     this.#log = init.log
-    this.#waiting = new TransactionWaitingRoom({
-      onExpire: ({ msgId, source }) =>
-        this.#report(msgId, source, 'transactions', TopicValidatorResult.Ignore),
+    this.#waiting = new TransactionWaitingRoom<Received>({
+      onExpire: (received) => this.#ignoreAndUnsee(received.msgId, received.source, received.kind),
     })
     const zero = () => ({ accept: 0, ignore: 0, reject: 0 })
     this.#stats = {
       verdicts: { blocks: zero(), transactions: zero(), headers: zero() },
       throttled: 0,
       notHandshaken: 0,
+      republished: 0,
     }
   }
 
@@ -267,6 +287,20 @@ export class PawGossip {
     this.#pubsub.reportMessageValidationResult(msgId, source, verdict)
   }
 
+  /** Reports a verdict on a received message; an Accept that came too late is forwarded by publishing. */
+  #judged(received: Received, verdict: Verdict): void {
+    this.#report(received.msgId, received.source, received.kind, verdict)
+    if (verdict !== TopicValidatorResult.Accept) return
+    if (performance.now() - received.receivedAt <= FORWARD_WINDOW_MS) return
+    this.#stats.republished++
+    // Out of gossipsub's message cache, so the Accept forwarded nothing. Publishing needs the
+    // ID out of the seen-cache (else it is a duplicate); peers that have it drop the copy.
+    this.#pubsub.seenCache?.entries?.delete(received.msgId)
+    this.#publish(received.topic, received.data).catch((error: unknown) => {
+      this.#log.debug('late forward failed', { kind: received.kind, error: (error as Error).message })
+    })
+  }
+
   /**
    * Ignores a message for a reason that is about its sender or our load, not its content
    * (no handshake, over the rate limit, queue full), and forgets that it was seen.
@@ -290,7 +324,15 @@ export class PawGossip {
       this.#pubsub.reportMessageValidationResult(msgId, source, TopicValidatorResult.Ignore)
       return
     }
-    const report = (verdict: Verdict) => this.#report(msgId, source, kind, verdict)
+    const received: Received = {
+      msgId,
+      source,
+      kind,
+      topic: msg.topic,
+      data: msg.data,
+      receivedAt: performance.now(),
+    }
+    const report = (verdict: Verdict) => this.#judged(received, verdict)
     if (!this.#init.isHandshaken(source)) {
       this.#stats.notHandshaken++
       this.#ignoreAndUnsee(msgId, source, kind)
@@ -306,9 +348,7 @@ export class PawGossip {
         unsee()
         return
       }
-      this.#enqueue('transactions', data.length, report, unsee, () =>
-        this.#validateTransaction(data, source, msgId),
-      )
+      this.#enqueue('transactions', data.length, report, unsee, () => this.#validateTransaction(received))
     } else if (kind === 'blocks' && chain?.chain !== undefined) {
       if (data.length > chain.chain.params.maxBlockBytes + 1024) {
         report(TopicValidatorResult.Reject)
@@ -318,7 +358,7 @@ export class PawGossip {
     } else if (kind === 'headers' && chain?.headers !== undefined) {
       this.#enqueue('blocks', data.length, report, unsee, () => this.#validateHeader(data, source))
     } else if (kind === 'headers' && chain?.chain !== undefined) {
-      this.#enqueue('blocks', data.length, report, unsee, () => this.#relayHeader(data, msgId, source))
+      this.#enqueue('blocks', data.length, report, unsee, () => this.#relayHeader(received))
     } else {
       report(TopicValidatorResult.Ignore)
     }
@@ -371,7 +411,7 @@ export class PawGossip {
           // The header came first and is held: relaying it now is what publishing would do.
           this.#headersAwaitingBlock.delete(hash)
           clearTimeout(waiting.timer)
-          this.#report(waiting.msgId, waiting.source, 'headers', TopicValidatorResult.Accept)
+          this.#judged(waiting.received, TopicValidatorResult.Accept)
         } else {
           // Light nodes follow headers; ours may be the first copy they get.
           this.#publish(this.#topics.headers, encodeHeader(block.header)).catch((error: unknown) => {
@@ -424,12 +464,12 @@ export class PawGossip {
    * until the block is accepted or HEADER_WAIT_MS pass: Ignoring it at once would leave
    * its ID in the seen-cache and make our own header publication a duplicate nobody hears.
    */
-  async #relayHeader(data: Uint8Array, msgId: string, source: string): Promise<Verdict | undefined> {
+  async #relayHeader(received: Received): Promise<Verdict | undefined> {
     const chain = this.#init.chain?.chain
     if (chain === undefined) return TopicValidatorResult.Ignore
     let hash: Uint8Array
     try {
-      hash = blockHash(decodeHeader(data))
+      hash = blockHash(decodeHeader(received.data))
     } catch {
       return TopicValidatorResult.Reject
     }
@@ -439,25 +479,25 @@ export class PawGossip {
       return TopicValidatorResult.Ignore
     }
     const timer = setTimeout(() => {
-      if (this.#headersAwaitingBlock.get(key)?.msgId !== msgId) return
+      if (this.#headersAwaitingBlock.get(key)?.received !== received) return
       this.#headersAwaitingBlock.delete(key)
-      this.#ignoreAndUnsee(msgId, source, 'headers')
+      this.#ignoreAndUnsee(received.msgId, received.source, 'headers')
     }, HEADER_WAIT_MS)
-    this.#headersAwaitingBlock.set(key, { msgId, source, timer })
+    this.#headersAwaitingBlock.set(key, { received, timer })
     return undefined
   }
 
-  async #validateTransaction(data: Uint8Array, source: string, msgId: string): Promise<Verdict | undefined> {
+  async #validateTransaction(received: Received): Promise<Verdict | undefined> {
     const mempool = this.#init.chain?.mempool
     if (mempool === undefined) return TopicValidatorResult.Ignore
     let transaction: Transaction
     try {
-      transaction = decodeTransaction(data)
+      transaction = decodeTransaction(received.data)
     } catch {
       return TopicValidatorResult.Reject
     }
     if (mempool.has(toHex(txHash(transaction)))) return TopicValidatorResult.Ignore
-    return this.#admitGossiped(transaction, source, msgId)
+    return this.#admitGossiped(transaction, received.source, received)
   }
 
   /**
@@ -465,7 +505,7 @@ export class PawGossip {
    * parked instead (undefined: reported later): probably a later nonce that overtook its
    * predecessor on another path, which would otherwise be lost to gossipsub's seen-cache.
    */
-  #admitGossiped(transaction: Transaction, source: string, msgId?: string): Verdict | undefined {
+  #admitGossiped(transaction: Transaction, source: string, parkable?: Received): Verdict | undefined {
     const mempool = this.#init.chain?.mempool
     if (mempool === undefined) return TopicValidatorResult.Ignore
     let id: string
@@ -473,8 +513,8 @@ export class PawGossip {
       id = mempool.add(transaction).id
     } catch (error) {
       if (!isChainError(error)) throw error
-      if (error.code === ChainErrorCode.BadNonce && msgId !== undefined) {
-        if (this.#waiting.park(transaction, { msgId, source })) return undefined
+      if (error.code === ChainErrorCode.BadNonce && parkable !== undefined) {
+        if (this.#waiting.park(transaction, parkable)) return undefined
       }
       return verdictForChainError(error, 'transaction')
     }
@@ -492,7 +532,7 @@ export class PawGossip {
         run: async () => {
           const verdict =
             this.#admitGossiped(parked.transaction, parked.tag.source) ?? TopicValidatorResult.Ignore
-          this.#report(parked.tag.msgId, parked.tag.source, 'transactions', verdict)
+          this.#judged(parked.tag, verdict)
         },
         drop: () => this.#ignoreAndUnsee(parked.tag.msgId, parked.tag.source, 'transactions'),
       })

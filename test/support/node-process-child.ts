@@ -32,6 +32,7 @@ import { HeaderChain } from '../../src/chain/header-chain.ts'
 import { buildTemplate, type MinerMempool } from '../../src/chain/miner.ts'
 import { paramsFromJson } from '../../src/chain/params.ts'
 import { mineHeader } from '../../src/chain/pow.ts'
+import { signatureVerifyCounts } from '../../src/chain/signing.ts'
 import { MemoryBlockStore } from '../../src/chain/store/memory-store.ts'
 import type { Block, Transaction } from '../../src/chain/types.ts'
 import { MAX_GOSSIP_MESSAGE_BYTES } from '../../src/gossip/gossipsub-options.ts'
@@ -361,6 +362,7 @@ function status(): NodeStatus {
         { events, distinct: ids.size },
       ]),
     ) as NodeStatus['gossipsubMessages'],
+    signatures: { ...signatureVerifyCounts },
   }
 }
 
@@ -379,6 +381,10 @@ function transactions(request: ChildRequest & { type: 'transactions' }): Transac
             const at = s.txArrivals.get(id)
             return at === undefined ? [] : [[id, at] as [string, number]]
           })
+  }
+  const mempool = s.full?.mempool
+  if (request.ids !== undefined && mempool !== undefined) {
+    report.pending = request.ids.reduce((sum, id) => sum + (mempool.has(id) ? 1 : 0), 0)
   }
   return report
 }

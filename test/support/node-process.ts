@@ -145,6 +145,8 @@ export interface TransactionReport {
   perSecond: Array<[number, number]>
   /** id → arrival time, if asked for (and tracked). */
   arrivals?: Array<[string, number]>
+  /** Of `ids`, if given, how many are in the mempool now (full node). */
+  pending?: number
 }
 
 export interface NodeStatus {
@@ -169,6 +171,8 @@ export interface NodeStatus {
    * the transaction topic and on the others, with how many distinct message ids they had.
    */
   gossipsubMessages: Record<'transactions' | 'other', { events: number; distinct: number }>
+  /** signatureVerifyCounts of the process (src/chain/signing.ts): verified (fast, noble) or cache hits. */
+  signatures: { fast: number; noble: number; cached: number }
 }
 
 /** Raw baselines: a plain libp2p node (TCP, Noise, yamux) with gossipsub and no PAW code. */
