@@ -1,39 +1,21 @@
 /**
- * Helpers for /paw/mempool/1 tests: many signed transactions quickly (node:crypto signs
- * Ed25519 ~20x faster than noble, for the same signatures), a raw libp2p peer that
+ * Helpers for /paw/mempool/1 tests: many signed transactions quickly (bulk-sign.ts), a raw libp2p peer that
  * completes /paw/handshake/1 by hand, and a frame-level view of a raw peer's stream.
  */
-import { createPrivateKey, createPublicKey, type KeyObject, sign } from 'node:crypto'
 import type { Connection, Stream } from '@libp2p/interface'
-import { sha256 } from '@noble/hashes/sha2.js'
 import type { PawNode } from '../../src/api.ts'
-import { transactionSigningMessage } from '../../src/chain/encoding.ts'
-import type { Account } from '../../src/chain/signing.ts'
 import type { Address, ChainParams, Transaction } from '../../src/chain/types.ts'
 import { encodeFrame, type Frame } from '../../src/wire/frame.ts'
 import { FrameDecoder } from '../../src/wire/frame-decoder.ts'
 import { encodeHandshake } from '../../src/wire/handshake.ts'
+import { type BulkAccount, bulkAccounts, signBulk } from './bulk-sign.ts'
 import { type RawPeer, TEST_CHAIN, tcpAddress, waitFor } from './nodes.ts'
 
-/** PKCS #8 DER prefix of an Ed25519 private key; the 32-byte seed follows. */
-const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex')
-
-export interface FastAccount extends Account {
-  key: KeyObject
-}
+export type FastAccount = BulkAccount
 
 /** The accounts of testAccounts(count) (same keys), with node:crypto keys for fast signing. */
 export function fastAccounts(count: number): FastAccount[] {
-  return Array.from({ length: count }, (_, index) => {
-    const privateKey = sha256(new TextEncoder().encode(`paw-test-account-${index}`))
-    const key = createPrivateKey({
-      key: Buffer.concat([PKCS8_ED25519_PREFIX, privateKey]),
-      format: 'der',
-      type: 'pkcs8',
-    })
-    const spki = createPublicKey(key).export({ format: 'der', type: 'spki' })
-    return { privateKey, address: new Uint8Array(spki.subarray(spki.length - 32)), key }
-  })
+  return bulkAccounts(count, 'paw-test-account')
 }
 
 /** A transfer signed like signTransaction (fee 1,000 and amount 1,000 unless given). */
@@ -44,16 +26,7 @@ export function fastTransfer(
   nonce: bigint,
   options: { amount?: bigint; fee?: bigint } = {},
 ): Transaction {
-  const tx: Transaction = {
-    from: from.address,
-    to,
-    amount: options.amount ?? 1_000n,
-    fee: options.fee ?? 1_000n,
-    nonce,
-    signature: new Uint8Array(64),
-  }
-  tx.signature = new Uint8Array(sign(null, transactionSigningMessage(tx, params.chainId), from.key))
-  return tx
+  return signBulk(params.chainId, from, to, nonce, options)
 }
 
 const PING_PROTOCOL = '/ipfs/ping/1.0.0'
