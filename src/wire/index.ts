@@ -1,3 +1,30 @@
+export {
+  BLOCK_HASH_LENGTH,
+  BLOCK_HEADER_LENGTH,
+  BlocksFrameType,
+  blocksPayloadLength,
+  blocksThatFit,
+  decodeBlocks,
+  decodeGetBlock,
+  decodeGetBlocks,
+  decodeGetHeaders,
+  decodeHeaders,
+  decodeNotFound,
+  encodeBlocks,
+  encodeBlocksParts,
+  encodeGetBlock,
+  encodeGetBlocks,
+  encodeGetHeaders,
+  encodeHeaders,
+  encodeNotFound,
+  isBlockEncodingLength,
+  MAX_BLOCK_ANSWER_BYTES,
+  MAX_BLOCK_ENCODING_BYTES,
+  MAX_BLOCKS_PER_ANSWER,
+  MAX_HEADERS_PER_ANSWER,
+  type RangeRequest,
+  rangeToServe,
+} from './blocks.ts'
 export { type ByteInput, contiguous } from './bytes.ts'
 export * from './constants.ts'
 export { type EncodeFrameOptions, encodeFrame, encodeFrameHeader, type Frame, isTypeByte } from './frame.ts'
