@@ -1,0 +1,181 @@
+/**
+ * Which heights to ask which peer for, during a sync (issue 6 "requests ranges from several
+ * peers in parallel … retries a failed range on another peer with a budget"). Pure
+ * bookkeeping, no I/O, so every rule is unit-tested: the sync loop asks `next(peer)` for
+ * work, reports `completed` or `failed`, and applies what `takeReady` hands back, always in
+ * height order. Browser-safe.
+ *
+ * - Heights are cut into chunks of `chunkSize`; an idle peer gets the lowest chunk nobody is
+ *   fetching, never one that peer already failed.
+ * - A peer that answers with fewer items than asked (the responder trims to its bounds)
+ *   completes what it sent; the rest goes back as a new chunk.
+ * - A failed chunk goes back to the queue for another peer; after `maxAttempts` failures it
+ *   is exhausted and the sync stops (the caller reports it; nothing is skipped).
+ * - Results wait until every lower height is in, so `takeReady` returns a contiguous run.
+ */
+
+export interface Range {
+  start: number
+  count: number
+}
+
+interface Chunk extends Range {
+  attempts: number
+  /** Peers that failed it: it is not given to them again. */
+  failedBy: Set<string>
+}
+
+export class SyncExhaustedError extends Error {
+  readonly range: Range
+  constructor(range: Range, attempts: number) {
+    super(`heights ${range.start}..${range.start + range.count - 1} failed ${attempts} times`)
+    this.name = 'SyncExhaustedError'
+    this.range = range
+  }
+}
+
+export class RangeScheduler<T> {
+  readonly #chunkSize: number
+  readonly #maxAttempts: number
+  /** Chunks nobody is fetching, lowest start first. */
+  #queue: Chunk[] = []
+  /** Chunks being fetched, by peer. */
+  readonly #inFlight = new Map<string, Chunk>()
+  /** Items received, by height, waiting for the heights below them. */
+  readonly #received = new Map<number, T>()
+  /** The next height takeReady hands back. */
+  #nextHeight: number
+  #end: number
+  #exhausted: SyncExhaustedError | undefined
+
+  /** Heights `from`..`to` inclusive. */
+  constructor(init: { from: number; to: number; chunkSize: number; maxAttempts: number }) {
+    if (!(init.chunkSize >= 1) || !(init.maxAttempts >= 1))
+      throw new RangeError('chunkSize and maxAttempts must be >= 1')
+    this.#chunkSize = init.chunkSize
+    this.#maxAttempts = init.maxAttempts
+    this.#nextHeight = init.from
+    this.#end = init.from - 1
+    this.extendTo(init.to)
+  }
+
+  /** The last height the sync aims for. */
+  get target(): number {
+    return this.#end
+  }
+
+  /** Raises the target (a peer showed more work): the new heights are queued. */
+  extendTo(to: number): void {
+    for (let start = this.#end + 1; start <= to; start += this.#chunkSize) {
+      this.#insert({
+        start,
+        count: Math.min(this.#chunkSize, to - start + 1),
+        attempts: 0,
+        failedBy: new Set(),
+      })
+    }
+    this.#end = Math.max(this.#end, to)
+  }
+
+  /** The work for an idle peer, or undefined (nothing left it may take, or it is busy). */
+  next(peer: string): Range | undefined {
+    this.#throwIfExhausted()
+    if (this.#inFlight.has(peer)) return undefined
+    const index = this.#queue.findIndex((chunk) => !chunk.failedBy.has(peer))
+    if (index < 0) return undefined
+    const [chunk] = this.#queue.splice(index, 1) as [Chunk]
+    this.#inFlight.set(peer, chunk)
+    return { start: chunk.start, count: chunk.count }
+  }
+
+  /**
+   * `peer` answered its range with `items` (heights start, start + 1, …). Fewer than asked
+   * is a trimmed answer: the rest is queued again, without counting an attempt. None at all
+   * is a failure (the peer has nothing for heights it claimed).
+   */
+  completed(peer: string, items: readonly T[]): void {
+    const chunk = this.#take(peer)
+    if (items.length > chunk.count)
+      throw new RangeError(`${items.length} items for a range of ${chunk.count}`)
+    if (items.length === 0) {
+      this.#fail(peer, chunk)
+      return
+    }
+    for (const [offset, item] of items.entries()) this.#received.set(chunk.start + offset, item)
+    if (items.length < chunk.count) {
+      this.#insert({
+        start: chunk.start + items.length,
+        count: chunk.count - items.length,
+        attempts: chunk.attempts,
+        failedBy: chunk.failedBy,
+      })
+    }
+  }
+
+  /** `peer` failed its range (timeout, bad data, disconnect): another peer gets it. */
+  failed(peer: string): void {
+    this.#fail(peer, this.#take(peer))
+  }
+
+  /** Items from the next expected height on, as far as they are contiguous. */
+  takeReady(): T[] {
+    const ready: T[] = []
+    for (
+      let item = this.#received.get(this.#nextHeight);
+      item !== undefined;
+      item = this.#received.get(this.#nextHeight)
+    ) {
+      this.#received.delete(this.#nextHeight)
+      ready.push(item)
+      this.#nextHeight++
+    }
+    return ready
+  }
+
+  /** The next height takeReady will return (everything below it has been handed back). */
+  get nextHeight(): number {
+    return this.#nextHeight
+  }
+
+  /** Every height up to the target handed back. */
+  get done(): boolean {
+    return this.#nextHeight > this.#end
+  }
+
+  /** Set once a range has failed maxAttempts times: the sync cannot complete from these peers. */
+  get exhausted(): SyncExhaustedError | undefined {
+    return this.#exhausted
+  }
+
+  /** Peers fetching now. */
+  get busyPeers(): string[] {
+    return [...this.#inFlight.keys()]
+  }
+
+  #take(peer: string): Chunk {
+    const chunk = this.#inFlight.get(peer)
+    if (chunk === undefined) throw new RangeError(`${peer} has no range in flight`)
+    this.#inFlight.delete(peer)
+    return chunk
+  }
+
+  #fail(peer: string, chunk: Chunk): void {
+    chunk.attempts++
+    chunk.failedBy.add(peer)
+    if (chunk.attempts >= this.#maxAttempts) {
+      this.#exhausted ??= new SyncExhaustedError(chunk, chunk.attempts)
+      return
+    }
+    this.#insert(chunk)
+  }
+
+  #insert(chunk: Chunk): void {
+    const at = this.#queue.findIndex((queued) => queued.start > chunk.start)
+    if (at < 0) this.#queue.push(chunk)
+    else this.#queue.splice(at, 0, chunk)
+  }
+
+  #throwIfExhausted(): void {
+    if (this.#exhausted !== undefined) throw this.#exhausted
+  }
+}
