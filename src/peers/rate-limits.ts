@@ -39,6 +39,18 @@ export const RATE_LIMITS = {
     rationale:
       'one mempool_hashes per connection is the protocol; 2 per minute per peer tolerates a quick reconnect and nothing more',
   },
+  headerRequests: {
+    ratePerSecond: 10,
+    burst: 100,
+    rationale:
+      'each get_headers is answered with at most 512 headers: 5,120 headers/s sustained (a million in about 3 minutes from one peer), a burst of 100 fetches 51,200 at once',
+  },
+  blockRequests: {
+    ratePerSecond: 4,
+    burst: 64,
+    rationale:
+      'each get_block or get_blocks is answered with at most 8 MiB of blocks (one larger block alone): at most 32 MiB/s per peer sustained, a burst of 64 lets a new node fetch 8,192 small blocks at once',
+  },
 } as const satisfies Record<string, RateLimit>
 
 export type RateLimitName = keyof typeof RATE_LIMITS
@@ -115,7 +127,13 @@ export class PeerRateLimiter {
     this.#onViolation = init.onViolation ?? (() => {})
     this.#now = init.now ?? Date.now
     this.#violationWindowMs = init.violationWindowMs ?? 10_000
-    this.refusedTotal = { gossipTransactions: 0, mempoolRequests: 0, mempoolInventories: 0 }
+    this.refusedTotal = {
+      gossipTransactions: 0,
+      mempoolRequests: 0,
+      mempoolInventories: 0,
+      headerRequests: 0,
+      blockRequests: 0,
+    }
   }
 
   /** Whether `peerId` may do `cost` more of `limit` now; takes the tokens if so. */

@@ -1,0 +1,300 @@
+/**
+ * `/paw/blocks/1` (protocols/blocks.md): blocks and headers by hash or height range,
+ * answered from the node's stored chain. Browser-safe.
+ *
+ * Streams and who runs them:
+ * - streams a peer opens carry its requests; we answer each with one frame, lock-step
+ *   (responder.ts), from `source`: a full node's Chain (stored block encodings, written
+ *   without re-encoding or copying) or a light node's headers (get_headers only);
+ * - our own requests to a peer (getBlock, getBlocks, getHeaders) share one stream per
+ *   connection, one outstanding request at a time; the stream is closed when no request
+ *   to that peer is queued.
+ *
+ * Every stream goes through a FrameChannel (read-idle and write timeouts, traffic
+ * counters); a `blocks` answer is written with a deadline scaled to its size (writer.ts).
+ * A peer's fault (0x05, 0x09, 0x0A) is logged at WARN, charged to its reputation and
+ * counted, and its stream is reset; transport failures only end the stream.
+ */
+import type { Connection, Libp2p, Stream } from '@libp2p/interface'
+import type { BlockHeader, Hash } from '../../chain/types.ts'
+import type { Settings } from '../../config/settings.ts'
+import { isPawError, NetworkError, type PawError } from '../../errors.ts'
+import type { Logger } from '../../logging.ts'
+import type { PeerManager } from '../../peers/peer-manager.ts'
+import type { PeerRateLimiter } from '../../peers/rate-limits.ts'
+import type { Reputation } from '../../peers/reputation.ts'
+import {
+  BlocksFrameType,
+  encodeGetBlock,
+  encodeGetBlocks,
+  encodeGetHeaders,
+  type RangeRequest,
+} from '../../wire/blocks.ts'
+import type { Frame } from '../../wire/frame.ts'
+import { FrameChannel } from '../frame-channel.ts'
+import { requireHandshake } from '../gate.ts'
+import { codeText, PeerFault } from '../mempool/faults.ts'
+import { BLOCKS_PROTOCOL, MAX_BLOCKS_STREAMS } from './constants.ts'
+import type { BlocksContext } from './context.ts'
+import { nextMessage } from './reader.ts'
+import { matchBlock, matchBlocks, matchHeaders } from './requester.ts'
+import { CannotServeError, serveRequests } from './responder.ts'
+import { type BlocksStats, copyBlocksStats, newBlocksStats } from './stats.ts'
+
+export { BLOCKS_PROTOCOL, MAX_BLOCKS_STREAMS } from './constants.ts'
+export type { BlocksStats } from './stats.ts'
+
+/**
+ * What a node serves from. A full node's `Chain` (src/chain/types.ts) is one; a light
+ * node's header chain (no `getEncodedBlock`) answers get_headers only.
+ */
+export interface BlocksSource {
+  tip(): { height: number }
+  /** Headers of the best chain from `fromHeight`, at most `count`. */
+  getHeaders(fromHeight: number, count: number): Promise<BlockHeader[]>
+  /** The block's stored encoding, on any branch; absent on a light node. */
+  getEncodedBlock?(hash: Hash): Promise<Uint8Array | undefined>
+}
+
+/** What the protocol needs of the peer manager: connections of handshaken peers and their traffic counters. */
+export type BlocksPeers = Pick<PeerManager, 'connected' | 'traffic'>
+
+export interface BlocksProtocolInit {
+  libp2p: Libp2p
+  peers: BlocksPeers
+  settings: Settings
+  log: Logger
+  /** Whether /paw/handshake/1 completed on the connection (requireHandshake). */
+  isHandshaken: (connection: Connection) => boolean
+  /** What we serve from; undefined on a node without a chain (it answers nothing). */
+  source: BlocksSource | undefined
+  limiter: PeerRateLimiter
+  reputation: Reputation
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error))
+}
+
+/** Our requests to one connection: one stream, one request on it at a time. */
+interface RequestSession {
+  channel: FrameChannel | undefined
+  /** Requests queued or running. */
+  pending: number
+  tail: Promise<void>
+}
+
+export class BlocksProtocol {
+  readonly #init: BlocksProtocolInit
+  readonly #log: Logger
+  readonly #stats = newBlocksStats()
+  /** Open streams, aborted by stop(). */
+  readonly #streams = new Set<Stream>()
+  /** Our request sessions by connection id. */
+  readonly #sessions = new Map<string, RequestSession>()
+  readonly #context: BlocksContext
+  #shutdown = new AbortController()
+  #running = false
+
+  constructor(init: BlocksProtocolInit) {
+    this.#init = init
+    this.#log = init.log
+    this.#context = {
+      init,
+      stats: this.#stats,
+      refuse: (peerId, fault) => this.#refuse(peerId, fault),
+    }
+  }
+
+  async start(): Promise<void> {
+    if (this.#running) return
+    this.#running = true
+    this.#shutdown = new AbortController()
+    const isHandshaken = (connection: Connection): boolean => {
+      const done = this.#init.isHandshaken(connection)
+      if (!done) this.#stats.refused.notHandshaken++
+      return done
+    }
+    await this.#init.libp2p.handle(
+      BLOCKS_PROTOCOL,
+      requireHandshake(isHandshaken, (stream, connection) => this.#serve(stream, connection)),
+      { maxInboundStreams: MAX_BLOCKS_STREAMS, maxOutboundStreams: MAX_BLOCKS_STREAMS },
+    )
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#running) return
+    this.#running = false
+    const reason = new NetworkError('node is shutting down')
+    this.#shutdown.abort(reason)
+    await this.#init.libp2p.unhandle(BLOCKS_PROTOCOL)
+    for (const stream of this.#streams) stream.abort(reason)
+    this.#streams.clear()
+    this.#sessions.clear()
+  }
+
+  /** Counters since this node was created (a copy; for the node's stats). */
+  stats(): BlocksStats {
+    return copyBlocksStats(this.#stats)
+  }
+
+  /**
+   * The block with this hash (on any branch the peer stores), as the peer's stored
+   * encoding; undefined if the peer answered not_found. Its hash is checked, its contents
+   * are not.
+   * @throws NetworkError (not connected, stream failed), UnexpectedMessageError (0x0A) or
+   *   InvalidMessageFormatError (0x05) for a wrong answer, which is charged to the peer;
+   *   InvalidMessageFormatError for a hash that is not 32 bytes
+   */
+  async getBlock(peerId: string, hash: Uint8Array): Promise<Uint8Array | undefined> {
+    const payload = encodeGetBlock(hash)
+    return this.#request(peerId, BlocksFrameType.GetBlock, payload, (frame) => matchBlock(payload, frame))
+  }
+
+  /**
+   * Block encodings of the peer's best chain at heights fromHeight, fromHeight + 1, …: at
+   * most `count`, possibly fewer (trimmed by the answer bounds or the peer's tip; empty
+   * above its tip). Not validated: the caller decodes and checks linkage.
+   * @throws as getBlock; InvalidMessageFormatError for a range outside u32 / 1..65535
+   */
+  async getBlocks(peerId: string, fromHeight: number, count: number): Promise<Uint8Array[]> {
+    const range: RangeRequest = { startHeight: fromHeight, count }
+    const payload = encodeGetBlocks(range)
+    return this.#request(peerId, BlocksFrameType.GetBlocks, payload, (frame) => matchBlocks(range, frame))
+  }
+
+  /**
+   * 153-byte header encodings of the peer's best chain from `fromHeight`: at most `count`,
+   * possibly fewer (at most 512 per answer; empty above its tip). Not validated.
+   * @throws as getBlocks
+   */
+  async getHeaders(peerId: string, fromHeight: number, count: number): Promise<Uint8Array[]> {
+    const range: RangeRequest = { startHeight: fromHeight, count }
+    const payload = encodeGetHeaders(range)
+    return this.#request(peerId, BlocksFrameType.GetHeaders, payload, (frame) => matchHeaders(range, frame))
+  }
+
+  /** Sends one request on the connection's session stream and matches its answer. */
+  async #request<T>(
+    peerId: string,
+    type: string,
+    payload: Uint8Array,
+    match: (frame: Frame) => T,
+  ): Promise<T> {
+    if (!this.#running) throw new NetworkError(`${BLOCKS_PROTOCOL} is not running`)
+    const connection = this.#connectionOf(peerId)
+    let session = this.#sessions.get(connection.id)
+    if (session === undefined) {
+      session = { channel: undefined, pending: 0, tail: Promise.resolve() }
+      this.#sessions.set(connection.id, session)
+    }
+    const current = session
+    current.pending++
+    const run = current.tail.then(async () => {
+      current.channel ??= await this.#open(connection)
+      const channel = current.channel
+      try {
+        await channel.write(type, payload)
+        this.#stats.requestsSent++
+        const frame = await nextMessage(this.#context, channel, peerId, false)
+        if (frame === undefined) throw new NetworkError('the peer closed the stream without answering')
+        return match(frame)
+      } catch (error) {
+        // The stream is not reused after a failure: the next request opens another.
+        current.channel = undefined
+        this.#failed(channel, peerId, error)
+        throw error instanceof PeerFault ? error.error : this.#asNetworkError(error)
+      }
+    })
+    current.tail = run.then(
+      () => undefined,
+      () => undefined,
+    )
+    try {
+      return await run
+    } finally {
+      current.pending--
+      if (current.pending === 0) {
+        if (this.#sessions.get(connection.id) === current) this.#sessions.delete(connection.id)
+        const idle = current.channel
+        current.channel = undefined
+        if (idle !== undefined) void idle.close()
+      }
+    }
+  }
+
+  #connectionOf(peerId: string): Connection {
+    const entry = this.#init.peers.connected().find(({ info }) => info.peerId === peerId)
+    if (entry === undefined) throw new NetworkError(`peer ${peerId} is not connected`)
+    return entry.connection
+  }
+
+  #asNetworkError(error: unknown): PawError {
+    if (isPawError(error)) return error
+    const cause = toError(error)
+    return new NetworkError(cause.message, { cause })
+  }
+
+  #channel(stream: Stream, connection: Connection): FrameChannel {
+    const { writeMs, readIdleMs } = this.#init.settings.timeouts
+    this.#streams.add(stream)
+    stream.addEventListener('close', () => this.#streams.delete(stream), { once: true })
+    if (!this.#running) stream.abort(new NetworkError('node is shutting down'))
+    return new FrameChannel(stream, {
+      writeTimeoutMs: writeMs,
+      readIdleMs,
+      traffic: this.#init.peers.traffic(connection),
+    })
+  }
+
+  async #open(connection: Connection): Promise<FrameChannel> {
+    const signal = AbortSignal.any([
+      AbortSignal.timeout(this.#init.settings.timeouts.writeMs),
+      this.#shutdown.signal,
+    ])
+    let stream: Stream
+    try {
+      stream = await connection.newStream(BLOCKS_PROTOCOL, { signal })
+    } catch (error) {
+      const cause = toError(error)
+      throw new NetworkError(`cannot open ${BLOCKS_PROTOCOL}: ${cause.message}`, { cause })
+    }
+    return this.#channel(stream, connection)
+  }
+
+  /** A stream the peer opened: its requests, answered one by one. */
+  async #serve(stream: Stream, connection: Connection): Promise<void> {
+    const peerId = connection.remotePeer.toString()
+    const channel = this.#channel(stream, connection)
+    try {
+      await serveRequests(this.#context, channel, peerId, this.#init.peers.traffic(connection))
+    } catch (error) {
+      this.#failed(channel, peerId, error)
+    }
+  }
+
+  /** Ends a stream that failed: a peer's fault is refused (logged, charged, counted). */
+  #failed(channel: FrameChannel | undefined, peerId: string, error: unknown): void {
+    if (error instanceof PeerFault) {
+      this.#refuse(peerId, error)
+      channel?.stream.abort(error.error)
+      return
+    }
+    const level = error instanceof CannotServeError ? 'info' : 'debug'
+    this.#log[level]('blocks stream failed', { peer: peerId, error: toError(error).message })
+    channel?.stream.abort(toError(error))
+  }
+
+  #refuse(peerId: string, fault: PeerFault): void {
+    this.#stats.refused[fault.refusal]++
+    const score =
+      fault.penalty === undefined ? undefined : this.#init.reputation.penalize(peerId, fault.penalty)
+    this.#log.warn('blocks message refused', {
+      peer: peerId,
+      code: codeText(fault.error),
+      name: fault.error.name,
+      error: fault.error.message,
+      ...(score === undefined ? {} : { score: Math.round(score) }),
+    })
+  }
+}

@@ -1,0 +1,11 @@
+/** What the parts of /paw/blocks/1 share: the node's parts, counters and fault reporting. */
+import type { PeerFault } from '../mempool/faults.ts'
+import type { BlocksProtocolInit } from './blocks-protocol.ts'
+import type { BlocksStats } from './stats.ts'
+
+export interface BlocksContext {
+  readonly init: BlocksProtocolInit
+  readonly stats: BlocksStats
+  /** Logs a peer's fault at WARN, charges the peer and counts the refusal. */
+  refuse(peerId: string, fault: PeerFault): void
+}

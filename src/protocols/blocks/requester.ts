@@ -1,0 +1,83 @@
+/**
+ * Matching an answer to the request it answers (protocols/blocks.md "Answers and
+ * trimming", "Stream rules"). A well-formed answer of the wrong type, with more entries
+ * than asked for, a `not_found` for a range, or a block or `not_found` for another hash
+ * is 0x0A; a malformed one is 0x05. Block contents are not validated here (the sync layer
+ * decodes and validates them); the answer's entries are returned as bytes.
+ */
+import { sha256 } from '@noble/hashes/sha2.js'
+import {
+  BLOCK_HEADER_LENGTH,
+  BlocksFrameType,
+  decodeBlocks,
+  decodeHeaders,
+  decodeNotFound,
+  type RangeRequest,
+} from '../../wire/blocks.ts'
+import { equalBytes } from '../../wire/bytes.ts'
+import type { Frame } from '../../wire/frame.ts'
+import { decodePeerPayload, unexpectedFault } from '../mempool/faults.ts'
+
+/** A request we send and what its answer must be. */
+export type BlocksRequest =
+  | { type: typeof BlocksFrameType.GetBlock; hash: Uint8Array }
+  | { type: typeof BlocksFrameType.GetBlocks; range: RangeRequest }
+  | { type: typeof BlocksFrameType.GetHeaders; range: RangeRequest }
+
+function wrongType(request: BlocksRequest, frame: Frame): never {
+  throw unexpectedFault(`a ${frame.type} frame does not answer ${request.type}`)
+}
+
+/**
+ * The block of a `get_block` answer (undefined for `not_found`).
+ * @throws PeerFault 0x0A (mismatch), 0x05 (malformed)
+ */
+export function matchBlock(hash: Uint8Array, frame: Frame): Uint8Array | undefined {
+  const request: BlocksRequest = { type: BlocksFrameType.GetBlock, hash }
+  const payload = frame.payload
+  if (frame.type === BlocksFrameType.NotFound) {
+    const named = decodePeerPayload(() => decodeNotFound(payload))
+    if (!equalBytes(named, hash)) throw unexpectedFault('not_found names another hash than the one asked for')
+    return undefined
+  }
+  if (frame.type !== BlocksFrameType.Blocks) wrongType(request, frame)
+  const blocks = decodePeerPayload(() => decodeBlocks(payload))
+  if (blocks.length !== 1) throw unexpectedFault(`get_block answered with ${blocks.length} blocks, not 1`)
+  const block = blocks[0] as Uint8Array
+  if (!equalBytes(sha256(block.subarray(0, BLOCK_HEADER_LENGTH)), hash)) {
+    throw unexpectedFault('get_block answered with a block whose hash is not the one asked for')
+  }
+  return block
+}
+
+/**
+ * The blocks of a `get_blocks` answer (0..count, trimmed by the responder).
+ * @throws PeerFault 0x0A (mismatch), 0x05 (malformed)
+ */
+export function matchBlocks(range: RangeRequest, frame: Frame): Uint8Array[] {
+  if (frame.type !== BlocksFrameType.Blocks) {
+    wrongType({ type: BlocksFrameType.GetBlocks, range }, frame)
+  }
+  const payload = frame.payload
+  const blocks = decodePeerPayload(() => decodeBlocks(payload))
+  if (blocks.length > range.count) {
+    throw unexpectedFault(`get_blocks for ${range.count} answered with ${blocks.length} blocks`)
+  }
+  return blocks
+}
+
+/**
+ * The 153-byte header encodings of a `headers` answer (0..count, trimmed by the responder).
+ * @throws PeerFault 0x0A (mismatch), 0x05 (malformed)
+ */
+export function matchHeaders(range: RangeRequest, frame: Frame): Uint8Array[] {
+  if (frame.type !== BlocksFrameType.Headers) {
+    wrongType({ type: BlocksFrameType.GetHeaders, range }, frame)
+  }
+  const payload = frame.payload
+  const headers = decodePeerPayload(() => decodeHeaders(payload))
+  if (headers.length > range.count) {
+    throw unexpectedFault(`get_headers for ${range.count} answered with ${headers.length} headers`)
+  }
+  return headers
+}

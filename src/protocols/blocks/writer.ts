@@ -1,0 +1,70 @@
+/**
+ * Writing a `blocks` answer without copying the stored blocks: the frame header, then the
+ * parts of `encodeBlocksParts` (each block is the stored array, handed to the stream in
+ * views of at most WRITE_CHUNK_BYTES), waiting for 'drain' under backpressure. The whole
+ * answer has one deadline scaled to its size (writeTimeoutFor): past it the stream is
+ * aborted.
+ */
+import type { Stream } from '@libp2p/interface'
+import { NetworkError } from '../../errors.ts'
+import { BlocksFrameType, blocksPayloadLength, encodeBlocksParts } from '../../wire/blocks.ts'
+import { encodeFrameHeader } from '../../wire/frame.ts'
+import type { TrafficCounter } from '../frame-channel.ts'
+import { WRITE_CHUNK_BYTES, writeTimeoutFor } from './constants.ts'
+
+/** Resolves on 'drain', rejects if the stream closes (or is aborted by the deadline) first. */
+function drained(stream: Stream): Promise<void> {
+  const { promise, resolve, reject } = Promise.withResolvers<void>()
+  const onDrain = (): void => {
+    cleanup()
+    resolve()
+  }
+  const onClose = (): void => {
+    cleanup()
+    reject(new NetworkError('stream closed while waiting to write'))
+  }
+  const cleanup = (): void => {
+    stream.removeEventListener('drain', onDrain)
+    stream.removeEventListener('close', onClose)
+  }
+  stream.addEventListener('drain', onDrain)
+  stream.addEventListener('close', onClose)
+  return promise
+}
+
+/**
+ * Sends one `blocks` frame carrying `blocks` as they are. Returns the bytes written.
+ * @throws InvalidMessageFormatError for a list the decoder would reject (nothing sent);
+ *   NetworkError (closed, reset, or the deadline passed: the stream is then aborted)
+ */
+export async function writeBlocksAnswer(
+  stream: Stream,
+  blocks: readonly Uint8Array[],
+  init: { writeMs: number; traffic?: TrafficCounter },
+): Promise<number> {
+  const parts = encodeBlocksParts(blocks)
+  const header = encodeFrameHeader(BlocksFrameType.Blocks, blocksPayloadLength(blocks))
+  const total = header.length + blocksPayloadLength(blocks)
+  const timeoutMs = writeTimeoutFor(total, init.writeMs)
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    stream.abort(new NetworkError(`write of a ${total}-byte blocks answer timed out after ${timeoutMs} ms`))
+  }, timeoutMs)
+  try {
+    for (const part of [header, ...parts]) {
+      for (let at = 0; at < part.length; at += WRITE_CHUNK_BYTES) {
+        if (stream.writableNeedsDrain) await drained(stream)
+        const chunk = part.length <= WRITE_CHUNK_BYTES ? part : part.subarray(at, at + WRITE_CHUNK_BYTES)
+        if (!stream.send(chunk)) await drained(stream)
+      }
+    }
+  } catch (error) {
+    if (timedOut) throw new NetworkError(`write timed out after ${timeoutMs} ms`, { cause: error })
+    throw error
+  } finally {
+    clearTimeout(timer)
+  }
+  init.traffic?.sent(total, 1)
+  return total
+}

@@ -1,0 +1,362 @@
+/**
+ * /paw/blocks/1 stream flow (protocols/blocks.md "Answers and trimming", "Stream rules")
+ * between real nodes on loopback, each with a BlocksProtocol wired by hand
+ * (test/support/blocks-wiring.ts), and against a raw libp2p peer that answers by hand:
+ * get_block, get_blocks and get_headers answers and trimming, light nodes, rate limits,
+ * malformed and mismatched answers.
+ */
+import type { Stream } from '@libp2p/interface'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { afterEach, describe, expect, it } from 'vitest'
+import { encodeHeader } from '../../src/chain/encoding.ts'
+import { blockHash } from '../../src/chain/hashing.ts'
+import type { BlockHeader, Hash } from '../../src/chain/types.ts'
+import { ErrorCode, isPawError } from '../../src/errors.ts'
+import { BLOCKS_PROTOCOL, type BlocksSource } from '../../src/protocols/blocks/blocks-protocol.ts'
+import { writeTimeoutFor } from '../../src/protocols/blocks/constants.ts'
+import {
+  BlocksFrameType,
+  encodeBlocks,
+  encodeGetBlock,
+  encodeHeaders,
+  MAX_BLOCK_ENCODING_BYTES,
+} from '../../src/wire/blocks.ts'
+import { toHex } from '../../src/wire/bytes.ts'
+import { type WiredBlocks, wireBlocks } from '../support/blocks-wiring.ts'
+import {
+  type ChainNode,
+  nextBlock,
+  openTestFullChain,
+  startChainNode,
+  testAccounts,
+  testChainParams,
+} from '../support/chain-nodes.ts'
+import { handshakeRaw, RawFrames, warnings } from '../support/mempool-peers.ts'
+import { tcpAddress, testLogger, trackedNodes, waitFor } from '../support/nodes.ts'
+
+const nodes = trackedNodes()
+const params = testChainParams(testAccounts(2))
+const NOT_HELD = sha256(new TextEncoder().encode('not a block'))
+
+let wired: WiredBlocks[] = []
+afterEach(async () => {
+  const all = wired
+  wired = []
+  await Promise.allSettled(all.map((entry) => entry.protocol.stop()))
+})
+
+async function wire(...args: Parameters<typeof wireBlocks>): Promise<WiredBlocks> {
+  const entry = await wireBlocks(...args)
+  wired.push(entry)
+  return entry
+}
+
+const digest = (bytes: Uint8Array): string => toHex(sha256(bytes))
+
+async function codeOf(promise: Promise<unknown>): Promise<number | undefined> {
+  try {
+    await promise
+    return undefined
+  } catch (error) {
+    return isPawError(error) ? error.code : -1
+  }
+}
+
+/** A full node whose chain has `blocks` blocks above genesis. */
+async function fullNode(blocks = 0, lines: string[] = []): Promise<ChainNode & { lines: string[] }> {
+  // The node's own sync would send requests of its own to the protocol under test.
+  const started = await startChainNode(nodes.node, params, { logger: testLogger(lines), autoSync: false })
+  const full = started.full
+  if (full === undefined) throw new Error('not a full node')
+  for (let i = 0; i < blocks; i++) await full.chain.addBlock(await nextBlock(full))
+  return { ...started, lines }
+}
+
+/** Connects `from` to `to` and waits until each lists the other connected. */
+async function connect(from: ChainNode, to: ChainNode): Promise<void> {
+  await from.node.connectToPeer(tcpAddress(to.node))
+  const fromId = from.node.peerId.toString()
+  const toId = to.node.peerId.toString()
+  await waitFor('both sides connected', () => {
+    return from.node.peer(toId)?.state === 'connected' && to.node.peer(fromId)?.state === 'connected'
+  })
+}
+
+/**
+ * A source of synthetic blocks over a real header: block i starts with the encoding of a
+ * header at height i (so getBlock's hash check passes) and is `sizes[i]` bytes.
+ */
+function syntheticSource(base: BlockHeader, sizes: readonly number[]): BlocksSource {
+  const headers = sizes.map((_, height) => ({ ...base, height }))
+  const blocks = new Map<string, Uint8Array>()
+  for (const [height, size] of sizes.entries()) {
+    const block = new Uint8Array(size)
+    for (let at = 0; at < size; at += 65_536) {
+      crypto.getRandomValues(block.subarray(at, Math.min(size, at + 65_536)))
+    }
+    block.set(encodeHeader(headers[height] as BlockHeader))
+    blocks.set(toHex(blockHash(headers[height] as BlockHeader)), block)
+  }
+  return {
+    tip: () => ({ height: sizes.length - 1 }),
+    getHeaders: async (from, count) => headers.slice(from, from + count),
+    getEncodedBlock: async (hash: Hash) => blocks.get(toHex(hash)),
+  }
+}
+
+describe('/paw/blocks/1 between full nodes', () => {
+  it('answers get_block with the stored block, and not_found for a hash it does not hold', async () => {
+    const a = await fullNode(3)
+    const b = await fullNode()
+    await connect(b, a)
+    await wire(a.node, a.full?.chain)
+    const { protocol } = await wire(b.node, b.full?.chain)
+    const chain = a.full?.chain
+    if (chain === undefined) throw new Error('no chain')
+    const tip = chain.tip()
+    const stored = await chain.getEncodedBlock(tip.hash)
+    const got = await protocol.getBlock(a.node.peerId.toString(), tip.hash)
+    expect(got).toBeDefined()
+    expect(digest(got as Uint8Array)).toBe(digest(stored as Uint8Array))
+    expect(await protocol.getBlock(a.node.peerId.toString(), NOT_HELD)).toBeUndefined()
+    expect(protocol.stats().requestsSent).toBe(2)
+  })
+
+  it('answers get_blocks with exactly the stored encodings, and an empty answer above the tip', async () => {
+    const a = await fullNode(5)
+    const b = await fullNode()
+    await connect(b, a)
+    const served = await wire(a.node, a.full?.chain)
+    const { protocol } = await wire(b.node, b.full?.chain)
+    const chain = a.full?.chain
+    if (chain === undefined) throw new Error('no chain')
+    const peer = a.node.peerId.toString()
+    const got = await protocol.getBlocks(peer, 2, 3)
+    const expected = await Promise.all(
+      (await chain.getHeaders(2, 3)).map(async (header) => chain.getEncodedBlock(blockHash(header))),
+    )
+    expect(got.map(digest)).toEqual(expected.map((block) => digest(block as Uint8Array)))
+    // Trimmed at the tip (5): heights 4 and 5.
+    expect((await protocol.getBlocks(peer, 4, 65_535)).length).toBe(2)
+    expect(await protocol.getBlocks(peer, 6, 10)).toEqual([])
+    expect(await protocol.getBlocks(peer, 0xffff_ffff, 65_535)).toEqual([])
+    expect(served.protocol.stats()).toMatchObject({ requestsServed: 4, blocksServed: 5 })
+  })
+
+  it('answers get_headers with the 153-byte encodings of its best chain', async () => {
+    const a = await fullNode(4)
+    const b = await fullNode()
+    await connect(b, a)
+    await wire(a.node, a.full?.chain)
+    const { protocol } = await wire(b.node, b.full?.chain)
+    const chain = a.full?.chain
+    if (chain === undefined) throw new Error('no chain')
+    const got = await protocol.getHeaders(a.node.peerId.toString(), 0, 65_535)
+    const expected = (await chain.getHeaders(0, 5)).map((header) => toHex(encodeHeader(header)))
+    expect(got.map((header) => toHex(header))).toEqual(expected)
+    expect(await protocol.getHeaders(a.node.peerId.toString(), 5, 1)).toEqual([])
+  })
+})
+
+describe('/paw/blocks/1 requests in parallel', () => {
+  it('runs concurrent requests to one peer lock-step on one stream, each with its own answer', async () => {
+    const a = await fullNode(6)
+    const b = await fullNode()
+    await connect(b, a)
+    const served = await wire(a.node, a.full?.chain)
+    const { protocol } = await wire(b.node, b.full?.chain)
+    const peer = a.node.peerId.toString()
+    const answers = await Promise.all(
+      Array.from({ length: 7 }, (_, height) => protocol.getHeaders(peer, height, 1)),
+    )
+    expect(answers.map((headers) => headers.length)).toEqual([1, 1, 1, 1, 1, 1, 1])
+    const expected = (await a.full?.chain.getHeaders(0, 7))?.map((header) => toHex(encodeHeader(header)))
+    expect(answers.map((headers) => toHex(headers[0] as Uint8Array))).toEqual(expected)
+    expect(served.protocol.stats().requestsServed).toBe(7)
+  })
+})
+
+describe('/paw/blocks/1 answer bounds', () => {
+  it('trims get_blocks at 128 blocks and get_headers at 512 headers', async () => {
+    const a = await fullNode(1)
+    const b = await fullNode()
+    await connect(b, a)
+    const base = a.full?.chain.tip()
+    const header = (await a.full?.chain.getHeaders(1, 1))?.[0]
+    if (base === undefined || header === undefined) throw new Error('no chain')
+    await wire(
+      a.node,
+      syntheticSource(
+        header,
+        Array.from({ length: 600 }, () => 309),
+      ),
+    )
+    const { protocol } = await wire(b.node, undefined)
+    const peer = a.node.peerId.toString()
+    expect((await protocol.getBlocks(peer, 0, 65_535)).length).toBe(128)
+    expect((await protocol.getBlocks(peer, 500, 65_535)).length).toBe(100)
+    expect((await protocol.getHeaders(peer, 0, 65_535)).length).toBe(512)
+    expect((await protocol.getHeaders(peer, 512, 65_535)).length).toBe(88)
+  })
+
+  it('trims get_blocks at 8 MiB, sends a block larger than that alone, byte for byte', async () => {
+    const a = await fullNode(1)
+    const b = await fullNode()
+    await connect(b, a)
+    const header = (await a.full?.chain.getHeaders(1, 1))?.[0]
+    if (header === undefined) throw new Error('no chain')
+    const third = 157 + 152 * 20_695 // 3,145,797 bytes
+    const largest = 157 + 152 * Math.floor((MAX_BLOCK_ENCODING_BYTES - 157) / 152)
+    const source = syntheticSource(header, [third, third, third, largest, 309])
+    await wire(a.node, source)
+    const { protocol } = await wire(b.node, undefined)
+    const peer = a.node.peerId.toString()
+    const two = await protocol.getBlocks(peer, 0, 10)
+    expect(two.map((block) => block.length)).toEqual([third, third])
+    const stored = await Promise.all(
+      (await source.getHeaders(0, 5)).map(async (h) => source.getEncodedBlock?.(blockHash(h))),
+    )
+    expect(two.map(digest)).toEqual(stored.slice(0, 2).map((block) => digest(block as Uint8Array)))
+    const alone = await protocol.getBlocks(peer, 3, 10)
+    expect(alone.map((block) => block.length)).toEqual([largest])
+    expect(digest(alone[0] as Uint8Array)).toBe(digest(stored[3] as Uint8Array))
+    // get_block checks the hash of what it gets.
+    const big = await protocol.getBlock(peer, blockHash({ ...header, height: 3 }))
+    expect(big?.length).toBe(largest)
+  }, 30_000)
+
+  it('scales the write timeout with the answer: 1 MiB/s, never under the write timeout', () => {
+    expect(writeTimeoutFor(1_000, 5_000)).toBe(5_000)
+    expect(writeTimeoutFor(10 * 1024 * 1024, 5_000)).toBe(10_000)
+  })
+})
+
+describe('/paw/blocks/1 on a light node', () => {
+  it('serves get_headers, and resets a block request without charging the requester', async () => {
+    const source = await openTestFullChain(params)
+    for (let i = 0; i < 3; i++) await source.chain.addBlock(await nextBlock(source))
+    const light = await startChainNode(nodes.node, params, { type: 'light' })
+    const headerChain = light.headers
+    if (headerChain === undefined) throw new Error('not a light node')
+    for (const header of await source.chain.getHeaders(1, 3)) await headerChain.addHeader(header)
+    const b = await fullNode()
+    await connect(b, light)
+    const served = await wire(light.node, headerChain)
+    const { protocol } = await wire(b.node, b.full?.chain)
+    const peer = light.node.peerId.toString()
+    const headers = await protocol.getHeaders(peer, 1, 10)
+    expect(headers.map((header) => toHex(header))).toEqual(
+      (await source.chain.getHeaders(1, 3)).map((header) => toHex(encodeHeader(header))),
+    )
+    expect(await codeOf(protocol.getBlock(peer, headerChain.tip().hash))).toBe(ErrorCode.NetworkError)
+    expect(await codeOf(protocol.getBlocks(peer, 1, 3))).toBe(ErrorCode.NetworkError)
+    expect(served.scoreOf(b.node.peerId.toString())).toBe(0)
+  })
+})
+
+describe('/paw/blocks/1 rate limits', () => {
+  it('does not answer a request over the quota: the stream is reset, 0x09 logged, the peer charged', async () => {
+    const a = await fullNode(1)
+    const b = await fullNode()
+    await connect(b, a)
+    const served = await wire(a.node, a.full?.chain, {
+      log: a.node.log,
+      limits: { blockRequests: { ratePerSecond: 0.001, burst: 2, rationale: 'test' } },
+    })
+    const { protocol } = await wire(b.node, b.full?.chain)
+    const peer = a.node.peerId.toString()
+    const tip = a.full?.chain.tip().hash as Uint8Array
+    expect(await protocol.getBlock(peer, tip)).toBeDefined()
+    expect(await protocol.getBlock(peer, NOT_HELD)).toBeUndefined()
+    expect(await codeOf(protocol.getBlock(peer, tip))).toBe(ErrorCode.NetworkError)
+    const requester = b.node.peerId.toString()
+    await waitFor('0x09 logged', () => warnings(a.lines, '0x09').length === 1)
+    expect(served.scoreOf(requester)).toBeCloseTo(-25, 2)
+    expect(served.protocol.stats().refused.rateLimited).toBe(1)
+    // Headers have their own quota.
+    expect((await protocol.getHeaders(peer, 0, 2)).length).toBe(2)
+  })
+})
+
+describe('/paw/blocks/1 against a raw peer', () => {
+  /** A node with a wired protocol and a handshaken raw peer answering each request with `answer`. */
+  async function rawServer(answer: (frame: { type: string; payload: Uint8Array }) => [string, Uint8Array]) {
+    const b = await fullNode()
+    const wiredB = await wire(b.node, b.full?.chain, { log: b.node.log })
+    const raw = await nodes.raw()
+    await raw.libp2p.handle(BLOCKS_PROTOCOL, (stream: Stream) => {
+      const frames = new RawFrames(stream)
+      void (async () => {
+        for (;;) {
+          const frame = await frames.next(10_000).catch(() => undefined)
+          if (frame === undefined) return
+          const [type, payload] = answer({ type: frame.type, payload: frame.payload.subarray() })
+          frames.send(type, payload)
+        }
+      })()
+    })
+    await handshakeRaw(raw, b.node)
+    return { b, wired: wiredB, rawId: raw.libp2p.peerId.toString() }
+  }
+
+  it('refuses an answer of the wrong type (0x0A) and a malformed one (0x05), charging the peer', async () => {
+    const header = (await (await openTestFullChain(params)).chain.getHeaders(0, 1))[0] as BlockHeader
+    let mode: 'headers' | 'malformed' | 'extra' | 'other-hash' = 'headers'
+    const {
+      b,
+      wired: wiredB,
+      rawId,
+    } = await rawServer(({ payload }) => {
+      if (mode === 'headers') return [BlocksFrameType.Headers, encodeHeaders([encodeHeader(header)])]
+      if (mode === 'malformed') return [BlocksFrameType.Blocks, new Uint8Array([0, 1, 0, 0])]
+      if (mode === 'other-hash') return [BlocksFrameType.NotFound, NOT_HELD]
+      // 'extra': two headers for a get_headers of one.
+      expect(payload.length).toBe(6)
+      return [BlocksFrameType.Headers, encodeHeaders([encodeHeader(header), encodeHeader(header)])]
+    })
+    const hash = blockHash(header)
+    expect(await codeOf(wiredB.protocol.getBlock(rawId, hash))).toBe(ErrorCode.UnexpectedMessage)
+    expect(wiredB.scoreOf(rawId)).toBeCloseTo(-10, 2)
+    mode = 'malformed'
+    expect(await codeOf(wiredB.protocol.getBlocks(rawId, 0, 5))).toBe(ErrorCode.InvalidMessageFormat)
+    expect(wiredB.scoreOf(rawId)).toBeCloseTo(-15, 2)
+    mode = 'other-hash'
+    expect(await codeOf(wiredB.protocol.getBlock(rawId, hash))).toBe(ErrorCode.UnexpectedMessage)
+    mode = 'extra'
+    expect(await codeOf(wiredB.protocol.getHeaders(rawId, 0, 1))).toBe(ErrorCode.UnexpectedMessage)
+    expect(wiredB.protocol.stats().refused).toMatchObject({ unexpectedMessage: 3, invalidMessage: 1 })
+    expect(warnings(b.lines, '0x0a').length).toBe(3)
+  })
+
+  it('refuses not_found for a range (0x0A) and a block that is not the one asked for', async () => {
+    const chain = (await openTestFullChain(params)).chain
+    const genesis = (await chain.getEncodedBlock(chain.tip().hash)) as Uint8Array
+    let mode: 'not-found' | 'wrong-block' = 'not-found'
+    const { wired: wiredB, rawId } = await rawServer(() =>
+      mode === 'not-found'
+        ? [BlocksFrameType.NotFound, NOT_HELD]
+        : [BlocksFrameType.Blocks, encodeBlocks([genesis])],
+    )
+    expect(await codeOf(wiredB.protocol.getBlocks(rawId, 0, 1))).toBe(ErrorCode.UnexpectedMessage)
+    mode = 'wrong-block'
+    expect(await codeOf(wiredB.protocol.getBlock(rawId, NOT_HELD))).toBe(ErrorCode.UnexpectedMessage)
+    // The same answer to a range is used (contents are the sync layer's to check).
+    expect((await wiredB.protocol.getBlocks(rawId, 0, 1)).map(digest)).toEqual([digest(genesis)])
+    expect(wiredB.scoreOf(rawId)).toBeCloseTo(-20, 2)
+  })
+
+  it('refuses an answer nobody asked for on a stream the peer opened (0x0A)', async () => {
+    const a = await fullNode(1)
+    const served = await wire(a.node, a.full?.chain, { log: a.node.log })
+    const raw = await nodes.raw()
+    const connection = await handshakeRaw(raw, a.node)
+    const frames = new RawFrames(await connection.newStream(BLOCKS_PROTOCOL))
+    frames.send(BlocksFrameType.GetBlock, encodeGetBlock(NOT_HELD))
+    expect((await frames.next())?.type).toBe(BlocksFrameType.NotFound)
+    frames.send(BlocksFrameType.Blocks, encodeBlocks([]))
+    expect(await frames.next()).toBeUndefined()
+    const rawId = raw.libp2p.peerId.toString()
+    await waitFor('0x0A logged', () => warnings(a.lines, '0x0a').length === 1)
+    expect(served.scoreOf(rawId)).toBeCloseTo(-10, 2)
+  })
+})
