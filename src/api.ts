@@ -20,6 +20,7 @@ import type { GossipStats } from './gossip/gossip-service.ts'
 import type { Logger } from './logging.ts'
 import type { RateLimit, RateLimitName } from './peers/rate-limits.ts'
 import type { MempoolSyncStats, TransactionRequestResult } from './protocols/mempool/mempool-protocol.ts'
+import type { SyncResult } from './sync/block-sync.ts'
 
 /** 004 §3.2 connection states, per peer. */
 export type PeerState = 'connecting' | 'handshaking' | 'connected' | 'disconnecting' | 'disconnected'
@@ -125,6 +126,8 @@ export interface HeaderSource extends TypedEventTarget<HeaderChainEvents> {
   readonly params: ChainParams
   tip(): { hash: Uint8Array; height: number; totalWork: bigint }
   addHeader(header: BlockHeader): Promise<AddBlockOutcome>
+  /** Headers of the best header chain from `fromHeight`, at most `count` (served on /paw/blocks/1). */
+  getHeaders(fromHeight: number, count: number): Promise<BlockHeader[]>
 }
 
 /**
@@ -182,6 +185,11 @@ export interface PawNodeInit extends SettingsInput {
     /** gossipsub P3 (too few block deliveries). @default on for paw-testnet and paw-mainnet only */
     meshDeliveryPenalties?: boolean
   }
+  /**
+   * Sync by itself when a peer connects or a gossiped block's parent is unknown (full and
+   * miner nodes). @default true
+   */
+  autoSync?: boolean
   /** Per-peer rate limits replacing the defaults of src/peers/rate-limits.ts RATE_LIMITS. */
   rateLimits?: Partial<Record<RateLimitName, RateLimit>>
 }
@@ -222,6 +230,15 @@ export interface PawNode extends TypedEventTarget<PawNodeEvents> {
    * most 256) from a connected peer. Fetched transactions are not added to the mempool.
    */
   requestTransactions(peerId: string, ids: readonly string[]): Promise<TransactionRequestResult>
+  /**
+   * 000 syncBlockchain: headers first from every connected peer, then bodies from the peers
+   * of the chain with the most work, in parallel; each block validated and stored as it
+   * comes (full and miner nodes). Runs by itself when a peer connects and when a gossiped
+   * block's parent is unknown; a second call joins the one running.
+   */
+  syncBlockchain(): Promise<SyncResult>
+  /** 000 BLOCK_REQUEST over /paw/blocks/1: a block's encoding by hash from a peer (undefined: not_found). */
+  requestBlock(peerId: string, hash: Uint8Array): Promise<Uint8Array | undefined>
   /** 000 handleIncomingMessage: dispatch a received message to the handler of its protocol and type. */
   handleIncomingMessage(message: PawMessage, peer: PeerInfo): Promise<void>
   /** Registers the handler handleIncomingMessage dispatches to. */

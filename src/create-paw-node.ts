@@ -67,7 +67,7 @@ function checkChainBinding(init: PawNodeInit, settings: Settings): void {
 }
 
 export async function buildPawNode(init: PawNodeInit, platform: PlatformParts): Promise<PawNode> {
-  const { privateKey: givenKey, logger, chain, gossip, rateLimits, ...input } = init
+  const { privateKey: givenKey, logger, chain, gossip, rateLimits, autoSync, ...input } = init
   const settings = resolveSettings(input)
   checkChainBinding(init, settings)
   const log = logger ?? createLogger({ level: settings.logLevel, format: settings.logFormat })
@@ -127,7 +127,7 @@ export async function buildPawNode(init: PawNodeInit, platform: PlatformParts): 
     } as never,
   }
   const libp2p = await createLibp2p(options)
-  return new PawNodeImpl({ libp2p, settings, log, chain, reputation, limiter })
+  return new PawNodeImpl({ libp2p, settings, log, chain, reputation, limiter, autoSync: autoSync ?? true })
 }
 
 /** A PAW node for browsers and other platforms without TCP: dials over WebSockets. */

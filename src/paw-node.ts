@@ -29,6 +29,7 @@ import type { Logger } from './logging.ts'
 import { PeerManager } from './peers/peer-manager.ts'
 import type { PeerRateLimiter } from './peers/rate-limits.ts'
 import type { Reputation } from './peers/reputation.ts'
+import { BlocksProtocol } from './protocols/blocks/blocks-protocol.ts'
 import { HandshakeProtocol } from './protocols/handshake/handshake.ts'
 import {
   MempoolProtocol,
@@ -36,6 +37,7 @@ import {
   type TransactionRequestResult,
 } from './protocols/mempool/mempool-protocol.ts'
 import { MessageRouter } from './protocols/messages.ts'
+import { BlockSync, type SyncResult } from './sync/block-sync.ts'
 import { toHex } from './wire/bytes.ts'
 
 interface PingService {
@@ -49,6 +51,8 @@ export interface PawNodeParts {
   chain: NodeChain | undefined
   reputation: Reputation
   limiter: PeerRateLimiter
+  /** Sync when a peer connects or a gossiped block's parent is unknown. */
+  autoSync: boolean
 }
 
 const FORWARDED_EVENTS = ['peer:state', 'peer:connected', 'peer:disconnected'] as const
@@ -62,6 +66,9 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
   readonly #messages: MessageRouter
   readonly #gossip: PawGossip
   readonly #mempool: MempoolProtocol
+  readonly #blocks: BlocksProtocol
+  readonly #sync: BlockSync | undefined
+  readonly #autoSync: boolean
   readonly #chain: NodeChain | undefined
   #started = false
 
@@ -111,6 +118,7 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
         this.safeDispatchEvent(name, { detail } as never)
       },
       log: log.child({ component: 'gossip' }),
+      onUnknownParent: () => this.#backgroundSync(),
     })
     this.#mempool = new MempoolProtocol({
       libp2p,
@@ -123,11 +131,35 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
       limiter: parts.limiter,
       reputation,
     })
+    this.#blocks = new BlocksProtocol({
+      libp2p,
+      peers: this.#peers,
+      settings,
+      log: log.child({ component: 'blocks' }),
+      isHandshaken: (connection) => this.#handshake.isComplete(connection),
+      source: parts.chain?.chain ?? parts.chain?.headers,
+      limiter: parts.limiter,
+      reputation,
+    })
+    const fullChain = parts.chain?.chain
+    this.#autoSync = parts.autoSync
+    this.#sync =
+      fullChain === undefined
+        ? undefined
+        : new BlockSync({
+            chain: fullChain,
+            fetcher: this.#blocks,
+            peers: () => this.#peers.connected().map(({ info }) => info.peerId),
+            reputation,
+            log: log.child({ component: 'sync' }),
+          })
     // 000 MEMPOOL_SYNC: every new peer hears our pending set once.
     this.#peers.addEventListener('peer:connected', (event) => {
       this.#mempool.announceTo(event.detail.peerId).catch((error: unknown) => {
         this.log.debug('mempool sync failed', { peer: event.detail.peerId, error: (error as Error).message })
       })
+      // A new peer may hold blocks we lack.
+      this.#backgroundSync()
     })
     for (const name of FORWARDED_EVENTS) {
       this.#peers.addEventListener(name, (event) => {
@@ -145,6 +177,7 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
     // The handshake must be listening before the first connection can open.
     await this.#handshake.start()
     await this.#mempool.start()
+    await this.#blocks.start()
     await this.libp2p.start()
     this.#gossip.start()
     await this.#peers.start()
@@ -163,6 +196,8 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
     await this.#peers.stop()
     await this.#gossip.stop()
     await this.#mempool.stop()
+    await this.#blocks.stop()
+    await this.#syncing?.catch(() => {})
     await this.#messages.stop()
     await this.#handshake.stop()
     await this.libp2p.stop()
@@ -226,6 +261,37 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
 
   mempoolSyncStats(): MempoolSyncStats {
     return this.#mempool.stats()
+  }
+
+  syncBlockchain(): Promise<SyncResult> {
+    if (this.#sync === undefined) return Promise.reject(new TypeError('syncBlockchain needs a full node'))
+    return this.#sync.syncBlockchain()
+  }
+
+  requestBlock(peerId: string, hash: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.#blocks.getBlock(peerId, hash)
+  }
+
+  #syncing: Promise<unknown> | undefined
+  #syncAgain = false
+
+  /** Starts a sync unless one runs; if one runs, another follows it (new peers, new blocks). */
+  #backgroundSync(): void {
+    if (this.#sync === undefined || !this.#autoSync || !this.#started) return
+    if (this.#syncing !== undefined) {
+      this.#syncAgain = true
+      return
+    }
+    this.#syncing = this.#sync
+      .syncBlockchain()
+      .catch((error: unknown) => this.log.warn('sync failed', { error: (error as Error).message }))
+      .finally(() => {
+        this.#syncing = undefined
+        if (this.#syncAgain) {
+          this.#syncAgain = false
+          this.#backgroundSync()
+        }
+      })
   }
 
   gossipStats(): GossipStats {

@@ -166,6 +166,8 @@ export interface PawGossipInit {
   ) => void
   log: Logger
   laneLimits?: Partial<Record<IngressLane, LaneLimits>>
+  /** A gossiped block's parent is unknown: we are behind (block sync fetches the gap). */
+  onUnknownParent?: (from: string) => void
 }
 
 export class PawGossip {
@@ -422,6 +424,7 @@ export class PawGossip {
       return verdict
     } catch (error) {
       if (!isChainError(error)) throw error
+      if (error.code === ChainErrorCode.UnknownParent) this.#init.onUnknownParent?.(source)
       const verdict = verdictForChainError(error, 'block')
       this.#log[verdict === TopicValidatorResult.Reject ? 'warn' : 'debug']('block refused', {
         hash,
