@@ -128,6 +128,11 @@ export interface HeaderSource extends TypedEventTarget<HeaderChainEvents> {
   addHeader(header: BlockHeader): Promise<AddBlockOutcome>
   /** Headers of the best header chain from `fromHeight`, at most `count` (served on /paw/blocks/1). */
   getHeaders(fromHeight: number, count: number): Promise<BlockHeader[]>
+  /** Adds headers in order; throws a ChainError (HeaderBatchError) at the first refused one. */
+  addHeaders(headers: readonly BlockHeader[]): Promise<AddBlockOutcome[]>
+  hasHeader(hash: Uint8Array): Promise<boolean>
+  /** Checks a body fetched for a header we hold; throws a ChainError. */
+  verifyBody(block: Block): Promise<void>
 }
 
 /**
@@ -239,6 +244,12 @@ export interface PawNode extends TypedEventTarget<PawNodeEvents> {
   syncBlockchain(): Promise<SyncResult>
   /** 000 BLOCK_REQUEST over /paw/blocks/1: a block's encoding by hash from a peer (undefined: not_found). */
   requestBlock(peerId: string, hash: Uint8Array): Promise<Uint8Array | undefined>
+  /**
+   * A block by hash from whichever connected peer has it, checked before it is returned: it
+   * must hash to `hash`, and on a light node its body must match the header it holds. A peer
+   * that sends a wrong block is charged and the next one asked. Undefined if none has it.
+   */
+  fetchBlock(hash: Uint8Array): Promise<Block | undefined>
   /** 000 handleIncomingMessage: dispatch a received message to the handler of its protocol and type. */
   handleIncomingMessage(message: PawMessage, peer: PeerInfo): Promise<void>
   /** Registers the handler handleIncomingMessage dispatches to. */

@@ -18,8 +18,8 @@ import type {
   PeerInfo,
   SubmitResult,
 } from './api.ts'
-import { encodeTransaction } from './chain/encoding.ts'
-import { ChainError, ChainErrorCode } from './chain/errors.ts'
+import { decodeBlock, encodeTransaction } from './chain/encoding.ts'
+import { ChainError, ChainErrorCode, isChainError } from './chain/errors.ts'
 import { blockHash, txHash } from './chain/hashing.ts'
 import { verifyTransactionSignature } from './chain/signing.ts'
 import type { AddBlockOutcome, Block, Transaction } from './chain/types.ts'
@@ -38,7 +38,8 @@ import {
 } from './protocols/mempool/mempool-protocol.ts'
 import { MessageRouter } from './protocols/messages.ts'
 import { BlockSync, type SyncResult } from './sync/block-sync.ts'
-import { toHex } from './wire/bytes.ts'
+import { HeaderSync } from './sync/header-sync.ts'
+import { equalBytes, toHex } from './wire/bytes.ts'
 
 interface PingService {
   ping(peer: PeerId, options?: { signal?: AbortSignal }): Promise<number>
@@ -67,8 +68,9 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
   readonly #gossip: PawGossip
   readonly #mempool: MempoolProtocol
   readonly #blocks: BlocksProtocol
-  readonly #sync: BlockSync | undefined
+  readonly #sync: BlockSync | HeaderSync | undefined
   readonly #autoSync: boolean
+  readonly #reputation: Reputation
   readonly #chain: NodeChain | undefined
   #started = false
 
@@ -143,16 +145,26 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
     })
     const fullChain = parts.chain?.chain
     this.#autoSync = parts.autoSync
-    this.#sync =
-      fullChain === undefined
-        ? undefined
-        : new BlockSync({
-            chain: fullChain,
-            fetcher: this.#blocks,
-            peers: () => this.#peers.connected().map(({ info }) => info.peerId),
-            reputation,
-            log: log.child({ component: 'sync' }),
-          })
+    this.#reputation = reputation
+    const syncPeers = () => this.#peers.connected().map(({ info }) => info.peerId)
+    const headerChain = parts.chain?.headers
+    if (fullChain !== undefined) {
+      this.#sync = new BlockSync({
+        chain: fullChain,
+        fetcher: this.#blocks,
+        peers: syncPeers,
+        reputation,
+        log: log.child({ component: 'sync' }),
+      })
+    } else if (headerChain !== undefined) {
+      this.#sync = new HeaderSync({
+        headers: headerChain,
+        fetcher: this.#blocks,
+        peers: syncPeers,
+        reputation,
+        log: log.child({ component: 'sync' }),
+      })
+    }
     // 000 MEMPOOL_SYNC: every new peer hears our pending set once.
     this.#peers.addEventListener('peer:connected', (event) => {
       this.#mempool.announceTo(event.detail.peerId).catch((error: unknown) => {
@@ -264,8 +276,40 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
   }
 
   syncBlockchain(): Promise<SyncResult> {
-    if (this.#sync === undefined) return Promise.reject(new TypeError('syncBlockchain needs a full node'))
-    return this.#sync.syncBlockchain()
+    if (this.#sync === undefined)
+      return Promise.reject(new TypeError('syncBlockchain needs a node with a chain'))
+    return this.#runSync(this.#sync)
+  }
+
+  #runSync(sync: BlockSync | HeaderSync): Promise<SyncResult> {
+    return sync instanceof BlockSync ? sync.syncBlockchain() : sync.syncHeaders()
+  }
+
+  async fetchBlock(hash: Uint8Array): Promise<Block | undefined> {
+    for (const { info } of this.#peers.connected()) {
+      let bytes: Uint8Array | undefined
+      try {
+        bytes = await this.#blocks.getBlock(info.peerId, hash)
+      } catch (error) {
+        this.log.debug('block request failed', { peer: info.peerId, error: (error as Error).message })
+        continue
+      }
+      if (bytes === undefined) continue
+      try {
+        const block = decodeBlock(bytes)
+        if (!equalBytes(blockHash(block.header), hash))
+          throw new ChainError(ChainErrorCode.Malformed, 'not the block asked for')
+        await this.#chain?.headers?.verifyBody(block)
+        return block
+      } catch (error) {
+        if (!isChainError(error)) throw error
+        // UNKNOWN_PARENT from verifyBody means we lack the header: not the peer's fault.
+        if (error.code !== ChainErrorCode.UnknownParent)
+          this.#reputation.penalize(info.peerId, 'invalidMessage')
+        this.log.warn('block refused', { peer: info.peerId, code: error.code, error: error.message })
+      }
+    }
+    return undefined
   }
 
   requestBlock(peerId: string, hash: Uint8Array): Promise<Uint8Array | undefined> {
@@ -282,8 +326,7 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
       this.#syncAgain = true
       return
     }
-    this.#syncing = this.#sync
-      .syncBlockchain()
+    this.#syncing = this.#runSync(this.#sync)
       .catch((error: unknown) => this.log.warn('sync failed', { error: (error as Error).message }))
       .finally(() => {
         this.#syncing = undefined

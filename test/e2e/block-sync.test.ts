@@ -3,6 +3,8 @@
  * the same tip over /paw/blocks/1, headers first, then bodies from several peers.
  */
 import { describe, expect, it } from 'vitest'
+import { encodeBlock } from '../../src/chain/encoding.ts'
+import { blockHash } from '../../src/chain/hashing.ts'
 import { toHex } from '../../src/wire/bytes.ts'
 import {
   type ChainNode,
@@ -57,5 +59,22 @@ describe('block sync', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_500))
     await a.announceBlock(await nextBlock(source))
     await waitFor('the joiner at height 21', () => joiner.full?.chain.tip().height === 21, 5_000)
+  }, 60_000)
+
+  it('a light node syncs the headers, then fetches one body by hash, checked against its header', async () => {
+    const accounts = testAccounts(2)
+    const params = testChainParams(accounts)
+    const source = await chainOf(params, 300)
+    const a = await nodes.node({ chainId: params.chainId, nodeType: 'full', chain: source })
+    const light = await startChainNode(nodes.node, params, { type: 'light' })
+    await light.node.connectToPeer(tcpAddress(a))
+    await waitFor('300 headers at the light node', () => light.headers?.tip().height === 300, 20_000)
+    expect(toHex(light.headers?.tip().hash as Uint8Array)).toBe(toHex(source.chain.tip().hash))
+    const wanted = (await source.chain.getBlockAtHeight(150)) as NonNullable<
+      Awaited<ReturnType<typeof source.chain.getBlockAtHeight>>
+    >
+    const fetched = await light.node.fetchBlock(blockHash(wanted.header))
+    expect(fetched && toHex(encodeBlock(fetched))).toBe(toHex(encodeBlock(wanted)))
+    expect(await light.node.fetchBlock(new Uint8Array(32).fill(1))).toBeUndefined()
   }, 60_000)
 })
