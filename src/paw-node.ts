@@ -56,6 +56,9 @@ export interface PawNodeParts {
   autoSync: boolean
 }
 
+/** Pause before a failed background sync is tried again. */
+const SYNC_RETRY_MS = 5_000
+
 const FORWARDED_EVENTS = ['peer:state', 'peer:connected', 'peer:disconnected'] as const
 
 export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements PawNode {
@@ -327,7 +330,12 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
       return
     }
     this.#syncing = this.#runSync(this.#sync)
-      .catch((error: unknown) => this.log.warn('sync failed', { error: (error as Error).message }))
+      .catch((error: unknown) => {
+        this.log.warn('sync failed; retrying in 5 s', { error: (error as Error).message })
+        // Peers may recover or others connect: try again while the node runs.
+        const retry = setTimeout(() => this.#backgroundSync(), SYNC_RETRY_MS)
+        ;(retry as { unref?: () => void }).unref?.()
+      })
       .finally(() => {
         this.#syncing = undefined
         if (this.#syncAgain) {

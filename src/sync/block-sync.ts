@@ -16,11 +16,12 @@
  */
 import { decodeBlock, decodeHeader } from '../chain/encoding.ts'
 import { isChainError } from '../chain/errors.ts'
-import { blockHash } from '../chain/hashing.ts'
+import { blockHash, merkleRoot, txHash } from '../chain/hashing.ts'
 import { workForTarget } from '../chain/pow.ts'
 import type { Block, BlockHeader, Chain } from '../chain/types.ts'
 import { validateHeader } from '../chain/validation.ts'
 import type { Logger } from '../logging.ts'
+import { RATE_LIMITS, TokenBucket } from '../peers/rate-limits.ts'
 import type { Reputation } from '../peers/reputation.ts'
 import { equalBytes, toHex } from '../wire/bytes.ts'
 import { RangeScheduler } from './range-scheduler.ts'
@@ -70,7 +71,7 @@ export interface BlockSyncInit {
   log: Logger
   /** Called as blocks are added (progress bar, logs). */
   onProgress?: (progress: SyncProgress) => void
-  /** Heights per body request. @default 64 */
+  /** Heights per body request (an answer holds at most 128 blocks). @default 128 */
   chunkSize?: number
   /** Failures of one range before the sync gives up. @default 5 */
   maxAttempts?: number
@@ -213,43 +214,63 @@ export class BlockSync {
     const scheduler = new RangeScheduler<Block>({
       from: first,
       to: lead.ancestor + lead.headers.length,
-      chunkSize: this.#init.chunkSize ?? 64,
+      chunkSize: this.#init.chunkSize ?? 128,
       maxAttempts: this.#init.maxAttempts ?? 5,
     })
     let added = 0
     let lastReport = performance.now()
     const worker = async (peer: string): Promise<void> => {
+      // Paced under the server's declared quota (RATE_LIMITS.blockRequests, protocols/blocks.md):
+      // an honest syncing node must never be charged 0x09.
+      const pace = new TokenBucket(
+        {
+          ratePerSecond: RATE_LIMITS.blockRequests.ratePerSecond * PACE_SHARE,
+          burst: Math.floor(RATE_LIMITS.blockRequests.burst * PACE_SHARE),
+          rationale: 'client side of blockRequests',
+        },
+        performance.now(),
+      )
       for (;;) {
         if (scheduler.done || scheduler.exhausted !== undefined) return
         const range = scheduler.next(peer)
         if (range === undefined) {
           // Everything left is in flight elsewhere; a range may yet fail back to us.
           if (scheduler.busyPeers.length === 0) return
-          await new Promise((resolve) => setTimeout(resolve, 20))
+          await sleep(20)
           continue
         }
+        while (!pace.take(performance.now())) await sleep(50)
         let blocks: Block[]
         try {
           const encoded = await fetcher.getBlocks(peer, range.start, range.count)
-          blocks = encoded.map((bytes, offset) => {
-            const block = decodeBlock(bytes)
-            const header = expected(range.start + offset)
-            if (!equalBytes(blockHash(block.header), blockHash(header))) {
-              throw new SyncDataError(
-                `block at height ${range.start + offset} is not the one its header promised`,
-              )
-            }
-            return block
-          })
+          blocks = encoded.map((bytes, offset) => checkedBody(bytes, expected(range.start + offset)))
         } catch (error) {
+          const blame = isBadData(error)
           this.#log.warn('sync: range failed', { peer, start: range.start, error: (error as Error).message })
-          if (isBadData(error)) this.#init.reputation.penalize(peer, 'invalidMessage')
-          scheduler.failed(peer)
-          return
+          if (blame) {
+            // Bad data: this peer gets no more of this sync.
+            this.#init.reputation.penalize(peer, 'invalidMessage')
+            scheduler.failed(peer)
+            return
+          }
+          // The network or the peer's load: retry, from this peer too, after a pause.
+          scheduler.failed(peer, { blame: false })
+          await sleep(RETRY_PAUSE_MS)
+          continue
         }
         scheduler.completed(peer, blocks)
         for (const block of scheduler.takeReady()) {
-          await chain.addBlock(block)
+          try {
+            await chain.addBlock(block)
+          } catch (error) {
+            if (!isChainError(error)) throw error
+            // The body matched its header and tx root, so the block itself breaks a rule:
+            // the chain the peers offered is invalid from here. Stop; charge its peers.
+            for (const p of peers) this.#init.reputation.penalize(p, 'invalidMessage')
+            throw new SyncDataError(
+              `block ${block.header.height} of the peers' chain is invalid: ${error.message}`,
+            )
+          }
           added++
         }
         const now = performance.now()
@@ -286,6 +307,31 @@ function bestChain(chains: PeerChain[]): PeerChain[] {
   return useful.filter(
     (c) => c.ancestor === lead.ancestor && toHex(blockHash(c.headers.at(-1) as BlockHeader)) === leadTip,
   )
+}
+
+/** Share of a server's declared quota a syncing node uses, so it is never over it. */
+const PACE_SHARE = 0.8
+/** Pause before retrying a range that failed for the network or the peer's load. */
+const RETRY_PAUSE_MS = 1_000
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * A fetched body, decoded and checked against the header we validated for its height: the
+ * block hash (header), then the body against the header's tx root, with no transaction
+ * twice (a repeated last transaction keeps the root: docs/chain.md "Hashing"). Anything
+ * else is bad data from the peer that sent it, not a bad block.
+ */
+function checkedBody(bytes: Uint8Array, header: BlockHeader): Block {
+  const block = decodeBlock(bytes)
+  if (!equalBytes(blockHash(block.header), blockHash(header))) {
+    throw new SyncDataError(`block at height ${header.height} is not the one its header promised`)
+  }
+  const hashes = block.transactions.map(txHash)
+  if (new Set(hashes.map(toHex)).size !== hashes.length || !equalBytes(merkleRoot(hashes), header.txRoot)) {
+    throw new SyncDataError(`the body sent for height ${header.height} does not match its header`)
+  }
+  return block
 }
 
 async function headerAt(chain: Chain, height: number): Promise<BlockHeader | undefined> {

@@ -112,9 +112,13 @@ export class RangeScheduler<T> {
     }
   }
 
-  /** `peer` failed its range (timeout, bad data, disconnect): another peer gets it. */
-  failed(peer: string): void {
-    this.#fail(peer, this.#take(peer))
+  /**
+   * `peer` failed its range. Blamed (bad data): another peer gets it, never this one again.
+   * Not blamed (a timeout, a reset, the peer's load): it goes back to the queue for anyone,
+   * this peer included. Either way it costs an attempt of the budget.
+   */
+  failed(peer: string, options: { blame?: boolean } = {}): void {
+    this.#fail(peer, this.#take(peer), options.blame ?? true)
   }
 
   /** Items from the next expected height on, as far as they are contiguous. */
@@ -159,9 +163,9 @@ export class RangeScheduler<T> {
     return chunk
   }
 
-  #fail(peer: string, chunk: Chunk): void {
+  #fail(peer: string, chunk: Chunk, blame = true): void {
     chunk.attempts++
-    chunk.failedBy.add(peer)
+    if (blame) chunk.failedBy.add(peer)
     if (chunk.attempts >= this.#maxAttempts) {
       this.#exhausted ??= new SyncExhaustedError(chunk, chunk.attempts)
       return
