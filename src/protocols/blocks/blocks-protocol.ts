@@ -18,7 +18,7 @@
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import type { BlockHeader, Hash } from '../../chain/types.ts'
 import type { Settings } from '../../config/settings.ts'
-import { isPawError, NetworkError, type PawError } from '../../errors.ts'
+import { NetworkError } from '../../errors.ts'
 import type { Logger } from '../../logging.ts'
 import type { PeerManager } from '../../peers/peer-manager.ts'
 import type { PeerRateLimiter } from '../../peers/rate-limits.ts'
@@ -31,9 +31,10 @@ import {
   type RangeRequest,
 } from '../../wire/blocks.ts'
 import type { Frame } from '../../wire/frame.ts'
-import { FrameChannel } from '../frame-channel.ts'
+import type { FrameChannel } from '../frame-channel.ts'
 import { requireHandshake } from '../gate.ts'
 import { codeText, PeerFault } from '../mempool/faults.ts'
+import { asNetworkError, ProtocolStreams, toError } from '../protocol-streams.ts'
 import { BLOCKS_PROTOCOL, MAX_BLOCKS_STREAMS } from './constants.ts'
 import type { BlocksContext } from './context.ts'
 import { nextMessage } from './reader.ts'
@@ -72,10 +73,6 @@ export interface BlocksProtocolInit {
   reputation: Reputation
 }
 
-function toError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error))
-}
-
 /** Our requests to one connection: one stream, one request on it at a time. */
 interface RequestSession {
   channel: FrameChannel | undefined
@@ -85,19 +82,21 @@ interface RequestSession {
 }
 
 export class BlocksProtocol {
+  readonly #plumbing: ProtocolStreams
   readonly #init: BlocksProtocolInit
   readonly #log: Logger
   readonly #stats = newBlocksStats()
-  /** Open streams, aborted by stop(). */
-  readonly #streams = new Set<Stream>()
   /** Our request sessions by connection id. */
   readonly #sessions = new Map<string, RequestSession>()
   readonly #context: BlocksContext
-  #shutdown = new AbortController()
-  #running = false
 
   constructor(init: BlocksProtocolInit) {
     this.#init = init
+    this.#plumbing = new ProtocolStreams({
+      protocol: BLOCKS_PROTOCOL,
+      settings: init.settings,
+      peers: init.peers,
+    })
     this.#log = init.log
     this.#context = {
       init,
@@ -107,9 +106,8 @@ export class BlocksProtocol {
   }
 
   async start(): Promise<void> {
-    if (this.#running) return
-    this.#running = true
-    this.#shutdown = new AbortController()
+    if (this.#plumbing.running) return
+    this.#plumbing.start()
     const isHandshaken = (connection: Connection): boolean => {
       const done = this.#init.isHandshaken(connection)
       if (!done) this.#stats.refused.notHandshaken++
@@ -123,13 +121,10 @@ export class BlocksProtocol {
   }
 
   async stop(): Promise<void> {
-    if (!this.#running) return
-    this.#running = false
+    if (!this.#plumbing.running) return
     const reason = new NetworkError('node is shutting down')
-    this.#shutdown.abort(reason)
+    this.#plumbing.stop(reason)
     await this.#init.libp2p.unhandle(BLOCKS_PROTOCOL)
-    for (const stream of this.#streams) stream.abort(reason)
-    this.#streams.clear()
     this.#sessions.clear()
   }
 
@@ -181,8 +176,8 @@ export class BlocksProtocol {
     payload: Uint8Array,
     match: (frame: Frame) => T,
   ): Promise<T> {
-    if (!this.#running) throw new NetworkError(`${BLOCKS_PROTOCOL} is not running`)
-    const connection = this.#connectionOf(peerId)
+    if (!this.#plumbing.running) throw new NetworkError(`${BLOCKS_PROTOCOL} is not running`)
+    const connection = this.#plumbing.connectionOf(peerId)
     let session = this.#sessions.get(connection.id)
     if (session === undefined) {
       session = { channel: undefined, pending: 0, tail: Promise.resolve() }
@@ -191,7 +186,7 @@ export class BlocksProtocol {
     const current = session
     current.pending++
     const run = current.tail.then(async () => {
-      current.channel ??= await this.#open(connection)
+      current.channel ??= await this.#plumbing.open(connection)
       const channel = current.channel
       try {
         await channel.write(type, payload)
@@ -203,7 +198,7 @@ export class BlocksProtocol {
         // The stream is not reused after a failure: the next request opens another.
         current.channel = undefined
         this.#failed(channel, peerId, error)
-        throw error instanceof PeerFault ? error.error : this.#asNetworkError(error)
+        throw error instanceof PeerFault ? error.error : asNetworkError(error)
       }
     })
     current.tail = run.then(
@@ -223,49 +218,10 @@ export class BlocksProtocol {
     }
   }
 
-  #connectionOf(peerId: string): Connection {
-    const entry = this.#init.peers.connected().find(({ info }) => info.peerId === peerId)
-    if (entry === undefined) throw new NetworkError(`peer ${peerId} is not connected`)
-    return entry.connection
-  }
-
-  #asNetworkError(error: unknown): PawError {
-    if (isPawError(error)) return error
-    const cause = toError(error)
-    return new NetworkError(cause.message, { cause })
-  }
-
-  #channel(stream: Stream, connection: Connection): FrameChannel {
-    const { writeMs, readIdleMs } = this.#init.settings.timeouts
-    this.#streams.add(stream)
-    stream.addEventListener('close', () => this.#streams.delete(stream), { once: true })
-    if (!this.#running) stream.abort(new NetworkError('node is shutting down'))
-    return new FrameChannel(stream, {
-      writeTimeoutMs: writeMs,
-      readIdleMs,
-      traffic: this.#init.peers.traffic(connection),
-    })
-  }
-
-  async #open(connection: Connection): Promise<FrameChannel> {
-    const signal = AbortSignal.any([
-      AbortSignal.timeout(this.#init.settings.timeouts.writeMs),
-      this.#shutdown.signal,
-    ])
-    let stream: Stream
-    try {
-      stream = await connection.newStream(BLOCKS_PROTOCOL, { signal })
-    } catch (error) {
-      const cause = toError(error)
-      throw new NetworkError(`cannot open ${BLOCKS_PROTOCOL}: ${cause.message}`, { cause })
-    }
-    return this.#channel(stream, connection)
-  }
-
   /** A stream the peer opened: its requests, answered one by one. */
   async #serve(stream: Stream, connection: Connection): Promise<void> {
     const peerId = connection.remotePeer.toString()
-    const channel = this.#channel(stream, connection)
+    const channel = this.#plumbing.channel(stream, connection)
     try {
       await serveRequests(this.#context, channel, peerId, this.#init.peers.traffic(connection))
     } catch (error) {

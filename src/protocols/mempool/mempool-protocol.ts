@@ -16,15 +16,16 @@
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import type { Transaction, TransactionPool } from '../../chain/types.ts'
 import type { Settings } from '../../config/settings.ts'
-import { isPawError, NetworkError, type PawError } from '../../errors.ts'
+import { NetworkError } from '../../errors.ts'
 import type { Logger } from '../../logging.ts'
 import type { PeerManager } from '../../peers/peer-manager.ts'
 import type { PeerRateLimiter } from '../../peers/rate-limits.ts'
 import type { Reputation } from '../../peers/reputation.ts'
 import { FrameType } from '../../wire/constants.ts'
 import { decodeMempoolHashes, encodeGetTransactions } from '../../wire/mempool.ts'
-import { FrameChannel } from '../frame-channel.ts'
+import type { FrameChannel } from '../frame-channel.ts'
 import { requireHandshake } from '../gate.ts'
+import { asNetworkError, ProtocolStreams, toError } from '../protocol-streams.ts'
 import { announce, inventory } from './announcer.ts'
 import { MAX_MEMPOOL_STREAMS, MEMPOOL_PROTOCOL, REJECTED_HASHES_REMEMBERED } from './constants.ts'
 import type { MempoolContext } from './context.ts'
@@ -61,18 +62,13 @@ export interface TransactionRequestResult {
   notFound: string[]
 }
 
-function toError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error))
-}
-
 export class MempoolProtocol {
+  readonly #plumbing: ProtocolStreams
   readonly #init: MempoolProtocolInit
   readonly #log: Logger
   readonly #stats = newMempoolSyncStats()
   readonly #inFlight = new Set<string>()
   readonly #rejected = new RecentSet(REJECTED_HASHES_REMEMBERED)
-  /** Open streams, aborted by stop(). */
-  readonly #streams = new Set<Stream>()
   /** Connections that sent us their inventory: a second one is 0x0A. */
   readonly #inventoryFrom = new Set<string>()
   /** Connections we announced to (once each). */
@@ -81,8 +77,6 @@ export class MempoolProtocol {
   readonly #receivingFrom = new Set<string>()
   readonly #announcingTo = new Set<string>()
   readonly #context: MempoolContext
-  #shutdown = new AbortController()
-  #running = false
   readonly #onConnectionClose = (event: CustomEvent<Connection>): void => {
     this.#inventoryFrom.delete(event.detail.id)
     this.#announcedOn.delete(event.detail.id)
@@ -90,22 +84,26 @@ export class MempoolProtocol {
 
   constructor(init: MempoolProtocolInit) {
     this.#init = init
+    this.#plumbing = new ProtocolStreams({
+      protocol: MEMPOOL_PROTOCOL,
+      settings: init.settings,
+      peers: init.peers,
+    })
     this.#log = init.log
     this.#context = {
       init,
       stats: this.#stats,
       inFlight: this.#inFlight,
       rejected: this.#rejected,
-      channel: (stream, connection) => this.#channel(stream, connection),
-      open: (connection) => this.#open(connection),
+      channel: (stream, connection) => this.#plumbing.channel(stream, connection),
+      open: (connection) => this.#plumbing.open(connection),
       refuse: (peerId, fault) => this.#refuse(peerId, fault),
     }
   }
 
   async start(): Promise<void> {
-    if (this.#running) return
-    this.#running = true
-    this.#shutdown = new AbortController()
+    if (this.#plumbing.running) return
+    this.#plumbing.start()
     const isHandshaken = (connection: Connection): boolean => {
       const done = this.#init.isHandshaken(connection)
       if (!done) this.#stats.refused.notHandshaken++
@@ -120,14 +118,11 @@ export class MempoolProtocol {
   }
 
   async stop(): Promise<void> {
-    if (!this.#running) return
-    this.#running = false
+    if (!this.#plumbing.running) return
     const reason = new NetworkError('node is shutting down')
-    this.#shutdown.abort(reason)
+    this.#plumbing.stop(reason)
     this.#init.libp2p.removeEventListener('connection:close', this.#onConnectionClose)
     await this.#init.libp2p.unhandle(MEMPOOL_PROTOCOL)
-    for (const stream of this.#streams) stream.abort(reason)
-    this.#streams.clear()
     this.#inventoryFrom.clear()
     this.#announcedOn.clear()
     this.#receivingFrom.clear()
@@ -147,8 +142,8 @@ export class MempoolProtocol {
    * @throws NetworkError if the peer is not connected or the stream fails
    */
   async announceTo(peerId: string): Promise<void> {
-    if (!this.#running || this.#init.pool === undefined) return
-    const connection = this.#connectionOf(peerId)
+    if (!this.#plumbing.running || this.#init.pool === undefined) return
+    const connection = this.#plumbing.connectionOf(peerId)
     if (this.#announcedOn.has(connection.id) || this.#announcingTo.has(peerId)) return
     const payload = inventory(this.#context)
     if (payload === undefined) return
@@ -177,11 +172,11 @@ export class MempoolProtocol {
    */
   async requestTransactions(peerId: string, ids: readonly string[]): Promise<TransactionRequestResult> {
     const hashes = requestHashes(ids)
-    if (!this.#running) throw new NetworkError('the node is not running')
-    const connection = this.#connectionOf(peerId)
+    if (!this.#plumbing.running) throw new NetworkError('the node is not running')
+    const connection = this.#plumbing.connectionOf(peerId)
     let channel: FrameChannel | undefined
     try {
-      channel = await this.#open(connection)
+      channel = await this.#plumbing.open(connection)
       await channel.write(FrameType.GetTransactions, encodeGetTransactions(hashes))
       this.#stats.requestsSent++
       const answer = await readAnswer(this.#context, channel, peerId, hashes)
@@ -189,53 +184,14 @@ export class MempoolProtocol {
       return { found: answer.found.map((entry) => entry.transaction), notFound: answer.notFound }
     } catch (error) {
       this.#failed(channel, peerId, error)
-      throw error instanceof PeerFault ? error.error : this.#asNetworkError(error)
+      throw error instanceof PeerFault ? error.error : asNetworkError(error)
     }
-  }
-
-  #connectionOf(peerId: string): Connection {
-    const entry = this.#init.peers.connected().find(({ info }) => info.peerId === peerId)
-    if (entry === undefined) throw new NetworkError(`peer ${peerId} is not connected`)
-    return entry.connection
-  }
-
-  #asNetworkError(error: unknown): PawError {
-    if (isPawError(error)) return error
-    const cause = toError(error)
-    return new NetworkError(cause.message, { cause })
-  }
-
-  #channel(stream: Stream, connection: Connection): FrameChannel {
-    const { writeMs, readIdleMs } = this.#init.settings.timeouts
-    this.#streams.add(stream)
-    stream.addEventListener('close', () => this.#streams.delete(stream), { once: true })
-    if (!this.#running) stream.abort(new NetworkError('node is shutting down'))
-    return new FrameChannel(stream, {
-      writeTimeoutMs: writeMs,
-      readIdleMs,
-      traffic: this.#init.peers.traffic(connection),
-    })
-  }
-
-  async #open(connection: Connection): Promise<FrameChannel> {
-    const signal = AbortSignal.any([
-      AbortSignal.timeout(this.#init.settings.timeouts.writeMs),
-      this.#shutdown.signal,
-    ])
-    let stream: Stream
-    try {
-      stream = await connection.newStream(MEMPOOL_PROTOCOL, { signal })
-    } catch (error) {
-      const cause = toError(error)
-      throw new NetworkError(`cannot open ${MEMPOOL_PROTOCOL}: ${cause.message}`, { cause })
-    }
-    return this.#channel(stream, connection)
   }
 
   /** A stream the peer opened: its first frame says what it is. */
   async #serve(stream: Stream, connection: Connection): Promise<void> {
     const peerId = connection.remotePeer.toString()
-    const channel = this.#channel(stream, connection)
+    const channel = this.#plumbing.channel(stream, connection)
     try {
       const first = await nextMessage(this.#context, channel, peerId)
       if (first === undefined) {
