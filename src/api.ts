@@ -20,7 +20,7 @@ import type { GossipStats } from './gossip/gossip-service.ts'
 import type { Logger } from './logging.ts'
 import type { RateLimit, RateLimitName } from './peers/rate-limits.ts'
 import type { MempoolSyncStats, TransactionRequestResult } from './protocols/mempool/mempool-protocol.ts'
-import type { SyncResult } from './sync/block-sync.ts'
+import type { SyncProgress, SyncResult } from './sync/block-sync.ts'
 
 /** 004 §3.2 connection states, per peer. */
 export type PeerState = 'connecting' | 'handshaking' | 'connected' | 'disconnecting' | 'disconnected'
@@ -91,6 +91,8 @@ export interface PawNodeEvents {
   header: CustomEvent<ReceivedHeader>
   /** A transaction from a peer (gossip or mempool sync) entered the mempool (full, miner). */
   transaction: CustomEvent<ReceivedTransaction>
+  /** A running sync's progress: at most once a second, and once with `done` when it ends. */
+  'sync:progress': CustomEvent<SyncProgress>
 }
 
 export interface ReceivedBlock {

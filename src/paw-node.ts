@@ -29,7 +29,7 @@ import type { Logger } from './logging.ts'
 import { PeerManager } from './peers/peer-manager.ts'
 import type { PeerRateLimiter } from './peers/rate-limits.ts'
 import type { Reputation } from './peers/reputation.ts'
-import { BlocksProtocol } from './protocols/blocks/blocks-protocol.ts'
+import { BlocksProtocol, REQUEST_STREAMS_PER_PEER } from './protocols/blocks/blocks-protocol.ts'
 import { HandshakeProtocol } from './protocols/handshake/handshake.ts'
 import {
   MempoolProtocol,
@@ -37,7 +37,7 @@ import {
   type TransactionRequestResult,
 } from './protocols/mempool/mempool-protocol.ts'
 import { MessageRouter } from './protocols/messages.ts'
-import { BlockSync, type SyncResult } from './sync/block-sync.ts'
+import { BlockSync, type SyncProgress, type SyncResult } from './sync/block-sync.ts'
 import { HeaderSync } from './sync/header-sync.ts'
 import { equalBytes, toHex } from './wire/bytes.ts'
 
@@ -150,6 +150,7 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
     this.#autoSync = parts.autoSync
     this.#reputation = reputation
     const syncPeers = () => this.#peers.connected().map(({ info }) => info.peerId)
+    const onProgress = (detail: SyncProgress) => this.safeDispatchEvent('sync:progress', { detail })
     const headerChain = parts.chain?.headers
     if (fullChain !== undefined) {
       this.#sync = new BlockSync({
@@ -158,6 +159,8 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
         peers: syncPeers,
         reputation,
         log: log.child({ component: 'sync' }),
+        requestsPerPeer: REQUEST_STREAMS_PER_PEER,
+        onProgress,
       })
     } else if (headerChain !== undefined) {
       this.#sync = new HeaderSync({
@@ -166,6 +169,7 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
         peers: syncPeers,
         reputation,
         log: log.child({ component: 'sync' }),
+        onProgress,
       })
     }
     // 000 MEMPOOL_SYNC: every new peer hears our pending set once.

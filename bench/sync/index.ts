@@ -3,14 +3,15 @@
  * processes on loopback (server.ts is forked; the client runs here):
  *
  * (a) throughput of /paw/blocks/1: a client sends get_blocks with BlocksProtocol.getBlocks
- *     (the requester the node uses: one request at a time on one stream, answers split
- *     into blocks by decodeBlocks, nothing validated) until --mib MiB have arrived. The
- *     server stores --a-blocks blocks of ~1 MiB (6,896 transfers) and every request asks
- *     for all of them from height 1 (one 8 MiB answer of 8 blocks by default), so the
- *     same stored blocks are served again and again: signing and validating 256 MiB of
- *     distinct blocks (~1.77M transfers) would take far longer than the bench. The
- *     server's blockRequests limit is raised for this (the default, 4/s with a burst of
- *     64, caps a peer at 32 MiB/s after its first 512 MiB). Next to it, in the same
+ *     (the requester the node uses, with the REQUEST_STREAMS_PER_PEER requests in flight
+ *     that sync keeps per peer, each on its own lock-step stream; answers split into blocks
+ *     by decodeBlocks, nothing validated) until --mib MiB have arrived. The server stores
+ *     --a-blocks blocks of ~1 MiB (6,896 transfers) and every request asks for all of them
+ *     from height 1 (one 8 MiB answer of 8 blocks by default), so the same stored blocks
+ *     are served again and again: signing and validating 256 MiB of distinct blocks (~1.77M
+ *     transfers) would take far longer than the bench. The server's blockRequests limit is
+ *     raised for this (the default, one token per started MiB at 32/s with a burst of 512,
+ *     caps a peer at 32 MiB/s after its first 512 MiB). Next to it, in the same
  *     rounds: a raw libp2p stream (two plain libp2p nodes, TCP + Noise + yamux as PAW
  *     uses them, 1 MiB writes waiting for 'drain' events) and a raw node:net socket
  *     carrying the same bytes. Medians of --rounds rounds, after one smaller warm-up.
@@ -42,7 +43,7 @@ import { createLogger } from '../../src/logging.ts'
 import { createPawNode } from '../../src/node/index.ts'
 import { PeerRateLimiter } from '../../src/peers/rate-limits.ts'
 import { Reputation } from '../../src/peers/reputation.ts'
-import { BlocksProtocol } from '../../src/protocols/blocks/blocks-protocol.ts'
+import { BlocksProtocol, REQUEST_STREAMS_PER_PEER } from '../../src/protocols/blocks/blocks-protocol.ts'
 import { bulkAccounts } from '../../test/support/bulk-sign.ts'
 import { openTestFullChain, testChainParams } from '../../test/support/chain-nodes.ts'
 import { median } from '../stats.ts'
@@ -143,7 +144,10 @@ function requester(node: PawNode, peerId: string, chainId: string): BlocksProtoc
   })
 }
 
-/** get_blocks for `count` blocks from height 1 until `total` bytes of blocks arrived: ms. */
+/**
+ * get_blocks for `count` blocks from height 1 until `total` bytes of blocks arrived, with
+ * REQUEST_STREAMS_PER_PEER requests in flight as the node's sync keeps them: ms.
+ */
 async function pawRound(
   blocks: BlocksProtocol,
   peerId: string,
@@ -153,12 +157,15 @@ async function pawRound(
   const t0 = performance.now()
   let bytes = 0
   let requests = 0
-  while (bytes < total) {
-    const answer = await blocks.getBlocks(peerId, 1, count)
-    if (answer.length === 0) throw new Error('empty answer')
-    for (const block of answer) bytes += block.length
-    requests++
+  const loop = async (): Promise<void> => {
+    while (bytes < total) {
+      const answer = await blocks.getBlocks(peerId, 1, count)
+      if (answer.length === 0) throw new Error('empty answer')
+      for (const block of answer) bytes += block.length
+      requests++
+    }
   }
+  await Promise.all(Array.from({ length: REQUEST_STREAMS_PER_PEER }, loop))
   return { ms: performance.now() - t0, bytes, requests }
 }
 

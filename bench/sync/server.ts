@@ -32,7 +32,10 @@ export const RAW_PROTOCOL = '/bench/sync-raw/1'
 /** PAW's yamux read buffer (src/create-paw-node.ts). */
 export const STREAM_READ_BUFFER = MAX_FRAME_LENGTH + 1024 * 1024
 export const RAW_CHUNK = 1024 * 1024
-/** Generous enough not to throttle the throughput rounds (the default is 4/s, burst 64). */
+/**
+ * Generous enough not to throttle the throughput rounds (the default is 32 tokens/s, one
+ * per started MiB of an answer, burst 512: 32 MiB/s after the first 512 MiB).
+ */
 export const BENCH_BLOCK_REQUESTS = {
   ratePerSecond: 10_000,
   burst: 10_000,

@@ -21,10 +21,12 @@ import { workForTarget } from '../chain/pow.ts'
 import type { Block, BlockHeader, Chain } from '../chain/types.ts'
 import { validateHeader } from '../chain/validation.ts'
 import type { Logger } from '../logging.ts'
-import { RATE_LIMITS, TokenBucket } from '../peers/rate-limits.ts'
+import { blockAnswerCost } from '../peers/rate-limits.ts'
 import type { Reputation } from '../peers/reputation.ts'
+import { blocksPayloadLength } from '../wire/blocks.ts'
 import { equalBytes, toHex } from '../wire/bytes.ts'
 import { RangeScheduler } from './range-scheduler.ts'
+import { RequestPacers } from './request-pacer.ts'
 
 /** Data a peer sent that its own claims contradict (headers that do not link, a body that is not its header's). */
 export class SyncDataError extends Error {
@@ -46,10 +48,20 @@ export interface BlockFetcher {
   getBlocks(peerId: string, fromHeight: number, count: number): Promise<Uint8Array[]>
 }
 
+/** How far a running sync is (the node's `sync:progress` event; the CLI's progress bar). */
 export interface SyncProgress {
+  /** Blocks (full nodes) or headers (light nodes). */
+  kind: 'blocks' | 'headers'
+  /** Our best height now. */
   height: number
+  /** The height the sync aims for (headers: the highest a peer has shown so far). */
   target: number
-  blocksPerSecond: number
+  /** Height when the sync started. */
+  from: number
+  /** Blocks or headers added per second since the sync started. */
+  perSecond: number
+  /** The last report of this sync (it finished, or failed). */
+  done: boolean
 }
 
 export interface SyncResult {
@@ -69,10 +81,15 @@ export interface BlockSyncInit {
   peers: () => string[]
   reputation: Reputation
   log: Logger
-  /** Called as blocks are added (progress bar, logs). */
+  /** Called at most once a second as blocks are added, and once when the sync ends. */
   onProgress?: (progress: SyncProgress) => void
   /** Heights per body request (an answer holds at most 128 blocks). @default 128 */
   chunkSize?: number
+  /**
+   * Body requests in flight per peer (the fetcher's parallel streams to one peer: with one,
+   * the link idles while the peer reads each answer from its store). @default 2
+   */
+  requestsPerPeer?: number
   /** Failures of one range before the sync gives up. @default 5 */
   maxAttempts?: number
   /** Headers per request. @default 512 */
@@ -91,6 +108,7 @@ interface PeerChain {
 export class BlockSync {
   readonly #init: BlockSyncInit
   readonly #log: Logger
+  readonly #pacers = new RequestPacers()
   #running: Promise<SyncResult> | undefined
 
   constructor(init: BlockSyncInit) {
@@ -110,7 +128,9 @@ export class BlockSync {
     const started = performance.now()
     const { chain } = this.#init
     const from = chain.tip().height
-    const candidates = await Promise.all(this.#init.peers().map((peer) => this.#peerChain(peer)))
+    const connected = this.#init.peers()
+    this.#pacers.retain(connected)
+    const candidates = await Promise.all(connected.map((peer) => this.#peerChain(peer)))
     const best = await this.#moreWorkThanOurs(
       bestChain(candidates.filter((c): c is PeerChain => c !== undefined)),
     )
@@ -160,6 +180,7 @@ export class BlockSync {
       const known = new Map<number, BlockHeader>()
       let parent = ancestor.header
       for (;;) {
+        await this.#pacers.for(peer, 'headerRequests').take()
         const encoded = await fetcher.getHeaders(peer, parent.height + 1, batch)
         if (encoded.length === 0) break
         for (const bytes of encoded) {
@@ -200,6 +221,7 @@ export class BlockSync {
       const ours = await headerAt(chain, height)
       if (ours === undefined) return undefined
       if (height === 0) return { header: ours }
+      await this.#pacers.for(peer, 'headerRequests').take()
       const [theirs] = await fetcher.getHeaders(peer, height, 1)
       if (theirs !== undefined && equalBytes(blockHash(decodeHeader(theirs)), blockHash(ours))) {
         return { header: ours }
@@ -211,85 +233,121 @@ export class BlockSync {
     const { chain, fetcher } = this.#init
     const first = lead.ancestor + 1
     const expected = (height: number) => lead.headers[height - first] as BlockHeader
+    const requestsPerPeer = this.#init.requestsPerPeer ?? 2
     const scheduler = new RangeScheduler<Block>({
       from: first,
       to: lead.ancestor + lead.headers.length,
       chunkSize: this.#init.chunkSize ?? 128,
       maxAttempts: this.#init.maxAttempts ?? 5,
+      perPeer: requestsPerPeer,
     })
     let added = 0
     let lastReport = performance.now()
-    const worker = async (peer: string): Promise<void> => {
-      // Paced under the server's declared quota (RATE_LIMITS.blockRequests, protocols/blocks.md):
-      // an honest syncing node must never be charged 0x09.
-      const pace = new TokenBucket(
-        {
-          ratePerSecond: RATE_LIMITS.blockRequests.ratePerSecond * PACE_SHARE,
-          burst: Math.floor(RATE_LIMITS.blockRequests.burst * PACE_SHARE),
-          rationale: 'client side of blockRequests',
-        },
-        performance.now(),
-      )
-      for (;;) {
-        if (scheduler.done || scheduler.exhausted !== undefined) return
-        const range = scheduler.next(peer)
-        if (range === undefined) {
-          // Everything left is in flight elsewhere; a range may yet fail back to us.
-          if (scheduler.busyPeers.length === 0) return
-          await sleep(20)
-          continue
-        }
-        while (!pace.take(performance.now())) await sleep(50)
-        let blocks: Block[]
+    /** Adds what is ready in height order; reports progress at most once a second. */
+    const addReady = async (): Promise<void> => {
+      for (const block of scheduler.takeReady()) {
         try {
-          const encoded = await fetcher.getBlocks(peer, range.start, range.count)
-          blocks = encoded.map((bytes, offset) => checkedBody(bytes, expected(range.start + offset)))
+          await chain.addBlock(block)
         } catch (error) {
-          const blame = isBadData(error)
-          this.#log.warn('sync: range failed', { peer, start: range.start, error: (error as Error).message })
-          if (blame) {
-            // Bad data: this peer gets no more of this sync.
-            this.#init.reputation.penalize(peer, 'invalidMessage')
-            scheduler.failed(peer)
-            return
-          }
-          // The network or the peer's load: retry, from this peer too, after a pause.
-          scheduler.failed(peer, { blame: false })
-          await sleep(RETRY_PAUSE_MS)
-          continue
+          if (!isChainError(error)) throw error
+          // The body matched its header and tx root, so the block itself breaks a rule:
+          // the chain the peers offered is invalid from here. Stop; charge its peers.
+          for (const p of peers) this.#init.reputation.penalize(p, 'invalidMessage')
+          throw new SyncDataError(
+            `block ${block.header.height} of the peers' chain is invalid: ${error.message}`,
+          )
         }
-        scheduler.completed(peer, blocks)
-        for (const block of scheduler.takeReady()) {
-          try {
-            await chain.addBlock(block)
-          } catch (error) {
-            if (!isChainError(error)) throw error
-            // The body matched its header and tx root, so the block itself breaks a rule:
-            // the chain the peers offered is invalid from here. Stop; charge its peers.
-            for (const p of peers) this.#init.reputation.penalize(p, 'invalidMessage')
-            throw new SyncDataError(
-              `block ${block.header.height} of the peers' chain is invalid: ${error.message}`,
-            )
-          }
-          added++
-        }
-        const now = performance.now()
-        if (now - lastReport >= 1_000) {
-          lastReport = now
-          const progress = {
-            height: chain.tip().height,
-            target: scheduler.target,
-            blocksPerSecond: added / ((now - started) / 1000),
-          }
-          this.#log.info('sync progress', {
-            ...progress,
-            blocksPerSecond: Math.round(progress.blocksPerSecond),
-          })
-          this.#init.onProgress?.(progress)
-        }
+        added++
+      }
+      const now = performance.now()
+      if (now - lastReport >= PROGRESS_EVERY_MS) {
+        lastReport = now
+        report(false)
       }
     }
-    await Promise.all(peers.map((peer) => worker(peer)))
+    const report = (done: boolean): void => {
+      const progress: SyncProgress = {
+        kind: 'blocks',
+        height: chain.tip().height,
+        target: scheduler.target,
+        from: lead.ancestor,
+        perSecond: added / ((performance.now() - started) / 1000),
+        done,
+      }
+      if (!done) {
+        this.#log.info('sync progress', {
+          height: progress.height,
+          target: progress.target,
+          blocksPerSecond: Math.round(progress.perSecond),
+        })
+      }
+      this.#init.onProgress?.(progress)
+    }
+    // Blocks are added one at a time, in order, whichever request brought them. Once an
+    // addition fails the sync is over: every loop stops.
+    let adding = Promise.resolve()
+    let halted = false
+    const add = (): Promise<void> => {
+      adding = adding.then(addReady)
+      adding.catch(() => {
+        halted = true
+      })
+      return adding
+    }
+    /** A peer's requests: requestsPerPeer loops sharing one pace and one verdict. */
+    const worker = async (peer: string): Promise<void> => {
+      // Paced under the server's declared quota: an honest sync is never charged 0x09.
+      const pace = this.#pacers.for(peer, 'blockRequests')
+      let dropped = false
+      const loop = async (): Promise<void> => {
+        for (;;) {
+          if (dropped || halted || scheduler.done || scheduler.exhausted !== undefined) return
+          const range = scheduler.next(peer)
+          if (range === undefined) {
+            // Everything left is in flight; a range may yet fail back to us.
+            if (scheduler.busyPeers.length === 0) return
+            await sleep(20)
+            continue
+          }
+          await pace.take()
+          let blocks: Block[]
+          try {
+            const encoded = await fetcher.getBlocks(peer, range.start, range.count)
+            pace.charge(blockAnswerCost(blocksPayloadLength(encoded)) - 1)
+            blocks = encoded.map((bytes, offset) => checkedBody(bytes, expected(range.start + offset)))
+          } catch (error) {
+            const blame = isBadData(error)
+            this.#log.warn('sync: range failed', {
+              peer,
+              start: range.start,
+              error: (error as Error).message,
+            })
+            if (blame) {
+              // Bad data: this peer gets no more of this sync (charged once).
+              if (!dropped) this.#init.reputation.penalize(peer, 'invalidMessage')
+              dropped = true
+              scheduler.failed(peer, range)
+              return
+            }
+            // The network or the peer's load: retry, from this peer too, after a pause.
+            scheduler.failed(peer, range, { blame: false })
+            await sleep(RETRY_PAUSE_MS)
+            continue
+          }
+          scheduler.completed(peer, range, blocks)
+          await add()
+        }
+      }
+      await Promise.all(Array.from({ length: requestsPerPeer }, loop))
+    }
+    // Straight away, so a progress bar shows the target before the first blocks are in.
+    report(false)
+    try {
+      await Promise.all(peers.map((peer) => worker(peer)))
+      await adding
+    } finally {
+      report(true)
+    }
     if (scheduler.exhausted !== undefined) throw scheduler.exhausted
     if (!scheduler.done)
       throw new Error(`sync stopped at height ${chain.tip().height}: no peer could serve the rest`)
@@ -309,8 +367,8 @@ function bestChain(chains: PeerChain[]): PeerChain[] {
   )
 }
 
-/** Share of a server's declared quota a syncing node uses, so it is never over it. */
-const PACE_SHARE = 0.8
+/** How often a running sync reports its progress (log line, onProgress). */
+export const PROGRESS_EVERY_MS = 1_000
 /** Pause before retrying a range that failed for the network or the peer's load. */
 const RETRY_PAUSE_MS = 1_000
 

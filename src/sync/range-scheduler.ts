@@ -5,8 +5,9 @@
  * work, reports `completed` or `failed`, and applies what `takeReady` hands back, always in
  * height order. Browser-safe.
  *
- * - Heights are cut into chunks of `chunkSize`; an idle peer gets the lowest chunk nobody is
- *   fetching, never one that peer already failed.
+ * - Heights are cut into chunks of `chunkSize`; a peer with fewer than `perPeer` chunks in
+ *   flight gets the lowest chunk nobody is fetching, never one that peer already failed.
+ *   Each chunk handed out is reported back by the Range object `next` returned.
  * - A peer that answers with fewer items than asked (the responder trims to its bounds)
  *   completes what it sent; the rest goes back as a new chunk.
  * - A failed chunk goes back to the queue for another peer; after `maxAttempts` failures it
@@ -39,8 +40,9 @@ export class RangeScheduler<T> {
   readonly #maxAttempts: number
   /** Chunks nobody is fetching, lowest start first. */
   #queue: Chunk[] = []
-  /** Chunks being fetched, by peer. */
-  readonly #inFlight = new Map<string, Chunk>()
+  /** Chunks being fetched, by peer, keyed by the Range handed out for each. */
+  readonly #inFlight = new Map<string, Map<Range, Chunk>>()
+  readonly #perPeer: number
   /** Items received, by height, waiting for the heights below them. */
   readonly #received = new Map<number, T>()
   /** The next height takeReady hands back. */
@@ -48,11 +50,13 @@ export class RangeScheduler<T> {
   #end: number
   #exhausted: SyncExhaustedError | undefined
 
-  /** Heights `from`..`to` inclusive. */
-  constructor(init: { from: number; to: number; chunkSize: number; maxAttempts: number }) {
-    if (!(init.chunkSize >= 1) || !(init.maxAttempts >= 1))
-      throw new RangeError('chunkSize and maxAttempts must be >= 1')
+  /** Heights `from`..`to` inclusive; `perPeer` chunks in flight per peer at most (default 1). */
+  constructor(init: { from: number; to: number; chunkSize: number; maxAttempts: number; perPeer?: number }) {
+    const perPeer = init.perPeer ?? 1
+    if (!(init.chunkSize >= 1) || !(init.maxAttempts >= 1) || !(perPeer >= 1))
+      throw new RangeError('chunkSize, maxAttempts and perPeer must be >= 1')
     this.#chunkSize = init.chunkSize
+    this.#perPeer = perPeer
     this.#maxAttempts = init.maxAttempts
     this.#nextHeight = init.from
     this.#end = init.from - 1
@@ -77,24 +81,27 @@ export class RangeScheduler<T> {
     this.#end = Math.max(this.#end, to)
   }
 
-  /** The work for an idle peer, or undefined (nothing left it may take, or it is busy). */
+  /** Work for `peer`, or undefined (nothing left it may take, or it has perPeer in flight). */
   next(peer: string): Range | undefined {
     this.#throwIfExhausted()
-    if (this.#inFlight.has(peer)) return undefined
+    const mine = this.#inFlight.get(peer) ?? new Map<Range, Chunk>()
+    if (mine.size >= this.#perPeer) return undefined
     const index = this.#queue.findIndex((chunk) => !chunk.failedBy.has(peer))
     if (index < 0) return undefined
     const [chunk] = this.#queue.splice(index, 1) as [Chunk]
-    this.#inFlight.set(peer, chunk)
-    return { start: chunk.start, count: chunk.count }
+    const range: Range = { start: chunk.start, count: chunk.count }
+    mine.set(range, chunk)
+    this.#inFlight.set(peer, mine)
+    return range
   }
 
   /**
-   * `peer` answered its range with `items` (heights start, start + 1, …). Fewer than asked
-   * is a trimmed answer: the rest is queued again, without counting an attempt. None at all
-   * is a failure (the peer has nothing for heights it claimed).
+   * `peer` answered `range` (as `next` returned it) with `items` (heights start, start + 1,
+   * …). Fewer than asked is a trimmed answer: the rest is queued again, without counting an
+   * attempt. None at all is a failure (the peer has nothing for heights it claimed).
    */
-  completed(peer: string, items: readonly T[]): void {
-    const chunk = this.#take(peer)
+  completed(peer: string, range: Range, items: readonly T[]): void {
+    const chunk = this.#take(peer, range)
     if (items.length > chunk.count)
       throw new RangeError(`${items.length} items for a range of ${chunk.count}`)
     if (items.length === 0) {
@@ -113,12 +120,12 @@ export class RangeScheduler<T> {
   }
 
   /**
-   * `peer` failed its range. Blamed (bad data): another peer gets it, never this one again.
+   * `peer` failed `range`. Blamed (bad data): another peer gets it, never this one again.
    * Not blamed (a timeout, a reset, the peer's load): it goes back to the queue for anyone,
    * this peer included. Either way it costs an attempt of the budget.
    */
-  failed(peer: string, options: { blame?: boolean } = {}): void {
-    this.#fail(peer, this.#take(peer), options.blame ?? true)
+  failed(peer: string, range: Range, options: { blame?: boolean } = {}): void {
+    this.#fail(peer, this.#take(peer, range), options.blame ?? true)
   }
 
   /** Items from the next expected height on, as far as they are contiguous. */
@@ -156,10 +163,13 @@ export class RangeScheduler<T> {
     return [...this.#inFlight.keys()]
   }
 
-  #take(peer: string): Chunk {
-    const chunk = this.#inFlight.get(peer)
-    if (chunk === undefined) throw new RangeError(`${peer} has no range in flight`)
-    this.#inFlight.delete(peer)
+  #take(peer: string, range: Range): Chunk {
+    const mine = this.#inFlight.get(peer)
+    const chunk = mine?.get(range)
+    if (mine === undefined || chunk === undefined)
+      throw new RangeError(`${peer} has no range ${range.start}+${range.count} in flight`)
+    mine.delete(range)
+    if (mine.size === 0) this.#inFlight.delete(peer)
     return chunk
   }
 

@@ -1,6 +1,12 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { PeerRateLimiter, RATE_LIMITS, type RateLimitName, TokenBucket } from '../../src/peers/rate-limits.ts'
+import {
+  blockAnswerCost,
+  PeerRateLimiter,
+  RATE_LIMITS,
+  type RateLimitName,
+  TokenBucket,
+} from '../../src/peers/rate-limits.ts'
 
 const NAMES = Object.keys(RATE_LIMITS) as RateLimitName[]
 
@@ -65,7 +71,7 @@ describe('PeerRateLimiter', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...NAMES),
-        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 200 }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 200, size: 'max' }),
         (name, jitter) => {
           // 80% of the rate: event k is due at k / (0.8 r) s; honest clients send early or
           // late by up to one burst's worth of the remaining slack, never ahead of schedule
@@ -85,5 +91,30 @@ describe('PeerRateLimiter', () => {
       ),
       { numRuns: 1_000 },
     )
+  })
+})
+
+describe('blockRequests by answer size', () => {
+  it('costs one token per started MiB of the answer, at least one', () => {
+    expect(blockAnswerCost(0)).toBe(1)
+    expect(blockAnswerCost(309 * 128)).toBe(1)
+    expect(blockAnswerCost(1024 * 1024)).toBe(1)
+    expect(blockAnswerCost(1024 * 1024 + 1)).toBe(2)
+    expect(blockAnswerCost(10_485_579)).toBe(10)
+  })
+
+  it('charges a cost known after the work into debt, and allows again once the rate paid it back', () => {
+    let now = 0
+    const limiter = new PeerRateLimiter({
+      now: () => now,
+      limits: { blockRequests: { ratePerSecond: 10, burst: 10, rationale: 'test' } },
+    })
+    expect(limiter.allow('p', 'blockRequests')).toBe(true)
+    limiter.charge('p', 'blockRequests', 14) // 10 - 1 - 14 = -5 tokens
+    expect(limiter.allow('p', 'blockRequests')).toBe(false)
+    now = 500 // +5: 0 tokens
+    expect(limiter.allow('p', 'blockRequests')).toBe(false)
+    now = 600 // +1
+    expect(limiter.allow('p', 'blockRequests')).toBe(true)
   })
 })

@@ -12,7 +12,11 @@ import { encodeHeader } from '../../src/chain/encoding.ts'
 import { blockHash } from '../../src/chain/hashing.ts'
 import type { BlockHeader, Hash } from '../../src/chain/types.ts'
 import { ErrorCode, isPawError } from '../../src/errors.ts'
-import { BLOCKS_PROTOCOL, type BlocksSource } from '../../src/protocols/blocks/blocks-protocol.ts'
+import {
+  BLOCKS_PROTOCOL,
+  type BlocksSource,
+  REQUEST_STREAMS_PER_PEER,
+} from '../../src/protocols/blocks/blocks-protocol.ts'
 import { writeTimeoutFor } from '../../src/protocols/blocks/constants.ts'
 import {
   BlocksFrameType,
@@ -159,20 +163,50 @@ describe('/paw/blocks/1 between full nodes', () => {
 })
 
 describe('/paw/blocks/1 requests in parallel', () => {
-  it('runs concurrent requests to one peer lock-step on one stream, each with its own answer', async () => {
+  it('runs concurrent requests to one peer on at most REQUEST_STREAMS_PER_PEER lock-step streams, each with its own answer', async () => {
     const a = await fullNode(6)
     const b = await fullNode()
     await connect(b, a)
     const served = await wire(a.node, a.full?.chain)
     const { protocol } = await wire(b.node, b.full?.chain)
     const peer = a.node.peerId.toString()
+    const [connection] = b.node.libp2p.getConnections(a.node.peerId)
+    let mostStreams = 0
+    const sampler = setInterval(() => {
+      const open = connection?.streams.filter((stream) => stream.protocol === BLOCKS_PROTOCOL).length ?? 0
+      mostStreams = Math.max(mostStreams, open)
+    }, 1)
     const answers = await Promise.all(
       Array.from({ length: 7 }, (_, height) => protocol.getHeaders(peer, height, 1)),
-    )
+    ).finally(() => clearInterval(sampler))
+    expect(mostStreams).toBeGreaterThan(0)
+    expect(mostStreams).toBeLessThanOrEqual(REQUEST_STREAMS_PER_PEER)
     expect(answers.map((headers) => headers.length)).toEqual([1, 1, 1, 1, 1, 1, 1])
     const expected = (await a.full?.chain.getHeaders(0, 7))?.map((header) => toHex(encodeHeader(header)))
     expect(answers.map((headers) => toHex(headers[0] as Uint8Array))).toEqual(expected)
     expect(served.protocol.stats().requestsServed).toBe(7)
+  })
+})
+
+describe('/paw/blocks/1 request streams', () => {
+  it('keeps an idle request stream for the next request, and closes it a second after the last', async () => {
+    const a = await fullNode(3)
+    const b = await fullNode()
+    await connect(b, a)
+    await wire(a.node, a.full?.chain)
+    const { protocol } = await wire(b.node, b.full?.chain)
+    const peer = a.node.peerId.toString()
+    const [connection] = b.node.libp2p.getConnections(a.node.peerId)
+    const blocksStreams = () =>
+      connection?.streams.filter((stream) => stream.protocol === BLOCKS_PROTOCOL) ?? []
+    await protocol.getHeaders(peer, 0, 1)
+    const [first] = blocksStreams()
+    expect(first).toBeDefined()
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    await protocol.getBlocks(peer, 1, 2)
+    // The same stream carried the second request: no new stream, no new window to grow.
+    expect(blocksStreams().map((stream) => stream.id)).toEqual([first?.id])
+    await waitFor('the idle stream closed', () => blocksStreams().length === 0, 3_000)
   })
 })
 

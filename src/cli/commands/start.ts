@@ -12,6 +12,8 @@ import { mergeSettings, readConfigFile } from '../../node/config-file.ts'
 import { initHome, resolveHome } from '../../node/home.ts'
 import { createPawNode } from '../../node/index.ts'
 import { EXIT_FAILURE, EXIT_OK, parseFlags, START_OPTIONS, settingsFromFlags } from '../options.ts'
+import { StatusLine } from '../status-line.ts'
+import { formatSyncProgress } from '../sync-bar.ts'
 
 export const START_USAGE = `Usage: paw-node start [--home DIR] [flags]
 
@@ -106,7 +108,13 @@ export async function start(args: readonly string[]): Promise<number> {
   const settings = await tracingFlags(fromFlags.sources, () =>
     resolveSettings(mergeSettings(fromFile, fromFlags.input)),
   )
-  const log = createLogger({ level: settings.logLevel, format: settings.logFormat })
+  // On a terminal, log lines scroll above the sync progress bar.
+  const status = new StatusLine(process.stderr)
+  const log = createLogger({
+    level: settings.logLevel,
+    format: settings.logFormat,
+    ...(status.enabled ? { sink: (line: string) => status.write(line) } : {}),
+  })
   const signals = watchSignals(() => log)
   let node: PawNode | undefined
   let runtime: ChainRuntime | undefined
@@ -122,6 +130,10 @@ export async function start(args: readonly string[]): Promise<number> {
     // anything listens.
     runtime = await openChainRuntime({ home, settings, privateKey, log: log.child({ component: 'chain' }) })
     node = await createPawNode({ ...settings, privateKey, logger: log, chain: runtime.nodeChain })
+    node.addEventListener('sync:progress', ({ detail }) => {
+      if (detail.done) status.clear()
+      else status.set(formatSyncProgress(detail))
+    })
     await node.start()
     admin = await startHomeAdmin({
       home,
@@ -134,6 +146,7 @@ export async function start(args: readonly string[]): Promise<number> {
       announceMinedBlocks(node, runtime.miner, log.child({ component: 'miner' }))
     runtime.start()
     const signal = await signals.first
+    status.clear()
     log.info('shutting down', { signal })
     // The admin API first: no transaction is accepted into a node that is going away.
     await admin?.stop()

@@ -2,11 +2,18 @@
 export const BLOCKS_PROTOCOL = '/paw/blocks/1'
 
 /**
- * /paw/blocks/1 streams one connection may have open per direction (protocols/blocks.md
- * "Stream rules"). Our own requests to a peer share one stream, so 2 leaves room for a
- * stream that is closing while the next opens. libp2p refuses a peer that opens more.
+ * Streams our own requests to one peer may use at once, each lock-step (protocols/blocks.md
+ * "Stream rules"). Two keep the link busy: the peer reads one answer from its store while
+ * it writes the other.
  */
-export const MAX_BLOCKS_STREAMS = 2
+export const REQUEST_STREAMS_PER_PEER = 2
+
+/**
+ * /paw/blocks/1 streams one connection may have open per direction (protocols/blocks.md
+ * "Stream rules"): the requester's REQUEST_STREAMS_PER_PEER, with room for as many that are
+ * closing while the next open. libp2p refuses a peer that opens more.
+ */
+export const MAX_BLOCKS_STREAMS = 2 * REQUEST_STREAMS_PER_PEER
 
 /**
  * The slowest link an answer is written for: a `blocks` answer of `bytes` may take

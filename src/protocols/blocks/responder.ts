@@ -8,8 +8,10 @@
 import { encodeHeader } from '../../chain/encoding.ts'
 import { blockHash } from '../../chain/hashing.ts'
 import { NetworkError } from '../../errors.ts'
+import { blockAnswerCost } from '../../peers/rate-limits.ts'
 import {
   BlocksFrameType,
+  blocksPayloadLength,
   decodeGetBlock,
   decodeGetBlocks,
   decodeGetHeaders,
@@ -103,6 +105,8 @@ export async function serveRequests(
         const blocks = await answerBlockRequest(context, channel, frame)
         if (blocks === undefined) break
         await writeBlocksAnswer(channel.stream, blocks, { writeMs: settings.timeouts.writeMs, traffic })
+        // The request took one token; an answer over 1 MiB costs one per started MiB.
+        limiter.charge(peerId, 'blockRequests', blockAnswerCost(blocksPayloadLength(blocks)) - 1)
         context.stats.blocksServed += blocks.length
         break
       }
