@@ -14,11 +14,10 @@ import type { FullChain } from '../../src/chain/full-chain.ts'
 import { paramsToJson } from '../../src/chain/params.ts'
 import type { ChainParams } from '../../src/chain/types.ts'
 import { nextBlock, openTestFullChain, testAccounts, testChainParams } from '../support/chain-nodes.ts'
-import { tcpAddress, trackedNodes, waitFor } from '../support/nodes.ts'
-import { projectRoot } from '../support/system-node.ts'
+import { cliEntry, joinerStartFlags } from '../support/cli-joiner.ts'
+import { trackedNodes, waitFor } from '../support/nodes.ts'
 
 const nodes = trackedNodes()
-const cliEntry = join(projectRoot, 'dist', 'cli', 'run.js')
 const BLOCKS = 4_000
 const ERASE_LINE = '\x1b[2K\r'
 const children: ChildProcess[] = []
@@ -56,26 +55,7 @@ async function newHome(): Promise<string> {
 }
 
 function startArgs(home: string): string[] {
-  return [
-    cliEntry,
-    'start',
-    '--home',
-    home,
-    '--type',
-    'full',
-    '--listen-host',
-    '127.0.0.1',
-    '--port',
-    '0',
-    '--ws-port',
-    'off',
-    '--admin-listen',
-    '127.0.0.1:0',
-    '--bootstrap',
-    tcpAddress(holder).toString(),
-    '--min-outbound',
-    '1',
-  ]
+  return [cliEntry, 'start', ...joinerStartFlags(home, holder)]
 }
 
 const quote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`

@@ -11,16 +11,11 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { paramsToJson } from '../../src/chain/params.ts'
 import { nextBlock, openTestFullChain, testAccounts, testChainParams } from '../support/chain-nodes.ts'
-import { tcpAddress, trackedNodes, waitFor } from '../support/nodes.ts'
+import { cliEntry, joinerStartFlags } from '../support/cli-joiner.ts'
+import { trackedNodes, waitFor } from '../support/nodes.ts'
 import { projectRoot } from '../support/system-node.ts'
 
 const nodes = trackedNodes()
-/**
- * The built CLI run by this Node (the project's, >= 22) directly, not through
- * bin/paw-node.js: under the system Node the launcher re-executes itself, and a SIGKILL must
- * hit the process that holds the store.
- */
-const cliEntry = join(projectRoot, 'dist', 'cli', 'run.js')
 const BLOCKS = 6_000
 const children: ChildProcess[] = []
 let home = ''
@@ -72,26 +67,7 @@ describe('sync across a SIGKILL', () => {
     const holder = await nodes.node({ chainId: params.chainId, nodeType: 'full', chain: source })
 
     home = await mkdtemp(join(tmpdir(), 'paw-sync-restart-'))
-    const args = [
-      '--home',
-      home,
-      '--chain-id',
-      params.chainId,
-      '--type',
-      'full',
-      '--listen-host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--ws-port',
-      'off',
-      '--admin-listen',
-      '127.0.0.1:0',
-      '--bootstrap',
-      tcpAddress(holder).toString(),
-      '--min-outbound',
-      '1',
-    ]
+    const args = ['--chain-id', params.chainId, ...joinerStartFlags(home, holder)]
     // The first start initialises the home; the chain's definition goes next to config.toml.
     const probe = start(args)
     await waitFor(

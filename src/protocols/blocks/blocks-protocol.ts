@@ -10,7 +10,8 @@
  *   REQUEST_STREAMS_PER_PEER streams ("lanes") per connection, each lock-step: one
  *   outstanding request per stream. Two lanes let the peer read the next answer from its
  *   store while it writes the previous one, which one lock-step stream cannot (the link
- *   would idle between answers). A lane's stream is closed when no request on it is left.
+ *   would idle between answers). A lane's stream is kept LANE_LINGER_MS after its last
+ *   request for the next one, then closed.
  *
  * Every stream goes through a FrameChannel (read-idle and write timeouts, traffic
  * counters); a `blocks` answer is written with a deadline scaled to its size (writer.ts).
