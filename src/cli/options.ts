@@ -47,6 +47,8 @@ export const START_OPTIONS = {
   'listen-host': { type: 'string' },
   bootstrap: { type: 'string', multiple: true },
   'persistent-peers': { type: 'string', multiple: true },
+  seeds: { type: 'string', multiple: true },
+  'seed-mode': { type: 'boolean' },
   'max-peers': { type: 'string' },
   'max-inbound': { type: 'string' },
   'max-outbound': { type: 'string' },
@@ -151,6 +153,13 @@ export function settingsFromFlags(flags: StartFlags): FlagSettings {
   take('persistent-peers', k.persistentPeers, flags['persistent-peers'], (v) => {
     input.persistentPeers = addresses('persistent-peers', v)
   })
+  take('seeds', k.seeds, flags.seeds, (v) => {
+    input.seeds = v.length === 1 && v[0] === 'none' ? [] : addresses('seeds', v)
+  })
+  if (flags['seed-mode'] === true) {
+    input.seedMode = true
+    sources.set(k.seedMode, '--seed-mode')
+  }
   take('profile', k.profile, flags.profile, (v) => {
     input.profile = choice('profile', v, Object.keys(PROFILES) as (keyof typeof PROFILES)[])
   })

@@ -20,6 +20,26 @@ export const DEFAULT_ADMIN_LISTEN = '127.0.0.1:26658'
 export const DEVNET_CHAIN_ID = 'paw-devnet'
 export const DEFAULT_CHAIN_ID = DEVNET_CHAIN_ID
 
+/**
+ * 004 §2.2's production seeds, for paw-mainnet only: DNS seeds first (primary, then
+ * regional), then the IP fallbacks, each as host:port (no peer ID: the seed's identity is
+ * learned from its Noise handshake). Other chains have none: a devnet or testnet operator
+ * passes --seeds or --bootstrap.
+ */
+export const DEFAULT_SEEDS: Readonly<Record<string, readonly string[]>> = {
+  'paw-mainnet': [
+    'seed1.paw.network:26656',
+    'seed2.paw.network:26656',
+    'seed3.paw.network:26656',
+    'seed-us-west.paw.network:26656',
+    'seed-eu-central.paw.network:26656',
+    'seed-asia-east.paw.network:26656',
+    '35.184.142.101:26656',
+    '34.89.156.233:26656',
+    '35.201.123.45:26656',
+  ],
+}
+
 /** 000 node types: full (whole chain), light (headers only), miner (full + produces blocks). */
 export type NodeType = 'full' | 'light' | 'miner'
 export const NODE_TYPES: readonly NodeType[] = ['full', 'light', 'miner']

@@ -12,6 +12,7 @@ import {
   DEFAULT_INBOUND_GUARDS,
   DEFAULT_LISTEN_HOST,
   DEFAULT_MAINTENANCE_INTERVAL_MS,
+  DEFAULT_SEEDS,
   DEFAULT_TCP_PORT,
   DEFAULT_TIMEOUTS,
   DEFAULT_WS_PORT,
@@ -44,6 +45,14 @@ export interface Settings {
   bootstrap: string[]
   /** Peers always reconnected, never given up (004 §3.3). */
   persistentPeers: string[]
+  /**
+   * Seed nodes (004 §2): dialled to ask for peers (get_peers) when the address book runs
+   * short, retried with backoff when unreachable. host:port, id@host:port or a multiaddr.
+   * Default: 004 §2.2's seeds on paw-mainnet, none elsewhere.
+   */
+  seeds: string[]
+  /** Seed mode (DECISIONS.md "Peer exchange"): answer get_peers, then disconnect the peer. */
+  seedMode: boolean
   profile: ProfileName
   limits: PeerLimits
   timeouts: Timeouts
@@ -89,6 +98,8 @@ export const SETTING_KEYS = {
   wsPort: 'p2p.ws_port',
   bootstrap: 'p2p.bootstrap',
   persistentPeers: 'p2p.persistent_peers',
+  seeds: 'p2p.seeds',
+  seedMode: 'p2p.seed_mode',
   profile: 'p2p.profile',
   maxPeers: 'p2p.max_peers',
   maxInbound: 'p2p.max_inbound',
@@ -127,6 +138,12 @@ function oneOf<T extends string>(key: string, value: unknown, allowed: readonly 
     throw new ConfigError(key, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`)
   }
   return value as T
+}
+
+function boolean(key: string, value: unknown): boolean {
+  if (typeof value !== 'boolean')
+    throw new ConfigError(key, `must be true or false, got ${JSON.stringify(value)}`)
+  return value
 }
 
 function stringList(key: string, value: unknown): string[] {
@@ -224,6 +241,8 @@ export function resolveSettings(input: SettingsInput = {}): Settings {
     wsPort: port(k.wsPort, input.wsPort === undefined ? DEFAULT_WS_PORT : input.wsPort),
     bootstrap: stringList(k.bootstrap, input.bootstrap ?? []),
     persistentPeers: stringList(k.persistentPeers, input.persistentPeers ?? []),
+    seeds: stringList(k.seeds, input.seeds ?? [...(DEFAULT_SEEDS[chainId] ?? [])]),
+    seedMode: boolean(k.seedMode, input.seedMode ?? false),
     profile,
     limits,
     timeouts,

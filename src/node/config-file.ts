@@ -61,6 +61,14 @@ const FIELDS: Record<SettingName, Field> = {
     kind: 'addresses',
     doc: 'Peers kept connected: redialled with backoff forever, never dropped from the peer list (004 §3.3).',
   },
+  seeds: {
+    kind: 'addresses',
+    doc: 'Seed nodes (004 §2), asked for peers when the address book runs short and retried with backoff when unreachable: host:port, id@host:port or a multiaddr. Default: the 004 §2.2 seeds on paw-mainnet, none elsewhere.',
+  },
+  seedMode: {
+    kind: 'boolean',
+    doc: 'Seed mode (DECISIONS.md "Peer exchange"): answer get_peers from the address book, then disconnect the peer, as CometBFT seeds do.',
+  },
   profile: {
     kind: 'string',
     unit: 'one of "default", "high-traffic", "low-resource"',

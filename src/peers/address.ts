@@ -1,7 +1,8 @@
 /**
- * Peer addresses as operators write them: a multiaddr (`/ip4/1.2.3.4/tcp/26656/p2p/12D3…`)
- * or CometBFT's `id@host:port` (`12D3…@1.2.3.4:26656`), where host may be an IPv4 or
- * bracketed IPv6 address or a DNS name.
+ * Peer addresses as operators write them: a multiaddr (`/ip4/1.2.3.4/tcp/26656/p2p/12D3…`),
+ * CometBFT's `id@host:port` (`12D3…@1.2.3.4:26656`), or a bare `host:port` as 004 §2.2
+ * lists its seeds (no peer ID: the identity is learned from the Noise handshake), where
+ * host may be an IPv4 or bracketed IPv6 address or a DNS name.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
@@ -12,7 +13,7 @@ export class AddressError extends Error {
   readonly code = 'ERR_INVALID_ADDRESS'
 }
 
-const ID_AT_HOST_PORT = /^([A-Za-z0-9]+)@(\[[^\]]+\]|[^:@/]+):(\d{1,5})$/
+const ID_AT_HOST_PORT = /^(?:([A-Za-z0-9]+)@)?(\[[^\]]+\]|[^:@/]+):(\d{1,5})$/
 
 export function parsePeerAddress(text: string): Multiaddr {
   return checkPeerId(parseAddress(text), text)
@@ -41,16 +42,16 @@ function parseAddress(text: string): Multiaddr {
   }
   const match = ID_AT_HOST_PORT.exec(trimmed)
   if (match === null) {
-    throw new AddressError(`expected a multiaddr or id@host:port, got ${JSON.stringify(text)}`)
+    throw new AddressError(`expected a multiaddr, id@host:port or host:port, got ${JSON.stringify(text)}`)
   }
-  const [, id, rawHost, portText] = match as unknown as [string, string, string, string]
+  const [, id, rawHost, portText] = match as unknown as [string, string | undefined, string, string]
   const port = Number(portText)
   if (port < 1 || port > 65535) throw new AddressError(`port out of range in ${JSON.stringify(text)}`)
   const host = rawHost.startsWith('[') ? rawHost.slice(1, -1) : rawHost
   const family = ipFamily(host)
   const hostPart = family === 4 ? `/ip4/${host}` : family === 6 ? `/ip6/${host}` : `/dns/${host}`
   try {
-    return multiaddr(`${hostPart}/tcp/${port}/p2p/${id}`)
+    return multiaddr(`${hostPart}/tcp/${port}${id === undefined ? '' : `/p2p/${id}`}`)
   } catch (error) {
     throw new AddressError(`invalid peer address ${JSON.stringify(text)}: ${(error as Error).message}`)
   }

@@ -39,6 +39,12 @@ export const RATE_LIMITS = {
     rationale:
       'one mempool_hashes per connection is the protocol; 2 per minute per peer tolerates a quick reconnect and nothing more',
   },
+  peerRequests: {
+    ratePerSecond: 0.1,
+    burst: 1,
+    rationale:
+      'DECISIONS.md "Peer exchange": at most one get_peers per peer per 10 s; a list is up to 1,000 addresses, and asking more often learns nothing new',
+  },
   headerRequests: {
     ratePerSecond: 32,
     burst: 128,
@@ -152,6 +158,7 @@ export class PeerRateLimiter {
       gossipTransactions: 0,
       mempoolRequests: 0,
       mempoolInventories: 0,
+      peerRequests: 0,
       headerRequests: 0,
       blockRequests: 0,
     }

@@ -49,6 +49,8 @@ describe('configTemplate', () => {
       wsPort: null,
       bootstrap: [`/ip4/10.0.0.1/tcp/26656/p2p/${PEER}`, `${PEER}@seed.example.org:26656`],
       persistentPeers: [`${PEER}@[::1]:26656`],
+      seeds: ['seed.example.org:26656'],
+      seedMode: true,
       profile: 'high-traffic',
       limits: { maxPeers: 150, maxInbound: 70, maxOutbound: 60, minOutbound: 5 },
       timeouts: {

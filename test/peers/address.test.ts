@@ -41,7 +41,6 @@ describe('parsePeerAddress', () => {
     ['port 0', `${ID}@1.2.3.4:0`],
     ['port 70000', `${ID}@1.2.3.4:70000`],
     ['a missing id', '@1.2.3.4:26656'],
-    ['no id at all', '1.2.3.4:26656'],
     ['a missing port', `${ID}@1.2.3.4`],
     // Caught at parse time, so config.toml and --persistent-peers name the bad entry.
     ['an id that is not a peer id', 'notapeerid@1.2.3.4:26656'],
@@ -56,5 +55,14 @@ describe('parsePeerAddress', () => {
     }
     expect(caught).toBeInstanceOf(AddressError)
     expect((caught as AddressError).code).toBe('ERR_INVALID_ADDRESS')
+  })
+})
+
+describe('seed addresses', () => {
+  it('host:port without a peer ID → a multiaddr without /p2p (004 §2.2 seeds)', () => {
+    expect(parsePeerAddress('seed1.paw.network:26656').toString()).toBe('/dns/seed1.paw.network/tcp/26656')
+    expect(parsePeerAddress('35.184.142.101:26656').toString()).toBe('/ip4/35.184.142.101/tcp/26656')
+    expect(parsePeerAddress('[2001:db8::1]:26656').toString()).toBe('/ip6/2001:db8::1/tcp/26656')
+    expect(() => parsePeerAddress('seed1.paw.network')).toThrow(/host:port/)
   })
 })

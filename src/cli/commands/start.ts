@@ -32,6 +32,8 @@ Options:
   --listen-host IP            p2p.listen_host (default 0.0.0.0)
   --bootstrap ADDR            p2p.bootstrap; repeat the flag or separate with commas
   --persistent-peers ADDR     p2p.persistent_peers; repeat the flag or separate with commas
+  --seeds ADDR                p2p.seeds (host:port allowed); --seeds none for none
+  --seed-mode                 p2p.seed_mode: answer get_peers, then disconnect
   --profile NAME              p2p.profile: default | high-traffic | low-resource
   --max-peers N               p2p.max_peers
   --max-inbound N             p2p.max_inbound

@@ -1,0 +1,224 @@
+/**
+ * `/paw/peers/1` (protocols/peers.md, DECISIONS.md "Peer exchange"): a peer's addresses of
+ * other peers, by request only. Browser-safe.
+ *
+ * - Answering: a stream a handshaken peer opens carries one `get_peers`; we answer with one
+ *   `peers` frame listing what `answer(requester)` gives (the address book's sample, never
+ *   the requester itself nor a banned peer) and close. More than one request per peer per
+ *   10 s (RATE_LIMITS.peerRequests) is not answered: 0x09, charged. A `peers` frame nobody
+ *   asked for is 0x0A: its entries are not used. In seed mode the peer is disconnected
+ *   once answered, as CometBFT seeds do.
+ * - Asking: `getPeers(peerId)` opens a stream, sends `get_peers` and returns the decoded
+ *   list (entries with a bad IP, port or id are skipped, counted and logged). We never ask
+ *   one peer twice within PEER_REQUEST_INTERVAL_MS: an early call is refused locally.
+ */
+import type { Connection, Libp2p, Stream } from '@libp2p/interface'
+import type { Settings } from '../../config/settings.ts'
+import { InvalidMessageFormatError, NetworkError, RateLimitedError } from '../../errors.ts'
+import type { Logger } from '../../logging.ts'
+import type { PeerManager } from '../../peers/peer-manager.ts'
+import type { PeerRateLimiter } from '../../peers/rate-limits.ts'
+import type { Reputation } from '../../peers/reputation.ts'
+import { FrameType } from '../../wire/constants.ts'
+import type { Frame } from '../../wire/frame.ts'
+import {
+  decodeGetPeers,
+  decodePeerList,
+  encodeGetPeers,
+  encodePeerList,
+  type PeerAddress,
+  type PeerList,
+} from '../../wire/peer-list.ts'
+import type { FrameChannel } from '../frame-channel.ts'
+import { requireHandshake } from '../gate.ts'
+import {
+  codeText,
+  decodePeerPayload,
+  invalidFault,
+  PeerFault,
+  rateLimitedFault,
+  unexpectedFault,
+} from '../mempool/faults.ts'
+import { asNetworkError, ProtocolStreams, toError } from '../protocol-streams.ts'
+
+export const PEERS_PROTOCOL = '/paw/peers/1'
+/** DECISIONS.md "Peer exchange": at most one get_peers per peer per 10 s. */
+export const PEER_REQUEST_INTERVAL_MS = 10_000
+/** One request and one answer per stream; 2 leaves room for a stream that is closing. */
+const MAX_PEERS_STREAMS = 2
+
+export interface PeersStats {
+  requestsSent: number
+  requestsServed: number
+  /** Entries received in answers, and of those the ones skipped as unusable. */
+  entriesReceived: number
+  entriesSkipped: number
+  refused: { rateLimited: number; unexpectedMessage: number; invalidMessage: number; notHandshaken: number }
+}
+
+export interface PeersProtocolInit {
+  libp2p: Libp2p
+  peers: Pick<PeerManager, 'connected' | 'traffic'>
+  settings: Settings
+  log: Logger
+  isHandshaken: (connection: Connection) => boolean
+  limiter: PeerRateLimiter
+  reputation: Reputation
+  /** The addresses to give `requester` (at most 1000; without it and without banned peers). */
+  answer: (requester: string) => PeerAddress[]
+  /** Seed mode: the peer is disconnected once its request is answered. */
+  seedMode: boolean
+  /** Closes a peer's connection (seed mode). */
+  disconnect: (peerId: string) => void
+}
+
+export class PeersProtocol {
+  readonly #init: PeersProtocolInit
+  readonly #plumbing: ProtocolStreams
+  readonly #log: Logger
+  /** When we last asked each peer (our side of the 10 s rule). */
+  readonly #askedAt = new Map<string, number>()
+  readonly #stats: PeersStats = {
+    requestsSent: 0,
+    requestsServed: 0,
+    entriesReceived: 0,
+    entriesSkipped: 0,
+    refused: { rateLimited: 0, unexpectedMessage: 0, invalidMessage: 0, notHandshaken: 0 },
+  }
+
+  constructor(init: PeersProtocolInit) {
+    this.#init = init
+    this.#log = init.log
+    this.#plumbing = new ProtocolStreams({
+      protocol: PEERS_PROTOCOL,
+      settings: init.settings,
+      peers: init.peers,
+    })
+  }
+
+  async start(): Promise<void> {
+    if (this.#plumbing.running) return
+    this.#plumbing.start()
+    const isHandshaken = (connection: Connection): boolean => {
+      const done = this.#init.isHandshaken(connection)
+      if (!done) this.#stats.refused.notHandshaken++
+      return done
+    }
+    await this.#init.libp2p.handle(
+      PEERS_PROTOCOL,
+      requireHandshake(isHandshaken, (stream, connection) => this.#serve(stream, connection)),
+      { maxInboundStreams: MAX_PEERS_STREAMS, maxOutboundStreams: MAX_PEERS_STREAMS },
+    )
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#plumbing.running) return
+    this.#plumbing.stop(new NetworkError('node is shutting down'))
+    await this.#init.libp2p.unhandle(PEERS_PROTOCOL)
+  }
+
+  stats(): PeersStats {
+    return { ...this.#stats, refused: { ...this.#stats.refused } }
+  }
+
+  /** Whether we may ask `peerId` now (the 10 s rule). */
+  mayAsk(peerId: string, now = Date.now()): boolean {
+    const last = this.#askedAt.get(peerId)
+    return last === undefined || now - last >= PEER_REQUEST_INTERVAL_MS
+  }
+
+  /**
+   * 000 PEER_DISCOVERY: the peer's list of other peers.
+   * @throws RateLimitedError (asked within the last 10 s: nothing sent), NetworkError,
+   *   UnexpectedMessageError (0x0A) or InvalidMessageFormatError (0x05) for a wrong
+   *   answer, which is charged to the peer
+   */
+  async getPeers(peerId: string): Promise<PeerList> {
+    if (!this.#plumbing.running) throw new NetworkError(`${PEERS_PROTOCOL} is not running`)
+    const now = Date.now()
+    if (!this.mayAsk(peerId, now)) {
+      throw new RateLimitedError(
+        `asked ${peerId} for peers less than ${PEER_REQUEST_INTERVAL_MS / 1000} s ago`,
+      )
+    }
+    const connection = this.#plumbing.connectionOf(peerId)
+    this.#askedAt.set(peerId, now)
+    const channel = await this.#plumbing.open(connection)
+    try {
+      await channel.write(FrameType.GetPeers, encodeGetPeers())
+      this.#stats.requestsSent++
+      const frame = await this.#readOne(channel)
+      if (frame === undefined) throw new NetworkError('the peer closed the stream without answering')
+      if (frame.type !== FrameType.Peers)
+        throw unexpectedFault(`a ${frame.type} frame does not answer get_peers`)
+      const payload = frame.payload
+      const list = decodePeerPayload(() => decodePeerList(payload))
+      this.#stats.entriesReceived += list.peers.length + list.skipped.length
+      this.#stats.entriesSkipped += list.skipped.length
+      if (list.skipped.length > 0) {
+        this.#log.debug('peer list entries skipped', { peer: peerId, skipped: list.skipped.length })
+      }
+      void channel.close()
+      return list
+    } catch (error) {
+      this.#failed(channel, peerId, error)
+      throw error instanceof PeerFault ? error.error : asNetworkError(error)
+    }
+  }
+
+  /** One frame of a /paw/peers/1 type, or undefined at the end; a malformed one is a fault. */
+  async #readOne(channel: FrameChannel): Promise<Frame | undefined> {
+    const item = await channel.read()
+    if (item === undefined) return undefined
+    if (item instanceof InvalidMessageFormatError) throw invalidFault(item)
+    if (item.type !== FrameType.GetPeers && item.type !== FrameType.Peers) {
+      throw invalidFault(`no ${JSON.stringify(item.type)} frames on ${PEERS_PROTOCOL}`)
+    }
+    return item
+  }
+
+  /** A stream the peer opened: one get_peers, answered. */
+  async #serve(stream: Stream, connection: Connection): Promise<void> {
+    const peerId = connection.remotePeer.toString()
+    const channel = this.#plumbing.channel(stream, connection)
+    try {
+      const frame = await this.#readOne(channel)
+      if (frame === undefined) return
+      if (frame.type === FrameType.Peers) throw unexpectedFault('a peers list nobody asked for: not used')
+      const payload = frame.payload
+      decodePeerPayload(() => decodeGetPeers(payload))
+      if (!this.#init.limiter.allow(peerId, 'peerRequests')) {
+        throw rateLimitedFault('get_peers within 10 s of the last: not answered')
+      }
+      const list = this.#init.answer(peerId)
+      await channel.write(FrameType.Peers, encodePeerList(list))
+      this.#stats.requestsServed++
+      await channel.close()
+      if (this.#init.seedMode) {
+        this.#log.debug('seed mode: answered, disconnecting', { peer: peerId, peers: list.length })
+        this.#init.disconnect(peerId)
+      }
+    } catch (error) {
+      this.#failed(channel, peerId, error)
+    }
+  }
+
+  #failed(channel: FrameChannel, peerId: string, error: unknown): void {
+    if (error instanceof PeerFault) {
+      this.#stats.refused[error.refusal]++
+      const score =
+        error.penalty === undefined ? undefined : this.#init.reputation.penalize(peerId, error.penalty)
+      this.#log.warn('peers message refused', {
+        peer: peerId,
+        code: codeText(error.error),
+        name: error.error.name,
+        error: error.error.message,
+        ...(score === undefined ? {} : { score: Math.round(score) }),
+      })
+      channel.stream.abort(error.error)
+      return
+    }
+    this.#log.debug('peers stream failed', { peer: peerId, error: toError(error).message })
+    channel.stream.abort(toError(error))
+  }
+}
