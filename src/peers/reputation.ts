@@ -12,11 +12,15 @@
  * 1), so a peer we distrust is graylisted by gossipsub too. The reputation of a peer
  * gossipsub tracks is therefore its gossipsub score (which already holds the local part);
  * of one it does not (never met, or forgotten after retainScore), the local part alone. Below DISCONNECT_BELOW a peer is
- * disconnected and refused (0x07) until its score has recovered. Persistent bans, the
- * address book and eviction complete this in the peers issue. Browser-safe.
+ * disconnected and refused (0x07) until its score has recovered; below BAN_BELOW it is
+ * also banned for DEFAULT_BAN_MS (a persisted ban: src/peers/ban-list.ts). Connections feed
+ * it too (004 §6.3): a failed dial costs a little, a completed handshake earns a little, up
+ * to MAX_LOCAL_CREDIT. What each PAW error code does to a peer is decided in one place,
+ * ERROR_ACTIONS. Browser-safe.
  */
+import { ErrorCode, type ErrorCodeName } from '../errors.ts'
 
-/** What a local penalty is for. Error codes map to these in one place (penaltyForCode). */
+/** What a local penalty is for. Error codes map to these in one place (ERROR_ACTIONS). */
 export const PENALTIES = {
   /** 0x04: a frame over 10 MiB; costs the sender nothing to send, so costly to us. */
   messageTooLarge: -50,
@@ -28,7 +32,100 @@ export const PENALTIES = {
   unexpectedMessage: -10,
   /** A transaction fetched by request that fails validation. */
   invalidTransaction: -10,
+  /** 004 §6.3 "failed connections decrease score": a dial or handshake that failed. */
+  connectionFailed: -2,
 } as const
+
+/** 004 §6.3 "successful connections increase score": a completed handshake. */
+export const CONNECTION_CREDIT = 1
+/** Credit is capped: a peer cannot bank good behaviour against later misbehaviour. */
+export const MAX_LOCAL_CREDIT = 10
+
+/**
+ * What a PAW error a peer caused (or answered us with) does to it, in one place: the
+ * local penalty, whether the connection is closed, and what the address book learns.
+ * Codes that are not the peer's fault (limits, our shutdown, the network) cost nothing
+ * beyond connectionFailed where a dial was involved.
+ */
+export interface ErrorAction {
+  penalty: PenaltyReason | undefined
+  disconnect: boolean
+  /** 'wrong-chain': never dialled again; 'retry-later': a failed attempt (backoff). */
+  addressBook: 'wrong-chain' | 'retry-later' | undefined
+  rationale: string
+}
+
+export const ERROR_ACTIONS: Record<ErrorCodeName, ErrorAction> = {
+  ProtocolVersionMismatch: {
+    penalty: undefined,
+    disconnect: true,
+    addressBook: 'wrong-chain',
+    rationale: 'another protocol version cannot talk to us: not misbehaviour, but never worth dialling again',
+  },
+  ChainIdMismatch: {
+    penalty: undefined,
+    disconnect: true,
+    addressBook: 'wrong-chain',
+    rationale: 'a node of another chain: its address is never dialled (issue 7 "addresses of another chain")',
+  },
+  HandshakeTimeout: {
+    penalty: 'connectionFailed',
+    disconnect: true,
+    addressBook: 'retry-later',
+    rationale: 'slow or overloaded, perhaps on purpose: a small cost, retried with backoff',
+  },
+  MessageTooLarge: {
+    penalty: 'messageTooLarge',
+    disconnect: true,
+    addressBook: undefined,
+    rationale: '004 §4.2: drop the message and disconnect; a 10 MiB frame costs it nothing to send',
+  },
+  InvalidMessageFormat: {
+    penalty: 'invalidMessage',
+    disconnect: false,
+    addressBook: undefined,
+    rationale: '004 §4.2: drop the message and log; a bug as often as an attack, so small',
+  },
+  PeerLimitReached: {
+    penalty: undefined,
+    disconnect: true,
+    addressBook: 'retry-later',
+    rationale: 'its slots (or ours) are full: nobody misbehaved',
+  },
+  ReputationRejection: {
+    penalty: undefined,
+    disconnect: true,
+    addressBook: 'retry-later',
+    rationale: 'it refused us for our reputation: we retry later, it is its call',
+  },
+  NetworkError: {
+    penalty: undefined,
+    disconnect: false,
+    addressBook: 'retry-later',
+    rationale: 'the network, not the peer (a failed dial is charged connectionFailed where it is made)',
+  },
+  RateLimited: {
+    penalty: 'rateLimited',
+    disconnect: false,
+    addressBook: undefined,
+    rationale: 'charged once per violation window by the rate limiter; throttled meanwhile',
+  },
+  UnexpectedMessage: {
+    penalty: 'unexpectedMessage',
+    disconnect: false,
+    addressBook: undefined,
+    rationale: 'an answer nobody asked for: its entries are not used',
+  },
+}
+
+const ACTIONS_BY_CODE = new Map<number, ErrorAction>(
+  Object.entries(ErrorCode).map(([name, code]) => [code, ERROR_ACTIONS[name as ErrorCodeName]]),
+)
+
+/** The action for a PAW error code; undefined for a code PAW does not define. */
+export function actionForCode(code: number): ErrorAction | undefined {
+  return ACTIONS_BY_CODE.get(code)
+}
 
 export type PenaltyReason = keyof typeof PENALTIES
 
@@ -46,6 +143,12 @@ export const THROTTLE_MS = 10_000
  * peer gossipsub ignores is not kept connected either.
  */
 export const DISCONNECT_BELOW = -400
+/**
+ * Below this a peer is also banned (DEFAULT_BAN_MS, persisted): 004 §6.3 "misbehavior
+ * triggers immediate ban". Gossipsub's invalid-message penalty (P4) reaches it with a few
+ * invalid blocks; rate-limit violations alone, which decay, stop at the disconnect.
+ */
+export const BAN_BELOW = -1_000
 /** Local penalties halve every 30 minutes. */
 export const PENALTY_HALF_LIFE_MS = 30 * 60_000
 
@@ -75,6 +178,15 @@ export class Reputation {
     const now = this.#now()
     const entry = this.#decayed(peerId, now)
     entry.score += PENALTIES[reason]
+    this.#local.set(peerId, entry)
+    return this.score(peerId)
+  }
+
+  /** A completed handshake (004 §6.3): a small credit, capped at MAX_LOCAL_CREDIT. */
+  credit(peerId: string): number {
+    const now = this.#now()
+    const entry = this.#decayed(peerId, now)
+    entry.score = Math.min(MAX_LOCAL_CREDIT, entry.score + CONNECTION_CREDIT)
     this.#local.set(peerId, entry)
     return this.score(peerId)
   }
@@ -112,6 +224,11 @@ export class Reputation {
   /** Whether the peer must be disconnected and refused now. */
   isShunned(peerId: string): boolean {
     return this.score(peerId) < DISCONNECT_BELOW
+  }
+
+  /** Whether the peer's score calls for a ban (BAN_BELOW). */
+  deservesBan(peerId: string): boolean {
+    return this.score(peerId) < BAN_BELOW
   }
 
   /** Drops entries that have decayed to nothing. */

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest'
+import { ErrorCode } from '../../src/errors.ts'
 import {
+  actionForCode,
+  BAN_BELOW,
   DISCONNECT_BELOW,
+  ERROR_ACTIONS,
+  MAX_LOCAL_CREDIT,
   PENALTIES,
   PENALTY_HALF_LIFE_MS,
   Reputation,
@@ -60,5 +65,39 @@ describe('Reputation', () => {
     const needed = Math.ceil(-DISCONNECT_BELOW / -PENALTIES.messageTooLarge) + 1
     for (let i = 0; i < needed; i++) reputation.penalize('q', 'messageTooLarge')
     expect(reputation.isShunned('q')).toBe(true)
+  })
+})
+
+describe('reputation from connections and error codes', () => {
+  it('credits completed handshakes, capped, and charges failed connections', () => {
+    const reputation = new Reputation({ now: () => 0 })
+    for (let i = 0; i < 50; i++) reputation.credit('p')
+    expect(reputation.localScore('p')).toBe(MAX_LOCAL_CREDIT)
+    reputation.penalize('p', 'connectionFailed')
+    expect(reputation.localScore('p')).toBe(MAX_LOCAL_CREDIT + PENALTIES.connectionFailed)
+  })
+
+  it('has one action for every PAW error code, and none for unknown codes', () => {
+    for (const [name, code] of Object.entries(ErrorCode)) {
+      const action = actionForCode(code)
+      expect(action, name).toBe(ERROR_ACTIONS[name as keyof typeof ERROR_ACTIONS])
+      expect(action?.rationale.length, name).toBeGreaterThan(10)
+    }
+    expect(actionForCode(0xff)).toBeUndefined()
+    expect(actionForCode(ErrorCode.ChainIdMismatch)?.addressBook).toBe('wrong-chain')
+    expect(actionForCode(ErrorCode.MessageTooLarge)).toMatchObject({
+      penalty: 'messageTooLarge',
+      disconnect: true,
+    })
+  })
+
+  it('calls for a ban only below BAN_BELOW, after the disconnect threshold', () => {
+    const reputation = new Reputation({ now: () => 0 })
+    let score = 0
+    while (score >= DISCONNECT_BELOW) score = reputation.penalize('p', 'messageTooLarge')
+    expect(reputation.isShunned('p')).toBe(true)
+    expect(reputation.deservesBan('p')).toBe(false)
+    while (score >= BAN_BELOW) score = reputation.penalize('p', 'messageTooLarge')
+    expect(reputation.deservesBan('p')).toBe(true)
   })
 })
