@@ -1,0 +1,71 @@
+/**
+ * libp2p's own metrics (connection manager, dialer, transports, Noise, data transfer), kept in
+ * a prom-client registry that belongs to one node. Node.js only: @libp2p/prometheus-metrics
+ * reads the filesystem and process memory.
+ *
+ * Why a dedicated `Registry` and `preserveExistingMetrics: false`:
+ * @libp2p/prometheus-metrics caches every metric it creates in a module-level map keyed by
+ * name, and `register*` returns the cached object when the name is known. With
+ * `preserveExistingMetrics: true` a second node in the same process therefore gets the first
+ * node's metric objects: its series land in the first node's registry, and calculated metrics
+ * (connection counts, bytes transferred) keep reporting the first node only, while the second
+ * registry stays empty. With `false` the package clears that cache when each node's metrics
+ * component is built, so every node registers fresh metrics into its own registry (no
+ * "metric already registered", as the registries differ). The price is that it also clears
+ * prom-client's global default registry, which PAW never uses. Create nodes one after the
+ * other (await `createLibp2p` before building the next), as libp2p registers most metrics
+ * during construction and start; interleaved construction could let one node pick up another's
+ * cached metric.
+ */
+
+import type { Metrics } from '@libp2p/interface'
+import { prometheusMetrics } from '@libp2p/prometheus-metrics'
+import { collectDefaultMetrics, Registry } from 'prom-client'
+
+/** What prometheusMetrics returns: libp2p calls it with the node's components. */
+type MetricsFactory = ReturnType<typeof prometheusMetrics>
+
+export interface Libp2pMetricsInit {
+  /**
+   * Also export process metrics (CPU, memory, event loop lag, GC) as `paw_process_*` and
+   * `paw_nodejs_*`. Off by default: they describe the process, not the node, and two nodes
+   * in one process would report the same values twice.
+   */
+  processMetrics?: boolean
+}
+
+export interface Libp2pMetrics {
+  /** Pass as `createLibp2p({ metrics })`; call it for one node only. */
+  metrics: (components: Parameters<MetricsFactory>[0]) => Metrics
+  /** The registry holding this node's libp2p series. */
+  registry: Registry
+  /** The HTTP Content-Type for `render()` output (text exposition format 0.0.4). */
+  contentType: string
+  /** This node's series in Prometheus text exposition format. */
+  render(): Promise<string>
+}
+
+/**
+ * Prefix for prom-client's default collectors, whose names already start with `process_` or
+ * `nodejs_`: the result is `paw_process_cpu_user_seconds_total`, `paw_nodejs_heap_size_total_bytes`…
+ */
+export const PROCESS_METRICS_PREFIX = 'paw_'
+
+/** A metrics factory and a renderer for one libp2p node, backed by a registry of its own. */
+export function createLibp2pMetrics(init: Libp2pMetricsInit = {}): Libp2pMetrics {
+  const registry = new Registry()
+  if (init.processMetrics === true) {
+    collectDefaultMetrics({ register: registry, prefix: PROCESS_METRICS_PREFIX })
+  }
+  const factory = prometheusMetrics({
+    registry,
+    collectDefaultMetrics: false,
+    preserveExistingMetrics: false,
+  })
+  return {
+    metrics: factory,
+    registry,
+    contentType: registry.contentType,
+    render: () => registry.metrics(),
+  }
+}

@@ -1,0 +1,350 @@
+/**
+ * PAW's own P2P metrics in Prometheus text exposition format 0.0.4, rendered from a snapshot.
+ *
+ * A pure function over plain data rather than prom-client collectors: the node already keeps
+ * these numbers (peer manager, gossip, sync, bans), so rendering them on scrape needs no second
+ * bookkeeping, no global registry (two nodes in one process do not collide) and is trivial to
+ * test. Per-peer labels are deliberately absent: peer IDs are unbounded and would blow up the
+ * series count of every Prometheus that scrapes us; per-peer detail belongs to the admin API.
+ */
+
+export type PeerStateName = 'connecting' | 'handshaking' | 'connected' | 'disconnecting' | 'disconnected'
+export type GossipTopicName = 'blocks' | 'transactions' | 'headers'
+
+export interface TrafficStats {
+  bytesSent: number
+  bytesReceived: number
+  messagesSent: number
+  messagesReceived: number
+}
+
+export interface P2pMetricsSnapshot {
+  peers: Array<{
+    peerId: string
+    state: PeerStateName
+    direction: 'inbound' | 'outbound' | undefined
+    stats: TrafficStats
+    score?: number
+    rttMs?: number
+  }>
+  node: {
+    totalConnections: number
+    successfulDials: number
+    failedDials: number
+    rejectedInbound: number
+    inbound: number
+    outbound: number
+  }
+  /** Rejections (refused handshakes / connections) by PAW error code, e.g. {'0x02': 3, '0x07': 1}. */
+  rejectionsByCode: Record<string, number>
+  /** Bytes and messages by /paw/* protocol id, both directions. */
+  protocols: Record<string, TrafficStats>
+  bans: { active: number; total: number }
+  addressBook: { entries: number; groups: number }
+  gossip: {
+    verdicts: Record<GossipTopicName, { accept: number; ignore: number; reject: number }>
+    republished: number
+    throttled: number
+  }
+  sync: { height: number; target: number | undefined }
+  uptimeSeconds: number
+}
+
+/** Every series renderPawMetrics can emit starts with this. */
+export const PAW_METRIC_PREFIX = 'paw_p2p_'
+
+/** The Content-Type to serve renderPawMetrics output with. */
+export const EXPOSITION_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
+
+const PEER_STATES: readonly PeerStateName[] = [
+  'connecting',
+  'handshaking',
+  'connected',
+  'disconnecting',
+  'disconnected',
+]
+const DIRECTIONS = ['inbound', 'outbound'] as const
+const TOPICS: readonly GossipTopicName[] = ['blocks', 'transactions', 'headers']
+const VERDICTS = ['accept', 'ignore', 'reject'] as const
+
+type MetricType = 'counter' | 'gauge'
+type Labels = Record<string, string>
+
+interface Family {
+  name: string
+  help: string
+  type: MetricType
+  samples: Array<{ labels: Labels; value: number }>
+}
+
+/** Collects metric families in emission order; counters are clamped so they never go negative. */
+class Families {
+  readonly #families: Family[] = []
+
+  add(name: string, type: MetricType, help: string, samples: Array<[Labels, number]>): void {
+    if (samples.length === 0) return
+    this.#families.push({
+      name: PAW_METRIC_PREFIX + name,
+      help,
+      type,
+      samples: samples.map(([labels, value]) => ({
+        labels,
+        value: type === 'counter' ? counter(value) : value,
+      })),
+    })
+  }
+
+  one(name: string, type: MetricType, help: string, value: number): void {
+    this.add(name, type, help, [[{}, value]])
+  }
+
+  render(): string {
+    const lines: string[] = []
+    for (const family of this.#families) {
+      lines.push(`# HELP ${family.name} ${escapeHelp(family.help)}`)
+      lines.push(`# TYPE ${family.name} ${family.type}`)
+      for (const { labels, value } of family.samples) {
+        lines.push(`${family.name}${renderLabels(labels)} ${formatValue(value)}`)
+      }
+    }
+    return lines.length === 0 ? '' : `${lines.join('\n')}\n`
+  }
+}
+
+/**
+ * Counters are sums of non-negative events; a NaN or negative input is a bookkeeping bug
+ * upstream, and exporting it would make `rate()` see a reset. Report 0 instead.
+ */
+function counter(value: number): number {
+  return Number.isFinite(value) && value > 0 ? value : 0
+}
+
+/** HELP text escapes backslash and newline only (format 0.0.4). */
+function escapeHelp(text: string): string {
+  return text.replaceAll('\\', '\\\\').replaceAll('\n', '\\n')
+}
+
+/** Label values escape backslash, double quote and newline (format 0.0.4). */
+export function escapeLabelValue(value: string): string {
+  return value.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n')
+}
+
+function renderLabels(labels: Labels): string {
+  const entries = Object.entries(labels)
+  if (entries.length === 0) return ''
+  return `{${entries.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',')}}`
+}
+
+function formatValue(value: number): string {
+  if (Number.isNaN(value)) return 'NaN'
+  if (value === Number.POSITIVE_INFINITY) return '+Inf'
+  if (value === Number.NEGATIVE_INFINITY) return '-Inf'
+  return String(value)
+}
+
+function sortedEntries<T>(record: Record<string, T>): Array<[string, T]> {
+  return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+}
+
+/** The snapshot as Prometheus text exposition format 0.0.4, every series prefixed `paw_p2p_`. */
+export function renderPawMetrics(snapshot: P2pMetricsSnapshot): string {
+  const f = new Families()
+
+  // Peers by direction and state. Both known directions are always present for every state, so
+  // dashboards show a 0 line instead of a gap; peers whose direction is not known yet appear
+  // as direction="unknown" only while there are some.
+  const peerCounts = new Map<string, number>()
+  for (const direction of DIRECTIONS) {
+    for (const state of PEER_STATES) peerCounts.set(`${direction}|${state}`, 0)
+  }
+  let bytesIn = 0
+  let bytesOut = 0
+  let messagesIn = 0
+  let messagesOut = 0
+  const scores: number[] = []
+  for (const peer of snapshot.peers) {
+    const key = `${peer.direction ?? 'unknown'}|${peer.state}`
+    peerCounts.set(key, (peerCounts.get(key) ?? 0) + 1)
+    bytesIn += counter(peer.stats.bytesReceived)
+    bytesOut += counter(peer.stats.bytesSent)
+    messagesIn += counter(peer.stats.messagesReceived)
+    messagesOut += counter(peer.stats.messagesSent)
+    if (peer.state === 'connected' && peer.score !== undefined && Number.isFinite(peer.score)) {
+      scores.push(peer.score)
+    }
+  }
+  f.add(
+    'peers',
+    'gauge',
+    'Peers by connection direction and 004 state.',
+    [...peerCounts].map(([key, value]) => {
+      const [direction = 'unknown', state = 'unknown'] = key.split('|')
+      return [{ direction, state }, value]
+    }),
+  )
+  // Sums over the peers the node tracks now: a peer that is forgotten takes its bytes with it,
+  // which Prometheus reads as a counter reset (rate() copes).
+  f.add('peer_bytes_total', 'counter', 'Bytes exchanged with tracked peers, by direction.', [
+    [{ direction: 'in' }, bytesIn],
+    [{ direction: 'out' }, bytesOut],
+  ])
+  f.add('peer_messages_total', 'counter', 'PAW messages exchanged with tracked peers, by direction.', [
+    [{ direction: 'in' }, messagesIn],
+    [{ direction: 'out' }, messagesOut],
+  ])
+
+  const protocols = sortedEntries(snapshot.protocols)
+  f.add(
+    'protocol_bytes_total',
+    'counter',
+    'Bytes by /paw/* protocol and direction.',
+    protocols.flatMap(
+      ([protocol, s]): Array<[Labels, number]> => [
+        [{ protocol, direction: 'in' }, s.bytesReceived],
+        [{ protocol, direction: 'out' }, s.bytesSent],
+      ],
+    ),
+  )
+  f.add(
+    'protocol_messages_total',
+    'counter',
+    'Messages by /paw/* protocol and direction.',
+    protocols.flatMap(
+      ([protocol, s]): Array<[Labels, number]> => [
+        [{ protocol, direction: 'in' }, s.messagesReceived],
+        [{ protocol, direction: 'out' }, s.messagesSent],
+      ],
+    ),
+  )
+
+  const { node } = snapshot
+  f.add('dials_total', 'counter', 'Outbound dials by result.', [
+    [{ result: 'success' }, node.successfulDials],
+    [{ result: 'failure' }, node.failedDials],
+  ])
+  f.one(
+    'connections_total',
+    'counter',
+    'Connections opened since start, before handshake.',
+    node.totalConnections,
+  )
+  f.one(
+    'inbound_rejected_total',
+    'counter',
+    'Inbound peers refused at the handshake (limits, reputation, wrong chain, bad handshake).',
+    node.rejectedInbound,
+  )
+  f.add(
+    'rejections_total',
+    'counter',
+    'Refused handshakes and connections by PAW error code.',
+    sortedEntries(snapshot.rejectionsByCode).map(([code, n]) => [{ code }, n]),
+  )
+
+  f.one('bans_active', 'gauge', 'Peers or addresses banned right now.', snapshot.bans.active)
+  f.one('bans_total', 'counter', 'Bans issued since start.', snapshot.bans.total)
+  f.one('address_book_entries', 'gauge', 'Addresses in the address book.', snapshot.addressBook.entries)
+  f.one('address_book_groups', 'gauge', 'Network groups the address book spans.', snapshot.addressBook.groups)
+
+  f.add(
+    'gossip_deliveries_total',
+    'counter',
+    'Gossip messages validated, by topic and verdict.',
+    TOPICS.flatMap((topic) =>
+      VERDICTS.map((verdict): [Labels, number] => [
+        { topic, verdict },
+        snapshot.gossip.verdicts[topic]?.[verdict] ?? 0,
+      ]),
+    ),
+  )
+  f.one('gossip_republished_total', 'counter', 'Gossip messages republished.', snapshot.gossip.republished)
+  f.one(
+    'gossip_throttled_total',
+    'counter',
+    'Gossip messages dropped by throttling.',
+    snapshot.gossip.throttled,
+  )
+
+  f.one('chain_height', 'gauge', 'Height of the local chain tip.', snapshot.sync.height)
+  if (snapshot.sync.target !== undefined) {
+    f.one('sync_target_height', 'gauge', 'Height the running sync is heading for.', snapshot.sync.target)
+  }
+  f.one('uptime_seconds', 'gauge', 'Seconds since the node started.', snapshot.uptimeSeconds)
+
+  if (scores.length > 0) {
+    f.one('peer_score_min', 'gauge', 'Lowest reputation score among connected peers.', Math.min(...scores))
+    f.one('peer_score_max', 'gauge', 'Highest reputation score among connected peers.', Math.max(...scores))
+  }
+
+  return f.render()
+}
+
+export interface ExpositionSample {
+  name: string
+  labels: Record<string, string>
+  value: number
+}
+
+const SAMPLE_HEAD = /^([a-zA-Z_:][a-zA-Z0-9_:]*)/
+
+/**
+ * A small parser for text exposition format 0.0.4: the samples, comments skipped. Enough to
+ * check series in tests (ours and prom-client's), not a validating parser.
+ */
+export function parseExposition(text: string): ExpositionSample[] {
+  const samples: ExpositionSample[] = []
+  for (const raw of text.split('\n')) {
+    const line = raw.trim()
+    if (line === '' || line.startsWith('#')) continue
+    const head = SAMPLE_HEAD.exec(line)
+    if (head?.[1] === undefined) throw new Error(`bad exposition line: ${line}`)
+    const name = head[1]
+    let rest = line.slice(name.length)
+    const labels: Record<string, string> = {}
+    if (rest.startsWith('{')) {
+      const end = parseLabels(rest, labels)
+      rest = rest.slice(end)
+    }
+    const [valueText] = rest.trim().split(/\s+/)
+    samples.push({ name, labels, value: parseValue(valueText ?? '', line) })
+  }
+  return samples
+}
+
+/** Parses `{a="x",b="y"}` at the start of `text` into `into`; returns the index after `}`. */
+function parseLabels(text: string, into: Record<string, string>): number {
+  let i = 1
+  for (;;) {
+    while (text[i] === ' ' || text[i] === ',') i++
+    if (text[i] === '}') return i + 1
+    const eq = text.indexOf('=', i)
+    if (eq < 0 || text[eq + 1] !== '"') throw new Error(`bad labels: ${text}`)
+    const key = text.slice(i, eq).trim()
+    let value = ''
+    i = eq + 2
+    for (;;) {
+      const c = text[i]
+      if (c === undefined) throw new Error(`unterminated label value: ${text}`)
+      if (c === '"') break
+      if (c === '\\') {
+        const next = text[i + 1]
+        value += next === 'n' ? '\n' : (next ?? '')
+        i += 2
+      } else {
+        value += c
+        i++
+      }
+    }
+    into[key] = value
+    i++
+  }
+}
+
+function parseValue(text: string, line: string): number {
+  if (text === '+Inf' || text === 'Inf') return Number.POSITIVE_INFINITY
+  if (text === '-Inf') return Number.NEGATIVE_INFINITY
+  if (text === 'NaN') return Number.NaN
+  const value = Number(text)
+  if (text === '' || Number.isNaN(value)) throw new Error(`bad sample value: ${line}`)
+  return value
+}
