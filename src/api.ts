@@ -18,8 +18,13 @@ import type {
 import type { Settings, SettingsInput } from './config/settings.ts'
 import type { GossipStats } from './gossip/gossip-service.ts'
 import type { Logger } from './logging.ts'
+import type { AddressBookDocument } from './peers/address-book.ts'
+import type { Ban, BanListDocument } from './peers/ban-list.ts'
+import type { DiscoveryStats } from './peers/discovery.ts'
+import type { JsonStore } from './peers/json-store.ts'
 import type { RateLimit, RateLimitName } from './peers/rate-limits.ts'
 import type { MempoolSyncStats, TransactionRequestResult } from './protocols/mempool/mempool-protocol.ts'
+import type { PeersStats } from './protocols/peers/peers-protocol.ts'
 import type { SyncProgress, SyncResult } from './sync/block-sync.ts'
 
 /** 004 §3.2 connection states, per peer. */
@@ -199,6 +204,13 @@ export interface PawNodeInit extends SettingsInput {
   autoSync?: boolean
   /** Per-peer rate limits replacing the defaults of src/peers/rate-limits.ts RATE_LIMITS. */
   rateLimits?: Partial<Record<RateLimitName, RateLimit>>
+  /**
+   * Where the address book is kept across restarts. @default memory (src/node's start
+   * keeps it in <home>/data/addrbook.json)
+   */
+  addressBookStore?: JsonStore<AddressBookDocument>
+  /** Where bans are kept across restarts. @default memory (<home>/data/bans.json under start) */
+  banStore?: JsonStore<BanListDocument>
 }
 
 export interface PawNode extends TypedEventTarget<PawNodeEvents> {
@@ -215,6 +227,24 @@ export interface PawNode extends TypedEventTarget<PawNodeEvents> {
   connectToPeer(address: string | Multiaddr, options?: { signal?: AbortSignal }): Promise<PeerInfo>
   /** 000 managePeerConnections: one maintenance pass (min outbound, inactivity, persistent peers). */
   managePeerConnections(): Promise<void>
+  /**
+   * 000 discoverPeers: asks every connected peer for its peers (/paw/peers/1, at most once
+   * per peer per 10 s), and the seeds if the address book is empty. Resolves with the
+   * number of new addresses.
+   */
+  discoverPeers(): Promise<number>
+  /** Closes a peer's connection (it may reconnect; ban it to keep it out). */
+  disconnectPeer(peerId: string): void
+  /** Bans a peer for `durationMs` (persisted): disconnected now, refused on dial and inbound. */
+  ban(peerId: string, options: { durationMs: number; reason: string }): Promise<Ban>
+  /** Lifts a ban; false if there was none. */
+  unban(peerId: string): Promise<boolean>
+  /** Active bans, soonest-expiring first. */
+  bans(): Ban[]
+  addressBookStats(): { entries: number; groups: number }
+  discoveryStats(): DiscoveryStats & { exchange: PeersStats }
+  /** ms since this node object was created. */
+  uptimeMs(): number
   /**
    * 000 broadcastMessage. A PawMessage is sent as one frame to every handshaken peer. A
    * block or transaction is flooded by gossipsub (announceBlock / submitTransaction).

@@ -7,11 +7,20 @@ import { bootstrap } from '@libp2p/bootstrap'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { gossipsub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
-import type { ConnectionEncrypter, PrivateKey, Transport } from '@libp2p/interface'
+import type {
+  ConnectionEncrypter,
+  ConnectionGater,
+  Metrics,
+  PeerId,
+  PrivateKey,
+  Transport,
+} from '@libp2p/interface'
 import { noise } from '@libp2p/noise'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { ping } from '@libp2p/ping'
 import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
 import type { PawNode, PawNodeInit } from './api.ts'
 import { resolveSettings, type Settings } from './config/settings.ts'
@@ -19,6 +28,10 @@ import { pawGossipsubOptions } from './gossip/gossipsub-options.ts'
 import { createLogger } from './logging.ts'
 import { PawNodeImpl } from './paw-node.ts'
 import { parsePeerAddress } from './peers/address.ts'
+import { AddressBook } from './peers/address-book.ts'
+import { BanList } from './peers/ban-list.ts'
+import { MemoryJsonStore } from './peers/json-store.ts'
+import { ipOf } from './peers/peer-addresses.ts'
 import { PeerRateLimiter } from './peers/rate-limits.ts'
 import { Reputation } from './peers/reputation.ts'
 import { AGENT_VERSION, VERSION } from './version.ts'
@@ -33,6 +46,8 @@ export interface PlatformParts {
   connectionEncrypters: Array<Factory<ConnectionEncrypter>>
   /** Listen multiaddrs built from the settings (none in a browser). */
   listen(settings: Settings): string[]
+  /** libp2p's metrics (src/node: a Prometheus registry per node). */
+  metrics?: Factory<Metrics>
 }
 
 /** Browsers: WebSockets only, dial-only. */
@@ -67,16 +82,45 @@ function checkChainBinding(init: PawNodeInit, settings: Settings): void {
 }
 
 export async function buildPawNode(init: PawNodeInit, platform: PlatformParts): Promise<PawNode> {
-  const { privateKey: givenKey, logger, chain, gossip, rateLimits, autoSync, ...input } = init
+  const {
+    privateKey: givenKey,
+    logger,
+    chain,
+    gossip,
+    rateLimits,
+    autoSync,
+    addressBookStore,
+    banStore,
+    ...input
+  } = init
   const settings = resolveSettings(input)
   checkChainBinding(init, settings)
   const log = logger ?? createLogger({ level: settings.logLevel, format: settings.logFormat })
   const privateKey: PrivateKey = givenKey ?? (await generateKeyPair('Ed25519'))
   if (privateKey.type !== 'Ed25519') throw new TypeError('a PAW node identity must be an Ed25519 key')
-  const bootstrapList = [...settings.bootstrap, ...settings.persistentPeers].map((text) =>
-    parsePeerAddress(text).toString(),
-  )
+  // libp2p's bootstrap dials addresses with a peer ID; one without (host:port) is crawled
+  // like a seed (src/peers/discovery.ts).
+  const bootstrapList = [...settings.bootstrap, ...settings.persistentPeers]
+    .map((text) => parsePeerAddress(text))
+    .filter((address) => address.getComponents().some((c) => c.name === 'p2p'))
+    .map((address) => address.toString())
   const { limits, inbound, timeouts } = settings
+  const peerId = peerIdFromPrivateKey(privateKey).toString()
+  const addressBook = await AddressBook.open({
+    self: peerId,
+    chainId: settings.chainId,
+    store: addressBookStore ?? new MemoryJsonStore(),
+  })
+  const { loaded, ignoredEntries, ignoredDocument } = addressBook.loadReport
+  if (loaded > 0 || ignoredEntries > 0 || ignoredDocument !== undefined) {
+    log.info('address book loaded', {
+      entries: loaded,
+      ignored: ignoredEntries,
+      ...(ignoredDocument ? { ignoredDocument } : {}),
+    })
+  }
+  const bans = await BanList.open({ store: banStore ?? new MemoryJsonStore() })
+  if (bans.list().length > 0) log.info('bans loaded', { active: bans.list().length })
   const reputation = new Reputation()
   const limiter = new PeerRateLimiter({
     limits: rateLimits,
@@ -119,6 +163,8 @@ export async function buildPawNode(init: PawNodeInit, platform: PlatformParts): 
     },
     // Keep-alive pings are sent by the connection manager (004 §10.1 interval, RTT per peer).
     connectionMonitor: { enabled: false },
+    connectionGater: banGater(bans),
+    ...(platform.metrics === undefined ? {} : { metrics: platform.metrics }),
     services: {
       identify: identify(),
       ping: ping(),
@@ -127,7 +173,37 @@ export async function buildPawNode(init: PawNodeInit, platform: PlatformParts): 
     } as never,
   }
   const libp2p = await createLibp2p(options)
-  return new PawNodeImpl({ libp2p, settings, log, chain, reputation, limiter, autoSync: autoSync ?? true })
+  return new PawNodeImpl({
+    libp2p,
+    settings,
+    log,
+    chain,
+    reputation,
+    limiter,
+    autoSync: autoSync ?? true,
+    addressBook,
+    bans,
+  })
+}
+
+/**
+ * Bans enforced by libp2p itself, before any PAW code runs: a banned peer ID is not dialled
+ * and its connection is dropped once Noise reveals it; a banned IP is refused as soon as
+ * the socket opens, on dial and inbound (issue 7 "enforced by the connection gater").
+ */
+function banGater(bans: BanList): ConnectionGater {
+  const ipBanned = (address: Multiaddr): boolean => {
+    const ip = ipOf(address)
+    return ip !== undefined && bans.isIpBanned(ip) !== undefined
+  }
+  const peerBanned = (peerId: PeerId): boolean => bans.isBanned(peerId.toString()) !== undefined
+  return {
+    denyDialPeer: peerBanned,
+    denyDialMultiaddr: ipBanned,
+    denyInboundConnection: (maConn) => ipBanned(maConn.remoteAddr),
+    denyInboundEncryptedConnection: peerBanned,
+    denyOutboundEncryptedConnection: peerBanned,
+  }
 }
 
 /** A PAW node for browsers and other platforms without TCP: dials over WebSockets. */

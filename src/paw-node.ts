@@ -24,8 +24,13 @@ import { blockHash, txHash } from './chain/hashing.ts'
 import { verifyTransactionSignature } from './chain/signing.ts'
 import type { AddBlockOutcome, Block, Transaction } from './chain/types.ts'
 import type { Settings } from './config/settings.ts'
+import { NetworkError } from './errors.ts'
 import { type GossipStats, gossipScoreOf, PawGossip, type PawPubSub } from './gossip/gossip-service.ts'
 import type { Logger } from './logging.ts'
+import { parsePeerAddress } from './peers/address.ts'
+import type { AddressBook } from './peers/address-book.ts'
+import type { Ban, BanList } from './peers/ban-list.ts'
+import { Discovery, type DiscoveryStats } from './peers/discovery.ts'
 import { PeerManager } from './peers/peer-manager.ts'
 import type { PeerRateLimiter } from './peers/rate-limits.ts'
 import type { Reputation } from './peers/reputation.ts'
@@ -37,6 +42,7 @@ import {
   type TransactionRequestResult,
 } from './protocols/mempool/mempool-protocol.ts'
 import { MessageRouter } from './protocols/messages.ts'
+import { PeersProtocol, type PeersStats } from './protocols/peers/peers-protocol.ts'
 import { BlockSync, type SyncProgress, type SyncResult } from './sync/block-sync.ts'
 import { HeaderSync } from './sync/header-sync.ts'
 import { equalBytes, toHex } from './wire/bytes.ts'
@@ -54,6 +60,18 @@ export interface PawNodeParts {
   limiter: PeerRateLimiter
   /** Sync when a peer connects or a gossiped block's parent is unknown. */
   autoSync: boolean
+  addressBook: AddressBook
+  bans: BanList
+}
+
+/** Bootstrap addresses without a peer ID (host:port): reached the way seeds are. */
+function bootstrapWithoutId(bootstrap: readonly string[]): string[] {
+  return bootstrap.filter(
+    (text) =>
+      !parsePeerAddress(text)
+        .getComponents()
+        .some((c) => c.name === 'p2p'),
+  )
 }
 
 /** Pause before a failed background sync is tried again. */
@@ -71,6 +89,11 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
   readonly #gossip: PawGossip
   readonly #mempool: MempoolProtocol
   readonly #blocks: BlocksProtocol
+  readonly #peerExchange: PeersProtocol
+  readonly #discovery: Discovery
+  readonly #addressBook: AddressBook
+  #discoveryTimer: ReturnType<typeof setInterval> | undefined
+  readonly #startedAt = Date.now()
   readonly #sync: BlockSync | HeaderSync | undefined
   readonly #autoSync: boolean
   readonly #reputation: Reputation
@@ -90,7 +113,10 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
       log: log.child({ component: 'peers' }),
       ping: libp2p.services.ping,
       reputation,
+      addressBook: parts.addressBook,
+      bans: parts.bans,
     })
+    this.#addressBook = parts.addressBook
     const publicKey = libp2p.peerId.publicKey
     if (publicKey?.type !== 'Ed25519') throw new TypeError('a PAW node identity must be an Ed25519 key')
     this.#handshake = new HandshakeProtocol(libp2p, {
@@ -172,6 +198,45 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
         onProgress,
       })
     }
+    this.#peerExchange = new PeersProtocol({
+      libp2p,
+      peers: this.#peers,
+      settings,
+      log: log.child({ component: 'pex' }),
+      isHandshaken: (connection) => this.#handshake.isComplete(connection),
+      limiter: parts.limiter,
+      reputation,
+      // DECISIONS.md "Peer exchange": never the requester itself, never a banned peer.
+      answer: (requester) => {
+        const exclude = new Set([requester, ...parts.bans.list().map((ban) => ban.peerId)])
+        return parts.addressBook
+          .forPeerList(exclude)
+          .map(({ peerId, ip, port }) => ({ id: peerId, ip, port }))
+      },
+      seedMode: settings.seedMode,
+      disconnect: (peerId) => this.disconnectPeer(peerId),
+    })
+    this.#discovery = new Discovery({
+      book: parts.addressBook,
+      peers: {
+        connectToPeer: (address) => this.#peers.connectToPeer(address),
+        connectedPeers: () => this.#peers.connected().map(({ info }) => info),
+        disconnectPeer: (peerId) => this.disconnectPeer(peerId),
+        outbound: () => this.#peers.outboundActive(),
+        minOutbound: () => settings.limits.minOutbound,
+        hasCandidates: () => this.#peers.hasOutboundCandidates(),
+      },
+      getPeers: (peerId) => this.#peerExchange.getPeers(peerId),
+      mayAsk: (peerId) => this.#peerExchange.mayAsk(peerId),
+      // A seed does not crawl seeds: it learns the network from the nodes that dial it.
+      seeds: settings.seedMode ? [] : [...settings.seeds, ...bootstrapWithoutId(settings.bootstrap)],
+      log: log.child({ component: 'discovery' }),
+    })
+    // Eviction protects peers that recently brought us something new.
+    this.addEventListener('block', (event) => this.#peers.noteDelivery(event.detail.from, 'block'))
+    this.addEventListener('transaction', (event) =>
+      this.#peers.noteDelivery(event.detail.from, 'transaction'),
+    )
     // 000 MEMPOOL_SYNC: every new peer hears our pending set once.
     this.#peers.addEventListener('peer:connected', (event) => {
       this.#mempool.announceTo(event.detail.peerId).catch((error: unknown) => {
@@ -179,6 +244,8 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
       })
       // A new peer may hold blocks we lack.
       this.#backgroundSync()
+      // And addresses we lack (peer exchange), unless in seed mode (we answer, not ask).
+      if (!settings.seedMode) void this.#discovery.onConnected(event.detail)
     })
     for (const name of FORWARDED_EVENTS) {
       this.#peers.addEventListener(name, (event) => {
@@ -197,9 +264,12 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
     await this.#handshake.start()
     await this.#mempool.start()
     await this.#blocks.start()
+    await this.#peerExchange.start()
     await this.libp2p.start()
     this.#gossip.start()
     await this.#peers.start()
+    this.#discoveryTimer = setInterval(() => void this.#discovery.tick(), this.settings.maintenanceIntervalMs)
+    void this.#discovery.tick()
     this.#started = true
     this.log.info('node started', {
       peerId: this.peerId.toString(),
@@ -212,7 +282,9 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
     if (!this.#started) return
     this.#started = false
     this.log.info('node stopping')
+    clearInterval(this.#discoveryTimer)
     await this.#peers.stop()
+    await this.#peerExchange.stop()
     await this.#gossip.stop()
     await this.#mempool.stop()
     await this.#blocks.stop()
@@ -233,6 +305,38 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
 
   managePeerConnections(): Promise<void> {
     return this.#peers.managePeerConnections()
+  }
+
+  discoverPeers(): Promise<number> {
+    return this.#discovery.discoverPeers()
+  }
+
+  disconnectPeer(peerId: string): void {
+    this.#peers.disconnect(peerId, new NetworkError('disconnected by this node'))
+  }
+
+  ban(peerId: string, options: { durationMs: number; reason: string }): Promise<Ban> {
+    return this.#peers.ban(peerId, { ...options, source: 'operator' })
+  }
+
+  unban(peerId: string): Promise<boolean> {
+    return this.#peers.unban(peerId)
+  }
+
+  bans(): Ban[] {
+    return this.#peers.bans()
+  }
+
+  addressBookStats(): { entries: number; groups: number } {
+    return { entries: this.#addressBook.size, groups: this.#addressBook.groups().size }
+  }
+
+  discoveryStats(): DiscoveryStats & { exchange: PeersStats } {
+    return { ...this.#discovery.stats(), exchange: this.#peerExchange.stats() }
+  }
+
+  uptimeMs(): number {
+    return Date.now() - this.#startedAt
   }
 
   async broadcastMessage(message: PawMessage | GossipBroadcast): Promise<{ sent: number; failed: number }> {

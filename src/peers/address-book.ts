@@ -26,7 +26,7 @@ import { MAX_PEER_ID_LENGTH, MAX_PEERS_PER_RESPONSE } from '../wire/constants.ts
 import { ipFamily } from '../wire/ip.ts'
 import { reconnectDelayMs } from './backoff.ts'
 import type { JsonStore } from './json-store.ts'
-import { netgroup } from './netgroup.ts'
+import { isLocalNetgroup, netgroup } from './netgroup.ts'
 
 export const ADDRESS_SOURCES = ['seed', 'bootstrap', 'exchange', 'inbound', 'manual'] as const
 /** Where we first heard of an address. `exchange` is hearsay from another peer's `/paw/peers/1` answer. */
@@ -363,9 +363,10 @@ export class AddressBook {
     const random = options.random ?? Math.random
     const used = new Map<string, number>()
     const candidates = new Map<string, AddressEntry[]>()
+    const capOf = (group: string): number => (isLocalNetgroup(group) ? Number.POSITIVE_INFINITY : maxPerGroup)
     for (const [group, members] of this.#groups) {
       const taken = outbound.get(group) ?? 0
-      if (taken >= maxPerGroup) continue
+      if (taken >= capOf(group)) continue
       used.set(group, taken)
       const eligible: AddressEntry[] = []
       for (const peerId of members) {
@@ -386,7 +387,7 @@ export class AddressBook {
       eligible.splice(entryAt, 1)
       const taken = (used.get(group) ?? 0) + 1
       used.set(group, taken)
-      if (taken >= maxPerGroup || eligible.length === 0) groups.splice(at, 1)
+      if (taken >= capOf(group) || eligible.length === 0) groups.splice(at, 1)
     }
     return picked
   }

@@ -29,6 +29,21 @@ export function netgroup(ip: string): string {
   return `ipv6:${hex4(groups[0] as number)}:${hex4(groups[1] as number)}`
 }
 
+/**
+ * Whether a group is loopback or private (127/8, 10/8, 172.16/12, 192.168/16, ::1, fc00::/7,
+ * fe80::/10): one operator's own machine or LAN, where every peer shares a group by
+ * definition. The outbound diversity cap does not apply there (a local devnet would
+ * otherwise never reach min_outbound); the address book's per-group cap still does.
+ */
+export function isLocalNetgroup(group: string): boolean {
+  if (group.startsWith('ipv4:')) {
+    const [a, b] = group.slice(5).split('.').map(Number) as [number, number]
+    return a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)
+  }
+  const first = Number.parseInt(group.slice(5, 9), 16)
+  return group === 'ipv6:0000:0000' || (first & 0xfe00) === 0xfc00 || (first & 0xffc0) === 0xfe80
+}
+
 function ipv4Group(ip: string): string {
   const [a, b] = ip.split('.')
   return `ipv4:${Number(a)}.${Number(b)}`

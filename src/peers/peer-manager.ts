@@ -23,15 +23,30 @@ import {
 } from '../errors.ts'
 import type { Logger } from '../logging.ts'
 import { closeConnection } from '../protocols/close-connection.ts'
+import type { TrafficCounter } from '../protocols/frame-channel.ts'
 import type { HandshakeHooks } from '../protocols/handshake/handshake.ts'
 import type { Handshake } from '../wire/handshake.ts'
 import { parsePeerAddress } from './address.ts'
+import type { AddressBook } from './address-book.ts'
 import { reconnectDelayMs } from './backoff.ts'
+import type { Ban, BanList, BanOptions } from './ban-list.ts'
+import { DEFAULT_BAN_MS } from './ban-list.ts'
 import { type DialState, knownPeersToDial, outboundRoom, persistentPeersToDial } from './dial-policy.ts'
+import { type EvictionCandidate, selectEvictionCandidate } from './eviction.ts'
+import { netgroup } from './netgroup.ts'
+import { dialBackAddress, entryAddress, ipOf, tcpEndpoint } from './peer-addresses.ts'
 import { isForgettable, newPeerRecord, type PeerRecord, peerInfo } from './peer-record.ts'
 import { addressKey, RedialBlock } from './redial-block.ts'
-import type { Reputation } from './reputation.ts'
+import { actionForCode, type Reputation } from './reputation.ts'
 import type { PeerTraffic } from './traffic.ts'
+
+/** Bytes and frames of one /paw/* protocol, both ways. */
+export interface ProtocolTraffic {
+  bytesSent: number
+  bytesReceived: number
+  messagesSent: number
+  messagesReceived: number
+}
 
 interface HandshakeWaiter {
   resolve(info: PeerInfo): void
@@ -49,7 +64,14 @@ export interface PeerManagerInit {
   ping: PingService
   /** Peers below its disconnect threshold are refused (0x07) and not dialled. */
   reputation?: Reputation
+  /** Where outbound candidates come from and what is learned of peers goes (issue 7). */
+  addressBook?: AddressBook
+  /** Banned peers are refused on dial and inbound (with the connection gater). */
+  bans?: BanList
 }
+
+/** How often the address book is written to its store while running (and at stop). */
+const ADDRESS_BOOK_SAVE_MS = 30_000
 
 function describe(error: PawError): string {
   return `0x${error.code.toString(16).padStart(2, '0')} ${error.name}: ${error.message}`
@@ -61,6 +83,9 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
   readonly #log: Logger
   readonly #ping: PingService
   readonly #reputation: Reputation | undefined
+  readonly #addressBook: AddressBook | undefined
+  readonly #bans: BanList | undefined
+  #addressBookSavedAt = 0
   readonly #records = new Map<string, PeerRecord>()
   readonly #waiters = new Map<string, HandshakeWaiter[]>()
   readonly #pendingDials = new Set<string>()
@@ -68,6 +93,8 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
   /** Dialable parts (addressKey) of the bootstrap addresses, parsed once. */
   readonly #bootstrapKeys: ReadonlySet<string>
   readonly #counters = { totalConnections: 0, successfulDials: 0, failedDials: 0, rejectedInbound: 0 }
+  readonly #protocolTraffic = new Map<string, ProtocolTraffic>()
+  readonly #rejections = new Map<string, number>()
   #timer: ReturnType<typeof setInterval> | undefined
   /** Pings, dials and closes started by maintenance passes; stop() waits for them. */
   readonly #inflight = new Set<Promise<unknown>>()
@@ -78,6 +105,12 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
   #shutdown = new AbortController()
   readonly #onOpen = (event: CustomEvent<Connection>): void => this.#opened(event.detail)
   readonly #onClose = (event: CustomEvent<Connection>): void => this.#closed(event.detail)
+  readonly #onIdentify = (event: CustomEvent<{ peerId: PeerId; listenAddrs: Multiaddr[] }>): void => {
+    const record = this.#records.get(event.detail.peerId.toString())
+    if (record === undefined) return
+    record.listenAddrs = event.detail.listenAddrs
+    this.#learnAddress(record)
+  }
 
   constructor(init: PeerManagerInit) {
     super()
@@ -86,6 +119,8 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     this.#log = init.log
     this.#ping = init.ping
     this.#reputation = init.reputation
+    this.#addressBook = init.addressBook
+    this.#bans = init.bans
     this.#bootstrapKeys = new Set(
       init.settings.bootstrap.map((text) => addressKey(parsePeerAddress(text).toString())),
     )
@@ -96,6 +131,7 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     this.#shutdown = new AbortController()
     this.#libp2p.addEventListener('connection:open', this.#onOpen)
     this.#libp2p.addEventListener('connection:close', this.#onClose)
+    this.#libp2p.addEventListener('peer:identify', this.#onIdentify)
     for (const text of this.#settings.persistentPeers) {
       const address = parsePeerAddress(text)
       const id = address.getComponents().find((c) => c.name === 'p2p')?.value
@@ -122,6 +158,7 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     }
     clearInterval(this.#timer)
     this.#libp2p.removeEventListener('connection:open', this.#onOpen)
+    this.#libp2p.removeEventListener('peer:identify', this.#onIdentify)
     await Promise.allSettled([...this.#inflight])
     const closing: Promise<void>[] = []
     for (const record of this.#records.values()) {
@@ -134,6 +171,18 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     for (const record of this.#records.values()) {
       if (record.state !== 'disconnected') this.#setState(record, 'disconnected')
     }
+    await this.#saveAddressBook()
+  }
+
+  /** Writes the address book to its store; a failure is logged, never fatal. */
+  async #saveAddressBook(): Promise<void> {
+    if (this.#addressBook === undefined) return
+    this.#addressBookSavedAt = Date.now()
+    try {
+      await this.#addressBook.save()
+    } catch (error) {
+      this.#log.warn('address book not saved', { error: (error as Error).message })
+    }
   }
 
   /** Adds addresses with a /p2p/ id to the peer store, as peers the maintenance loop may dial. */
@@ -145,6 +194,9 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
       const peerId = peerIdFromString(id)
       if (peerId.equals(this.#libp2p.peerId)) continue
       await this.#libp2p.peerStore.merge(peerId, { multiaddrs: [address.decapsulateCode(421)] })
+      // The operator's own list: candidates for outbound like any address we learned.
+      const endpoint = tcpEndpoint(address)
+      if (endpoint !== undefined) this.#addressBook?.add({ peerId: id, ...endpoint, source: 'bootstrap' })
     }
   }
 
@@ -253,19 +305,57 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
 
   // --- handshake hooks -------------------------------------------------------------------
 
-  traffic(connection: Connection): PeerTraffic {
-    return this.#record(connection.remotePeer).traffic
+  /**
+   * The counter a /paw/* stream of `protocol` on `connection` feeds: the peer's 004 §7.1
+   * statistics and the node's per-protocol totals (metrics), both counting PAW frames only.
+   */
+  traffic(connection: Connection, protocol: string): TrafficCounter {
+    const peer = this.#record(connection.remotePeer).traffic
+    let total = this.#protocolTraffic.get(protocol)
+    if (total === undefined) {
+      total = { bytesSent: 0, bytesReceived: 0, messagesSent: 0, messagesReceived: 0 }
+      this.#protocolTraffic.set(protocol, total)
+    }
+    const sums = total
+    return {
+      received(bytes, frames) {
+        peer.received(bytes, frames)
+        sums.bytesReceived += bytes
+        sums.messagesReceived += frames
+      },
+      sent(bytes, frames) {
+        peer.sent(bytes, frames)
+        sums.bytesSent += bytes
+        sums.messagesSent += frames
+      },
+    }
+  }
+
+  /** Bytes and frames by /paw/* protocol since start (a copy). */
+  protocolTraffic(): Record<string, ProtocolTraffic> {
+    return Object.fromEntries([...this.#protocolTraffic].map(([protocol, t]) => [protocol, { ...t }]))
+  }
+
+  /** Refused handshakes by PAW error code ("0x02"), since start (a copy). */
+  rejectionsByCode(): Record<string, number> {
+    return Object.fromEntries(this.#rejections)
   }
 
   admitInbound(connection: Connection, _remote: Handshake): PawError | undefined {
     const { maxInbound, maxPeers } = this.#settings.limits
     if (this.#stopping) return new PeerLimitReachedError('node is shutting down')
+    const ban = this.#banOf(connection.remotePeer.toString(), ipOf(connection.remoteAddr))
+    if (ban !== undefined)
+      return new ReputationRejectionError(`banned until ${new Date(ban.until).toISOString()}: ${ban.reason}`)
     if (this.#reputation?.isShunned(connection.remotePeer.toString()) === true) {
       return new ReputationRejectionError('reputation below the disconnect threshold')
     }
     const inbound = this.#count('inbound')
-    if (inbound >= maxInbound) return new PeerLimitReachedError(`inbound limit of ${maxInbound} reached`)
-    if (inbound + this.#count('outbound') >= maxPeers) {
+    if (inbound >= maxInbound) {
+      // Full: a newcomer may take the slot of the inbound peer the eviction rules pick.
+      if (!this.#evictFor(connection))
+        return new PeerLimitReachedError(`inbound limit of ${maxInbound} reached`)
+    } else if (inbound + this.#count('outbound') >= maxPeers) {
       return new PeerLimitReachedError(`peer limit of ${maxPeers} reached`)
     }
     // Hold the slot now: the answer is still being written when the next handshake arrives.
@@ -283,9 +373,40 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     record.chainId = remote.chainId
     record.lastError = undefined
     record.failures = 0
+    record.connectedAt = Date.now()
     record.traffic.touch()
+    this.#reputation?.credit(record.peerId.toString())
+    if (connection.direction === 'outbound') this.#addressBook?.succeeded(record.peerId.toString())
+    this.#learnAddress(record)
     this.#setState(record, 'connected')
     this.#settle(connection, { info: this.#info(record) })
+  }
+
+  /** A handshaken peer of our chain goes into the address book where it can be dialled back. */
+  #learnAddress(record: PeerRecord): void {
+    const connection = record.connection
+    if (
+      this.#addressBook === undefined ||
+      connection === undefined ||
+      record.chainId !== this.#settings.chainId
+    )
+      return
+    const where = dialBackAddress(connection.remoteAddr, record.listenAddrs, connection.direction)
+    if (where === undefined) return
+    this.#addressBook.add({
+      peerId: record.peerId.toString(),
+      ...where,
+      chainId: record.chainId,
+      source: connection.direction === 'inbound' ? 'inbound' : 'manual',
+    })
+  }
+
+  /** A delivery the peer was first to make (eviction protects recent useful peers). */
+  noteDelivery(peerId: string, kind: 'block' | 'transaction'): void {
+    const record = this.#records.get(peerId)
+    if (record === undefined) return
+    if (kind === 'block') record.lastBlockAt = Date.now()
+    else record.lastTransactionAt = Date.now()
   }
 
   failed(connection: Connection, error: PawError): void {
@@ -296,11 +417,19 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     if (connection.direction === 'inbound' && error.code !== ErrorCode.NetworkError) {
       this.#counters.rejectedInbound++
     }
-    if (error.code === ErrorCode.ChainIdMismatch || error.code === ErrorCode.ProtocolVersionMismatch) {
-      // Not for our chain: neither its address nor its identity is dialled again for 24 h.
+    const code = `0x${error.code.toString(16).padStart(2, '0')}`
+    this.#rejections.set(code, (this.#rejections.get(code) ?? 0) + 1)
+    const action = actionForCode(error.code)
+    if (action?.addressBook === 'wrong-chain') {
+      // Not for our chain: neither its address nor its identity is dialled again for 24 h,
+      // and the address book never offers it again.
       this.#wrongChain.block(addressKey(connection.remoteAddr.toString()), WRONG_CHAIN_REDIAL_BLOCK_MS)
       this.#wrongChain.block(record.peerId.toString(), WRONG_CHAIN_REDIAL_BLOCK_MS)
+      this.#addressBook?.markWrongChain(record.peerId.toString())
+    } else if (action?.addressBook === 'retry-later' && connection.direction === 'outbound') {
+      this.#addressBook?.failed(record.peerId.toString())
     }
+    if (action?.penalty !== undefined) this.#reputation?.penalize(record.peerId.toString(), action.penalty)
     this.#log.warn('handshake failed', { peer: record.peerId.toString(), error: record.lastError })
     // A connection already closed has been marked disconnected by #closed; only an open one
     // goes through Disconnecting, and only if it is the peer's current connection.
@@ -343,6 +472,10 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     }, 10)
     if (record === undefined || record.connection !== connection) return
     const wasConnected = record.state === 'connected' || record.state === 'disconnecting'
+    if (wasConnected && record.connectedAt !== undefined) {
+      this.#addressBook?.connectedFor(record.peerId.toString(), Date.now() - record.connectedAt)
+    }
+    record.connectedAt = undefined
     record.connection = undefined
     record.reserved = false
     this.#setState(record, 'disconnected')
@@ -354,8 +487,18 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
 
   // --- dialling ---------------------------------------------------------------------------
 
+  /** The ban on a peer or its IP, if any. */
+  #banOf(peerId: string | undefined, ip: string | undefined): Ban | undefined {
+    if (this.#bans === undefined) return undefined
+    return (
+      (peerId === undefined ? undefined : this.#bans.isBanned(peerId)) ??
+      (ip === undefined ? undefined : this.#bans.isIpBanned(ip))
+    )
+  }
+
   #isBlocked(address: Multiaddr, peerId: string | undefined): boolean {
     return (
+      this.#banOf(peerId, ipOf(address)) !== undefined ||
       this.#wrongChain.isBlocked(addressKey(address.toString())) ||
       (peerId !== undefined && this.#wrongChain.isBlocked(peerId)) ||
       (peerId !== undefined && this.#reputation?.isShunned(peerId) === true)
@@ -367,6 +510,12 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     const address = typeof target === 'string' ? parsePeerAddress(target) : target
     const idText = address.getComponents().find((c) => c.name === 'p2p')?.value
     if (idText === this.#libp2p.peerId.toString()) throw new NetworkError('refusing to dial this node itself')
+    const ban = this.#banOf(idText, ipOf(address))
+    if (ban !== undefined) {
+      throw new ReputationRejectionError(
+        `${ban.peerId} is banned until ${new Date(ban.until).toISOString()}: ${ban.reason}`,
+      )
+    }
     if (this.#isBlocked(address, idText)) {
       throw new ChainIdMismatchError(this.#settings.chainId, '(another chain, answered within the last 24 h)')
     }
@@ -382,6 +531,7 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     }
     const key = idText ?? address.toString()
     this.#pendingDials.add(key)
+    if (idText !== undefined) this.#addressBook?.attempted(idText)
     let connection: Connection
     try {
       const signals = [AbortSignal.timeout(this.#settings.timeouts.dialMs), this.#shutdown.signal]
@@ -398,6 +548,8 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
         record.nextDialAt = Date.now() + reconnectDelayMs(record.failures)
         record.failures++
         if (record.state === 'connecting') this.#setState(record, 'disconnected', error)
+        this.#addressBook?.failed(idText as string)
+        this.#reputation?.penalize(idText as string, 'connectionFailed')
       }
       throw error
     } finally {
@@ -466,6 +618,11 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
         )
       }
     }
+    work.push(...this.#enforceReputation())
+    if (this.#addressBook !== undefined && now - this.#addressBookSavedAt >= ADDRESS_BOOK_SAVE_MS) {
+      work.push(this.#saveAddressBook())
+    }
+    this.#bans?.prune()
     for (const address of persistentPeersToDial(this.#dialState(), now)) {
       work.push(this.#dial(address, 'persistent peer'))
     }
@@ -487,6 +644,7 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
         signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), this.#shutdown.signal]),
       })
       record.traffic.touch()
+      this.#addressBook?.rtt(record.peerId.toString(), record.rttMs)
     } catch (error) {
       if (this.#stopping || record.connection !== connection || connection.status !== 'open') return
       record.lastError = `no ping answer within ${timeoutMs} ms (${(error as Error).message})`
@@ -532,12 +690,133 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     }
   }
 
-  /** Dials known peers in parallel until outbound reaches min_outbound. */
+  /**
+   * Dials known peers in parallel until outbound reaches min_outbound: from the address
+   * book (random across netgroups, at most 2 outbound per group, preferring reachable,
+   * stable, low-latency peers) where there is one, else from libp2p's peer store.
+   */
   async #fillOutbound(now: number): Promise<void> {
     const room = outboundRoom(this.#dialState())
     if (room <= 0) return
-    const known = await this.#libp2p.peerStore.all()
-    const chosen = knownPeersToDial(this.#dialState(), known, room, now)
+    const chosen =
+      this.#addressBook === undefined
+        ? knownPeersToDial(this.#dialState(), await this.#libp2p.peerStore.all(), room, now)
+        : this.#fromAddressBook(this.#addressBook, room, now)
     await Promise.allSettled(chosen.map((address) => this.#dial(address, 'min-outbound')))
+  }
+
+  /** Outbound candidates from the address book: not connected, not dialling, not blocked. */
+  #fromAddressBook(book: AddressBook, room: number, now: number): Multiaddr[] {
+    const exclude = new Set<string>(this.#pendingDials)
+    const outboundGroups = new Map<string, number>()
+    for (const [id, record] of this.#records) {
+      if (record.state !== 'disconnected' || record.nextDialAt > now) exclude.add(id)
+      if (record.direction !== 'outbound' || record.state === 'disconnected') continue
+      const ip = record.connection === undefined ? undefined : ipOf(record.connection.remoteAddr)
+      if (ip === undefined) continue
+      const group = netgroup(ip)
+      outboundGroups.set(group, (outboundGroups.get(group) ?? 0) + 1)
+    }
+    return book
+      .select(room, { exclude, outboundGroups, now })
+      .map(entryAddress)
+      .filter(
+        (address) => !this.#isBlocked(address, address.getComponents().find((c) => c.name === 'p2p')?.value),
+      )
+  }
+
+  /** Outbound peers connected, handshaking or being dialled (what min_outbound counts). */
+  outboundActive(): number {
+    return this.#activeOutbound()
+  }
+
+  /** Whether the address book can offer an outbound candidate now (discovery asks seeds when not). */
+  hasOutboundCandidates(): boolean {
+    return (
+      this.#addressBook !== undefined && this.#fromAddressBook(this.#addressBook, 1, Date.now()).length > 0
+    )
+  }
+
+  // --- bans, reputation and eviction --------------------------------------------------------
+
+  /** Bans a peer (and closes its connection): refused on dial and inbound until the ban ends. */
+  async ban(peerId: string, options: BanOptions): Promise<Ban> {
+    if (this.#bans === undefined) throw new TypeError('this node keeps no ban list')
+    const record = this.#records.get(peerId)
+    const ip =
+      options.ip ?? (record?.connection === undefined ? undefined : ipOf(record.connection.remoteAddr))
+    const ban = await this.#bans.ban(peerId, { ...options, ip })
+    this.#log.warn('peer banned', {
+      peer: peerId,
+      until: new Date(ban.until).toISOString(),
+      reason: ban.reason,
+      source: ban.source,
+    })
+    this.disconnect(peerId, new ReputationRejectionError(`banned: ${ban.reason}`))
+    return ban
+  }
+
+  async unban(peerId: string): Promise<boolean> {
+    if (this.#bans === undefined) return false
+    const lifted = await this.#bans.unban(peerId)
+    if (lifted) this.#log.info('peer unbanned', { peer: peerId })
+    return lifted
+  }
+
+  bans(): Ban[] {
+    return this.#bans?.list() ?? []
+  }
+
+  /** Connected peers whose reputation calls for a ban (004 §6.3): banned, which disconnects them. */
+  #enforceReputation(): Promise<unknown>[] {
+    const reputation = this.#reputation
+    if (reputation === undefined || this.#bans === undefined) return []
+    const work: Promise<unknown>[] = []
+    for (const record of this.#records.values()) {
+      if (record.state !== 'connected') continue
+      const peerId = record.peerId.toString()
+      if (!reputation.deservesBan(peerId) || this.#bans.isBanned(peerId) !== undefined) continue
+      const reason = `reputation ${Math.round(reputation.score(peerId))} below the ban threshold`
+      work.push(
+        this.ban(peerId, { durationMs: DEFAULT_BAN_MS, reason, source: 'reputation' }).catch(
+          (error: unknown) => {
+            this.#log.warn('ban not saved', { peer: peerId, error: (error as Error).message })
+          },
+        ),
+      )
+    }
+    return work
+  }
+
+  /**
+   * Inbound slots are full: evicts the inbound peer Bitcoin Core's rules pick (src/peers/
+   * eviction.ts) to make room for `newcomer`; false if every inbound peer is protected.
+   */
+  #evictFor(newcomer: Connection): boolean {
+    const candidates: EvictionCandidate[] = []
+    for (const record of this.#records.values()) {
+      if (record.direction !== 'inbound' || record.state !== 'connected' || record.connection === undefined)
+        continue
+      const ip = ipOf(record.connection.remoteAddr)
+      const peerId = record.peerId.toString()
+      candidates.push({
+        peerId,
+        netgroup: ip === undefined ? 'unknown' : netgroup(ip),
+        connectedAt: record.connectedAt ?? record.connection.timeline.open,
+        rttMs: record.rttMs,
+        lastBlockAt: record.lastBlockAt,
+        lastTransactionAt: record.lastTransactionAt,
+        score: this.#reputation?.score(peerId) ?? 0,
+        persistent: record.persistent !== undefined,
+      })
+    }
+    const evicted = selectEvictionCandidate(candidates)
+    if (evicted === undefined) return false
+    this.#log.info('evicting an inbound peer for a newcomer', {
+      peer: evicted,
+      newcomer: newcomer.remotePeer.toString(),
+    })
+    this.disconnect(evicted, new PeerLimitReachedError('evicted: inbound slots are full'))
+    return true
   }
 }

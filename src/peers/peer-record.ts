@@ -27,6 +27,13 @@ export interface PeerRecord {
   nextDialAt: number
   /** When the state last changed: disconnected records are forgotten after a while. */
   changedAt: number
+  /** When the current connection's handshake completed. */
+  connectedAt: number | undefined
+  /** The peer's listen addresses (identify), for dialling it back. */
+  listenAddrs: Multiaddr[]
+  /** When it last delivered a block / transaction we accepted (eviction protects these). */
+  lastBlockAt: number | undefined
+  lastTransactionAt: number | undefined
 }
 
 /** How long a disconnected, non-persistent peer is remembered (its backoff, last error). */
@@ -49,6 +56,10 @@ export function newPeerRecord(peerId: PeerId): PeerRecord {
     failures: 0,
     nextDialAt: 0,
     changedAt: Date.now(),
+    connectedAt: undefined,
+    listenAddrs: [],
+    lastBlockAt: undefined,
+    lastTransactionAt: undefined,
   }
 }
 

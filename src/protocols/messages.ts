@@ -71,7 +71,7 @@ export class MessageRouter {
     const channel = new FrameChannel(stream, {
       writeTimeoutMs: writeMs,
       readIdleMs,
-      traffic: this.#peers.traffic(connection),
+      traffic: this.#peers.traffic(connection, protocol),
     })
     const peerId = connection.remotePeer.toString()
     try {

@@ -74,7 +74,7 @@ export class ProtocolStreams {
     return new FrameChannel(stream, {
       writeTimeoutMs: writeMs,
       readIdleMs,
-      traffic: this.#peers.traffic(connection),
+      traffic: this.#peers.traffic(connection, this.#protocol),
     })
   }
 

@@ -134,16 +134,27 @@ describe('handshake refusals', () => {
     expect(a.peer(peer.libp2p.peerId.toString())?.lastError).toMatch(/^0x03 HandshakeTimeout/)
   }, 20_000)
 
-  it('with max_inbound 5, of 8 dialers exactly 5 are admitted and 3 refused with 0x06', async () => {
+  it('with max_inbound 5, of 8 dialers 5 stay: the rest are refused with 0x06 or evict a worse inbound peer', async () => {
     const a = await node({ limits: { maxInbound: 5 } })
     const dialers = await Promise.all(Array.from({ length: 8 }, () => node()))
     const codes = await Promise.all(dialers.map((dialer) => codeOf(dialer.connectToPeer(tcpAddress(a)))))
-    expect(codes.filter((code) => code === undefined)).toHaveLength(5)
-    expect(codes.filter((code) => code === ErrorCode.PeerLimitReached)).toHaveLength(3)
-    expect(a.stats()).toMatchObject({ inbound: 5, rejectedInbound: 3 })
-    await waitFor('refused dialers to be disconnected', () => {
-      return dialers.every((d, i) => codes[i] === undefined || d.libp2p.getConnections(a.peerId).length === 0)
+    expect(codes.every((code) => code === undefined || code === ErrorCode.PeerLimitReached)).toBe(true)
+    // Inbound slots full: a newcomer may replace the inbound peer the eviction rules pick
+    // (src/peers/eviction.ts), never add to them.
+    await waitFor('5 inbound peers left', () => a.peers().filter((p) => p.state === 'connected').length === 5)
+    await waitFor('3 dialers disconnected', () => {
+      return dialers.filter((d) => d.libp2p.getConnections(a.peerId).length > 0).length === 5
     })
-    expect(a.peers().filter((p) => p.state === 'connected')).toHaveLength(5)
+    expect(a.stats().inbound).toBe(5)
+  })
+
+  it('with max_inbound 1, the lone inbound peer is protected: a newcomer is refused with 0x06', async () => {
+    const a = await node({ limits: { maxInbound: 1 } })
+    const [first, second] = await Promise.all([node(), node()])
+    if (first === undefined || second === undefined) throw new Error('no dialers')
+    expect(await codeOf(first.connectToPeer(tcpAddress(a)))).toBeUndefined()
+    expect(await codeOf(second.connectToPeer(tcpAddress(a)))).toBe(ErrorCode.PeerLimitReached)
+    expect(a.stats()).toMatchObject({ inbound: 1, rejectedInbound: 1 })
+    expect(a.peer(first.peerId.toString())?.state).toBe('connected')
   })
 })

@@ -687,3 +687,16 @@ describe('AddressBook persistence', () => {
     await expect(AddressBook.open({ self: SELF, chainId: CHAIN, store })).rejects.toThrow('disk on fire')
   })
 })
+
+describe('local networks', () => {
+  it('does not cap outbound per group on loopback: a devnet on 127.0.0.1 can reach min_outbound', () => {
+    const book = new AddressBook({ self: 'self', chainId: 'paw-test' })
+    for (let i = 0; i < 6; i++)
+      book.add({ peerId: `peer${i}`, ip: '127.0.0.1', port: 30_000 + i, source: 'bootstrap' })
+    expect(book.select(6, { outboundGroups: new Map([['ipv4:127.0', 3]]) })).toHaveLength(6)
+    for (let i = 0; i < 6; i++)
+      book.add({ peerId: `far${i}`, ip: `203.0.113.${i + 1}`, port: 26656, source: 'bootstrap' })
+    const far = book.select(12, { exclude: new Set(Array.from({ length: 6 }, (_, i) => `peer${i}`)) })
+    expect(far).toHaveLength(2)
+  })
+})

@@ -3,7 +3,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { netgroup } from '../../src/peers/netgroup.ts'
+import { isLocalNetgroup, netgroup } from '../../src/peers/netgroup.ts'
 
 describe('netgroup', () => {
   it.each([
@@ -96,5 +96,32 @@ describe('netgroup', () => {
         expect(netgroup(ip.toUpperCase())).toBe(group)
       }),
     )
+  })
+})
+
+describe('isLocalNetgroup', () => {
+  it('is true for loopback and private groups only', () => {
+    for (const ip of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.16.0.1',
+      '172.31.255.1',
+      '192.168.1.1',
+      '::1',
+      'fd00::1',
+      'fe80::1',
+    ]) {
+      expect(isLocalNetgroup(netgroup(ip)), ip).toBe(true)
+    }
+    for (const ip of [
+      '8.8.8.8',
+      '172.15.0.1',
+      '172.32.0.1',
+      '192.169.0.1',
+      '2001:db8::1',
+      '::ffff:8.8.8.8',
+    ]) {
+      expect(isLocalNetgroup(netgroup(ip)), ip).toBe(false)
+    }
   })
 })

@@ -12,6 +12,7 @@ import { encodeTransaction } from '../../src/chain/encoding.ts'
 import { txHash } from '../../src/chain/hashing.ts'
 import type { Transaction } from '../../src/chain/types.ts'
 import { ErrorCode, isPawError } from '../../src/errors.ts'
+import { CONNECTION_CREDIT } from '../../src/peers/reputation.ts'
 import { MEMPOOL_PROTOCOL } from '../../src/protocols/mempool/mempool-protocol.ts'
 import { fromHex, toHex } from '../../src/wire/bytes.ts'
 import { FrameType } from '../../src/wire/constants.ts'
@@ -59,9 +60,12 @@ async function codeOf(promise: Promise<unknown>): Promise<number | undefined> {
   }
 }
 
-/** The reputation the node holds of `peerId` (0 until charged). */
+/**
+ * The reputation the node holds of `peerId`, less the credit its completed handshake earned
+ * (004 §6.3), so 0 until charged.
+ */
 function scoreOf(node: { peer(id: string): { score?: number } | undefined }, peerId: string): number {
-  return node.peer(peerId)?.score ?? 0
+  return (node.peer(peerId)?.score ?? CONNECTION_CREDIT) - CONNECTION_CREDIT
 }
 
 /** Makes the raw peer answer every get_transactions on /paw/mempool/1 with `answer(hashes)`. */
@@ -143,7 +147,7 @@ describe('answers that do not match the request (0x0A)', () => {
     await serveWith(peer, () => encodeTransactions(answer()))
     await handshakeRaw(peer, a.node)
     const peerId = peer.libp2p.peerId.toString()
-    expect(scoreOf(a.node, peerId)).toBe(0)
+    expect(scoreOf(a.node, peerId)).toBeCloseTo(0, 3)
 
     const request = a.node.requestTransactions(peerId, [idOf(t1), idOf(t2)])
     await expect(request).rejects.toMatchObject({ code: ErrorCode.UnexpectedMessage })
@@ -278,7 +282,7 @@ describe('fetching from a raw announcer', () => {
       [idOf(t1), 'mempool-sync', peerId],
       [idOf(t2), 'mempool-sync', peerId],
     ])
-    expect(scoreOf(a.node, peerId)).toBe(0)
+    expect(scoreOf(a.node, peerId)).toBeCloseTo(0, 3)
   })
 
   it('a later nonce fetched before its predecessor (it pays more) is admitted once the predecessor arrives', async () => {

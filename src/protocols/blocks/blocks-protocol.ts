@@ -277,7 +277,12 @@ export class BlocksProtocol {
     const peerId = connection.remotePeer.toString()
     const channel = this.#plumbing.channel(stream, connection)
     try {
-      await serveRequests(this.#context, channel, peerId, this.#init.peers.traffic(connection))
+      await serveRequests(
+        this.#context,
+        channel,
+        peerId,
+        this.#init.peers.traffic(connection, BLOCKS_PROTOCOL),
+      )
     } catch (error) {
       this.#failed(channel, peerId, error)
     }

@@ -48,7 +48,7 @@ export interface HandshakeHooks {
   completed(connection: Connection, remote: Handshake): void
   /** The handshake failed or timed out; the connection is being closed. */
   failed(connection: Connection, error: PawError): void
-  traffic(connection: Connection): TrafficCounter | undefined
+  traffic(connection: Connection, protocol: string): TrafficCounter | undefined
 }
 
 export interface HandshakeInit {
@@ -160,7 +160,7 @@ export class HandshakeProtocol {
   }
 
   #channel(stream: Stream, connection: Connection): FrameChannel {
-    const traffic = this.#init.hooks.traffic(connection)
+    const traffic = this.#init.hooks.traffic(connection, HANDSHAKE_PROTOCOL)
     return new FrameChannel(stream, {
       writeTimeoutMs: this.#init.writeTimeoutMs,
       ...(traffic === undefined ? {} : { traffic }),

@@ -1,0 +1,178 @@
+/**
+ * 000 discoverPeers() and seed crawling (004 §2, DECISIONS.md "Peer exchange"): a node
+ * fills its address book from its peers' `/paw/peers/1` answers, and from seed nodes while
+ * it has too few addresses to reach min_outbound. Browser-safe.
+ *
+ * - Every newly connected peer is asked once (within the 10 s rule) while the book holds
+ *   fewer than WANT_ADDRESSES entries: peer exchange between ordinary nodes.
+ * - Seeds are dialled by address (004 §2.2 lists host:port, no identity), asked, and
+ *   disconnected: a seed in seed mode disconnects us itself. A seed that cannot be reached
+ *   is retried with backoff min(2^n s, 600 s) and logged at INFO: never fatal, and a node
+ *   whose DNS seeds do not resolve keeps running on what else it knows.
+ * - A seed is crawled again, after SEED_RECRAWL_MS, while outbound is below min_outbound
+ *   and the address book has no candidate to dial.
+ */
+import type { Multiaddr } from '@multiformats/multiaddr'
+import type { PeerInfo } from '../api.ts'
+import type { Logger } from '../logging.ts'
+import type { PeerList } from '../wire/peer-list.ts'
+import { parsePeerAddress } from './address.ts'
+import type { AddressBook, AddressSource } from './address-book.ts'
+import { reconnectDelayMs } from './backoff.ts'
+
+/** Peer exchange runs while the book holds fewer addresses than this. */
+export const WANT_ADDRESSES = 1_000
+/** A seed that answered is asked again no sooner than this (and only while still short). */
+export const SEED_RECRAWL_MS = 15_000
+
+/** What discovery needs of the node. */
+export interface DiscoveryPeers {
+  connectToPeer(address: Multiaddr): Promise<PeerInfo>
+  connectedPeers(): PeerInfo[]
+  disconnectPeer(peerId: string): void
+  /** Outbound peers connected, handshaking or being dialled; and the goal. */
+  outbound(): number
+  minOutbound(): number
+  /** Whether the address book can offer a peer to dial now. */
+  hasCandidates(): boolean
+}
+
+export interface DiscoveryInit {
+  book: AddressBook
+  peers: DiscoveryPeers
+  getPeers(peerId: string): Promise<PeerList>
+  mayAsk(peerId: string): boolean
+  seeds: readonly string[]
+  log: Logger
+  now?: () => number
+}
+
+interface SeedState {
+  text: string
+  address: Multiaddr
+  failures: number
+  nextAt: number
+  crawling: boolean
+}
+
+export interface DiscoveryStats {
+  seedDials: number
+  seedFailures: number
+  listsReceived: number
+  addressesAdded: number
+}
+
+export class Discovery {
+  readonly #init: DiscoveryInit
+  readonly #log: Logger
+  readonly #now: () => number
+  readonly #seeds: SeedState[]
+  /** Peer IDs of seeds we connected to for a crawl: disconnected once asked. */
+  readonly #seedPeers = new Set<string>()
+  readonly #stats: DiscoveryStats = { seedDials: 0, seedFailures: 0, listsReceived: 0, addressesAdded: 0 }
+
+  constructor(init: DiscoveryInit) {
+    this.#init = init
+    this.#log = init.log
+    this.#now = init.now ?? Date.now
+    this.#seeds = init.seeds.map((text) => ({
+      text,
+      address: parsePeerAddress(text),
+      failures: 0,
+      nextAt: 0,
+      crawling: false,
+    }))
+  }
+
+  stats(): DiscoveryStats {
+    return { ...this.#stats }
+  }
+
+  /** A peer completed its handshake: ask it for peers if the book wants more. */
+  async onConnected(info: PeerInfo): Promise<number> {
+    // The handshake event comes before the dial that made it resolves: let a seed crawl
+    // claim its peer first (#crawl asks a seed itself, then disconnects it).
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    if (this.#seedPeers.has(info.peerId)) return 0
+    if (this.#init.book.size >= WANT_ADDRESSES || !this.#init.mayAsk(info.peerId)) return 0
+    return this.#ask(info.peerId, 'exchange')
+  }
+
+  /**
+   * 000 discoverPeers(): asks every connected peer that may be asked now, and the seeds if
+   * the book is empty. Resolves with the number of new addresses.
+   */
+  async discoverPeers(): Promise<number> {
+    const asked = this.#init.peers
+      .connectedPeers()
+      .filter((info) => this.#init.mayAsk(info.peerId))
+      .map((info) => this.#ask(info.peerId, 'exchange'))
+    let added = (await Promise.all(asked)).reduce((sum, n) => sum + n, 0)
+    if (this.#init.book.size === 0) added += await this.#crawlDueSeeds(true)
+    return added
+  }
+
+  /** A maintenance pass: crawl a due seed while we cannot reach min_outbound otherwise. */
+  tick(): Promise<number> {
+    const { peers } = this.#init
+    if (peers.outbound() >= peers.minOutbound() || peers.hasCandidates()) return Promise.resolve(0)
+    return this.#crawlDueSeeds(false)
+  }
+
+  async #crawlDueSeeds(all: boolean): Promise<number> {
+    const now = this.#now()
+    const due = this.#seeds.filter((seed) => !seed.crawling && seed.nextAt <= now)
+    // Seeds in their listed order (DNS seeds first, then IP fallbacks): one per pass is
+    // enough to learn the network; the next is tried when that one fails.
+    const chosen = all ? due : due.slice(0, 1)
+    const counts = await Promise.all(chosen.map((seed) => this.#crawl(seed)))
+    return counts.reduce((sum, n) => sum + n, 0)
+  }
+
+  async #crawl(seed: SeedState): Promise<number> {
+    seed.crawling = true
+    this.#stats.seedDials++
+    try {
+      const info = await this.#init.peers.connectToPeer(seed.address)
+      this.#seedPeers.add(info.peerId)
+      try {
+        const added = this.#init.mayAsk(info.peerId) ? await this.#ask(info.peerId, 'seed') : 0
+        seed.failures = 0
+        seed.nextAt = this.#now() + SEED_RECRAWL_MS
+        this.#log.info('seed crawled', { seed: seed.text, peer: info.peerId, added })
+        return added
+      } finally {
+        this.#seedPeers.delete(info.peerId)
+        this.#init.peers.disconnectPeer(info.peerId)
+      }
+    } catch (error) {
+      this.#stats.seedFailures++
+      const retryInMs = reconnectDelayMs(seed.failures)
+      seed.failures++
+      seed.nextAt = this.#now() + retryInMs
+      this.#log.info('seed unreachable', { seed: seed.text, error: (error as Error).message, retryInMs })
+      return 0
+    } finally {
+      seed.crawling = false
+    }
+  }
+
+  /** Asks one peer; adds what it lists. Failures are the peer's to answer for, not ours. */
+  async #ask(peerId: string, source: AddressSource): Promise<number> {
+    try {
+      const list = await this.#init.getPeers(peerId)
+      this.#stats.listsReceived++
+      let added = 0
+      for (const peer of list.peers) {
+        const outcome = this.#init.book.add({ peerId: peer.id, ip: peer.ip, port: peer.port, source })
+        if (outcome === 'added' || outcome === 'replaced') added++
+      }
+      this.#stats.addressesAdded += added
+      this.#log.debug('peer list received', { peer: peerId, listed: list.peers.length, added })
+      return added
+    } catch (error) {
+      this.#log.debug('get_peers failed', { peer: peerId, error: (error as Error).message })
+      return 0
+    }
+  }
+}
