@@ -22,6 +22,7 @@ import type { AddressBookDocument } from './peers/address-book.ts'
 import type { Ban, BanListDocument } from './peers/ban-list.ts'
 import type { DiscoveryStats } from './peers/discovery.ts'
 import type { JsonStore } from './peers/json-store.ts'
+import type { ProtocolTraffic } from './peers/peer-manager.ts'
 import type { RateLimit, RateLimitName } from './peers/rate-limits.ts'
 import type { MempoolSyncStats, TransactionRequestResult } from './protocols/mempool/mempool-protocol.ts'
 import type { PeersStats } from './protocols/peers/peers-protocol.ts'
@@ -242,6 +243,10 @@ export interface PawNode extends TypedEventTarget<PawNodeEvents> {
   /** Active bans, soonest-expiring first. */
   bans(): Ban[]
   addressBookStats(): { entries: number; groups: number }
+  /** Bytes and frames by /paw/* protocol since start (PAW frames only: no identify, ping or yamux). */
+  protocolTraffic(): Record<string, ProtocolTraffic>
+  /** Refused handshakes by PAW error code ("0x06": 3), since start. */
+  rejectionsByCode(): Record<string, number>
   discoveryStats(): DiscoveryStats & { exchange: PeersStats }
   /** ms since this node object was created. */
   uptimeMs(): number

@@ -31,7 +31,7 @@ import { parsePeerAddress } from './peers/address.ts'
 import type { AddressBook } from './peers/address-book.ts'
 import type { Ban, BanList } from './peers/ban-list.ts'
 import { Discovery, type DiscoveryStats } from './peers/discovery.ts'
-import { PeerManager } from './peers/peer-manager.ts'
+import { PeerManager, type ProtocolTraffic } from './peers/peer-manager.ts'
 import type { PeerRateLimiter } from './peers/rate-limits.ts'
 import type { Reputation } from './peers/reputation.ts'
 import { BlocksProtocol, REQUEST_STREAMS_PER_PEER } from './protocols/blocks/blocks-protocol.ts'
@@ -329,6 +329,14 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
 
   addressBookStats(): { entries: number; groups: number } {
     return { entries: this.#addressBook.size, groups: this.#addressBook.groups().size }
+  }
+
+  protocolTraffic(): Record<string, ProtocolTraffic> {
+    return this.#peers.protocolTraffic()
+  }
+
+  rejectionsByCode(): Record<string, number> {
+    return this.#peers.rejectionsByCode()
   }
 
   discoveryStats(): DiscoveryStats & { exchange: PeersStats } {
