@@ -5,9 +5,13 @@
 import { ConfigError } from '../config/settings.ts'
 import { HomeError } from '../node/home.ts'
 import { VERSION } from '../version.ts'
+import { ban, bans, unban } from './commands/bans.ts'
+import { dial, disconnect } from './commands/connections.ts'
 import { init } from './commands/init.ts'
+import { netinfo, peers } from './commands/peers.ts'
 import { showNodeId } from './commands/show-node-id.ts'
 import { start } from './commands/start.ts'
+import { status } from './commands/status.ts'
 import { tx } from './commands/tx.ts'
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseFlags, UsageError } from './options.ts'
 
@@ -18,6 +22,14 @@ Commands:
   show-node-id   print the PeerId, then the legacy PAW node ID (hex)
   start          start a node (initialises the home first if needed)
   tx send        sign a transfer and submit it to a running node (its admin API)
+  status         the running node's identity, chain tip, peer counts and uptime
+  peers          the running node's peers: direction, state, address, RTT, score, traffic
+  netinfo        a one-screen summary of the running node's network
+  ban            ban a peer for a while: paw-node ban PEER_ID 24h REASON...
+  unban          lift a ban: paw-node unban PEER_ID
+  bans           the running node's active bans and when they end
+  dial           have the running node connect to a peer: paw-node dial ADDRESS
+  disconnect     close the running node's connection to a peer: paw-node disconnect PEER_ID
   version        print the version of paw-node and of the Node.js runtime it runs on
 
 Run \`paw-node <command> --help\` for a command's options.
@@ -35,6 +47,14 @@ const COMMANDS: Record<string, Command> = {
   'show-node-id': showNodeId,
   start,
   tx,
+  status,
+  peers,
+  netinfo,
+  ban,
+  unban,
+  bans,
+  dial,
+  disconnect,
 }
 
 function versionLine(): string {

@@ -2,12 +2,17 @@
  * Node.js entry (`paw-node/node`): TCP and WebSockets listeners, Noise and TLS 1.3.
  * Nothing here is reachable from src/index.ts, which stays browser-safe.
  */
+import { join } from 'node:path'
 import { tcp } from '@libp2p/tcp'
 import { tls } from '@libp2p/tls'
 import type { PawNode, PawNodeInit } from '../api.ts'
 import type { Settings } from '../config/settings.ts'
 import { buildPawNode, type PlatformParts } from '../create-paw-node.ts'
+import type { AddressBookDocument } from '../peers/address-book.ts'
+import type { BanListDocument } from '../peers/ban-list.ts'
 import { ipFamily } from '../wire/ip.ts'
+import { AtomicJsonFile } from './atomic-json-file.ts'
+import { createLibp2pMetrics, type Libp2pMetrics } from './metrics/libp2p-metrics.ts'
 
 function hostPart(host: string): string {
   const family = ipFamily(host)
@@ -28,9 +33,29 @@ export const nodePlatform: PlatformParts = {
   },
 }
 
+export interface NodePawNodeInit extends PawNodeInit {
+  /** libp2p's own metrics into this registry (createLibp2pMetrics): the admin API's /metrics. */
+  libp2pMetrics?: Libp2pMetrics
+}
+
 /** A PAW node for Node.js, listening on TCP and WebSockets per the settings. */
-export function createPawNode(init: PawNodeInit = {}): Promise<PawNode> {
-  return buildPawNode(init, nodePlatform)
+export function createPawNode(init: NodePawNodeInit = {}): Promise<PawNode> {
+  const { libp2pMetrics, ...rest } = init
+  return buildPawNode(
+    rest,
+    libp2pMetrics === undefined ? nodePlatform : { ...nodePlatform, metrics: libp2pMetrics.metrics },
+  )
+}
+
+/**
+ * The stores of a node run from a home: the address book and the bans, each an
+ * atomically replaced JSON file in <home>/data, so both survive a restart.
+ */
+export function homePeerStores(dataDir: string): Pick<PawNodeInit, 'addressBookStore' | 'banStore'> {
+  return {
+    addressBookStore: new AtomicJsonFile<AddressBookDocument>(join(dataDir, 'addrbook.json')),
+    banStore: new AtomicJsonFile<BanListDocument>(join(dataDir, 'bans.json')),
+  }
 }
 
 /** 000 startNode(port): create and start a node whose TCP listener is on `port`. */
@@ -42,4 +67,6 @@ export async function startNode(port: number, init: PawNodeInit = {}): Promise<P
 
 export type { PawNode, PawNodeInit } from '../api.ts'
 export { LevelBlockStore } from '../chain/store/level-store.ts'
+export { AtomicJsonFile } from './atomic-json-file.ts'
 export { type ChainRuntime, loadChainParams, openChainRuntime } from './chain-runtime.ts'
+export { createLibp2pMetrics, type Libp2pMetrics }

@@ -9,8 +9,9 @@
  *   disconnected: a seed in seed mode disconnects us itself. A seed that cannot be reached
  *   is retried with backoff min(2^n s, 600 s) and logged at INFO: never fatal, and a node
  *   whose DNS seeds do not resolve keeps running on what else it knows.
- * - A seed is crawled again, after SEED_RECRAWL_MS, while outbound is below min_outbound
- *   and the address book has no candidate to dial.
+ * - While outbound is below min_outbound and the address book has no candidate to dial,
+ *   each maintenance pass asks the connected peers that may be asked again (10 s rule),
+ *   and only if they know nobody new, a seed (again after SEED_RECRAWL_MS).
  */
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { PeerInfo } from '../api.ts'
@@ -22,8 +23,8 @@ import { reconnectDelayMs } from './backoff.ts'
 
 /** Peer exchange runs while the book holds fewer addresses than this. */
 export const WANT_ADDRESSES = 1_000
-/** A seed that answered is asked again no sooner than this (and only while still short). */
-export const SEED_RECRAWL_MS = 15_000
+/** A seed that answered is asked again no sooner than this (the 10 s rule), and only while still short. */
+export const SEED_RECRAWL_MS = 10_000
 
 /** What discovery needs of the node. */
 export interface DiscoveryPeers {
@@ -112,10 +113,17 @@ export class Discovery {
     return added
   }
 
-  /** A maintenance pass: crawl a due seed while we cannot reach min_outbound otherwise. */
-  tick(): Promise<number> {
+  /** A maintenance pass: while we cannot reach min_outbound, ask our peers, then a seed. */
+  async tick(): Promise<number> {
     const { peers } = this.#init
-    if (peers.outbound() >= peers.minOutbound() || peers.hasCandidates()) return Promise.resolve(0)
+    if (peers.outbound() >= peers.minOutbound() || peers.hasCandidates()) return 0
+    const fromPeers = await Promise.all(
+      peers
+        .connectedPeers()
+        .filter((info) => !this.#seedPeers.has(info.peerId) && this.#init.mayAsk(info.peerId))
+        .map((info) => this.#ask(info.peerId, 'exchange')),
+    )
+    if (fromPeers.reduce((sum, n) => sum + n, 0) > 0) return fromPeers.reduce((sum, n) => sum + n, 0)
     return this.#crawlDueSeeds(false)
   }
 

@@ -10,7 +10,7 @@ import { type AdminServer, startHomeAdmin } from '../../node/admin/index.ts'
 import { announceMinedBlocks, type ChainRuntime, openChainRuntime } from '../../node/chain-runtime.ts'
 import { mergeSettings, readConfigFile } from '../../node/config-file.ts'
 import { initHome, resolveHome } from '../../node/home.ts'
-import { createPawNode } from '../../node/index.ts'
+import { createLibp2pMetrics, createPawNode, homePeerStores } from '../../node/index.ts'
 import { EXIT_FAILURE, EXIT_OK, parseFlags, START_OPTIONS, settingsFromFlags } from '../options.ts'
 import { StatusLine } from '../status-line.ts'
 import { formatSyncProgress } from '../sync-bar.ts'
@@ -131,8 +131,19 @@ export async function start(args: readonly string[]): Promise<number> {
     // The chain first: a store another process holds, or an unknown chain, fails before
     // anything listens.
     runtime = await openChainRuntime({ home, settings, privateKey, log: log.child({ component: 'chain' }) })
-    node = await createPawNode({ ...settings, privateKey, logger: log, chain: runtime.nodeChain })
+    // libp2p's own metrics, with the process's, for the admin API's /metrics.
+    const libp2pMetrics = createLibp2pMetrics({ processMetrics: true })
+    node = await createPawNode({
+      ...settings,
+      privateKey,
+      logger: log,
+      chain: runtime.nodeChain,
+      ...homePeerStores(paths.dataDir),
+      libp2pMetrics,
+    })
+    let syncTarget: number | undefined
     node.addEventListener('sync:progress', ({ detail }) => {
+      syncTarget = detail.done ? undefined : detail.target
       if (detail.done) status.clear()
       else status.set(formatSyncProgress(detail))
     })
@@ -140,7 +151,14 @@ export async function start(args: readonly string[]): Promise<number> {
     admin = await startHomeAdmin({
       home,
       settings,
-      context: { node, chain: runtime.chain, mempool: runtime.mempool, headers: runtime.headers },
+      context: {
+        node,
+        chain: runtime.chain,
+        mempool: runtime.mempool,
+        headers: runtime.headers,
+        metrics: () => libp2pMetrics.render(),
+        syncTarget: () => syncTarget,
+      },
       log: log.child({ component: 'admin' }),
     })
     for (const address of node.getMultiaddrs()) process.stdout.write(`${address.toString()}\n`)

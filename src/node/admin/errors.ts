@@ -22,6 +22,22 @@ export const AdminErrorCode = {
   InvalidAddress: 'INVALID_ADDRESS',
   InvalidTransactionId: 'INVALID_TRANSACTION_ID',
   TransactionNotFound: 'TRANSACTION_NOT_FOUND',
+  /** Not a libp2p peer id (or this node's own). */
+  BadPeerId: 'BAD_PEER_ID',
+  /** A ban duration that does not parse or is out of bounds. */
+  BadDuration: 'BAD_DURATION',
+  /** A ban reason that is missing, empty or too long. */
+  BadReason: 'BAD_REASON',
+  /** Not a multiaddr or id@host:port. */
+  BadPeerAddress: 'BAD_PEER_ADDRESS',
+  /** No active ban on that peer (unban). */
+  BanNotFound: 'BAN_NOT_FOUND',
+  /** The node has no connection to that peer (disconnect). */
+  PeerNotFound: 'PEER_NOT_FOUND',
+  /** The node refused to dial (banned, limits, known wrong chain): retrying will not help. */
+  DialRefused: 'DIAL_REFUSED',
+  /** The dial or the handshake failed on the way (unreachable, timeout, refused by the peer). */
+  DialFailed: 'DIAL_FAILED',
   /** The node cannot answer this (a light node has no accounts or mempool). */
   NotAvailable: 'NOT_AVAILABLE',
   Internal: 'INTERNAL',

@@ -49,6 +49,16 @@ function hostOf(header: string): string {
   return header.split(':')[0] as string
 }
 
+/** A reply that is not JSON (Prometheus text on /metrics); errors stay JSON. */
+function sendText(res: ServerResponse, status: number, text: string, contentType: string): void {
+  res.writeHead(status, {
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  })
+  res.end(text)
+}
+
 export async function startAdminServer(init: AdminServerInit): Promise<AdminServer> {
   const { context, log } = init
   const router = new Router(init.routes ?? ROUTES)
@@ -79,7 +89,11 @@ export async function startAdminServer(init: AdminServerInit): Promise<AdminServ
       }
       const body = match.route.json === true ? await readJsonBody(req, MAX_BODY_BYTES) : undefined
       const reply = await match.route.handle({ params: match.params, body }, context)
-      sendJson(res, reply.status, reply.body)
+      if (reply.contentType === undefined) {
+        sendJson(res, reply.status, reply.body)
+      } else {
+        sendText(res, reply.status, String(reply.body), reply.contentType)
+      }
       return reply.status
     } catch (error) {
       const known =
