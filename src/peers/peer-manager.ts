@@ -5,7 +5,7 @@
  * minimum of outbound peers, reconnect backoff for persistent peers, keep-alive pings with
  * the RTT per peer, the inactivity timeout, and the statistics of 004 §7.1.
  */
-import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
+import type { Connection, IdentifyResult, Libp2p, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { TypedEventEmitter } from 'main-event'
@@ -105,11 +105,13 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
   #shutdown = new AbortController()
   readonly #onOpen = (event: CustomEvent<Connection>): void => this.#opened(event.detail)
   readonly #onClose = (event: CustomEvent<Connection>): void => this.#closed(event.detail)
-  readonly #onIdentify = (event: CustomEvent<{ peerId: PeerId; listenAddrs: Multiaddr[] }>): void => {
+  readonly #onIdentify = (event: CustomEvent<IdentifyResult>): void => {
     const record = this.#records.get(event.detail.peerId.toString())
     if (record === undefined) return
     record.listenAddrs = event.detail.listenAddrs
-    this.#learnAddress(record)
+    // Identify may finish after the handshake, even after a short-lived connection (a seed
+    // crawl) closed: learn from the connection it ran on.
+    this.#learnAddress(record, event.detail.connection)
   }
 
   constructor(init: PeerManagerInit) {
@@ -383,8 +385,7 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
   }
 
   /** A handshaken peer of our chain goes into the address book where it can be dialled back. */
-  #learnAddress(record: PeerRecord): void {
-    const connection = record.connection
+  #learnAddress(record: PeerRecord, connection: Connection | undefined = record.connection): void {
     if (
       this.#addressBook === undefined ||
       connection === undefined ||
@@ -696,6 +697,8 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
    * stable, low-latency peers) where there is one, else from libp2p's peer store.
    */
   async #fillOutbound(now: number): Promise<void> {
+    // A seed answers and disconnects; it keeps no outbound peers of its own.
+    if (this.#settings.seedMode) return
     const room = outboundRoom(this.#dialState())
     if (room <= 0) return
     const chosen =
