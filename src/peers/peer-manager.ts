@@ -33,7 +33,7 @@ import type { Ban, BanList, BanOptions } from './ban-list.ts'
 import { DEFAULT_BAN_MS } from './ban-list.ts'
 import { type DialState, knownPeersToDial, outboundRoom, persistentPeersToDial } from './dial-policy.ts'
 import { type EvictionCandidate, selectEvictionCandidate } from './eviction.ts'
-import { netgroup } from './netgroup.ts'
+import { isLocalNetgroup, netgroup } from './netgroup.ts'
 import { dialBackAddress, entryAddress, ipOf, tcpEndpoint } from './peer-addresses.ts'
 import { isForgettable, newPeerRecord, type PeerRecord, peerInfo } from './peer-record.ts'
 import { addressKey, RedialBlock } from './redial-block.ts'
@@ -746,8 +746,10 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
   async ban(peerId: string, options: BanOptions): Promise<Ban> {
     if (this.#bans === undefined) throw new TypeError('this node keeps no ban list')
     const record = this.#records.get(peerId)
-    const ip =
-      options.ip ?? (record?.connection === undefined ? undefined : ipOf(record.connection.remoteAddr))
+    // The IP too, so a new identity from the same host stays out, but never a loopback or
+    // private one: on a LAN or a devnet that would shut out every peer behind it.
+    const seenAt = record?.connection === undefined ? undefined : ipOf(record.connection.remoteAddr)
+    const ip = options.ip ?? (seenAt !== undefined && !isLocalNetgroup(netgroup(seenAt)) ? seenAt : undefined)
     const ban = await this.#bans.ban(peerId, { ...options, ip })
     this.#log.warn('peer banned', {
       peer: peerId,
