@@ -4,11 +4,24 @@
  * the shutdown signal, wrapping streams in FrameChannels with the node's timeouts and the
  * peer's traffic counters, and aborting every open stream on stop. Browser-safe.
  */
-import type { Connection, Stream } from '@libp2p/interface'
+import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import type { Settings } from '../config/settings.ts'
 import { isPawError, NetworkError, type PawError } from '../errors.ts'
 import type { PeerManager } from '../peers/peer-manager.ts'
 import { FrameChannel } from './frame-channel.ts'
+import { requireHandshake } from './gate.ts'
+
+/** How a request/response protocol answers the streams peers open. */
+export interface ListenInit {
+  libp2p: Libp2p
+  /** Whether /paw/handshake/1 completed on the connection; streams of others are reset. */
+  isHandshaken: (connection: Connection) => boolean
+  /** Counts a stream refused for a missing handshake. */
+  onNotHandshaken: () => void
+  serve: (stream: Stream, connection: Connection) => void | Promise<void>
+  /** Streams of the protocol per connection and direction; libp2p resets more. */
+  maxStreams: number
+}
 
 export function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error))
@@ -48,6 +61,26 @@ export class ProtocolStreams {
   start(): void {
     this.#running = true
     this.#shutdown = new AbortController()
+  }
+
+  /** Starts, and answers the protocol's streams from handshaken peers (requireHandshake). */
+  async listen(init: ListenInit): Promise<void> {
+    this.start()
+    const isHandshaken = (connection: Connection): boolean => {
+      const done = init.isHandshaken(connection)
+      if (!done) init.onNotHandshaken()
+      return done
+    }
+    await init.libp2p.handle(this.#protocol, requireHandshake(isHandshaken, init.serve), {
+      maxInboundStreams: init.maxStreams,
+      maxOutboundStreams: init.maxStreams,
+    })
+  }
+
+  /** Stops (every open stream aborted) and stops answering the protocol. */
+  async close(libp2p: Libp2p): Promise<void> {
+    this.stop(new NetworkError('node is shutting down'))
+    await libp2p.unhandle(this.#protocol)
   }
 
   /** Aborts every open stream and any stream being opened. */

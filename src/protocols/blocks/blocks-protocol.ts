@@ -35,7 +35,6 @@ import {
 } from '../../wire/blocks.ts'
 import type { Frame } from '../../wire/frame.ts'
 import type { FrameChannel } from '../frame-channel.ts'
-import { requireHandshake } from '../gate.ts'
 import { codeText, PeerFault } from '../mempool/faults.ts'
 import { asNetworkError, ProtocolStreams, toError } from '../protocol-streams.ts'
 import { BLOCKS_PROTOCOL, MAX_BLOCKS_STREAMS, REQUEST_STREAMS_PER_PEER } from './constants.ts'
@@ -120,24 +119,20 @@ export class BlocksProtocol {
 
   async start(): Promise<void> {
     if (this.#plumbing.running) return
-    this.#plumbing.start()
-    const isHandshaken = (connection: Connection): boolean => {
-      const done = this.#init.isHandshaken(connection)
-      if (!done) this.#stats.refused.notHandshaken++
-      return done
-    }
-    await this.#init.libp2p.handle(
-      BLOCKS_PROTOCOL,
-      requireHandshake(isHandshaken, (stream, connection) => this.#serve(stream, connection)),
-      { maxInboundStreams: MAX_BLOCKS_STREAMS, maxOutboundStreams: MAX_BLOCKS_STREAMS },
-    )
+    await this.#plumbing.listen({
+      libp2p: this.#init.libp2p,
+      isHandshaken: this.#init.isHandshaken,
+      onNotHandshaken: () => {
+        this.#stats.refused.notHandshaken++
+      },
+      serve: (stream, connection) => this.#serve(stream, connection),
+      maxStreams: MAX_BLOCKS_STREAMS,
+    })
   }
 
   async stop(): Promise<void> {
     if (!this.#plumbing.running) return
-    const reason = new NetworkError('node is shutting down')
-    this.#plumbing.stop(reason)
-    await this.#init.libp2p.unhandle(BLOCKS_PROTOCOL)
+    await this.#plumbing.close(this.#init.libp2p)
     for (const lanes of this.#lanes.values()) for (const lane of lanes) clearTimeout(lane.lingering)
     this.#lanes.clear()
   }

@@ -24,7 +24,6 @@ import type { Reputation } from '../../peers/reputation.ts'
 import { FrameType } from '../../wire/constants.ts'
 import { decodeMempoolHashes, encodeGetTransactions } from '../../wire/mempool.ts'
 import type { FrameChannel } from '../frame-channel.ts'
-import { requireHandshake } from '../gate.ts'
 import { asNetworkError, ProtocolStreams, toError } from '../protocol-streams.ts'
 import { announce, inventory } from './announcer.ts'
 import { MAX_MEMPOOL_STREAMS, MEMPOOL_PROTOCOL, REJECTED_HASHES_REMEMBERED } from './constants.ts'
@@ -103,26 +102,22 @@ export class MempoolProtocol {
 
   async start(): Promise<void> {
     if (this.#plumbing.running) return
-    this.#plumbing.start()
-    const isHandshaken = (connection: Connection): boolean => {
-      const done = this.#init.isHandshaken(connection)
-      if (!done) this.#stats.refused.notHandshaken++
-      return done
-    }
-    await this.#init.libp2p.handle(
-      MEMPOOL_PROTOCOL,
-      requireHandshake(isHandshaken, (stream, connection) => this.#serve(stream, connection)),
-      { maxInboundStreams: MAX_MEMPOOL_STREAMS, maxOutboundStreams: MAX_MEMPOOL_STREAMS },
-    )
+    await this.#plumbing.listen({
+      libp2p: this.#init.libp2p,
+      isHandshaken: this.#init.isHandshaken,
+      onNotHandshaken: () => {
+        this.#stats.refused.notHandshaken++
+      },
+      serve: (stream, connection) => this.#serve(stream, connection),
+      maxStreams: MAX_MEMPOOL_STREAMS,
+    })
     this.#init.libp2p.addEventListener('connection:close', this.#onConnectionClose)
   }
 
   async stop(): Promise<void> {
     if (!this.#plumbing.running) return
-    const reason = new NetworkError('node is shutting down')
-    this.#plumbing.stop(reason)
     this.#init.libp2p.removeEventListener('connection:close', this.#onConnectionClose)
-    await this.#init.libp2p.unhandle(MEMPOOL_PROTOCOL)
+    await this.#plumbing.close(this.#init.libp2p)
     this.#inventoryFrom.clear()
     this.#announcedOn.clear()
     this.#receivingFrom.clear()

@@ -30,7 +30,6 @@ import {
   type PeerList,
 } from '../../wire/peer-list.ts'
 import type { FrameChannel } from '../frame-channel.ts'
-import { requireHandshake } from '../gate.ts'
 import {
   codeText,
   decodePeerPayload,
@@ -98,23 +97,20 @@ export class PeersProtocol {
 
   async start(): Promise<void> {
     if (this.#plumbing.running) return
-    this.#plumbing.start()
-    const isHandshaken = (connection: Connection): boolean => {
-      const done = this.#init.isHandshaken(connection)
-      if (!done) this.#stats.refused.notHandshaken++
-      return done
-    }
-    await this.#init.libp2p.handle(
-      PEERS_PROTOCOL,
-      requireHandshake(isHandshaken, (stream, connection) => this.#serve(stream, connection)),
-      { maxInboundStreams: MAX_PEERS_STREAMS, maxOutboundStreams: MAX_PEERS_STREAMS },
-    )
+    await this.#plumbing.listen({
+      libp2p: this.#init.libp2p,
+      isHandshaken: this.#init.isHandshaken,
+      onNotHandshaken: () => {
+        this.#stats.refused.notHandshaken++
+      },
+      serve: (stream, connection) => this.#serve(stream, connection),
+      maxStreams: MAX_PEERS_STREAMS,
+    })
   }
 
   async stop(): Promise<void> {
     if (!this.#plumbing.running) return
-    this.#plumbing.stop(new NetworkError('node is shutting down'))
-    await this.#init.libp2p.unhandle(PEERS_PROTOCOL)
+    await this.#plumbing.close(this.#init.libp2p)
   }
 
   stats(): PeersStats {
