@@ -4,19 +4,13 @@
  * API of a real node in this process that is connected to a second one.
  */
 import { spawn } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { generateKeyPair } from '@libp2p/crypto/keys'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { PawNode } from '../../src/api.ts'
-import { resolveSettings } from '../../src/config/settings.ts'
 import { silentLogger } from '../../src/logging.ts'
 import { startAdminServer } from '../../src/node/admin/index.ts'
-import { openChainRuntime } from '../../src/node/chain-runtime.ts'
-import { createPawNode } from '../../src/node/index.ts'
-import { tcpAddress, testLogger, waitFor } from '../support/nodes.ts'
+import { startHomeNode } from '../support/home-node.ts'
+import { tcpAddress, waitFor } from '../support/nodes.ts'
 import { projectRoot } from '../support/system-node.ts'
 
 const runJs = join(projectRoot, 'dist', 'cli', 'run.js')
@@ -59,36 +53,9 @@ function cli(args: string[]): Promise<Result> {
   })
 }
 
-async function startNode(): Promise<{
-  node: PawNode
-  runtime: Awaited<ReturnType<typeof openChainRuntime>>
-}> {
-  const home = await mkdtemp(join(tmpdir(), 'paw-operator-'))
-  cleanups.push(() => rm(home, { recursive: true, force: true }))
-  const settings = resolveSettings({
-    chainId: 'paw-devnet',
-    nodeType: 'full',
-    listenHost: '127.0.0.1',
-    tcpPort: 0,
-    wsPort: null,
-    limits: { minOutbound: 0 },
-  })
-  const privateKey = await generateKeyPair('Ed25519')
-  const runtime = await openChainRuntime({ home, settings, privateKey, log: silentLogger })
-  cleanups.push(() => runtime.close())
-  const node = await createPawNode({
-    ...settings,
-    privateKey,
-    logger: testLogger(),
-    autoSync: false,
-    chain: {
-      chain: runtime.chain as NonNullable<typeof runtime.chain>,
-      mempool: runtime.mempool as NonNullable<typeof runtime.mempool>,
-    },
-  })
-  await node.start()
-  cleanups.push(() => node.stop())
-  return { node, runtime }
+/** A devnet full node in a temporary home (test/support/home-node.ts). */
+function startNode() {
+  return startHomeNode(cleanups)
 }
 
 /** A with its admin API on a free loopback port, connected to B. */

@@ -1,22 +1,13 @@
-/**
- * The admin API's operator routes (peers, bans, dial, disconnect, metrics) against two real
- * paw-devnet nodes on 127.0.0.1: A serves the admin API, B is the peer it is pointed at.
- */
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { PawNode } from '../../src/api.ts'
-import { resolveSettings } from '../../src/config/settings.ts'
 import { silentLogger } from '../../src/logging.ts'
 import { type AdminContext, startAdminServer } from '../../src/node/admin/index.ts'
-import { openChainRuntime } from '../../src/node/chain-runtime.ts'
-import { createPawNode } from '../../src/node/index.ts'
 import { EXPOSITION_CONTENT_TYPE, parseExposition } from '../../src/node/metrics/paw-metrics.ts'
 import { MAX_BAN_MS } from '../../src/peers/ban-list.ts'
-import { tcpAddress, testLogger, waitFor } from '../support/nodes.ts'
+import { startHomeNode } from '../support/home-node.ts'
+import { tcpAddress, waitFor } from '../support/nodes.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON replies, checked field by field
 type Json = any
@@ -28,35 +19,8 @@ afterEach(async () => {
 
 /** A started paw-devnet full node with its chain in a temporary home; no miner. */
 async function startNode(): Promise<{ node: PawNode; context: AdminContext }> {
-  const home = await mkdtemp(join(tmpdir(), 'paw-admin-peers-'))
-  cleanups.push(() => rm(home, { recursive: true, force: true }))
-  const settings = resolveSettings({
-    chainId: 'paw-devnet',
-    nodeType: 'full',
-    listenHost: '127.0.0.1',
-    tcpPort: 0,
-    wsPort: null,
-    limits: { minOutbound: 0 },
-  })
-  const privateKey = await generateKeyPair('Ed25519')
-  const runtime = await openChainRuntime({ home, settings, privateKey, log: silentLogger })
-  cleanups.push(() => runtime.close())
-  const node = await createPawNode({
-    ...settings,
-    tcpPort: 0,
-    wsPort: null,
-    listenHost: '127.0.0.1',
-    privateKey,
-    logger: testLogger(),
-    autoSync: false,
-    chain: {
-      chain: runtime.chain as NonNullable<typeof runtime.chain>,
-      mempool: runtime.mempool as NonNullable<typeof runtime.mempool>,
-    },
-  })
-  await node.start()
-  cleanups.push(() => node.stop())
-  return { node, context: { node, chain: runtime.chain, mempool: runtime.mempool, headers: undefined } }
+  const { node, context } = await startHomeNode(cleanups)
+  return { node, context }
 }
 
 /** A serving the admin API (with a stand-in for libp2p's metrics), connected to B. */
