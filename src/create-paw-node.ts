@@ -33,7 +33,7 @@ import { BanList } from './peers/ban-list.ts'
 import { MemoryJsonStore } from './peers/json-store.ts'
 import { ipOf } from './peers/peer-addresses.ts'
 import { PeerRateLimiter } from './peers/rate-limits.ts'
-import { Reputation } from './peers/reputation.ts'
+import { ERROR_ACTIONS, Reputation } from './peers/reputation.ts'
 import { AGENT_VERSION, VERSION } from './version.ts'
 import { MAX_FRAME_LENGTH } from './wire/constants.ts'
 
@@ -125,7 +125,7 @@ export async function buildPawNode(init: PawNodeInit, platform: PlatformParts): 
   const limiter = new PeerRateLimiter({
     limits: rateLimits,
     onViolation: ({ peerId, limit, refused }) => {
-      const score = reputation.penalize(peerId, 'rateLimited')
+      const score = reputation.penalize(peerId, ERROR_ACTIONS.RateLimited.penalty ?? 'rateLimited')
       log.warn('peer over its rate limit: throttled', {
         peer: peerId,
         limit,

@@ -12,7 +12,7 @@ import {
   RateLimitedError,
   UnexpectedMessageError,
 } from '../../errors.ts'
-import type { PenaltyReason } from '../../peers/reputation.ts'
+import { ERROR_ACTIONS, type PenaltyReason } from '../../peers/reputation.ts'
 import type { RefusalReason } from './stats.ts'
 
 export class PeerFault extends Error {
@@ -32,16 +32,19 @@ export class PeerFault extends Error {
 /** 0x0A: well-formed, but not allowed at this point or not matching our request. */
 export function unexpectedFault(error: UnexpectedMessageError | string): PeerFault {
   const cause = typeof error === 'string' ? new UnexpectedMessageError(error) : error
-  return new PeerFault(cause, 'unexpectedMessage', 'unexpectedMessage')
+  return new PeerFault(cause, ERROR_ACTIONS.UnexpectedMessage.penalty, 'unexpectedMessage')
 }
 
 /** 0x05: a malformed frame or payload, or a frame type the protocol does not define. */
 export function invalidFault(error: InvalidMessageFormatError | string): PeerFault {
   const cause = typeof error === 'string' ? new InvalidMessageFormatError(error) : error
-  return new PeerFault(cause, 'invalidMessage', 'invalidMessage')
+  return new PeerFault(cause, ERROR_ACTIONS.InvalidMessageFormat.penalty, 'invalidMessage')
 }
 
-/** 0x09: over a per-peer limit. The limiter's onViolation charges the peer (once per window). */
+/**
+ * 0x09: over a per-peer limit. The limiter's onViolation charges the peer
+ * (ERROR_ACTIONS.RateLimited, once per window), so the fault itself charges nothing.
+ */
 export function rateLimitedFault(message: string): PeerFault {
   return new PeerFault(new RateLimitedError(message), undefined, 'rateLimited')
 }
