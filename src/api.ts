@@ -4,6 +4,7 @@
  */
 import type { Libp2p, PeerId, PrivateKey, TypedEventTarget } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
+import type { BlockStore } from './chain/store/block-store.ts'
 import type {
   AddBlockOutcome,
   AddResult,
@@ -15,6 +16,7 @@ import type {
   Transaction,
   TransactionPool,
 } from './chain/types.ts'
+import type { NodeType } from './config/defaults.ts'
 import type { Settings, SettingsInput } from './config/settings.ts'
 import type { GossipStats } from './gossip/gossip-service.ts'
 import type { Logger } from './logging.ts'
@@ -212,6 +214,16 @@ export interface PawNodeInit extends SettingsInput {
   addressBookStore?: JsonStore<AddressBookDocument>
   /** Where bans are kept across restarts. @default memory (<home>/data/bans.json under start) */
   banStore?: JsonStore<BanListDocument>
+  /** Same as `nodeType` (`createPawNode({ type: 'light', bootstrap: [...] })`). */
+  type?: NodeType
+  /**
+   * A light node given no `chain` keeps its own header chain of `chainId` (a built-in
+   * chain, or `params`) in this store: IndexedDbBlockStore in a browser, so a reload
+   * resumes. @default memory
+   */
+  headerStore?: BlockStore
+  /** The chain's parameters for a light node given no `chain`, when `chainId` is not built in. */
+  params?: ChainParams
 }
 
 export interface PawNode extends TypedEventTarget<PawNodeEvents> {
@@ -279,6 +291,8 @@ export interface PawNode extends TypedEventTarget<PawNodeEvents> {
    * block's parent is unknown; a second call joins the one running.
    */
   syncBlockchain(): Promise<SyncResult>
+  /** The tip of the chain this node follows (its header chain on a light node); undefined without one. */
+  chainTip(): { height: number; hash: Uint8Array } | undefined
   /** 000 BLOCK_REQUEST over /paw/blocks/1: a block's encoding by hash from a peer (undefined: not_found). */
   requestBlock(peerId: string, hash: Uint8Array): Promise<Uint8Array | undefined>
   /**

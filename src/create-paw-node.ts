@@ -22,7 +22,12 @@ import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
-import type { PawNode, PawNodeInit } from './api.ts'
+import type { NodeChain, PawNode, PawNodeInit } from './api.ts'
+import { HeaderChain } from './chain/header-chain.ts'
+import { builtInParams } from './chain/params.ts'
+import type { BlockStore } from './chain/store/block-store.ts'
+import { MemoryBlockStore } from './chain/store/memory-store.ts'
+import type { ChainParams } from './chain/types.ts'
 import { resolveSettings, type Settings } from './config/settings.ts'
 import { pawGossipsubOptions } from './gossip/gossipsub-options.ts'
 import { createLogger } from './logging.ts'
@@ -81,20 +86,48 @@ function checkChainBinding(init: PawNodeInit, settings: Settings): void {
   }
 }
 
+/**
+ * A light node's own header chain, when it was given none: the built-in chain of its
+ * chain ID (or `params`), in `store` (memory unless given; IndexedDB in a browser).
+ */
+async function ownHeaderChain(
+  settings: Settings,
+  params: ChainParams | undefined,
+  store: BlockStore | undefined,
+): Promise<NodeChain> {
+  const chainParams = params ?? builtInParams(settings.chainId)
+  if (chainParams === undefined) {
+    throw new TypeError(`${settings.chainId} is not a built-in chain: give params (or chain: { headers })`)
+  }
+  if (chainParams.chainId !== settings.chainId) {
+    throw new TypeError(`the params given are ${chainParams.chainId}, the settings say ${settings.chainId}`)
+  }
+  return { headers: await HeaderChain.open({ params: chainParams, store: store ?? new MemoryBlockStore() }) }
+}
+
 export async function buildPawNode(init: PawNodeInit, platform: PlatformParts): Promise<PawNode> {
   const {
     privateKey: givenKey,
     logger,
-    chain,
+    chain: givenChain,
     gossip,
     rateLimits,
     autoSync,
     addressBookStore,
     banStore,
+    type,
+    headerStore,
+    params,
     ...input
   } = init
-  const settings = resolveSettings(input)
-  checkChainBinding(init, settings)
+  if (type !== undefined && input.nodeType !== undefined && type !== input.nodeType) {
+    throw new TypeError(`type ${type} contradicts nodeType ${input.nodeType}`)
+  }
+  const settings = resolveSettings({ ...input, ...(type === undefined ? {} : { nodeType: type }) })
+  const chain =
+    givenChain ??
+    (settings.nodeType === 'light' ? await ownHeaderChain(settings, params, headerStore) : undefined)
+  checkChainBinding({ ...init, chain }, settings)
   const log = logger ?? createLogger({ level: settings.logLevel, format: settings.logFormat })
   const privateKey: PrivateKey = givenKey ?? (await generateKeyPair('Ed25519'))
   if (privateKey.type !== 'Ed25519') throw new TypeError('a PAW node identity must be an Ed25519 key')

@@ -331,6 +331,11 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
     return { entries: this.#addressBook.size, groups: this.#addressBook.groups().size }
   }
 
+  chainTip(): { height: number; hash: Uint8Array } | undefined {
+    const tip = this.#chain?.chain?.tip() ?? this.#chain?.headers?.tip()
+    return tip === undefined ? undefined : { height: tip.height, hash: tip.hash }
+  }
+
   protocolTraffic(): Record<string, ProtocolTraffic> {
     return this.#peers.protocolTraffic()
   }
