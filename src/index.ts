@@ -21,6 +21,8 @@ export { Miner } from './chain/miner.ts'
 export {
   BUILT_IN_CHAINS,
   builtInParams,
+  DEVNET_ACCOUNT_COUNT,
+  devnetAccount,
   PAW_DEVNET,
   PAW_MAINNET,
   PAW_TESTNET,
@@ -29,6 +31,7 @@ export {
 export { ReferenceChain } from './chain/reference-chain.ts'
 export { signTransaction, verifyTransactionSignature } from './chain/signing.ts'
 export type { BlockStore } from './chain/store/block-store.ts'
+export { IndexedDbBlockStore } from './chain/store/browser-store.ts'
 export { MemoryBlockStore } from './chain/store/memory-store.ts'
 // The reference chain (browser-safe parts; LevelDB is in paw-node/node).
 export * from './chain/types.ts'
@@ -44,4 +47,5 @@ export { RATE_LIMITS, type RateLimit, type RateLimitName } from './peers/rate-li
 export { HANDSHAKE_PROTOCOL } from './protocols/handshake/constants.ts'
 export type { SyncProgress, SyncResult } from './sync/block-sync.ts'
 export { AGENT_VERSION, VERSION } from './version.ts'
+export { fromHex, toHex } from './wire/bytes.ts'
 export * from './wire/index.ts'
