@@ -1,0 +1,175 @@
+/**
+ * Issue 8, in a real browser: the example dApp page (examples/dapp, the browser bundle of
+ * this package) in headless Chromium (Debian's `chromium`, driven by playwright-core)
+ * connects over WebSockets to a local devnet miner, completes /paw/handshake/1, follows the
+ * node's tip (headers synced, then gossip), fetches a block by hash, and submits a signed
+ * transaction that is mined and shows up on the page. A screenshot of the page is kept in
+ * test-artifacts/dapp.png. Reloaded with no reachable peer, it resumes from the headers it
+ * keeps in IndexedDB.
+ *
+ * The devnet node is the one `paw-node start` runs (openChainRuntime on LevelDB in a
+ * temporary home, the miner, its blocks announced), in this process.
+ */
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import type { Server } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { type Browser, chromium } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+// Page-side checks are strings evaluated in the page: this file is compiled without DOM types.
+import { serveExample } from '../../examples/dapp/serve.ts'
+import type { PawNode } from '../../src/api.ts'
+import { blockHash } from '../../src/chain/hashing.ts'
+import { devnetAccount } from '../../src/chain/params.ts'
+import { resolveSettings } from '../../src/config/settings.ts'
+import { announceMinedBlocks, type ChainRuntime, openChainRuntime } from '../../src/node/chain-runtime.ts'
+import { createPawNode } from '../../src/node/index.ts'
+import { toHex } from '../../src/wire/bytes.ts'
+import { testLogger, waitFor, wsAddress } from '../support/nodes.ts'
+import { projectRoot } from '../support/system-node.ts'
+
+/** Debian's Chromium (`apt-get install chromium`; .ci/run installs it). */
+const CHROMIUM = '/usr/bin/chromium'
+const ARTIFACTS = join(projectRoot, 'test-artifacts')
+
+let home = ''
+let runtime: ChainRuntime | undefined
+let node: PawNode | undefined
+let stopAnnouncing: (() => void) | undefined
+let server: Server | undefined
+let pageUrl = ''
+let browser: Browser | undefined
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install chromium (.ci/run does)`)
+  if (!existsSync(join(projectRoot, 'dist', 'browser', 'paw-node.js'))) {
+    throw new Error('dist/browser/paw-node.js missing: npm run build')
+  }
+  home = await mkdtemp(join(tmpdir(), 'paw-browser-'))
+  const settings = resolveSettings({
+    chainId: 'paw-devnet',
+    nodeType: 'miner',
+    listenHost: '127.0.0.1',
+    tcpPort: 0,
+    wsPort: 0,
+    limits: { minOutbound: 0 },
+  })
+  const privateKey = await generateKeyPair('Ed25519')
+  const log = testLogger()
+  runtime = await openChainRuntime({ home, settings, privateKey, log })
+  node = await createPawNode({ ...settings, privateKey, logger: log, chain: runtime.nodeChain })
+  await node.start()
+  if (runtime.miner !== undefined) stopAnnouncing = announceMinedBlocks(node, runtime.miner, log)
+  runtime.start()
+  ;({ server, url: pageUrl } = await serveExample(0))
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+}, 60_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined))
+  stopAnnouncing?.()
+  await runtime?.miner?.stop()
+  await node?.stop()
+  await runtime?.close()
+  if (home !== '') await rm(home, { recursive: true, force: true })
+})
+
+describe('the example dApp in Chromium', () => {
+  it('connects over WebSockets, follows the tip, fetches a block by hash, and its transaction is mined', async () => {
+    if (browser === undefined || node === undefined || runtime?.chain === undefined)
+      throw new Error('not set up')
+    const chain = runtime.chain
+    const page = await browser.newPage()
+    const errors: string[] = []
+    page.on('pageerror', (error) => errors.push(error.message))
+    await waitFor('the miner at height 5', () => chain.tip().height >= 5, 30_000)
+
+    const peer = wsAddress(node).toString()
+    await page.goto(`${pageUrl}?peer=${encodeURIComponent(peer)}`)
+    await page.waitForFunction(
+      `document.getElementById('status')?.textContent?.startsWith('connected')`,
+      undefined,
+      {
+        timeout: 20_000,
+      },
+    )
+    const pageTip = async () => Number(await page.textContent('#tip-height'))
+    // The page follows the node: it reaches the height the node had a moment ago, and more.
+    const target = chain.tip().height + 2
+    await page.waitForFunction(
+      `Number(document.getElementById('tip-height')?.textContent) >= ${target}`,
+      undefined,
+      {
+        timeout: 30_000,
+      },
+    )
+    expect(await pageTip()).toBeGreaterThanOrEqual(target)
+    const shownHash = await page.textContent('#tip-hash')
+    const [header] = await chain.getHeaders(Number(await pageTip()), 1)
+    if (header !== undefined) expect(shownHash).toBe(toHex(blockHash(header)))
+
+    // A block by hash (block 3, fetched from the node over /paw/blocks/1 and checked against the header).
+    const [third] = await chain.getHeaders(3, 1)
+    if (third === undefined) throw new Error('no block 3')
+    await page.fill('#fetch-hash', toHex(blockHash(third)))
+    await page.click('#fetch-form button')
+    await page.waitForFunction(
+      `document.getElementById('fetch-result')?.textContent?.startsWith('block 3')`,
+      undefined,
+      {
+        timeout: 15_000,
+      },
+    )
+
+    // A transaction signed in the page with devnet account 2; mined, and shown as mined.
+    const receiver = devnetAccount(3).address
+    const before = chain.accountOf(receiver).balance
+    await page.fill('#send-to', toHex(receiver))
+    await page.fill('#send-amount', '12345')
+    await page.click('#send-form button')
+    await page.waitForFunction(
+      `document.getElementById('send-result')?.dataset.minedIn !== undefined`,
+      undefined,
+      {
+        timeout: 45_000,
+      },
+    )
+    const minedIn = Number(await page.getAttribute('#send-result', 'data-mined-in'))
+    console.log(
+      `page tip ${await pageTip()}, transaction mined in block ${minedIn}: ${await page.textContent('#send-result')}`,
+    )
+    expect(chain.accountOf(receiver).balance - before).toBe(12_345n)
+
+    await mkdir(ARTIFACTS, { recursive: true })
+    await page.screenshot({ path: join(ARTIFACTS, 'dapp.png'), fullPage: true })
+
+    // The headers are in IndexedDB: reloaded with a peer that cannot be reached, the page
+    // still starts from the tip it had stored.
+    const stored = await pageTip()
+    const nowhere = `/ip4/127.0.0.1/tcp/9/ws/p2p/${node.peerId.toString()}`
+    await page.goto(`${pageUrl}?peer=${encodeURIComponent(nowhere)}`)
+    await page.waitForFunction(
+      `Number(document.getElementById('tip-height')?.textContent) >= ${stored}`,
+      undefined,
+      {
+        timeout: 15_000,
+      },
+    )
+    expect(node.peers().filter((p) => p.state === 'connected')).toHaveLength(0)
+    expect(errors).toEqual([])
+  }, 120_000)
+})
