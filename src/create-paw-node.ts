@@ -53,6 +53,8 @@ export interface PlatformParts {
   listen(settings: Settings): string[]
   /** libp2p's metrics (src/node: a Prometheus registry per node). */
   metrics?: Factory<Metrics>
+  /** The WebSockets transport, when the platform configures its own (src/node: wss). */
+  webSockets?: (settings: Settings) => Factory<Transport>
 }
 
 /** Browsers: WebSockets only, dial-only. */
@@ -180,7 +182,7 @@ export async function buildPawNode(init: PawNodeInit, platform: PlatformParts): 
     start: false,
     nodeInfo: { name: 'paw-node', version: VERSION, userAgent: AGENT_VERSION },
     addresses: { listen: platform.listen(settings) },
-    transports: [webSockets(), ...platform.transports],
+    transports: [platform.webSockets?.(settings) ?? webSockets(), ...platform.transports],
     connectionEncrypters: [noise(), ...platform.connectionEncrypters],
     streamMuxers: [yamux({ streamOptions: { maxReadBufferLength: STREAM_READ_BUFFER } })],
     connectionManager: {

@@ -49,6 +49,8 @@ export const START_OPTIONS = {
   'persistent-peers': { type: 'string', multiple: true },
   seeds: { type: 'string', multiple: true },
   'seed-mode': { type: 'boolean' },
+  'ws-tls-cert': { type: 'string' },
+  'ws-tls-key': { type: 'string' },
   'max-peers': { type: 'string' },
   'max-inbound': { type: 'string' },
   'max-outbound': { type: 'string' },
@@ -160,6 +162,12 @@ export function settingsFromFlags(flags: StartFlags): FlagSettings {
     input.seedMode = true
     sources.set(k.seedMode, '--seed-mode')
   }
+  take('ws-tls-cert', k.wsTlsCertFile, flags['ws-tls-cert'], (v) => {
+    input.wsTlsCertFile = v
+  })
+  take('ws-tls-key', k.wsTlsKeyFile, flags['ws-tls-key'], (v) => {
+    input.wsTlsKeyFile = v
+  })
   take('profile', k.profile, flags.profile, (v) => {
     input.profile = choice('profile', v, Object.keys(PROFILES) as (keyof typeof PROFILES)[])
   })

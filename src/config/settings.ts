@@ -53,6 +53,12 @@ export interface Settings {
   seeds: string[]
   /** Seed mode (DECISIONS.md "Peer exchange"): answer get_peers, then disconnect the peer. */
   seedMode: boolean
+  /**
+   * PEM certificate and key files: the WebSockets listener then speaks TLS (wss) instead
+   * of plain ws, which a page served over https needs. Both or neither; Node only.
+   */
+  wsTlsCertFile: string | null
+  wsTlsKeyFile: string | null
   profile: ProfileName
   limits: PeerLimits
   timeouts: Timeouts
@@ -100,6 +106,8 @@ export const SETTING_KEYS = {
   persistentPeers: 'p2p.persistent_peers',
   seeds: 'p2p.seeds',
   seedMode: 'p2p.seed_mode',
+  wsTlsCertFile: 'p2p.ws_tls_cert_file',
+  wsTlsKeyFile: 'p2p.ws_tls_key_file',
   profile: 'p2p.profile',
   maxPeers: 'p2p.max_peers',
   maxInbound: 'p2p.max_inbound',
@@ -138,6 +146,28 @@ function oneOf<T extends string>(key: string, value: unknown, allowed: readonly 
     throw new ConfigError(key, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`)
   }
   return value as T
+}
+
+/** The wss certificate and key: both set, or neither. */
+function wsTls(input: SettingsInput): Pick<Settings, 'wsTlsCertFile' | 'wsTlsKeyFile'> {
+  const k = SETTING_KEYS
+  const cert = input.wsTlsCertFile ?? null
+  const key = input.wsTlsKeyFile ?? null
+  for (const [name, value] of [
+    [k.wsTlsCertFile, cert],
+    [k.wsTlsKeyFile, key],
+  ] as const) {
+    if (value !== null && (typeof value !== 'string' || value.length === 0)) {
+      throw new ConfigError(name, 'must be a file path')
+    }
+  }
+  if ((cert === null) !== (key === null)) {
+    throw new ConfigError(
+      cert === null ? k.wsTlsCertFile : k.wsTlsKeyFile,
+      `is needed with ${cert === null ? k.wsTlsKeyFile : k.wsTlsCertFile}`,
+    )
+  }
+  return { wsTlsCertFile: cert, wsTlsKeyFile: key }
 }
 
 function boolean(key: string, value: unknown): boolean {
@@ -243,6 +273,7 @@ export function resolveSettings(input: SettingsInput = {}): Settings {
     persistentPeers: stringList(k.persistentPeers, input.persistentPeers ?? []),
     seeds: stringList(k.seeds, input.seeds ?? [...(DEFAULT_SEEDS[chainId] ?? [])]),
     seedMode: boolean(k.seedMode, input.seedMode ?? false),
+    ...wsTls(input),
     profile,
     limits,
     timeouts,

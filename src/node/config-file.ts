@@ -19,7 +19,7 @@ import { parsePeerAddress } from '../peers/address.ts'
 import { VERSION } from '../version.ts'
 
 type SettingName = keyof typeof SETTING_KEYS
-type Kind = 'string' | 'integer' | 'boolean' | 'port' | 'endpoint' | 'addresses'
+type Kind = 'string' | 'integer' | 'boolean' | 'port' | 'endpoint' | 'addresses' | 'path'
 
 interface Field {
   readonly kind: Kind
@@ -64,6 +64,16 @@ const FIELDS: Record<SettingName, Field> = {
   seeds: {
     kind: 'addresses',
     doc: 'Seed nodes (004 §2), asked for peers when the address book runs short and retried with backoff when unreachable: host:port, id@host:port or a multiaddr. Default: the 004 §2.2 seeds on paw-mainnet, none elsewhere.',
+  },
+  wsTlsCertFile: {
+    kind: 'path',
+    unit: 'path to a PEM file, or false',
+    doc: 'Certificate (PEM) for the WebSockets listener: with ws_tls_key_file it serves wss instead of ws, which a page served over https needs (issue 8). Unset: plain ws.',
+  },
+  wsTlsKeyFile: {
+    kind: 'path',
+    unit: 'path to a PEM file, or false',
+    doc: 'Private key (PEM) of ws_tls_cert_file.',
   },
   seedMode: {
     kind: 'boolean',
@@ -152,7 +162,7 @@ const FIELDS: Record<SettingName, Field> = {
   },
   adminListen: {
     kind: 'endpoint',
-    doc: 'Where the admin HTTP API listens (GET /status, /accounts/<address>, /transactions/<id>; POST /transactions), which `paw-node tx send` uses. Anyone who reaches it can submit transactions: keep it on loopback. The bound address is written to <home>/data/admin.addr while the node runs.',
+    doc: 'Where the admin HTTP API listens (GET /status, /peers, /bans, /metrics, /accounts/<address>, /transactions/<id>; POST /transactions, /bans, /unban, /dial, /disconnect), which the CLI uses. Anyone who reaches it can submit transactions and ban peers: keep it on loopback. The bound address is written to <home>/data/admin.addr while the node runs.',
   },
   adminAllowRemote: {
     kind: 'boolean',
@@ -167,7 +177,8 @@ const UNITS: Record<Kind, string | undefined> = {
   endpoint:
     'string "host:port" (IPv6 as "[::1]:26658"); port 0 picks a free port; "off" or false disables it',
   port: 'port number 1-65535; 0 picks a free port; false disables this listener',
-  addresses: 'array of strings, each a multiaddr ending in /p2p/<peer id> or id@host:port',
+  addresses: 'array of strings, each a multiaddr, id@host:port or host:port',
+  path: 'string, a file path; false for none',
 }
 
 type Group = 'limits' | 'timeouts' | 'inbound'
@@ -232,6 +243,10 @@ function readValue(kind: Kind, key: string, value: unknown): unknown {
       return toInteger(key, value)
     case 'boolean':
       if (typeof value !== 'boolean') throw wrongType(key, 'true or false', value)
+      return value
+    case 'path':
+      if (value === false) return null
+      if (typeof value !== 'string') throw wrongType(key, 'a file path or false', value)
       return value
     case 'endpoint':
       if (value === false) return null

@@ -2,11 +2,13 @@
  * Node.js entry (`paw-node/node`): TCP and WebSockets listeners, Noise and TLS 1.3.
  * Nothing here is reachable from src/index.ts, which stays browser-safe.
  */
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { tcp } from '@libp2p/tcp'
 import { tls } from '@libp2p/tls'
+import { webSockets } from '@libp2p/websockets'
 import type { PawNode, PawNodeInit } from '../api.ts'
-import type { Settings } from '../config/settings.ts'
+import { ConfigError, type Settings } from '../config/settings.ts'
 import { buildPawNode, type PlatformParts } from '../create-paw-node.ts'
 import type { AddressBookDocument } from '../peers/address-book.ts'
 import type { BanListDocument } from '../peers/ban-list.ts'
@@ -21,14 +23,33 @@ function hostPart(host: string): string {
   return `/dns/${host}`
 }
 
+/** WebSockets with TLS (wss) when the settings give a certificate and key. */
+function webSocketsFor(settings: Settings) {
+  if (settings.wsTlsCertFile === null || settings.wsTlsKeyFile === null) return webSockets()
+  try {
+    return webSockets({
+      https: { cert: readFileSync(settings.wsTlsCertFile), key: readFileSync(settings.wsTlsKeyFile) },
+    })
+  } catch (error) {
+    throw new ConfigError(
+      'p2p.ws_tls_cert_file',
+      `cannot read the wss certificate or key: ${(error as Error).message}`,
+    )
+  }
+}
+
 export const nodePlatform: PlatformParts = {
+  webSockets: webSocketsFor,
   transports: [tcp()],
   connectionEncrypters: [tls()],
   listen(settings: Settings): string[] {
     const host = hostPart(settings.listenHost)
     const listen: string[] = []
     if (settings.tcpPort !== null) listen.push(`${host}/tcp/${settings.tcpPort}`)
-    if (settings.wsPort !== null) listen.push(`${host}/tcp/${settings.wsPort}/ws`)
+    // With a certificate the WebSockets listener speaks TLS (wss) only: libp2p's listener
+    // serves one or the other on a port.
+    const ws = settings.wsTlsCertFile === null ? 'ws' : 'tls/ws'
+    if (settings.wsPort !== null) listen.push(`${host}/tcp/${settings.wsPort}/${ws}`)
     return listen
   },
 }

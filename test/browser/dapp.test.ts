@@ -10,6 +10,7 @@
  * The devnet node is the one `paw-node start` runs (openChainRuntime on LevelDB in a
  * temporary home, the miner, its blocks announced), in this process.
  */
+import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import type { Server } from 'node:http'
@@ -21,13 +22,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // Page-side checks are strings evaluated in the page: this file is compiled without DOM types.
 import { serveExample } from '../../examples/dapp/serve.ts'
 import type { PawNode } from '../../src/api.ts'
+import { openFullChain } from '../../src/chain/full-chain.ts'
 import { blockHash } from '../../src/chain/hashing.ts'
-import { devnetAccount } from '../../src/chain/params.ts'
+import { devnetAccount, PAW_DEVNET } from '../../src/chain/params.ts'
+import { MemoryBlockStore } from '../../src/chain/store/memory-store.ts'
 import { resolveSettings } from '../../src/config/settings.ts'
 import { announceMinedBlocks, type ChainRuntime, openChainRuntime } from '../../src/node/chain-runtime.ts'
 import { createPawNode } from '../../src/node/index.ts'
 import { toHex } from '../../src/wire/bytes.ts'
-import { testLogger, waitFor, wsAddress } from '../support/nodes.ts'
+import { tcpAddress, testLogger, waitFor, wsAddress } from '../support/nodes.ts'
+
+const tcpAddressOf = (of: PawNode): string => tcpAddress(of).toString()
+
 import { projectRoot } from '../support/system-node.ts'
 
 /** Debian's Chromium (`apt-get install chromium`; .ci/run installs it). */
@@ -41,6 +47,9 @@ let stopAnnouncing: (() => void) | undefined
 let server: Server | undefined
 let pageUrl = ''
 let browser: Browser | undefined
+let cert = ''
+let key = ''
+let wssNode: PawNode | undefined
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install chromium (.ci/run does)`)
@@ -48,6 +57,32 @@ beforeAll(async () => {
     throw new Error('dist/browser/paw-node.js missing: npm run build')
   }
   home = await mkdtemp(join(tmpdir(), 'paw-browser-'))
+  // A self-signed certificate for 127.0.0.1: the WebSockets port then also serves wss.
+  cert = join(home, 'cert.pem')
+  key = join(home, 'key.pem')
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  )
   const settings = resolveSettings({
     chainId: 'paw-devnet',
     nodeType: 'miner',
@@ -74,6 +109,8 @@ beforeAll(async () => {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      // The test's own self-signed certificate (wss below).
+      '--ignore-certificate-errors',
     ],
   })
 }, 60_000)
@@ -83,6 +120,7 @@ afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined))
   stopAnnouncing?.()
   await runtime?.miner?.stop()
+  await wssNode?.stop()
   await node?.stop()
   await runtime?.close()
   if (home !== '') await rm(home, { recursive: true, force: true })
@@ -172,4 +210,51 @@ describe('the example dApp in Chromium', () => {
     expect(node.peers().filter((p) => p.state === 'connected')).toHaveLength(0)
     expect(errors).toEqual([])
   }, 120_000)
+
+  it('connects over wss to a node given a certificate and key, as a page served over https must', async () => {
+    if (browser === undefined || node === undefined || runtime?.chain === undefined)
+      throw new Error('not set up')
+    // A second node of the devnet (a full node, in memory) serving wss; it follows the miner.
+    const full = await openFullChain({ params: PAW_DEVNET, store: new MemoryBlockStore() })
+    wssNode = await createPawNode({
+      chainId: 'paw-devnet',
+      nodeType: 'full',
+      chain: full,
+      listenHost: '127.0.0.1',
+      tcpPort: 0,
+      wsPort: 0,
+      wsTlsCertFile: cert,
+      wsTlsKeyFile: key,
+      bootstrap: [tcpAddressOf(node)],
+      limits: { minOutbound: 1 },
+      logger: testLogger(),
+    })
+    await wssNode.start()
+    const wss = wssNode.getMultiaddrs().find((address) => address.toString().includes('/tls/ws/'))
+    if (wss === undefined) throw new Error('no wss listener')
+    const chain = runtime.chain
+    await waitFor('the wss node synced', () => full.chain.tip().height >= chain.tip().height - 1, 20_000)
+
+    const page = await browser.newPage()
+    await page.goto(`${pageUrl}?peer=${encodeURIComponent(wss.toString())}`)
+    await page.waitForFunction(
+      `document.getElementById('status')?.textContent?.startsWith('connected')`,
+      undefined,
+      {
+        timeout: 20_000,
+      },
+    )
+    const height = full.chain.tip().height
+    await page.waitForFunction(
+      `Number(document.getElementById('tip-height')?.textContent) >= ${height}`,
+      undefined,
+      {
+        timeout: 20_000,
+      },
+    )
+    expect(
+      wssNode.peers().filter((p) => p.state === 'connected' && p.direction === 'inbound').length,
+    ).toBeGreaterThan(0)
+    console.log(`over wss (${wss.toString()}): page at height ${await page.textContent('#tip-height')}`)
+  }, 60_000)
 })

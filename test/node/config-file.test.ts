@@ -51,6 +51,8 @@ describe('configTemplate', () => {
       persistentPeers: [`${PEER}@[::1]:26656`],
       seeds: ['seed.example.org:26656'],
       seedMode: true,
+      wsTlsCertFile: '/etc/paw/cert.pem',
+      wsTlsKeyFile: '/etc/paw/key.pem',
       profile: 'high-traffic',
       limits: { maxPeers: 150, maxInbound: 70, maxOutbound: 60, minOutbound: 5 },
       timeouts: {

@@ -34,6 +34,8 @@ Options:
   --persistent-peers ADDR     p2p.persistent_peers; repeat the flag or separate with commas
   --seeds ADDR                p2p.seeds (host:port allowed); --seeds none for none
   --seed-mode                 p2p.seed_mode: answer get_peers, then disconnect
+  --ws-tls-cert FILE          p2p.ws_tls_cert_file: PEM certificate; with --ws-tls-key the ws port serves wss
+  --ws-tls-key FILE           p2p.ws_tls_key_file
   --profile NAME              p2p.profile: default | high-traffic | low-resource
   --max-peers N               p2p.max_peers
   --max-inbound N             p2p.max_inbound
