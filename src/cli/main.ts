@@ -7,6 +7,7 @@ import { HomeError } from '../node/home.ts'
 import { VERSION } from '../version.ts'
 import { ban, bans, unban } from './commands/bans.ts'
 import { dial, disconnect } from './commands/connections.ts'
+import { devnet } from './commands/devnet.ts'
 import { init } from './commands/init.ts'
 import { netinfo, peers } from './commands/peers.ts'
 import { showNodeId } from './commands/show-node-id.ts'
@@ -21,6 +22,7 @@ Commands:
   init           create the home (config/config.toml, config/node_key.json) and print the PeerId
   show-node-id   print the PeerId, then the legacy PAW node ID (hex)
   start          start a node (initialises the home first if needed)
+  devnet         run a local network of N nodes (child processes) with a live view
   tx send        sign a transfer and submit it to a running node (its admin API)
   status         the running node's identity, chain tip, peer counts and uptime
   peers          the running node's peers: direction, state, address, RTT, score, traffic
@@ -46,6 +48,7 @@ const COMMANDS: Record<string, Command> = {
   init,
   'show-node-id': showNodeId,
   start,
+  devnet,
   tx,
   status,
   peers,

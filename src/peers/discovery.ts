@@ -23,8 +23,8 @@ import { reconnectDelayMs } from './backoff.ts'
 
 /** Peer exchange runs while the book holds fewer addresses than this. */
 export const WANT_ADDRESSES = 1_000
-/** A seed that answered is asked again no sooner than this (the 10 s rule), and only while still short. */
-export const SEED_RECRAWL_MS = 10_000
+/** A seed that answered is asked again no sooner than this (the 10 s rule, with margin), and only while still short. */
+export const SEED_RECRAWL_MS = 11_000
 
 /** What discovery needs of the node. */
 export interface DiscoveryPeers {

@@ -41,8 +41,13 @@ import {
 import { asNetworkError, ProtocolStreams, toError } from '../protocol-streams.ts'
 
 export const PEERS_PROTOCOL = '/paw/peers/1'
-/** DECISIONS.md "Peer exchange": at most one get_peers per peer per 10 s. */
-export const PEER_REQUEST_INTERVAL_MS = 10_000
+/**
+ * How long we wait before asking a peer again: DECISIONS.md "Peer exchange" allows one
+ * get_peers per peer per 10 s, counted by the responder from when each arrives, so we
+ * keep a second of margin for the network's and our timers' jitter (at exactly 10 s a
+ * devnet saw honest requests refused with 0x09).
+ */
+export const PEER_REQUEST_INTERVAL_MS = 11_000
 /** One request and one answer per stream; 2 leaves room for a stream that is closing. */
 const MAX_PEERS_STREAMS = 2
 
