@@ -49,7 +49,9 @@ async function startMember(member: Member, seeds: string[]): Promise<PawNode> {
     tcpPort: member.port,
     wsPort: null,
     seeds,
-    limits: { minOutbound: MIN_OUTBOUND, maxOutbound: 8 },
+    // At most 3 inbound: a node can then never be connected to all 5 others while short of
+    // outbound (it would have nobody left to dial); a full node it dials may evict for it.
+    limits: { minOutbound: MIN_OUTBOUND, maxOutbound: 8, maxInbound: 3 },
     maintenanceIntervalMs: 250,
     ...homePeerStores(member.dir),
   })
