@@ -123,8 +123,8 @@ export class Discovery {
         .filter((info) => !this.#seedPeers.has(info.peerId) && this.#init.mayAsk(info.peerId))
         .map((info) => this.#ask(info.peerId, 'exchange')),
     )
-    if (fromPeers.reduce((sum, n) => sum + n, 0) > 0) return fromPeers.reduce((sum, n) => sum + n, 0)
-    return this.#crawlDueSeeds(false)
+    const learned = fromPeers.reduce((sum, n) => sum + n, 0)
+    return learned > 0 ? learned : this.#crawlDueSeeds(false)
   }
 
   async #crawlDueSeeds(all: boolean): Promise<number> {

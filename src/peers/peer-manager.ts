@@ -25,6 +25,7 @@ import type { Logger } from '../logging.ts'
 import { closeConnection } from '../protocols/close-connection.ts'
 import type { TrafficCounter } from '../protocols/frame-channel.ts'
 import type { HandshakeHooks } from '../protocols/handshake/handshake.ts'
+import { codeText } from '../protocols/mempool/faults.ts'
 import type { Handshake } from '../wire/handshake.ts'
 import { parsePeerAddress } from './address.ts'
 import type { AddressBook } from './address-book.ts'
@@ -74,7 +75,7 @@ export interface PeerManagerInit {
 const ADDRESS_BOOK_SAVE_MS = 30_000
 
 function describe(error: PawError): string {
-  return `0x${error.code.toString(16).padStart(2, '0')} ${error.name}: ${error.message}`
+  return `${codeText(error)} ${error.name}: ${error.message}`
 }
 
 export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements HandshakeHooks {
@@ -418,7 +419,7 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     if (connection.direction === 'inbound' && error.code !== ErrorCode.NetworkError) {
       this.#counters.rejectedInbound++
     }
-    const code = `0x${error.code.toString(16).padStart(2, '0')}`
+    const code = codeText(error)
     this.#rejections.set(code, (this.#rejections.get(code) ?? 0) + 1)
     const action = actionForCode(error.code)
     if (action?.addressBook === 'wrong-chain') {

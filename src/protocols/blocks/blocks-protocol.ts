@@ -35,7 +35,7 @@ import {
 } from '../../wire/blocks.ts'
 import type { Frame } from '../../wire/frame.ts'
 import type { FrameChannel } from '../frame-channel.ts'
-import { codeText, PeerFault } from '../mempool/faults.ts'
+import { PeerFault, refuseFault } from '../mempool/faults.ts'
 import { asNetworkError, ProtocolStreams, toError } from '../protocol-streams.ts'
 import { BLOCKS_PROTOCOL, MAX_BLOCKS_STREAMS, REQUEST_STREAMS_PER_PEER } from './constants.ts'
 import type { BlocksContext } from './context.ts'
@@ -296,15 +296,10 @@ export class BlocksProtocol {
   }
 
   #refuse(peerId: string, fault: PeerFault): void {
-    this.#stats.refused[fault.refusal]++
-    const score =
-      fault.penalty === undefined ? undefined : this.#init.reputation.penalize(peerId, fault.penalty)
-    this.#log.warn('blocks message refused', {
-      peer: peerId,
-      code: codeText(fault.error),
-      name: fault.error.name,
-      error: fault.error.message,
-      ...(score === undefined ? {} : { score: Math.round(score) }),
-    })
+    refuseFault(
+      { refused: this.#stats.refused, reputation: this.#init.reputation, log: this.#log, what: 'blocks' },
+      peerId,
+      fault,
+    )
   }
 }

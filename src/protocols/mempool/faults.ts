@@ -12,7 +12,8 @@ import {
   RateLimitedError,
   UnexpectedMessageError,
 } from '../../errors.ts'
-import { ERROR_ACTIONS, type PenaltyReason } from '../../peers/reputation.ts'
+import type { Logger } from '../../logging.ts'
+import { ERROR_ACTIONS, type PenaltyReason, type Reputation } from '../../peers/reputation.ts'
 import type { RefusalReason } from './stats.ts'
 
 export class PeerFault extends Error {
@@ -62,4 +63,30 @@ export function decodePeerPayload<T>(decode: () => T): T {
 /** "0x0a" for logs. */
 export function codeText(error: PawError): string {
   return `0x${error.code.toString(16).padStart(2, '0')}`
+}
+
+/** Where a protocol's refusals go: its counters, the reputation it charges, its log. */
+export interface FaultSink {
+  refused: Record<RefusalReason, number>
+  reputation: Pick<Reputation, 'penalize'>
+  log: Logger
+  /** The protocol, for the log line ("blocks message refused"). */
+  what: string
+}
+
+/**
+ * Refuses a peer's fault, the same way on every /paw/* protocol: counted, charged its
+ * penalty (none for 0x09, which the rate limiter charges), logged at WARN with the score
+ * after the charge.
+ */
+export function refuseFault(sink: FaultSink, peerId: string, fault: PeerFault): void {
+  sink.refused[fault.refusal]++
+  const score = fault.penalty === undefined ? undefined : sink.reputation.penalize(peerId, fault.penalty)
+  sink.log.warn(`${sink.what} message refused`, {
+    peer: peerId,
+    code: codeText(fault.error),
+    name: fault.error.name,
+    error: fault.error.message,
+    ...(score === undefined ? {} : { score: Math.round(score) }),
+  })
 }

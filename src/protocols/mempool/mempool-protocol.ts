@@ -28,7 +28,7 @@ import { asNetworkError, ProtocolStreams, toError } from '../protocol-streams.ts
 import { announce, inventory } from './announcer.ts'
 import { MAX_MEMPOOL_STREAMS, MEMPOOL_PROTOCOL, REJECTED_HASHES_REMEMBERED } from './constants.ts'
 import type { MempoolContext } from './context.ts'
-import { codeText, decodePeerPayload, PeerFault, rateLimitedFault, unexpectedFault } from './faults.ts'
+import { decodePeerPayload, PeerFault, rateLimitedFault, refuseFault, unexpectedFault } from './faults.ts'
 import { nextMessage } from './reader.ts'
 import { readAnswer, receiveInventory } from './receiver.ts'
 import { RecentSet } from './recent-set.ts'
@@ -244,15 +244,10 @@ export class MempoolProtocol {
   }
 
   #refuse(peerId: string, fault: PeerFault): void {
-    this.#stats.refused[fault.refusal]++
-    const score =
-      fault.penalty === undefined ? undefined : this.#init.reputation.penalize(peerId, fault.penalty)
-    this.#log.warn('mempool message refused', {
-      peer: peerId,
-      code: codeText(fault.error),
-      name: fault.error.name,
-      error: fault.error.message,
-      ...(score === undefined ? {} : { score: Math.round(score) }),
-    })
+    refuseFault(
+      { refused: this.#stats.refused, reputation: this.#init.reputation, log: this.#log, what: 'mempool' },
+      peerId,
+      fault,
+    )
   }
 }

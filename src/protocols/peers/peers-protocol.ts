@@ -31,11 +31,11 @@ import {
 } from '../../wire/peer-list.ts'
 import type { FrameChannel } from '../frame-channel.ts'
 import {
-  codeText,
   decodePeerPayload,
   invalidFault,
   PeerFault,
   rateLimitedFault,
+  refuseFault,
   unexpectedFault,
 } from '../mempool/faults.ts'
 import { asNetworkError, ProtocolStreams, toError } from '../protocol-streams.ts'
@@ -206,16 +206,11 @@ export class PeersProtocol {
 
   #failed(channel: FrameChannel, peerId: string, error: unknown): void {
     if (error instanceof PeerFault) {
-      this.#stats.refused[error.refusal]++
-      const score =
-        error.penalty === undefined ? undefined : this.#init.reputation.penalize(peerId, error.penalty)
-      this.#log.warn('peers message refused', {
-        peer: peerId,
-        code: codeText(error.error),
-        name: error.error.name,
-        error: error.error.message,
-        ...(score === undefined ? {} : { score: Math.round(score) }),
-      })
+      refuseFault(
+        { refused: this.#stats.refused, reputation: this.#init.reputation, log: this.#log, what: 'peers' },
+        peerId,
+        error,
+      )
       channel.stream.abort(error.error)
       return
     }
