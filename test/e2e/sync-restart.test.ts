@@ -4,16 +4,16 @@
  * a temporary home, the chain's genesis in config/genesis.json); the peer holding the chain
  * runs in the test process.
  */
-import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import type { ChildProcess } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { paramsToJson } from '../../src/chain/params.ts'
 import { nextBlock, openTestFullChain, testAccounts, testChainParams } from '../support/chain-nodes.ts'
-import { cliEntry, joinerStartFlags } from '../support/cli-joiner.ts'
+import { joinerStartFlags } from '../support/cli-joiner.ts'
+import { adminHeight, type CliProcess, forgetAdminAddr, startCli, stopCli } from '../support/cli-process.ts'
 import { trackedNodes, waitFor } from '../support/nodes.ts'
-import { projectRoot } from '../support/system-node.ts'
 
 const nodes = trackedNodes()
 const BLOCKS = 6_000
@@ -25,38 +25,10 @@ afterAll(async () => {
   if (home !== '') await rm(home, { recursive: true, force: true })
 })
 
-function env(): NodeJS.ProcessEnv {
-  const { PAW_HOME: _, ...rest } = process.env
-  return rest
-}
-
-function start(args: string[]): { child: ChildProcess; stderr: () => string } {
-  const child = spawn(process.execPath, [cliEntry, 'start', ...args], { cwd: projectRoot, env: env() })
-  children.push(child)
-  let stderr = ''
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString()
-  })
-  child.stdout?.resume()
-  return { child, stderr: () => stderr }
-}
-
-/** Sends `signal` (if it still runs) and resolves once the child has exited. */
-async function stop(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const closed = new Promise((resolve) => child.once('close', resolve))
-  child.kill(signal)
-  await closed
-}
-
-async function height(): Promise<number | undefined> {
-  try {
-    const address = (await readFile(join(home, 'data', 'admin.addr'), 'utf8')).trim()
-    const reply = await fetch(`http://${address}/status`)
-    return ((await reply.json()) as { tip: { height: number } }).tip.height
-  } catch {
-    return undefined
-  }
+function start(args: string[]): CliProcess {
+  const run = startCli(['start', ...args])
+  children.push(run.child)
+  return run
 }
 
 describe('sync across a SIGKILL', () => {
@@ -75,9 +47,9 @@ describe('sync across a SIGKILL', () => {
       () => probe.stderr().includes('not initialised') || probe.stderr().includes('starting'),
       20_000,
     )
-    await stop(probe.child, 'SIGKILL')
+    await stopCli(probe.child, 'SIGKILL')
     await writeFile(join(home, 'config', 'genesis.json'), JSON.stringify(paramsToJson(params), null, 2))
-    await rm(join(home, 'data', 'admin.addr'), { force: true })
+    await forgetAdminAddr(home)
 
     const first = start(args)
     let seen = 0
@@ -85,26 +57,26 @@ describe('sync across a SIGKILL', () => {
     while (seen < BLOCKS / 3) {
       if (Date.now() > deadline)
         throw new Error(`no progress (height ${seen}): ${first.stderr().slice(-3000)}`)
-      seen = (await height()) ?? seen
+      seen = (await adminHeight(home)) ?? seen
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
-    await stop(first.child, 'SIGKILL')
+    await stopCli(first.child, 'SIGKILL')
     expect(seen).toBeLessThan(BLOCKS)
-    await rm(join(home, 'data', 'admin.addr'), { force: true })
+    await forgetAdminAddr(home)
 
     const second = start(args)
     let final = 0
     await waitFor(
       'the restarted node at the peer tip',
       () => {
-        void height().then((h) => {
+        void adminHeight(home).then((h) => {
           final = h ?? final
         })
         return final === BLOCKS
       },
       60_000,
     )
-    await stop(second.child, 'SIGTERM')
+    await stopCli(second.child, 'SIGTERM')
 
     const log = second.stderr()
     const opened = Number(/chain opened .*height=(\d+)/.exec(log)?.[1])
