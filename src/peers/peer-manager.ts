@@ -15,6 +15,7 @@ import type { Settings } from '../config/settings.ts'
 import {
   ChainIdMismatchError,
   ErrorCode,
+  HandshakeTimeoutError,
   isPawError,
   NetworkError,
   type PawError,
@@ -568,8 +569,28 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
       return Promise.reject(new NetworkError('connection closed before the handshake completed'))
     }
     const { promise, resolve, reject } = Promise.withResolvers<PeerInfo>()
+    // Bounded: libp2p may hand back a connection it already had (one stalled across a cut
+    // link, say) whose handshake settled long ago or never will; a dial that waited on it
+    // forever held up every later maintenance pass, so no other peer was dialled.
+    const timeoutMs = this.#settings.timeouts.handshakeMs
+    const waiter: HandshakeWaiter = {
+      resolve: (info) => {
+        clearTimeout(timer)
+        resolve(info)
+      },
+      reject: (error) => {
+        clearTimeout(timer)
+        reject(error)
+      },
+    }
+    const timer = setTimeout(() => {
+      const left = (this.#waiters.get(connection.id) ?? []).filter((w) => w !== waiter)
+      if (left.length === 0) this.#waiters.delete(connection.id)
+      else this.#waiters.set(connection.id, left)
+      reject(new HandshakeTimeoutError(timeoutMs))
+    }, timeoutMs)
     const waiters = this.#waiters.get(connection.id) ?? []
-    waiters.push({ resolve, reject })
+    waiters.push(waiter)
     this.#waiters.set(connection.id, waiters)
     return promise
   }
@@ -628,6 +649,7 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     for (const address of persistentPeersToDial(this.#dialState(), now)) {
       work.push(this.#dial(address, 'persistent peer'))
     }
+    if (this.#filling) this.#log.debug('outbound fill still running')
     if (!this.#filling) {
       this.#filling = true
       work.push(
@@ -656,6 +678,11 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
       })
       this.#setState(record, 'disconnecting')
       await closeConnection(connection)
+      this.#log.debug('unresponsive peer closed', {
+        peer: record.peerId.toString(),
+        connection: connection.status,
+        state: record.state,
+      })
     }
   }
 
@@ -706,6 +733,7 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
       this.#addressBook === undefined
         ? knownPeersToDial(this.#dialState(), await this.#libp2p.peerStore.all(), room, now)
         : this.#fromAddressBook(this.#addressBook, room, now)
+    this.#log.debug('outbound fill', { room, chosen: chosen.length })
     await Promise.allSettled(chosen.map((address) => this.#dial(address, 'min-outbound')))
   }
 
