@@ -294,9 +294,11 @@ export class ReferenceChain extends TypedEventEmitter<ChainEvents> implements Ch
     moved.overlay.commit(this.#state)
     this.#tip = position
     const reorg = { disconnected: moved.disconnected, connected: moved.connected.map((c) => c.block) }
-    this.#mempool?.onReorg(reorg)
+    const pool = this.#mempool?.onReorg(reorg)
     this.safeDispatchEvent('tip', { detail: { tip: this.tip(), block } })
-    this.safeDispatchEvent('reorg', { detail: reorg })
+    this.safeDispatchEvent('reorg', {
+      detail: pool === undefined ? reorg : { ...reorg, restored: pool.restored },
+    })
     return 'reorg'
   }
 }

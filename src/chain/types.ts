@@ -97,8 +97,11 @@ export type AddBlockOutcome =
 export interface ChainEvents {
   /** The best tip changed. */
   tip: CustomEvent<{ tip: ChainPosition; block: Block }>
-  /** The best chain switched branches: blocks rolled back, then blocks applied. */
-  reorg: CustomEvent<{ disconnected: Block[]; connected: Block[] }>
+  /**
+   * The best chain switched branches: blocks rolled back, then blocks applied; `restored`
+   * lists the ids of the rolled-back transactions now back in the mempool (a chain with one).
+   */
+  reorg: CustomEvent<{ disconnected: Block[]; connected: Block[]; restored?: string[] }>
 }
 
 /** What the networking layer needs of a chain. */

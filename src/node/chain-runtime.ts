@@ -96,6 +96,7 @@ export async function openChainRuntime(init: {
   const { chain: opened, mempool } = await openFullChain({ params, store })
   const tip = opened.tip()
   log.info('chain opened', { type: settings.nodeType, height: tip.height, tip: toHex(tip.hash).slice(0, 16) })
+  logReorgs(opened, log)
   const miner =
     settings.nodeType === 'miner'
       ? new Miner({
@@ -104,6 +105,7 @@ export async function openChainRuntime(init: {
           // Coinbases pay the node's own identity key: an Ed25519 public key is an address.
           rewardAddress: privateKey.publicKey.raw,
           log: log.child({ component: 'miner' }),
+          hashesPerSecond: settings.minerHashesPerSecond,
         })
       : undefined
   return {
@@ -118,6 +120,24 @@ export async function openChainRuntime(init: {
       await opened.close()
     },
   }
+}
+
+/**
+ * A reorg is news to an operator (a partition healed, a competing miner won): one INFO line
+ * with its depth, the new tip and how many rolled-back transactions went back to the mempool.
+ */
+function logReorgs(chain: ReferenceChain, log: Logger): void {
+  chain.addEventListener('reorg', (event) => {
+    const { disconnected, connected, restored } = event.detail
+    const tip = chain.tip()
+    log.info('chain reorganised', {
+      disconnected: disconnected.length,
+      connected: connected.length,
+      height: tip.height,
+      tip: toHex(tip.hash).slice(0, 16),
+      restoredTransactions: restored?.length ?? 0,
+    })
+  })
 }
 
 /**

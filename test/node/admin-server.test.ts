@@ -127,7 +127,11 @@ describe('GET /status', () => {
       chainId: 'paw-devnet',
       nodeType: 'full',
       version: VERSION,
-      tip: { height: 0, hash: toHex(runtime.chain?.tip().hash as Uint8Array) },
+      tip: {
+        height: 0,
+        hash: toHex(runtime.chain?.tip().hash as Uint8Array),
+        work: String(runtime.chain?.tip().totalWork),
+      },
       peers: { inbound: 0, outbound: 0, connected: 0 },
       addressBook: { entries: 0, groups: 0 },
       bans: 0,
@@ -146,7 +150,11 @@ describe('GET /status', () => {
     const reply = await call(`${url}/status`)
     expect(reply.status).toBe(200)
     expect(reply.body.nodeType).toBe('light')
-    expect(reply.body.tip).toEqual({ height: 0, hash: toHex(runtime.headers?.tip().hash as Uint8Array) })
+    expect(reply.body.tip).toEqual({
+      height: 0,
+      hash: toHex(runtime.headers?.tip().hash as Uint8Array),
+      work: expect.stringMatching(/^\d+$/),
+    })
     expect(reply.body).not.toHaveProperty('mempool')
   })
 })

@@ -121,7 +121,12 @@ function status(_request: RouteRequest, context: AdminContext): Reply {
     chainId: node.settings.chainId,
     nodeType: node.settings.nodeType,
     version: VERSION,
-    tip: { height: tip.height, hash: toHex(tip.hash) },
+    tip: {
+      height: tip.height,
+      hash: toHex(tip.hash),
+      // Cumulative work (fork choice), decimal: a bigint does not fit JSON's numbers.
+      ...('totalWork' in tip ? { work: String(tip.totalWork) } : {}),
+    },
     peers: { inbound: stats.inbound, outbound: stats.outbound, connected: stats.inbound + stats.outbound },
     addressBook: node.addressBookStats(),
     bans: node.bans().length,
