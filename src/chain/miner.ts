@@ -43,6 +43,12 @@ export interface MinerInit {
    * @default 5_000
    */
   refreshIntervalMs?: number
+  /**
+   * A cap on the search (pow.ts MineOptions.hashesPerSecond), so that devnet miners leave
+   * the machine's cores to the rest; difficulty retargets to whatever rate the miners
+   * have. @default 0 (no cap)
+   */
+  hashesPerSecond?: number
 }
 
 /** What one mined block took and earned. */
@@ -84,6 +90,7 @@ export class Miner extends TypedEventEmitter<MinerEvents> {
   readonly #log: Logger
   readonly #now: () => number
   readonly #refreshIntervalMs: number
+  readonly #hashesPerSecond: number
   #loop: Promise<void> | undefined
   #stopping = false
   /** Aborts the current round: its template building, search or back-off. */
@@ -106,6 +113,7 @@ export class Miner extends TypedEventEmitter<MinerEvents> {
     this.#log = init.log
     this.#now = init.now ?? Date.now
     this.#refreshIntervalMs = refresh
+    this.#hashesPerSecond = init.hashesPerSecond ?? 0
   }
 
   get running(): boolean {
@@ -169,7 +177,7 @@ export class Miner extends TypedEventEmitter<MinerEvents> {
     this.safeDispatchEvent('template', {
       detail: { height: block.header.height, previousHash: parent.hash, transactions, fees },
     })
-    const header = await mineHeader(block.header, { signal })
+    const header = await mineHeader(block.header, { signal, hashesPerSecond: this.#hashesPerSecond })
     if (header === undefined) return
     await this.#store(
       { block: { header, transactions: block.transactions }, parent, fees },

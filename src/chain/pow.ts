@@ -129,6 +129,11 @@ export interface MineOptions {
   maxIterations?: number
   /** Hashes per batch between yields to the event loop. @default 2048 (a few ms) */
   batchSize?: number
+  /**
+   * At most this many hashes a second on average (the search sleeps between batches to
+   * keep to it); 0 or absent: as fast as the CPU goes.
+   */
+  hashesPerSecond?: number
 }
 
 /** Hashes between yields: about 4 ms at the ~500k hashes/s of @noble/hashes on a laptop. */
@@ -155,6 +160,19 @@ export function yieldToEventLoop(): Promise<void> {
  * @returns the header with the winning nonce, or undefined after `maxIterations` hashes
  * @throws the signal's reason as soon as `signal` aborts (checked between batches)
  */
+/** Resolves after `ms`, or at once when `signal` aborts (the caller checks it). */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done)
+  })
+}
+
 export async function mineHeader(
   header: BlockHeader,
   options: MineOptions = {},
@@ -170,6 +188,8 @@ export async function mineHeader(
   let high = view.getUint32(HEADER_NONCE_OFFSET)
   let low = view.getUint32(HEADER_NONCE_OFFSET + 4)
   let tried = 0
+  const rate = options.hashesPerSecond ?? 0
+  const started = Date.now()
   while (tried < maxIterations) {
     const batchEnd = Math.min(maxIterations, tried + batchSize)
     for (; tried < batchEnd; tried++) {
@@ -182,7 +202,8 @@ export async function mineHeader(
       if (low === 0) high = (high + 1) >>> 0
     }
     if (tried < maxIterations) {
-      await yieldToEventLoop()
+      const ahead = rate > 0 ? (tried / rate) * 1000 - (Date.now() - started) : 0
+      await (ahead > 0 ? sleep(ahead, signal) : yieldToEventLoop())
       signal?.throwIfAborted()
     }
   }

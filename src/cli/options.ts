@@ -59,6 +59,7 @@ export const START_OPTIONS = {
   'log-level': { type: 'string' },
   'log-format': { type: 'string' },
   'admin-listen': { type: 'string' },
+  'max-hashrate': { type: 'string' },
 } as const satisfies ParseArgsOptionsConfig
 
 export type StartFlags = ReturnType<typeof parseFlags<typeof START_OPTIONS>>
@@ -191,6 +192,9 @@ export function settingsFromFlags(flags: StartFlags): FlagSettings {
   })
   take('admin-listen', k.adminListen, flags['admin-listen'], (v) => {
     input.adminListen = endpoint('admin-listen', v)
+  })
+  take('max-hashrate', k.minerHashesPerSecond, flags['max-hashrate'], (v) => {
+    input.minerHashesPerSecond = integer('max-hashrate', v)
   })
   if (Object.keys(limits).length > 0) input.limits = limits
   return { input, sources }

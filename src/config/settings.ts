@@ -74,6 +74,8 @@ export interface Settings {
   adminListen: string | null
   /** Lets adminListen be a non-loopback host: the admin API is never exposed by accident. */
   adminAllowRemote: boolean
+  /** A miner's cap on proof-of-work hashes per second; 0: none. */
+  minerHashesPerSecond: number
 }
 
 /** What a caller may give: any subset; limits and timeouts field by field. */
@@ -127,6 +129,7 @@ export const SETTING_KEYS = {
   logFormat: 'log.format',
   adminListen: 'admin.listen',
   adminAllowRemote: 'admin.allow_remote',
+  minerHashesPerSecond: 'mining.max_hashes_per_second',
 } as const
 
 function integer(key: string, value: unknown, min: number, max: number): number {
@@ -296,5 +299,6 @@ export function resolveSettings(input: SettingsInput = {}): Settings {
       adminAllowRemote,
     ),
     adminAllowRemote,
+    minerHashesPerSecond: integer(k.minerHashesPerSecond, input.minerHashesPerSecond ?? 0, 0, 1_000_000_000),
   }
 }

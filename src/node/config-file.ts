@@ -168,6 +168,11 @@ const FIELDS: Record<SettingName, Field> = {
     kind: 'boolean',
     doc: 'Allow a listen host that is not loopback (127.0.0.1, ::1, localhost). Without it such a host stops start-up, so the admin API is never exposed by accident; with it, put the API behind a firewall or an authenticating proxy.',
   },
+  minerHashesPerSecond: {
+    kind: 'integer',
+    unit: 'hashes per second, 0 for no cap',
+    doc: 'Caps the proof-of-work search of a miner, so that a devnet of several miners on one machine leaves CPU to everything else; difficulty retargets to the rate the miners have.',
+  },
 }
 
 const UNITS: Record<Kind, string | undefined> = {
@@ -287,6 +292,7 @@ const TABLE_TITLES: Record<string, string> = {
   p2p: 'Peer-to-peer networking: listeners, peers, limits and timeouts (004 §3, §10)',
   log: 'Logging (004 §7.2)',
   admin: 'Admin API: the local HTTP endpoint operators and `paw-node tx send` use',
+  mining: 'Mining (node_type = "miner")',
 }
 
 const DEFAULTS = resolveSettings()

@@ -152,6 +152,34 @@ describe('mineHeader', () => {
     expect(meetsTarget(blockHash(mined as BlockHeader), header.target)).toBe(true)
   })
 
+  it('keeps to hashesPerSecond on average: 8,192 hashes at 16,384/s take at least 375 ms', async () => {
+    const impossible = { ...header, target: T(0n) }
+    const started = performance.now()
+    const result = await mineHeader(impossible, {
+      maxIterations: 8192,
+      batchSize: 1024,
+      hashesPerSecond: 16_384,
+    })
+    expect(result).toBeUndefined()
+    // 7 sleeps after the first 7 batches: 7,168 hashes at 16,384/s = 437.5 ms, less timer slack.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(375)
+  })
+
+  it('wakes from a hashesPerSecond sleep when aborted', async () => {
+    const impossible = { ...header, target: T(0n) }
+    const controller = new AbortController()
+    setTimeout(() => controller.abort(new Error('stop mining')), 50)
+    const started = performance.now()
+    const error = await mineHeader(impossible, {
+      signal: controller.signal,
+      batchSize: 1024,
+      hashesPerSecond: 1,
+    }).catch((e: unknown) => e)
+    expect((error as Error).message).toBe('stop mining')
+    // One batch at 1 hash/s asks for a 1,024 s sleep; the abort ends it.
+    expect(performance.now() - started).toBeLessThan(5_000)
+  })
+
   it('throws at once for an already aborted signal', async () => {
     await expect(mineHeader(header, { signal: AbortSignal.abort() })).rejects.toThrow()
   })

@@ -70,6 +70,7 @@ describe('configTemplate', () => {
       logFormat: 'json',
       adminListen: '0.0.0.0:9000',
       adminAllowRemote: true,
+      minerHashesPerSecond: 50_000,
     })
     const flat = (s: Settings) => ({ ...s, ...s.limits, ...s.timeouts, ...s.inbound })
     for (const [name, value] of Object.entries(flat(settings))) {
@@ -80,6 +81,8 @@ describe('configTemplate', () => {
     expect(text).toContain('[admin]\n')
     expect(text).toContain('allow_remote = true\n')
     expect(text).toContain('max_peers = 150\n')
+    expect(text).toContain('[mining]\n')
+    expect(text).toContain('\nmax_hashes_per_second = 50000\n')
     expect(resolveSettings(parseConfig(text))).toEqual(settings)
   })
 

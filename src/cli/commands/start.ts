@@ -46,6 +46,8 @@ Options:
   --admin-listen HOST:PORT    admin.listen, the admin HTTP API (default 127.0.0.1:26658;
                               0 = any free port; off = none); the bound address is
                               written to <home>/data/admin.addr for \`paw-node tx\`
+  --max-hashrate N            mining.max_hashes_per_second: cap a miner's proof-of-work
+                              search (0 = no cap), to leave CPU to other devnet nodes
   -h, --help                  show this help
 
 ADDR is a multiaddr (/ip4/1.2.3.4/tcp/26656/p2p/12D3KooW...) or id@host:port.
