@@ -14,6 +14,10 @@ export interface CliProcess {
   child: ChildProcess
   /** Everything the node wrote to stderr so far (its log). */
   stderr(): string
+  /** Everything it wrote to stdout so far (a command's result). */
+  stdout(): string
+  /** Resolves with the exit code once it has exited (null if killed by a signal). */
+  exited: Promise<number | null>
 }
 
 /** The environment without PAW_HOME, so that only --home decides where the node lives. */
@@ -30,11 +34,15 @@ export function startCli(args: readonly string[], wrapper: readonly string[] = [
   const [command, ...rest] = [...wrapper, process.execPath, cliEntry, ...args]
   const child = spawn(command as string, rest, { cwd: projectRoot, env: cliEnv() })
   let stderr = ''
+  let stdout = ''
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString()
   })
-  child.stdout?.resume()
-  return { child, stderr: () => stderr }
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString()
+  })
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)))
+  return { child, stderr: () => stderr, stdout: () => stdout, exited }
 }
 
 export function hasExited(child: ChildProcess): boolean {
