@@ -108,7 +108,7 @@ describe('a syncing node killed with SIGKILL 20 times', () => {
     await waitFor(
       'the home initialised',
       () => probe.stderr().includes('not initialised') || probe.stderr().includes('starting'),
-      20_000,
+      60_000,
     )
     await stopCli(probe.child, 'SIGKILL')
     await writeFile(join(home, 'config', 'genesis.json'), JSON.stringify(paramsToJson(params), null, 2))

@@ -82,7 +82,7 @@ describe('a node frozen with SIGSTOP for 60 s', () => {
     await waitFor(
       'the home initialised',
       () => probe.stderr().includes('not initialised') || probe.stderr().includes('starting'),
-      20_000,
+      60_000,
     )
     await stopCli(probe.child, 'SIGKILL')
     await writeFile(join(home, 'config', 'genesis.json'), JSON.stringify(paramsToJson(params), null, 2))
