@@ -383,6 +383,25 @@ describe('createLibp2pMetrics', () => {
     expect(await connections(bMetrics, 'outbound')).toBe(0)
   })
 
+  it('forgets a stream gauge label once its streams are closed (libp2p computes it at scrape time)', async () => {
+    const aMetrics = createLibp2pMetrics()
+    const a = await start(aMetrics)
+    const b = await start(createLibp2pMetrics())
+    await b.handle('/paw-test/echo/1', () => {})
+    const [addr] = b.getMultiaddrs()
+    if (addr === undefined) throw new Error('b has no address')
+    const streamSeries = async () =>
+      parseExposition(await aMetrics.render()).filter(
+        (s) =>
+          s.name === 'libp2p_protocol_streams_total' && JSON.stringify(s.labels).includes('/paw-test/echo/1'),
+      )
+    const stream = await a.dialProtocol(addr, '/paw-test/echo/1')
+    await expect.poll(async () => (await streamSeries()).map((s) => s.value)).toEqual([1])
+    stream.abort(new Error('done'))
+    // The label goes (or reads 0) rather than keeping its last value for ever.
+    await expect.poll(async () => (await streamSeries()).filter((s) => s.value > 0).length).toBe(0)
+  })
+
   it('adds process metrics under paw_ only when asked', async () => {
     const plain = createLibp2pMetrics()
     const withProcess = createLibp2pMetrics({ processMetrics: true })

@@ -20,7 +20,7 @@
 
 import type { Metrics } from '@libp2p/interface'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
-import { collectDefaultMetrics, Registry } from 'prom-client'
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client'
 
 /** What prometheusMetrics returns: libp2p calls it with the node's components. */
 type MetricsFactory = ReturnType<typeof prometheusMetrics>
@@ -51,6 +51,22 @@ export interface Libp2pMetrics {
  */
 export const PROCESS_METRICS_PREFIX = 'paw_'
 
+/**
+ * Clears libp2p's gauges computed at scrape time before each scrape. @libp2p/prometheus-metrics'
+ * calculated groups (its `collect`) set only the labels their calculation returns and never
+ * clear the others, so a label that is gone keeps its last value for ever:
+ * `libp2p_protocol_streams_total` went on reporting streams closed many minutes earlier (the
+ * soak, test/reliability/soak.test.ts, saw a hub's "streams" grow 30 → 41 from labels such as
+ * `outbound /ipfs/ping/1.0.0` seen once; with this, 18: its 9 peers' gossipsub pairs).
+ * Only `libp2p_*` gauges: a collect of prom-client's default metrics may set its value once.
+ */
+function clearCalculatedGauges(registry: Registry): void {
+  for (const metric of registry.getMetricsAsArray()) {
+    const calculated = typeof (metric as { collect?: unknown }).collect === 'function'
+    if (metric instanceof Gauge && calculated && metric.name.startsWith('libp2p_')) metric.reset()
+  }
+}
+
 /** A metrics factory and a renderer for one libp2p node, backed by a registry of its own. */
 export function createLibp2pMetrics(init: Libp2pMetricsInit = {}): Libp2pMetrics {
   const registry = new Registry()
@@ -66,6 +82,9 @@ export function createLibp2pMetrics(init: Libp2pMetricsInit = {}): Libp2pMetrics
     metrics: factory,
     registry,
     contentType: registry.contentType,
-    render: () => registry.metrics(),
+    render: () => {
+      clearCalculatedGauges(registry)
+      return registry.metrics()
+    },
   }
 }
