@@ -24,6 +24,7 @@ import { parseArgs } from 'node:util'
 import { transactionSigningMessage } from '../../src/chain/encoding.ts'
 import { signatureVerifyCounts, verifyTransactionSignature } from '../../src/chain/signing.ts'
 import type { Transaction } from '../../src/chain/types.ts'
+import { positiveInteger } from '../report.ts'
 import { median } from '../stats.ts'
 import {
   blocksSide,
@@ -53,12 +54,6 @@ interface Results {
   roundSignatureShares: number[]
   /** Per round: blocks/s if each verification cost crypto.verify's time instead (estimate). */
   roundProjectedBlocks: number[]
-}
-
-function positiveInteger(text: string, flag: string): number {
-  const value = Number(text)
-  if (!Number.isInteger(value) || value < 1) throw new TypeError(`${flag} must be a positive integer`)
-  return value
 }
 
 function round(value: number, digits: number): number {

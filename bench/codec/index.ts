@@ -13,6 +13,7 @@
  */
 import { cpus } from 'node:os'
 import { parseArgs } from 'node:util'
+import { positiveInteger } from '../report.ts'
 import {
   type Batch,
   buildBatch,
@@ -148,12 +149,6 @@ function printTable(header: string, results: CaseResult[], goals: GoalResult[]):
         ` a consumer that copies straddling payloads into one buffer: ${g.decodeStreamContiguousRatio.toFixed(2)}x)`,
     )
   }
-}
-
-function positiveInteger(text: string, flag: string): number {
-  const value = Number(text)
-  if (!Number.isInteger(value) || value < 1) throw new TypeError(`${flag} must be a positive integer`)
-  return value
 }
 
 function main(): void {

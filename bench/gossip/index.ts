@@ -38,7 +38,6 @@
  * Exits non-zero if a block or transaction (a flooded one included) fails to reach every
  * node, or after --timeout-s.
  */
-import { cpus, loadavg, totalmem } from 'node:os'
 import { parseArgs } from 'node:util'
 import { TRANSACTION_LENGTH } from '../../src/chain/encoding.ts'
 import { testChainParams } from '../../test/support/chain-nodes.ts'
@@ -55,6 +54,7 @@ import {
   startNodeProcesses,
   stopNodeProcesses,
 } from '../../test/support/node-process.ts'
+import { machine, positiveInteger, round, table } from '../report.ts'
 import { median } from '../stats.ts'
 import {
   type BlockLatencyResult,
@@ -78,26 +78,7 @@ const BLOCK_TRANSFERS = 6_896
 const TRANSFERS_PER_ACCOUNT = 4
 const MIB = 1024 * 1024
 
-function positiveInteger(text: string, flag: string, min = 1): number {
-  const value = Number(text)
-  if (!Number.isInteger(value) || value < min) throw new TypeError(`${flag} must be an integer >= ${min}`)
-  return value
-}
-
 const ms = (value: number): string => (Number.isFinite(value) ? value.toFixed(value < 100 ? 1 : 0) : '-')
-const round = (value: number, digits: number): number => Number(value.toFixed(digits))
-
-function table(rows: string[][]): string[] {
-  const widths = rows[0]?.map((_, col) => Math.max(...rows.map((row) => (row[col] as string).length))) ?? []
-  return rows.map((row) =>
-    row
-      .map((cell, col) =>
-        col === 0 ? cell.padEnd(widths[col] as number) : cell.padStart(widths[col] as number),
-      )
-      .join('  '),
-  )
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -138,14 +119,7 @@ async function main(): Promise<void> {
     process.exit(1)
   }, timeoutS * 1000)
 
-  const environment = {
-    node: process.version,
-    cpu: cpus()[0]?.model ?? 'unknown',
-    cores: cpus().length,
-    memoryGiB: round(totalmem() / 2 ** 30, 1),
-    loadAverageAtStart: round(loadavg()[0] ?? 0, 2),
-    date: new Date().toISOString(),
-  }
+  const environment = machine()
   const started = now()
   const log = (line: string) => {
     if (!values.json) console.error(`[${((now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}`)

@@ -17,6 +17,7 @@
 import { cpus } from 'node:os'
 import { parseArgs } from 'node:util'
 import type { PawNode } from '../../src/api.ts'
+import { positiveInteger } from '../report.ts'
 import { killServers, ServerProcess } from './ipc.ts'
 import {
   type Dialers,
@@ -28,12 +29,6 @@ import {
 import { createClient, createPlain } from './nodes.ts'
 
 const CHAIN_ID = 'paw-bench'
-
-function positiveInteger(text: string, flag: string, min = 1): number {
-  const value = Number(text)
-  if (!Number.isInteger(value) || value < min) throw new TypeError(`${flag} must be an integer >= ${min}`)
-  return value
-}
 
 function round(value: number, digits: number): number {
   return Number(value.toFixed(digits))

@@ -42,11 +42,11 @@
  * Exits non-zero if a connection is refused or fails, a relayed message never arrives,
  * a peer leaves under load, or the run exceeds --timeout-s.
  */
-import { cpus, loadavg, totalmem } from 'node:os'
 import { parseArgs } from 'node:util'
 import type { ChainParams } from '../../src/chain/types.ts'
 import { bulkAccounts } from '../../test/support/bulk-sign.ts'
 import { testChainParams } from '../../test/support/chain-nodes.ts'
+import { machine, positiveInteger, round, table } from '../report.ts'
 import { median } from '../stats.ts'
 import { BenchChild, killChildren } from './ipc.ts'
 import {
@@ -64,25 +64,6 @@ import type { ServerInit, ServerReady } from './server.ts'
 const SERVER = new URL('./server.ts', import.meta.url)
 const LOADER = new URL('./loader.ts', import.meta.url)
 const MIB = 2 ** 20
-
-function positiveInteger(text: string, flag: string, min = 1): number {
-  const value = Number(text)
-  if (!Number.isInteger(value) || value < min) throw new TypeError(`${flag} must be an integer >= ${min}`)
-  return value
-}
-
-const round = (value: number, digits: number): number => Number(value.toFixed(digits))
-
-function table(rows: string[][]): string[] {
-  const widths = rows[0]?.map((_, col) => Math.max(...rows.map((row) => (row[col] as string).length))) ?? []
-  return rows.map((row) =>
-    row
-      .map((cell, col) =>
-        col === 0 ? cell.padEnd(widths[col] as number) : cell.padStart(widths[col] as number),
-      )
-      .join('  '),
-  )
-}
 
 async function startServer(init: ServerInit): Promise<{ server: BenchChild; ready: ServerReady }> {
   const server = await BenchChild.fork(SERVER, 'server', { execArgv: ['--expose-gc'] })
@@ -335,14 +316,7 @@ async function main(): Promise<void> {
     killChildren()
     process.exit(1)
   }, timeoutS * 1000)
-  const environment = {
-    node: process.version,
-    cpu: cpus()[0]?.model ?? 'unknown',
-    cores: cpus().length,
-    memoryGiB: round(totalmem() / 2 ** 30, 1),
-    loadAverageAtStart: round(loadavg()[0] ?? 0, 2),
-    date: new Date().toISOString(),
-  }
+  const environment = machine()
   const started = performance.now()
   const log = (line: string) =>
     console.error(`[${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}`)

@@ -26,7 +26,6 @@
  */
 import { fork } from 'node:child_process'
 import { connect } from 'node:net'
-import { cpus, loadavg, totalmem } from 'node:os'
 import { parseArgs } from 'node:util'
 import { identify } from '@libp2p/identify'
 import type { Connection, Libp2p } from '@libp2p/interface'
@@ -46,6 +45,7 @@ import { Reputation } from '../../src/peers/reputation.ts'
 import { BlocksProtocol, REQUEST_STREAMS_PER_PEER } from '../../src/protocols/blocks/blocks-protocol.ts'
 import { bulkAccounts } from '../../test/support/bulk-sign.ts'
 import { openTestFullChain, testChainParams } from '../../test/support/chain-nodes.ts'
+import { machine, positiveInteger, round, table } from '../report.ts'
 import { median } from '../stats.ts'
 import { buildBlocks } from './blocks.ts'
 import { RAW_PROTOCOL, type ServerInit, type ServerReady, STREAM_READ_BUFFER } from './server.ts'
@@ -53,25 +53,6 @@ import { RAW_PROTOCOL, type ServerInit, type ServerReady, STREAM_READ_BUFFER } f
 const MIB = 1024 * 1024
 /** 157 + 152 × (6,896 + 1) = 1,048,501 bytes: the largest block within 1 MiB. */
 const A_TRANSFERS = 6_896
-
-function positiveInteger(text: string, flag: string): number {
-  const value = Number(text)
-  if (!Number.isInteger(value) || value < 1) throw new TypeError(`${flag} must be a positive integer`)
-  return value
-}
-
-const round = (value: number, digits: number): number => Number(value.toFixed(digits))
-
-function table(rows: string[][]): string[] {
-  const widths = rows[0]?.map((_, col) => Math.max(...rows.map((row) => (row[col] as string).length))) ?? []
-  return rows.map((row) =>
-    row
-      .map((cell, col) =>
-        col === 0 ? cell.padEnd(widths[col] as number) : cell.padStart(widths[col] as number),
-      )
-      .join('  '),
-  )
-}
 
 /** Bytes of a raw libp2p stream: asks for `total` bytes, returns ms until the last arrived. */
 async function rawLibp2pRound(connection: Connection, total: number): Promise<number> {
@@ -187,14 +168,7 @@ async function main(): Promise<void> {
   const bBlocks = positiveInteger(values['b-blocks'], '--b-blocks')
   const bTx = positiveInteger(values['b-tx'], '--b-tx')
   const timeoutS = positiveInteger(values['timeout-s'], '--timeout-s')
-  const environment = {
-    node: process.version,
-    cpu: cpus()[0]?.model ?? 'unknown',
-    cores: cpus().length,
-    memoryGiB: round(totalmem() / 2 ** 30, 1),
-    loadAverageAtStart: round(loadavg()[0] ?? 0, 2),
-    date: new Date().toISOString(),
-  }
+  const environment = machine()
   const started = performance.now()
   const log = (line: string) => {
     if (!values.json)
