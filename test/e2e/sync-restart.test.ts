@@ -5,14 +5,20 @@
  * runs in the test process.
  */
 import type { ChildProcess } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { paramsToJson } from '../../src/chain/params.ts'
 import { nextBlock, openTestFullChain, testAccounts, testChainParams } from '../support/chain-nodes.ts'
 import { joinerStartFlags } from '../support/cli-joiner.ts'
-import { adminHeight, type CliProcess, forgetAdminAddr, startCli, stopCli } from '../support/cli-process.ts'
+import {
+  adminHeight,
+  type CliProcess,
+  forgetAdminAddr,
+  prepareHome,
+  startCli,
+  stopCli,
+} from '../support/cli-process.ts'
 import { trackedNodes, waitFor } from '../support/nodes.ts'
 
 const nodes = trackedNodes()
@@ -40,16 +46,7 @@ describe('sync across a SIGKILL', () => {
 
     home = await mkdtemp(join(tmpdir(), 'paw-sync-restart-'))
     const args = ['--chain-id', params.chainId, ...joinerStartFlags(home, holder)]
-    // The first start initialises the home; the chain's definition goes next to config.toml.
-    const probe = start(args)
-    await waitFor(
-      'the home initialised',
-      () => probe.stderr().includes('not initialised') || probe.stderr().includes('starting'),
-      20_000,
-    )
-    await stopCli(probe.child, 'SIGKILL')
-    await writeFile(join(home, 'config', 'genesis.json'), JSON.stringify(paramsToJson(params), null, 2))
-    await forgetAdminAddr(home)
+    await prepareHome(home, ['start', ...args], params)
 
     const first = start(args)
     let seen = 0

@@ -14,12 +14,11 @@
  * PAW_FAULT_SEED replays one sequence of moments.
  */
 import type { ChildProcess } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { blockHash } from '../../src/chain/hashing.ts'
-import { paramsToJson } from '../../src/chain/params.ts'
 import { toHex } from '../../src/wire/bytes.ts'
 import { nextBlock, openTestFullChain, testAccounts, testChainParams } from '../support/chain-nodes.ts'
 import { joinerStartFlags } from '../support/cli-joiner.ts'
@@ -28,6 +27,7 @@ import {
   adminHeight,
   forgetAdminAddr,
   openedHeights,
+  prepareHome,
   startCli,
   stopCli,
 } from '../support/cli-process.ts'
@@ -102,16 +102,7 @@ describe('a syncing node killed with SIGKILL 20 times', () => {
 
     home = await mkdtemp(join(tmpdir(), 'paw-sigkill-'))
     const args = ['start', '--chain-id', params.chainId, ...joinerStartFlags(home, holder)]
-    // The first start initialises the home; the chain's definition goes next to config.toml.
-    const probe = startCli(args)
-    children.push(probe.child)
-    await waitFor(
-      'the home initialised',
-      () => probe.stderr().includes('not initialised') || probe.stderr().includes('starting'),
-      60_000,
-    )
-    await stopCli(probe.child, 'SIGKILL')
-    await writeFile(join(home, 'config', 'genesis.json'), JSON.stringify(paramsToJson(params), null, 2))
+    await prepareHome(home, args, params)
 
     const syncKills = KILLS - Math.floor(KILLS / STARTUP_KILL_EVERY)
     const targets = Array.from({ length: syncKills }, () => 100 + Math.floor(random() * (BLOCKS - 400))).sort(

@@ -9,16 +9,15 @@
  * - neither bans it; after SIGCONT it reconnects to both within 15 s and reaches A's tip.
  */
 import type { ChildProcess } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { PawNode } from '../../src/api.ts'
-import { paramsToJson } from '../../src/chain/params.ts'
 import { DEFAULT_MAINTENANCE_INTERVAL_MS } from '../../src/config/defaults.ts'
 import { nextBlock, openTestFullChain, testAccounts, testChainParams } from '../support/chain-nodes.ts'
 import { joinerStartFlags } from '../support/cli-joiner.ts'
-import { adminGet, adminHeight, forgetAdminAddr, startCli, stopCli } from '../support/cli-process.ts'
+import { adminGet, adminHeight, prepareHome, startCli, stopCli } from '../support/cli-process.ts'
 import { tcpAddress, testLogger, trackedNodes, waitFor } from '../support/nodes.ts'
 
 const FREEZE_MS = 60_000
@@ -77,16 +76,7 @@ describe('a node frozen with SIGSTOP for 60 s', () => {
       '--min-outbound',
       '2',
     ]
-    const probe = startCli(args)
-    children.push(probe.child)
-    await waitFor(
-      'the home initialised',
-      () => probe.stderr().includes('not initialised') || probe.stderr().includes('starting'),
-      60_000,
-    )
-    await stopCli(probe.child, 'SIGKILL')
-    await writeFile(join(home, 'config', 'genesis.json'), JSON.stringify(paramsToJson(params), null, 2))
-    await forgetAdminAddr(home)
+    await prepareHome(home, args, params)
 
     const frozen = startCli(args)
     children.push(frozen.child)

@@ -5,9 +5,12 @@
  * `npm test` builds dist/ before Vitest runs.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { readFile, rm } from 'node:fs/promises'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { paramsToJson } from '../../src/chain/params.ts'
+import type { ChainParams } from '../../src/chain/types.ts'
 import { cliEntry } from './cli-joiner.ts'
+import { waitFor } from './nodes.ts'
 import { projectRoot } from './system-node.ts'
 
 export interface CliProcess {
@@ -87,4 +90,28 @@ export async function adminHeight(home: string): Promise<number | undefined> {
 /** The heights every `chain opened … height=N` line of a log reports, in order. */
 export function openedHeights(log: string): number[] {
   return [...log.matchAll(/chain opened .*height=(\d+)/g)].map((m) => Number(m[1]))
+}
+
+/**
+ * Makes `home` ready for `paw-node start <startArgs>` on a test chain: a first start
+ * initialises the home (config.toml, node key) and is killed, then the chain's definition
+ * goes next to config.toml as config/genesis.json.
+ */
+export async function prepareHome(
+  home: string,
+  startArgs: readonly string[],
+  params: ChainParams,
+): Promise<void> {
+  const probe = startCli(startArgs)
+  try {
+    await waitFor(
+      'the home initialised',
+      () => probe.stderr().includes('not initialised') || probe.stderr().includes('starting'),
+      60_000,
+    )
+  } finally {
+    await stopCli(probe.child, 'SIGKILL')
+  }
+  await writeFile(join(home, 'config', 'genesis.json'), JSON.stringify(paramsToJson(params), null, 2))
+  await forgetAdminAddr(home)
 }
