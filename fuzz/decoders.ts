@@ -5,7 +5,9 @@
  * chain encodings); anything else (TypeError, RangeError, a frame decoder yielding
  * something that is neither a frame nor a PawError) is a crash.
  *
- * The table mirrors the test's (a vitest file cannot be imported outside vitest).
+ * One table for both fuzzers: fuzz/coverage.ts (coverage-guided) and
+ * test/reliability/fuzz.test.ts (fast-check, in CI), which also feeds the /paw/* handlers
+ * with PROTOCOL_SEEDS.
  */
 import { Uint8ArrayList } from 'uint8arraylist'
 import { decodeBlock, decodeHeader, decodeTransaction } from '../src/chain/encoding.ts'
@@ -215,6 +217,14 @@ export const DECODER_TARGETS: readonly DecoderTarget[] = [
   syncTarget('decodeHeader (chain)', isChainError, chainSeeds, decodeHeader),
   syncTarget('decodeTransaction (chain)', isChainError, chainSeeds, decodeTransaction),
 ]
+
+/** Every payload of each protocol's vectors (up to MAX_SEED_BYTES), for the handler fuzzing. */
+export const PROTOCOL_SEEDS = {
+  blocks: [...blocksSeeds.values()].flat(),
+  mempool: [...mempoolSeeds.values()].flat(),
+  handshake: [...handshakeSeeds.values()].flat(),
+  peers: [...peersSeeds.values()].flat(),
+} as const
 
 /** Every target's seeds: a payload of one type is a plausible wrong payload for another. */
 export const ALL_SEEDS: readonly Uint8Array[] = DECODER_TARGETS.flatMap((target) => target.seeds)

@@ -3,7 +3,8 @@
  * mutated input".
  *
  * 1. Every decoder of src/wire (frames, handshake, reject, chain ID, peer list, get_peers,
- *    mempool, blocks) and of src/chain/encoding.ts, fed random bytes and valid
+ *    mempool, blocks) and of src/chain/encoding.ts (the targets of fuzz/decoders.ts, which
+ *    the coverage-guided fuzzer runs too), fed random bytes and valid
  *    protocols/*.vectors.json payloads mutated (bit flips, truncations, insertions,
  *    deletions, length-field overwrites), as one buffer or as a Uint8ArrayList of pieces:
  *    each returns or throws a typed error (a PawError for src/wire, a ChainError for the
@@ -21,32 +22,13 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type { Connection } from '@libp2p/interface'
 import fc from 'fast-check'
-import { Uint8ArrayList } from 'uint8arraylist'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { decodeBlock, decodeHeader, decodeTransaction } from '../../src/chain/encoding.ts'
-import { isChainError } from '../../src/chain/errors.ts'
-import { isPawError } from '../../src/errors.ts'
+import { ALL_SEEDS, DECODER_TARGETS, type DecoderTarget, PROTOCOL_SEEDS } from '../../fuzz/decoders.ts'
 import { BLOCKS_PROTOCOL } from '../../src/protocols/blocks/constants.ts'
 import { HANDSHAKE_PROTOCOL } from '../../src/protocols/handshake/constants.ts'
 import { MEMPOOL_PROTOCOL } from '../../src/protocols/mempool/constants.ts'
 import { PEERS_PROTOCOL } from '../../src/protocols/peers/peers-protocol.ts'
 import {
-  type ByteInput,
-  decodeBlocks,
-  decodeChainId,
-  decodeFrames,
-  decodeGetBlock,
-  decodeGetBlocks,
-  decodeGetHeaders,
-  decodeGetPeers,
-  decodeGetTransactions,
-  decodeHandshake,
-  decodeHeaders,
-  decodeMempoolHashes,
-  decodeNotFound,
-  decodePeerList,
-  decodeReject,
-  decodeTransactions,
   encodeFrame,
   encodeGetBlock,
   encodeGetBlocks,
@@ -55,7 +37,6 @@ import {
   encodeGetTransactions,
   encodeHandshake,
   encodeMempoolHashes,
-  FrameDecoder,
 } from '../../src/wire/index.ts'
 import { startChainNode, testAccounts, testChainParams } from '../support/chain-nodes.ts'
 import { handshakeRaw, RawFrames } from '../support/mempool-peers.ts'
@@ -67,92 +48,13 @@ import {
   testLogger,
   trackedNodes,
 } from '../support/nodes.ts'
-import { loadVectors } from '../support/vectors.ts'
+import { splitAt } from '../support/vectors.ts'
 
 /** PAW_FUZZ_SCALE=10 (say) multiplies every run count, for a longer hunt by hand. */
 const SCALE = Math.max(1, Number(process.env.PAW_FUZZ_SCALE ?? 1) || 1)
 const DECODER_RUNS = 2_000 * SCALE
 const HANDLER_RUNS = 100 * SCALE
-/** Vector payloads larger than this are not used as mutation seeds (mutating them is slow). */
-const MAX_SEED_BYTES = 16 * 1024
-
 const hexOf = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex')
-
-// --- seeds: every payload of the vectors that fits ------------------------------------------
-
-type Spec = string | Spec[] | { hex?: unknown; repeat?: unknown }
-
-/** A vector byte field (nested segment lists too), or undefined if it is not plain bytes or too big. */
-function specBytes(spec: Spec): Uint8Array | undefined {
-  if (typeof spec === 'string') return spec.length / 2 > MAX_SEED_BYTES ? undefined : Buffer.from(spec, 'hex')
-  if (!Array.isArray(spec)) {
-    const { hex, repeat } = spec
-    if (typeof hex !== 'string' || typeof repeat !== 'number') return undefined
-    if ((hex.length / 2) * repeat > MAX_SEED_BYTES) return undefined
-    return Buffer.from(hex.repeat(repeat), 'hex')
-  }
-  const parts: Uint8Array[] = []
-  for (const segment of spec) {
-    const bytes = specBytes(segment)
-    if (bytes === undefined) return undefined
-    parts.push(bytes)
-  }
-  const out = Buffer.concat(parts)
-  return out.length > MAX_SEED_BYTES ? undefined : new Uint8Array(out)
-}
-
-type Section = Record<string, Array<{ payload?: Spec; hex?: Spec }>>
-
-/** Payloads of `file`'s sections (valid and invalid), keyed "section" → seeds. */
-function seedsOf(file: string): Map<string, Uint8Array[]> {
-  const vectors = loadVectors<Record<string, unknown>>(file)
-  const out = new Map<string, Uint8Array[]>()
-  for (const [name, section] of Object.entries(vectors)) {
-    if (section === null || typeof section !== 'object') continue
-    const lists = Array.isArray(section) ? { all: section } : (section as Section)
-    const seeds: Uint8Array[] = []
-    for (const list of Object.values(lists)) {
-      if (!Array.isArray(list)) continue
-      for (const entry of list) {
-        const spec = entry?.payload ?? entry?.hex
-        if (spec === undefined) continue
-        const bytes = specBytes(spec)
-        if (bytes !== undefined) seeds.push(bytes)
-      }
-    }
-    if (seeds.length > 0) out.set(name, seeds)
-  }
-  return out
-}
-
-const blocksSeeds = seedsOf('blocks')
-const mempoolSeeds = seedsOf('mempool')
-const handshakeSeeds = seedsOf('handshake')
-const peersSeeds = seedsOf('peers')
-
-function seeds(map: Map<string, Uint8Array[]>, ...sections: string[]): Uint8Array[] {
-  const out = sections.flatMap((section) => map.get(section) ?? [])
-  if (out.length === 0) throw new Error(`no seeds in ${sections.join()}`)
-  return out
-}
-
-const framingVectors = loadVectors<{ valid: Array<{ input: Spec }>; invalid: Array<{ input: Spec }> }>(
-  'framing',
-)
-const frameSeeds = [...framingVectors.valid, ...framingVectors.invalid]
-  .map((entry) => specBytes(entry.input))
-  .filter((bytes): bytes is Uint8Array => bytes !== undefined)
-
-const sampleBlock = specBytes(loadVectors<{ samples: { block: { hex: Spec } } }>('blocks').samples.block.hex)
-const sampleHeader = specBytes(
-  loadVectors<{ samples: { block: { header: Spec } } }>('blocks').samples.block.header,
-)
-const sampleTransactions = loadVectors<{ samples: { transactions: Array<{ hex: string }> } }>(
-  'mempool',
-).samples.transactions.map((tx) => Buffer.from(tx.hex, 'hex'))
-const chainSeeds = [sampleBlock, sampleHeader, ...sampleTransactions].filter(
-  (bytes): bytes is Uint8Array => bytes !== undefined,
-)
 
 // --- mutation -------------------------------------------------------------------------------
 
@@ -227,183 +129,50 @@ function inputArb(seedList: readonly Uint8Array[]): fc.Arbitrary<Uint8Array> {
 /** Cut points for splitting an input into chunks (a Uint8ArrayList, or decoder feeds). */
 const cutsArb = fc.array(fc.nat(), { maxLength: 5 })
 
-function split(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => (bytes.length === 0 ? 0 : c % bytes.length)))]
-    .filter((c) => c > 0)
-    .sort((a, b) => a - b)
-  const chunks: Uint8Array[] = []
-  let start = 0
-  for (const point of [...points, bytes.length]) {
-    chunks.push(bytes.subarray(start, point))
-    start = point
-  }
-  return chunks
-}
-
-// --- decoders -------------------------------------------------------------------------------
-
-type Typed = (error: unknown) => boolean
+// --- decoders (the targets of fuzz/decoders.ts, shared with the coverage-guided fuzzer) ----------
 
 function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.constructor.name}: ${error.message}`
   return `non-error ${String(error)}`
 }
 
-/** Runs `decode`; fails (with the input as hex) unless it returned or threw a `typed` error. */
-function expectTyped(name: string, input: Uint8Array, typed: Typed, decode: () => unknown): void {
-  try {
-    decode()
-  } catch (error) {
-    if (!typed(error)) {
-      throw new Error(`${name} threw ${describeError(error)} on input ${hexOf(input)}`, { cause: error })
-    }
-  }
+/** fast-check's cuts (any naturals) as offsets inside `bytes`. */
+function cutsWithin(bytes: Uint8Array, cuts: readonly number[] | undefined): number[] | undefined {
+  return cuts?.map((c) => (bytes.length === 0 ? 0 : c % bytes.length))
 }
 
-interface Decoder {
-  name: string
-  typed: Typed
-  seeds: readonly Uint8Array[]
-  decode(input: ByteInput): unknown
+/** What went wrong when `target` decoded `bytes` (whole, or cut into chunks), or undefined. */
+async function crashOf(
+  target: DecoderTarget,
+  bytes: Uint8Array,
+  cuts: number[] | undefined,
+): Promise<string | undefined> {
+  const error = await target.run({ bytes, cuts })
+  return error === undefined ? undefined : `${target.name}: ${describeError(error)} on input ${hexOf(bytes)}`
 }
 
-const allSeeds = [
-  ...[...blocksSeeds.values()].flat(),
-  ...[...mempoolSeeds.values()].flat(),
-  ...[...handshakeSeeds.values()].flat(),
-  ...[...peersSeeds.values()].flat(),
-  ...frameSeeds,
-  ...chainSeeds,
-]
-
-/** Feeds `chunks` to a FrameDecoder as a peer's stream would; every item must be a frame or a PawError. */
-function feedFrames(chunks: readonly Uint8Array[]): void {
-  const decoder = new FrameDecoder()
-  for (const chunk of chunks) {
-    for (const item of decoder.decode(chunk)) {
-      if (!('type' in item) && !isPawError(item)) throw new Error(`FrameDecoder yielded ${String(item)}`)
-    }
-    if (decoder.failed) return
-  }
-  decoder.end()
-}
-
-const DECODERS: Decoder[] = [
-  {
-    name: 'FrameDecoder',
-    typed: isPawError,
-    seeds: [...frameSeeds, ...seeds(blocksSeeds, 'frames'), ...seeds(mempoolSeeds, 'frames')],
-    decode: (input) => feedFrames(input instanceof Uint8Array ? [input] : [...input]),
-  },
-  {
-    name: 'decodeHandshake',
-    typed: isPawError,
-    seeds: seeds(handshakeSeeds, 'handshake'),
-    decode: decodeHandshake,
-  },
-  { name: 'decodeReject', typed: isPawError, seeds: seeds(handshakeSeeds, 'reject'), decode: decodeReject },
-  {
-    name: 'decodeChainId',
-    typed: isPawError,
-    seeds: seeds(handshakeSeeds, 'handshake').map((payload) => payload.slice(1, 33)),
-    decode: (input) => decodeChainId(input instanceof Uint8Array ? input : input.subarray()),
-  },
-  { name: 'decodeGetPeers', typed: isPawError, seeds: seeds(peersSeeds, 'request'), decode: decodeGetPeers },
-  { name: 'decodePeerList', typed: isPawError, seeds: seeds(peersSeeds, 'response'), decode: decodePeerList },
-  {
-    name: 'decodeMempoolHashes',
-    typed: isPawError,
-    seeds: seeds(mempoolSeeds, 'mempoolHashes'),
-    decode: decodeMempoolHashes,
-  },
-  {
-    name: 'decodeGetTransactions',
-    typed: isPawError,
-    seeds: seeds(mempoolSeeds, 'getTransactions'),
-    decode: decodeGetTransactions,
-  },
-  {
-    name: 'decodeTransactions',
-    typed: isPawError,
-    seeds: seeds(mempoolSeeds, 'transactions'),
-    decode: decodeTransactions,
-  },
-  {
-    name: 'decodeGetBlock',
-    typed: isPawError,
-    seeds: seeds(blocksSeeds, 'getBlock'),
-    decode: decodeGetBlock,
-  },
-  {
-    name: 'decodeNotFound',
-    typed: isPawError,
-    seeds: seeds(blocksSeeds, 'notFound'),
-    decode: decodeNotFound,
-  },
-  {
-    name: 'decodeGetBlocks',
-    typed: isPawError,
-    seeds: seeds(blocksSeeds, 'getBlocks'),
-    decode: decodeGetBlocks,
-  },
-  {
-    name: 'decodeGetHeaders',
-    typed: isPawError,
-    seeds: seeds(blocksSeeds, 'getHeaders'),
-    decode: decodeGetHeaders,
-  },
-  { name: 'decodeBlocks', typed: isPawError, seeds: seeds(blocksSeeds, 'blocks'), decode: decodeBlocks },
-  { name: 'decodeHeaders', typed: isPawError, seeds: seeds(blocksSeeds, 'headers'), decode: decodeHeaders },
-  { name: 'decodeBlock (chain)', typed: isChainError, seeds: chainSeeds, decode: decodeBlock },
-  { name: 'decodeHeader (chain)', typed: isChainError, seeds: chainSeeds, decode: decodeHeader },
-  { name: 'decodeTransaction (chain)', typed: isChainError, seeds: chainSeeds, decode: decodeTransaction },
-]
-
-/** One decoder call on `bytes`, whole or (with cuts) as a Uint8ArrayList of pieces. */
-function runDecoder(decoder: Decoder, bytes: Uint8Array, cuts: readonly number[] | undefined): void {
-  const input = cuts === undefined ? bytes : new Uint8ArrayList(...split(bytes, cuts))
-  expectTyped(decoder.name, bytes, decoder.typed, () => decoder.decode(input))
-}
+/** decodeFrames reads a whole stream per run, asynchronously: fewer runs. */
+const runsOf = (target: DecoderTarget): number =>
+  target.name === 'decodeFrames' ? 500 * SCALE : DECODER_RUNS
 
 describe('decoders fed random and mutated bytes', () => {
-  for (const decoder of DECODERS) {
-    it(`${decoder.name} returns or throws a typed error`, () => {
+  for (const target of DECODER_TARGETS) {
+    it(`${target.name} returns or throws a typed error`, async () => {
       // Own seeds twice as often as every other protocol's (a payload of one type is a
       // plausible wrong payload for another).
       const bytes = fc.oneof(
-        { arbitrary: inputArb(decoder.seeds), weight: 2 },
-        { arbitrary: mutatedArb(allSeeds), weight: 1 },
+        { arbitrary: inputArb(target.seeds), weight: 2 },
+        { arbitrary: mutatedArb(ALL_SEEDS), weight: 1 },
       )
-      fc.assert(
-        fc.property(bytes, fc.option(cutsArb, { nil: undefined }), (input, cuts) => {
-          runDecoder(decoder, input, cuts)
+      await fc.assert(
+        fc.asyncProperty(bytes, fc.option(cutsArb, { nil: undefined }), async (input, cuts) => {
+          const crash = await crashOf(target, input, cutsWithin(input, cuts))
+          if (crash !== undefined) throw new Error(crash)
         }),
-        { numRuns: DECODER_RUNS },
+        { numRuns: runsOf(target) },
       )
     })
   }
-
-  it('decodeFrames (async) yields frames and typed errors only', async () => {
-    await fc.assert(
-      fc.asyncProperty(inputArb(frameSeeds), cutsArb, async (input, cuts) => {
-        const chunks = split(input, cuts)
-        async function* source(): AsyncGenerator<Uint8Array> {
-          yield* chunks
-        }
-        try {
-          for await (const item of decodeFrames(source())) {
-            if (!('type' in item) && !isPawError(item))
-              throw new Error(`decodeFrames yielded ${String(item)}`)
-          }
-        } catch (error) {
-          if (!isPawError(error)) {
-            throw new Error(`decodeFrames threw ${describeError(error)} on input ${hexOf(input)}`)
-          }
-        }
-      }),
-      { numRuns: 500 * SCALE },
-    )
-  })
 })
 
 // --- regression corpus ----------------------------------------------------------------------
@@ -421,17 +190,14 @@ describe('regression corpus (test/reliability/corpus/decoders.json)', () => {
     expect(corpus.inputs.length).toBeGreaterThan(50)
   })
 
-  it('every input, whole and split in three, through every decoder: returns or throws a typed error', () => {
+  it('every input, whole and split in three, through every decoder: returns or throws a typed error', async () => {
     const failures: string[] = []
     for (const entry of corpus.inputs) {
       const bytes = new Uint8Array(Buffer.from(entry.hex, 'hex'))
-      for (const decoder of DECODERS) {
+      for (const target of DECODER_TARGETS) {
         for (const cuts of [undefined, [1, Math.floor(bytes.length / 2)]]) {
-          try {
-            runDecoder(decoder, bytes, cuts)
-          } catch (error) {
-            failures.push(`${entry.name}: ${describeError(error)}`)
-          }
+          const crash = await crashOf(target, bytes, cuts)
+          if (crash !== undefined) failures.push(`${entry.name}: ${crash}`)
         }
       }
     }
@@ -462,7 +228,7 @@ const TARGETS: Target[] = [
   {
     protocol: BLOCKS_PROTOCOL,
     types: ['get_block', 'get_blocks', 'get_headers', 'blocks', 'headers', 'not_found'],
-    seeds: [...blocksSeeds.values()].flat(),
+    seeds: PROTOCOL_SEEDS.blocks,
     honest: fc.oneof(
       hash32.map((hash) => encodeGetBlock(hash)),
       rangeArb.map((range) => encodeGetBlocks(range)),
@@ -472,7 +238,7 @@ const TARGETS: Target[] = [
   {
     protocol: MEMPOOL_PROTOCOL,
     types: ['mempool_hashes', 'get_transactions', 'transactions'],
-    seeds: [...mempoolSeeds.values()].flat(),
+    seeds: PROTOCOL_SEEDS.mempool,
     honest: fc.oneof(
       distinctHashes(0).map((hashes) => encodeMempoolHashes(hashes)),
       distinctHashes(1).map((hashes) => encodeGetTransactions(hashes)),
@@ -481,13 +247,13 @@ const TARGETS: Target[] = [
   {
     protocol: PEERS_PROTOCOL,
     types: ['get_peers', 'peers'],
-    seeds: [...peersSeeds.values()].flat(),
+    seeds: PROTOCOL_SEEDS.peers,
     honest: fc.constant(encodeGetPeers()),
   },
   {
     protocol: HANDSHAKE_PROTOCOL,
     types: ['handshake', 'reject'],
-    seeds: [...handshakeSeeds.values()].flat(),
+    seeds: PROTOCOL_SEEDS.handshake,
     honest: fc
       .record({ version: fc.constantFrom(0, 1, 2, 255), nodeId: hash32 })
       .map(({ version, nodeId }) => encodeHandshake({ version, chainId: TEST_CHAIN, nodeId })),
@@ -512,12 +278,13 @@ function streamArb(target: Target): fc.Arbitrary<Uint8Array[]> {
     { arbitrary: frames.chain((bytes) => mutatedArb([bytes])), weight: 1 },
     { arbitrary: fc.uint8Array({ minLength: 1, maxLength: 400, size: 'max' }), weight: 1 },
   )
-  return fc.tuple(wire, cutsArb).map(([bytes, cuts]) => split(bytes, cuts).filter((c) => c.length > 0))
+  return fc
+    .tuple(wire, cutsArb)
+    .map(([bytes, cuts]) => splitAt(bytes, cutsWithin(bytes, cuts) ?? []).filter((c) => c.length > 0))
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** Opens `protocol` on `connection`, sends `chunks`, gives the node a moment, then resets the stream. */
 type Outcome = 'refused' | 'answered' | 'closed' | 'silent'
 
 /**
