@@ -3,21 +3,18 @@
  * with integers that matter to length-prefixed formats (0, 1, the limits, and the lengths
  * the input itself implies) written big-endian where counts and lengths live.
  */
+import { mulberry32 } from '../test/support/seeded-random.ts'
 
-/** mulberry32: small, fast, and seedable so a run can be repeated with --seed. */
+/** Seedable (mulberry32), so a run can be repeated with --seed. */
 export class Random {
-  #state: number
+  readonly #next: () => number
 
   constructor(seed: number) {
-    this.#state = seed >>> 0
+    this.#next = mulberry32(seed)
   }
 
   uint32(): number {
-    this.#state = (this.#state + 0x6d2b79f5) >>> 0
-    let t = this.#state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return (t ^ (t >>> 14)) >>> 0
+    return this.#next()
   }
 
   /** An integer in [0, n), 0 for n ≤ 0. */

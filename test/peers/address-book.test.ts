@@ -16,6 +16,7 @@ import {
 } from '../../src/peers/address-book.ts'
 import { MemoryJsonStore } from '../../src/peers/json-store.ts'
 import { netgroup } from '../../src/peers/netgroup.ts'
+import { seededRandom } from '../support/seeded-random.ts'
 
 const SELF = '12D3KooWSelf'
 const CHAIN = 'paw-mainnet'
@@ -31,18 +32,6 @@ function book(init: { maxEntries?: number; maxPerGroup?: number; now?: () => num
 
 function announce(n: number, ip: string, extra: Partial<AddressAnnouncement> = {}): AddressAnnouncement {
   return { peerId: peer(n), ip, port: 26656, source: 'exchange', ...extra }
-}
-
-/** A small deterministic PRNG (mulberry32): selection must be reproducible from a seed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 describe('AddressBook.add', () => {
@@ -373,7 +362,7 @@ describe('AddressBook.select', () => {
     for (let i = 20; i < 30; i++) addresses.add(announce(i, `2001:db8::${i}`))
     const picked = addresses.select(10, {
       now: T0,
-      random: seeded(1),
+      random: seededRandom(1),
       outboundGroups: new Map([
         ['ipv4:203.0', 1],
         ['ipv6:2001:0db8', 2],
@@ -387,8 +376,8 @@ describe('AddressBook.select', () => {
     const addresses = book()
     for (let i = 0; i < 10; i++) addresses.add(announce(i, `203.${i}.0.1`))
     for (let i = 10; i < 20; i++) addresses.add(announce(i, `203.0.1.${i}`))
-    expect(addresses.select(3, { now: T0, random: seeded(2) })).toHaveLength(3)
-    const picked = addresses.select(100, { now: T0, random: seeded(2), maxOutboundPerGroup: 1 })
+    expect(addresses.select(3, { now: T0, random: seededRandom(2) })).toHaveLength(3)
+    const picked = addresses.select(100, { now: T0, random: seededRandom(2), maxOutboundPerGroup: 1 })
     expect(picked).toHaveLength(10)
     expect(new Set(picked.map((entry) => netgroup(entry.ip))).size).toBe(10)
     expect(addresses.select(0, { now: T0 })).toEqual([])
@@ -397,8 +386,8 @@ describe('AddressBook.select', () => {
   it('is deterministic under an injected random', () => {
     const addresses = book()
     for (let i = 0; i < 200; i++) addresses.add(announce(i, `10.${i % 17}.${i}.1`))
-    const first = addresses.select(8, { now: T0, random: seeded(42) })
-    const second = addresses.select(8, { now: T0, random: seeded(42) })
+    const first = addresses.select(8, { now: T0, random: seededRandom(42) })
+    const second = addresses.select(8, { now: T0, random: seededRandom(42) })
     expect(first).toEqual(second)
     expect(first).toHaveLength(8)
   })
@@ -407,7 +396,7 @@ describe('AddressBook.select', () => {
     const addresses = book()
     for (let i = 0; i < 60; i++) addresses.add(announce(i, `203.0.0.${i + 1}`))
     addresses.add(announce(100, '198.51.100.1'))
-    const random = seeded(7)
+    const random = seededRandom(7)
     let lone = 0
     const runs = 2_000
     for (let run = 0; run < runs; run++) {
@@ -424,7 +413,7 @@ describe('AddressBook.select', () => {
     addresses.add(announce(1, '203.0.0.2'))
     addresses.succeeded(peer(1), T0 - DAY, { rttMs: 40 })
     addresses.connectedFor(peer(1), DAY)
-    const random = seeded(9)
+    const random = seededRandom(9)
     let good = 0
     const runs = 2_000
     for (let run = 0; run < runs; run++) {
@@ -494,7 +483,7 @@ describe('AddressBook.select', () => {
           })
           const outboundGroups = new Map<string, number>()
           for (const [a, b, n] of outboundList) outboundGroups.set(`ipv4:${a}.${b}`, n)
-          const picked = subject.select(count, { exclude, outboundGroups, now, random: seeded(seed) })
+          const picked = subject.select(count, { exclude, outboundGroups, now, random: seededRandom(seed) })
           expect(picked.length).toBeLessThanOrEqual(count)
           expect(new Set(picked.map((entry) => entry.peerId)).size).toBe(picked.length)
           const perGroup = new Map<string, number>()
@@ -532,7 +521,7 @@ describe('AddressBook.forPeerList', () => {
     addresses.markWrongChain(peer(5))
     addresses.add(announce(6, '192.0.2.2'), now) // recent but failing
     for (let f = 0; f < 3; f++) addresses.failed(peer(6), now - 2 * 60_000)
-    const shared = addresses.forPeerList(new Set([peer(4)]), 1_000, seeded(1), now)
+    const shared = addresses.forPeerList(new Set([peer(4)]), 1_000, seededRandom(1), now)
     expect(shared.map((entry) => entry.peerId).sort()).toEqual([peer(2), peer(3)])
     expect(shared.find((entry) => entry.peerId === peer(3))).toEqual({
       peerId: peer(3),
@@ -544,20 +533,20 @@ describe('AddressBook.forPeerList', () => {
   it('samples at most max, without repeats, reproducibly', () => {
     const addresses = book()
     for (let i = 0; i < 3_000; i++) addresses.add(announce(i, `10.${i % 200}.${i >> 8}.${i & 0xff}`))
-    const shared = addresses.forPeerList(new Set(), undefined, seeded(3), T0)
+    const shared = addresses.forPeerList(new Set(), undefined, seededRandom(3), T0)
     expect(shared).toHaveLength(1_000)
     expect(new Set(shared.map((entry) => entry.peerId)).size).toBe(1_000)
-    expect(addresses.forPeerList(new Set(), 10, seeded(3), T0)).toEqual(
-      addresses.forPeerList(new Set(), 10, seeded(3), T0),
+    expect(addresses.forPeerList(new Set(), 10, seededRandom(3), T0)).toEqual(
+      addresses.forPeerList(new Set(), 10, seededRandom(3), T0),
     )
-    expect(addresses.forPeerList(new Set(), 0, seeded(3), T0)).toEqual([])
+    expect(addresses.forPeerList(new Set(), 0, seededRandom(3), T0)).toEqual([])
   })
 
   it('is a uniform sample: every entry is equally likely', () => {
     const addresses = book()
     for (let i = 0; i < 10; i++) addresses.add(announce(i, `10.${i}.0.1`))
     const counts = new Array<number>(10).fill(0)
-    const random = seeded(5)
+    const random = seededRandom(5)
     for (let run = 0; run < 5_000; run++) {
       for (const entry of addresses.forPeerList(new Set(), 3, random, T0)) {
         const index = Number(entry.peerId.slice(peer(0).length - 1))

@@ -32,6 +32,7 @@ import {
   stopCli,
 } from '../support/cli-process.ts'
 import { trackedNodes, waitFor } from '../support/nodes.ts'
+import { seededRandom } from '../support/seeded-random.ts'
 
 const BLOCKS = 6_000
 const KILLS = 20
@@ -48,18 +49,6 @@ afterAll(async () => {
   for (const child of children) child.kill('SIGKILL')
   if (home !== '') await rm(home, { recursive: true, force: true })
 })
-
-/** mulberry32: a small seeded generator, so a failing sequence can be replayed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
 
 interface Served {
   at: number
