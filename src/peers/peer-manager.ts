@@ -23,10 +23,10 @@ import {
   ReputationRejectionError,
 } from '../errors.ts'
 import type { Logger } from '../logging.ts'
-import { closeConnection } from '../protocols/close-connection.ts'
-import type { TrafficCounter } from '../protocols/frame-channel.ts'
+import { closeConnection } from '../protocols/shared/close-connection.ts'
+import type { TrafficCounter } from '../protocols/shared/frame-channel.ts'
 import type { HandshakeHooks } from '../protocols/handshake/handshake.ts'
-import { codeText } from '../protocols/mempool/faults.ts'
+import { codeText } from '../protocols/shared/faults.ts'
 import type { Handshake } from '../wire/handshake.ts'
 import { parsePeerAddress } from './address.ts'
 import type { AddressBook } from './address-book.ts'

@@ -1,5 +1,5 @@
 /** 004 §7.1 per-peer counters, fed by every /paw/* frame channel of the peer. */
-import type { TrafficCounter } from '../protocols/frame-channel.ts'
+import type { TrafficCounter } from '../protocols/shared/frame-channel.ts'
 
 export class PeerTraffic implements TrafficCounter {
   bytesSent = 0

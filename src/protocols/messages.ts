@@ -10,8 +10,8 @@ import type { Settings } from '../config/settings.ts'
 import { InvalidMessageFormatError, isPawError } from '../errors.ts'
 import type { Logger } from '../logging.ts'
 import type { PeerManager } from '../peers/peer-manager.ts'
-import { FrameChannel } from './frame-channel.ts'
-import { requireHandshake } from './gate.ts'
+import { FrameChannel } from './shared/frame-channel.ts'
+import { requireHandshake } from './shared/gate.ts'
 
 export class MessageRouter {
   readonly #libp2p: Libp2p

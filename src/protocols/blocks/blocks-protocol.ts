@@ -34,9 +34,9 @@ import {
   type RangeRequest,
 } from '../../wire/blocks.ts'
 import type { Frame } from '../../wire/frame.ts'
-import type { FrameChannel } from '../frame-channel.ts'
-import { PeerFault, refuseFault } from '../mempool/faults.ts'
-import { asNetworkError, ProtocolStreams, toError } from '../protocol-streams.ts'
+import type { FrameChannel } from '../shared/frame-channel.ts'
+import { PeerFault, refuseFault } from '../shared/faults.ts'
+import { asNetworkError, ProtocolStreams, toError } from '../shared/protocol-streams.ts'
 import { BLOCKS_PROTOCOL, MAX_BLOCKS_STREAMS, REQUEST_STREAMS_PER_PEER } from './constants.ts'
 import type { BlocksContext } from './context.ts'
 import { nextMessage } from './reader.ts'

@@ -6,8 +6,8 @@
 import { InvalidMessageFormatError } from '../../errors.ts'
 import { BlocksFrameType } from '../../wire/blocks.ts'
 import type { Frame } from '../../wire/frame.ts'
-import type { FrameChannel } from '../frame-channel.ts'
-import { invalidFault } from '../mempool/faults.ts'
+import type { FrameChannel } from '../shared/frame-channel.ts'
+import { invalidFault } from '../shared/faults.ts'
 import type { BlocksContext } from './context.ts'
 
 const BLOCKS_FRAME_TYPES: ReadonlySet<string> = new Set(Object.values(BlocksFrameType))

@@ -16,7 +16,7 @@ import {
 } from '../../wire/blocks.ts'
 import { equalBytes } from '../../wire/bytes.ts'
 import type { Frame } from '../../wire/frame.ts'
-import { decodePeerPayload, unexpectedFault } from '../mempool/faults.ts'
+import { decodePeerPayload, unexpectedFault } from '../shared/faults.ts'
 
 /** A request we send and what its answer must be. */
 export type BlocksRequest =

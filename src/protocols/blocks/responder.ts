@@ -24,8 +24,8 @@ import {
   rangeToServe,
 } from '../../wire/blocks.ts'
 import type { Frame } from '../../wire/frame.ts'
-import type { FrameChannel, TrafficCounter } from '../frame-channel.ts'
-import { decodePeerPayload, rateLimitedFault, unexpectedFault } from '../mempool/faults.ts'
+import type { FrameChannel, TrafficCounter } from '../shared/frame-channel.ts'
+import { decodePeerPayload, rateLimitedFault, unexpectedFault } from '../shared/faults.ts'
 import type { BlocksSource } from './blocks-protocol.ts'
 import type { BlocksContext } from './context.ts'
 import { nextMessage } from './reader.ts'

@@ -9,7 +9,7 @@ import type { Stream } from '@libp2p/interface'
 import { NetworkError } from '../../errors.ts'
 import { BlocksFrameType, blocksPayloadLength, encodeBlocksParts } from '../../wire/blocks.ts'
 import { encodeFrameHeader } from '../../wire/frame.ts'
-import type { TrafficCounter } from '../frame-channel.ts'
+import type { TrafficCounter } from '../shared/frame-channel.ts'
 import { WRITE_CHUNK_BYTES, writeTimeoutFor } from './constants.ts'
 
 /** Resolves on 'drain', rejects if the stream closes (or is aborted by the deadline) first. */

@@ -28,8 +28,8 @@ import {
   encodeReject,
   type Handshake,
 } from '../../wire/handshake.ts'
-import { closeConnection } from '../close-connection.ts'
-import { FrameChannel, type TrafficCounter } from '../frame-channel.ts'
+import { closeConnection } from '../shared/close-connection.ts'
+import { FrameChannel, type TrafficCounter } from '../shared/frame-channel.ts'
 import { HANDSHAKE_PROTOCOL, MAX_HANDSHAKE_STREAMS } from './constants.ts'
 
 /** The error a peer's `reject` frame carried. */

@@ -10,7 +10,7 @@ import type { Connection } from '@libp2p/interface'
 import { fromHex } from '../../wire/bytes.ts'
 import { FrameType } from '../../wire/constants.ts'
 import { encodeMempoolHashes, MAX_MEMPOOL_HASHES } from '../../wire/mempool.ts'
-import type { FrameChannel } from '../frame-channel.ts'
+import type { FrameChannel } from '../shared/frame-channel.ts'
 import type { MempoolContext } from './context.ts'
 import { serveRequests } from './responder.ts'
 

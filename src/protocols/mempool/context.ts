@@ -1,7 +1,7 @@
 /** What the parts of /paw/mempool/1 share: the node's parts, counters and stream plumbing. */
 import type { Connection, Stream } from '@libp2p/interface'
-import type { FrameChannel } from '../frame-channel.ts'
-import type { PeerFault } from './faults.ts'
+import type { FrameChannel } from '../shared/frame-channel.ts'
+import type { PeerFault } from '../shared/faults.ts'
 import type { MempoolProtocolInit } from './mempool-protocol.ts'
 import type { RecentSet } from './recent-set.ts'
 import type { MempoolSyncStats } from './stats.ts'

@@ -6,9 +6,9 @@
 import { InvalidMessageFormatError } from '../../errors.ts'
 import { FrameType } from '../../wire/constants.ts'
 import type { Frame } from '../../wire/frame.ts'
-import type { FrameChannel } from '../frame-channel.ts'
+import type { FrameChannel } from '../shared/frame-channel.ts'
 import type { MempoolContext } from './context.ts'
-import { invalidFault } from './faults.ts'
+import { invalidFault } from '../shared/faults.ts'
 
 const MEMPOOL_FRAME_TYPES: ReadonlySet<string> = new Set([
   FrameType.MempoolHashes,

@@ -14,10 +14,10 @@ import {
   encodeGetTransactions,
   MAX_TRANSACTIONS_PER_REQUEST,
 } from '../../wire/mempool.ts'
-import type { FrameChannel } from '../frame-channel.ts'
+import type { FrameChannel } from '../shared/frame-channel.ts'
 import { SyncAdmission } from './admission.ts'
 import type { MempoolContext } from './context.ts'
-import { decodePeerPayload, unexpectedFault } from './faults.ts'
+import { decodePeerPayload, unexpectedFault } from '../shared/faults.ts'
 import { type MatchedAnswer, matchAnswer } from './matching.ts'
 import { nextMessage } from './reader.ts'
 

@@ -29,7 +29,7 @@ import {
   type PeerAddress,
   type PeerList,
 } from '../../wire/peer-list.ts'
-import type { FrameChannel } from '../frame-channel.ts'
+import type { FrameChannel } from '../shared/frame-channel.ts'
 import {
   decodePeerPayload,
   invalidFault,
@@ -37,8 +37,8 @@ import {
   rateLimitedFault,
   refuseFault,
   unexpectedFault,
-} from '../mempool/faults.ts'
-import { asNetworkError, ProtocolStreams, toError } from '../protocol-streams.ts'
+} from '../shared/faults.ts'
+import { asNetworkError, ProtocolStreams, toError } from '../shared/protocol-streams.ts'
 
 export const PEERS_PROTOCOL = '/paw/peers/1'
 /**

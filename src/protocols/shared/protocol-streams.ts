@@ -5,9 +5,9 @@
  * peer's traffic counters, and aborting every open stream on stop. Browser-safe.
  */
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
-import type { Settings } from '../config/settings.ts'
-import { isPawError, NetworkError, type PawError } from '../errors.ts'
-import type { PeerManager } from '../peers/peer-manager.ts'
+import type { Settings } from '../../config/settings.ts'
+import { isPawError, NetworkError, type PawError } from '../../errors.ts'
+import type { PeerManager } from '../../peers/peer-manager.ts'
 import { FrameChannel } from './frame-channel.ts'
 import { requireHandshake } from './gate.ts'
 

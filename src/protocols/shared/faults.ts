@@ -14,7 +14,7 @@ import {
 } from '../../errors.ts'
 import type { Logger } from '../../logging.ts'
 import { ERROR_ACTIONS, type PenaltyReason, type Reputation } from '../../peers/reputation.ts'
-import type { RefusalReason } from './stats.ts'
+import type { RefusalReason } from '../mempool/stats.ts'
 
 export class PeerFault extends Error {
   readonly error: PawError

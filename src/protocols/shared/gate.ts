@@ -7,7 +7,7 @@
  * for every inbound stream (connection.js pushes onto the registrar's stored array).
  */
 import type { Connection, StreamHandler } from '@libp2p/interface'
-import { UnexpectedMessageError } from '../errors.ts'
+import { UnexpectedMessageError } from '../../errors.ts'
 
 export function requireHandshake(
   isComplete: (connection: Connection) => boolean,

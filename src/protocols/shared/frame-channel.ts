@@ -8,10 +8,10 @@
  */
 import type { Stream } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
-import { InvalidMessageFormatError, MessageTooLargeError, NetworkError } from '../errors.ts'
-import { MAX_FRAME_LENGTH } from '../wire/constants.ts'
-import { encodeFrame, type Frame } from '../wire/frame.ts'
-import { FrameDecoder } from '../wire/frame-decoder.ts'
+import { InvalidMessageFormatError, MessageTooLargeError, NetworkError } from '../../errors.ts'
+import { MAX_FRAME_LENGTH } from '../../wire/constants.ts'
+import { encodeFrame, type Frame } from '../../wire/frame.ts'
+import { FrameDecoder } from '../../wire/frame-decoder.ts'
 
 /** Counts traffic; the connection manager keeps one per peer. */
 export interface TrafficCounter {
