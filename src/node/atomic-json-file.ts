@@ -8,12 +8,13 @@
  * Saves are serialised: two concurrent writers to one temporary-then-rename sequence would
  * still leave a whole file, but possibly the older document last. A save while another is
  * running waits for it and then writes; saves arriving meanwhile coalesce into that one
- * write of the latest document, since only the latest matters. Node only.
+ * write of the latest document, since only the latest matters. A temporary left by a
+ * writer that was killed before its rename is removed when the file is next loaded. Node only.
  */
-import { randomBytes } from 'node:crypto'
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { JsonStore } from '../peers/json-store.ts'
+import { removeStaleTemporaries, temporaryPathFor } from './temporary-files.ts'
 
 /** The file exists but does not hold JSON (a damaged disk, or an edit gone wrong). */
 export class CorruptJsonFileError extends Error {
@@ -43,8 +44,12 @@ export class AtomicJsonFile<T> implements JsonStore<T> {
     this.#mode = options.mode ?? 0o644
   }
 
-  /** @throws CorruptJsonFileError if the file is not JSON; other I/O errors as they are */
+  /**
+   * The document, after removing the temporaries a killed writer left beside the file.
+   * @throws CorruptJsonFileError if the file is not JSON; other I/O errors as they are
+   */
   async load(): Promise<T | undefined> {
+    await removeStaleTemporaries(this.path)
     let text: string
     try {
       text = await readFile(this.path, 'utf8')
@@ -97,7 +102,7 @@ export class AtomicJsonFile<T> implements JsonStore<T> {
   async #write(text: string): Promise<void> {
     const directory = dirname(this.path)
     await mkdir(directory, { recursive: true })
-    const temporary = `${this.path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`
+    const temporary = temporaryPathFor(this.path)
     try {
       const handle = await open(temporary, 'wx', this.#mode)
       try {

@@ -8,7 +8,7 @@
  * Nothing here overwrites an existing file: the key is the node's identity (its PeerId and
  * its PAW node ID), and losing it silently would make the node a stranger to its peers.
  */
-import { randomBytes } from 'node:crypto'
+
 import { chmod, link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -17,6 +17,7 @@ import type { Ed25519PrivateKey, PeerId, PublicKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { resolveSettings } from '../config/settings.ts'
 import { configTemplate } from './config-file.ts'
+import { removeStaleTemporaries, temporaryPathFor } from './temporary-files.ts'
 
 export const HOME_ENV = 'PAW_HOME'
 export const DEFAULT_HOME = '~/.paw'
@@ -82,7 +83,8 @@ export function legacyNodeId(publicKey: PublicKey): string {
  */
 async function createExclusive(path: string, content: string, secret: boolean): Promise<boolean> {
   const mode = secret ? 0o600 : 0o644
-  const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
+  await removeStaleTemporaries(path)
+  const temp = temporaryPathFor(path)
   const cannot = (error: unknown) => new HomeError(path, `cannot create ${path}: ${(error as Error).message}`)
   await writeFile(temp, content, { flag: 'wx', mode, flush: true }).catch((error) => {
     throw cannot(error)

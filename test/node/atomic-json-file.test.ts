@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 /**
  * AtomicJsonFile (src/node/atomic-json-file.ts) on a real temporary directory.
  */
@@ -115,5 +116,24 @@ describe('AtomicJsonFile', () => {
     await expect(file.save(undefined)).rejects.toThrow(TypeError)
     await expect(file.save({ big: 1n })).rejects.toThrow(TypeError)
     expect(await readdir(dir)).toEqual([])
+  })
+})
+
+describe('temporaries left by a killed writer', () => {
+  it('are removed when the file is next loaded, unless their process still runs', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'paw-atomic-stale-'))
+    const path = join(directory, 'bans.json')
+    await writeFile(path, '{"version":1,"bans":[]}\n')
+    // A process that has exited: its pid names no running process now.
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid as number
+    const stale = [`bans.json.tmp-${dead}-00aa11bb22cc`, `bans.json.${dead}.00aa11bb22cc.tmp`]
+    const live = `bans.json.tmp-${process.pid}-33dd44ee55ff`
+    for (const name of [...stale, live, 'other.json.tmp-1-aa']) await writeFile(join(directory, name), 'x')
+    expect(await new AtomicJsonFile(path).load()).toEqual({ version: 1, bans: [] })
+    const left = await readdir(directory)
+    for (const name of stale) expect(left).not.toContain(name)
+    expect(left).toContain(live)
+    expect(left).toContain('other.json.tmp-1-aa')
+    await rm(directory, { recursive: true, force: true })
   })
 })
