@@ -7,6 +7,7 @@
  * field. The score model at the end is pure, so tests can show what an honest peer and an
  * invalid-block sender score. Browser-safe.
  */
+
 import {
   type PeerScoreParams,
   type PeerScoreThresholds,
@@ -14,6 +15,8 @@ import {
   validatePeerScoreParams,
   validatePeerScoreThresholds,
 } from '@libp2p/gossipsub/score'
+import { isLoopbackHost } from '../config/host-port.ts'
+import { ipFamily } from '../wire/ip.ts'
 import { blockTopic, headerTopic, parseTopic, transactionTopic } from './topics.ts'
 
 /** What `createPawScoreParams` is computed from. */
@@ -26,7 +29,10 @@ export interface PawScoringOptions {
   expectedTxPerSecond: number
   /** Our reputation of a peer, added to its gossipsub score (P5). */
   appSpecificScore?: (peerId: string) => number
-  /** IPs exempt from the colocation penalty (default: loopback, for local networks). */
+  /**
+   * IPs exempt from the colocation penalty, besides loopback, which always is (a local
+   * network's nodes all come from 127.0.0.0/8 or ::1).
+   */
   ipColocationWhitelist?: Iterable<string>
   /**
    * Penalise mesh peers that deliver too few blocks (P3). Needs steady block production:
@@ -35,10 +41,24 @@ export interface PawScoringOptions {
   meshDeliveryPenalties?: boolean
 }
 
+/**
+ * The colocation whitelist gossipsub asks `has(ip)`: the IPs given, and every loopback
+ * address however it is written (127.0.0.0/8, ::1, ::ffff:127.x.y.z), not just the two
+ * strings 127.0.0.1 and ::1 (docs/gossip-scoring.md: "loopback whitelisted").
+ */
+export class ColocationWhitelist extends Set<string> {
+  override has(ip: string): boolean {
+    return (
+      super.has(ip) ||
+      (ipFamily(ip.toLowerCase().replace(/^::ffff:/, '')) !== undefined && isLoopbackHost(ip))
+    )
+  }
+}
+
 /** Defaults for the optional fields of PawScoringOptions. */
 export const defaultPawScoringOptions = {
   appSpecificScore: (_peerId: string): number => 0,
-  ipColocationWhitelist: ['127.0.0.1', '::1'] as readonly string[],
+  ipColocationWhitelist: [] as readonly string[],
   meshDeliveryPenalties: true,
 }
 
@@ -178,7 +198,7 @@ export function createPawScoreParams(options: PawScoringOptions): PeerScoreParam
     appSpecificWeight: 1,
     IPColocationFactorWeight: -25,
     IPColocationFactorThreshold: 3,
-    IPColocationFactorWhitelist: new Set(opts.ipColocationWhitelist),
+    IPColocationFactorWhitelist: new ColocationWhitelist(opts.ipColocationWhitelist),
     behaviourPenaltyWeight: -4,
     behaviourPenaltyThreshold: 6,
     behaviourPenaltyDecay: decayFor(10 * MINUTE),

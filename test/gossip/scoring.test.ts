@@ -1,6 +1,7 @@
 import { validatePeerScoreParams, validatePeerScoreThresholds } from '@libp2p/gossipsub/score'
 import { describe, expect, it } from 'vitest'
 import {
+  ColocationWhitelist,
   createPawScoreParams,
   createPawScoreThresholds,
   createPawScoring,
@@ -166,3 +167,30 @@ function set(
   if (p === undefined) throw new Error(`no ${topic}`)
   p[field] = value
 }
+
+describe('the IP colocation whitelist', () => {
+  it('exempts every loopback address however written, and the IPs given, nothing else', () => {
+    const whitelist = new ColocationWhitelist(['203.0.113.7'])
+    for (const ip of [
+      '127.0.0.1',
+      '127.0.0.2',
+      '127.255.1.9',
+      '::1',
+      '0:0:0:0:0:0:0:1',
+      '::ffff:127.0.0.5',
+    ]) {
+      expect(whitelist.has(ip), ip).toBe(true)
+    }
+    expect(whitelist.has('203.0.113.7')).toBe(true)
+    for (const ip of ['10.0.0.1', '128.0.0.1', '::2', '::ffff:10.0.0.1', 'localhost', '']) {
+      expect(whitelist.has(ip), ip).toBe(false)
+    }
+    expect(
+      createPawScoreParams({
+        chainId: 'c',
+        blockIntervalMs: 1000,
+        expectedTxPerSecond: 10,
+      }).IPColocationFactorWhitelist.has('127.0.0.3'),
+    ).toBe(true)
+  })
+})
