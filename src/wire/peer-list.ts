@@ -8,9 +8,10 @@
  *
  * A structural fault (count over 1000, lengths out of range, count and bytes that
  * disagree) rejects the whole message. An entry that is well-formed but unusable (port 0,
- * IP text that does not parse, an ID that is not a PeerId string) is skipped alone and
- * reported, so the caller can log it.
+ * IP text that does not parse, an ID that is not the PeerId of an Ed25519 key) is skipped
+ * alone and reported, so the caller can log it.
  */
+import { peerIdFromString } from '@libp2p/peer-id'
 import { InvalidMessageFormatError } from '../errors.ts'
 import { type ByteInput, contiguous, utf8Encode } from './bytes.ts'
 import {
@@ -43,9 +44,25 @@ export interface PeerList {
 
 /**
  * PeerId strings are base58btc (`12D3KooW…`, `Qm…`) or multibase base32 CIDs (`bafz…`):
- * ASCII letters and digits only. Anything else cannot be a PeerId.
+ * ASCII letters and digits only. Anything else cannot be a PeerId (and is not parsed).
  */
 const PEER_ID_TEXT = /^[A-Za-z0-9]+$/
+
+/**
+ * Why `id` cannot name a PAW node, or undefined if it can: it must decode as a libp2p
+ * PeerId, and that of an Ed25519 key, the only identity a PAW handshake accepts
+ * (DECISIONS.md "Handshake"; protocols/peers.md "Entry skip").
+ */
+function peerIdProblem(id: string): string | undefined {
+  if (!PEER_ID_TEXT.test(id)) return 'peer ID is not a PeerId string'
+  let type: string
+  try {
+    type = peerIdFromString(id).type
+  } catch {
+    return 'peer ID does not decode as a PeerId'
+  }
+  return type === 'Ed25519' ? undefined : `peer ID is of a ${type} key, not Ed25519`
+}
 
 export function encodeGetPeers(): Uint8Array {
   return Uint8Array.of(GET_PEERS_REQUEST_BYTE)
@@ -61,10 +78,9 @@ export function decodeGetPeers(input: ByteInput): void {
 
 /** Why an entry cannot be used, or undefined if it can. */
 function unusableReason(id: string, port: number, ip: string): string | undefined {
-  if (!PEER_ID_TEXT.test(id)) return 'peer ID is not a PeerId string'
   if (port === 0) return 'port 0'
   if (ipFamily(ip) === undefined) return `unparsable IP ${JSON.stringify(ip)}`
-  return undefined
+  return peerIdProblem(id)
 }
 
 /**

@@ -1,3 +1,5 @@
+import { publicKeyFromRaw } from '@libp2p/crypto/keys'
+import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { ErrorCode } from '../../src/errors.ts'
@@ -73,9 +75,15 @@ describe('protocols/peers.vectors.json', () => {
 })
 
 describe('peer-list codec properties (1,000 runs each)', () => {
-  const base58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'
+  // The PeerId of any 32-byte Ed25519 public key, in either string form peers.md allows.
+  const idArb = fc
+    .tuple(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.boolean())
+    .map(([raw, asCid]) => {
+      const peerId = peerIdFromPublicKey(publicKeyFromRaw(raw))
+      return asCid ? peerId.toCID().toString() : peerId.toString()
+    })
   const peerArb: fc.Arbitrary<PeerAddress> = fc.record({
-    id: fc.string({ unit: fc.constantFrom(...base58), minLength: 1, maxLength: 128 }),
+    id: idArb,
     port: fc.integer({ min: 1, max: 65535 }),
     ip: fc.oneof(fc.ipV4(), fc.ipV6()),
   })
