@@ -2,6 +2,7 @@
  * The public shape of a PAW node: what dApps, the CLI and tests program against.
  * Browser-safe types only.
  */
+
 import type { Libp2p, PeerId, PrivateKey, TypedEventTarget } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { BlockStore } from './chain/store/block-store.ts'
@@ -23,11 +24,13 @@ import type { Logger } from './logging.ts'
 import type { AddressBookDocument } from './peers/address-book.ts'
 import type { Ban, BanListDocument } from './peers/ban-list.ts'
 import type { DiscoveryStats } from './peers/discovery.ts'
+import type { EnforcerStats } from './peers/enforcer.ts'
 import type { JsonStore } from './peers/json-store.ts'
 import type { ProtocolTraffic } from './peers/peer-manager.ts'
 import type { RateLimit, RateLimitName } from './peers/rate-limits.ts'
 import type { MempoolSyncStats, TransactionRequestResult } from './protocols/mempool/mempool-protocol.ts'
 import type { PeersStats } from './protocols/peers/peers-protocol.ts'
+import type { MemoryBudgetStats } from './protocols/shared/memory-budget.ts'
 import type { SyncProgress, SyncResult } from './sync/block-sync.ts'
 
 /** 004 §3.2 connection states, per peer. */
@@ -259,6 +262,13 @@ export interface PawNode extends TypedEventTarget<PawNodeEvents> {
   protocolTraffic(): Record<string, ProtocolTraffic>
   /** Refused handshakes by PAW error code ("0x06": 3), since start. */
   rejectionsByCode(): Record<string, number>
+  /**
+   * The memory budget of /paw/* streams and its use now: limits, bytes held, the peers
+   * holding the most, refusals and revocations (docs/configuration.md "Memory budget").
+   */
+  memoryBudget(): MemoryBudgetStats
+  /** Offences charged, bans and disconnects since start (protocols/errors.md "What each code costs"). */
+  enforcement(): EnforcerStats
   discoveryStats(): DiscoveryStats & { exchange: PeersStats }
   /** ms since this node object was created. */
   uptimeMs(): number
@@ -303,8 +313,17 @@ export interface PawNode extends TypedEventTarget<PawNodeEvents> {
   fetchBlock(hash: Uint8Array): Promise<Block | undefined>
   /** 000 handleIncomingMessage: dispatch a received message to the handler of its protocol and type. */
   handleIncomingMessage(message: PawMessage, peer: PeerInfo): Promise<void>
-  /** Registers the handler handleIncomingMessage dispatches to. */
-  onMessage(protocol: string, type: string, handler: MessageHandler): Promise<void>
+  /**
+   * Registers the handler handleIncomingMessage dispatches to. A frame of this type larger
+   * than `maxPayloadBytes` (default 64 KiB) is refused from its header with 0x04 and the
+   * sender disconnected (protocols/framing.md "Frame limits").
+   */
+  onMessage(
+    protocol: string,
+    type: string,
+    handler: MessageHandler,
+    options?: { maxPayloadBytes?: number },
+  ): Promise<void>
   peers(): PeerInfo[]
   peer(peerId: string): PeerInfo | undefined
   stats(): NodeStats

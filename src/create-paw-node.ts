@@ -40,7 +40,6 @@ import { ipOf } from './peers/peer-addresses.ts'
 import { PeerRateLimiter } from './peers/rate-limits.ts'
 import { ERROR_ACTIONS, Reputation } from './peers/reputation.ts'
 import { AGENT_VERSION, VERSION } from './version.ts'
-import { MAX_FRAME_LENGTH } from './wire/constants.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: libp2p's component factories are typed per transport
 type Factory<T> = (components: any) => T
@@ -63,12 +62,6 @@ export const browserPlatform: PlatformParts = {
   connectionEncrypters: [],
   listen: () => [],
 }
-
-/**
- * libp2p's read buffer per stream must hold a whole PAW frame (10 MiB) if reading pauses;
- * its default is 4 MB.
- */
-const STREAM_READ_BUFFER = MAX_FRAME_LENGTH + 1024 * 1024
 
 /** Without a chain, scoring assumes mainnet's block interval. */
 const DEFAULT_BLOCK_INTERVAL_MS = 60_000
@@ -184,7 +177,10 @@ export async function buildPawNode(init: PawNodeInit, platform: PlatformParts): 
     addresses: { listen: platform.listen(settings) },
     transports: [platform.webSockets?.(settings) ?? webSockets(), ...platform.transports],
     connectionEncrypters: [noise(), ...platform.connectionEncrypters],
-    streamMuxers: [yamux({ streamOptions: { maxReadBufferLength: STREAM_READ_BUFFER } })],
+    // libp2p's per-stream read buffer keeps its default (4 MB): PAW streams never pause
+    // (src/protocols/shared/frame-channel.ts bounds what they hold itself), so it fills only
+    // in the moment before a handler attaches.
+    streamMuxers: [yamux()],
     connectionManager: {
       // PAW limits apply to handshaken peers (src/peers); libp2p's cap leaves room for the
       // connections still handshaking, so an over-limit peer hears 0x06 instead of a reset.
@@ -222,9 +218,12 @@ export async function buildPawNode(init: PawNodeInit, platform: PlatformParts): 
 }
 
 /**
- * Bans enforced by libp2p itself, before any PAW code runs: a banned peer ID is not dialled
- * and its connection is dropped once Noise reveals it; a banned IP is refused as soon as
- * the socket opens, on dial and inbound (issue 7 "enforced by the connection gater").
+ * Bans enforced by libp2p itself, before any PAW code runs: a banned peer ID is not dialled,
+ * nor kept on a connection we dialled once Noise reveals it; a banned IP is refused as soon
+ * as the socket opens, on dial and inbound (issue 7 "enforced by the connection gater"). A
+ * banned peer ID that dials us is let through to /paw/handshake/1, whose listener refuses
+ * it with a `reject` of 0x07 naming the ban's end (protocols/handshake.md), so it learns
+ * why rather than seeing a connection drop.
  */
 function banGater(bans: BanList): ConnectionGater {
   const ipBanned = (address: Multiaddr): boolean => {
@@ -236,7 +235,6 @@ function banGater(bans: BanList): ConnectionGater {
     denyDialPeer: peerBanned,
     denyDialMultiaddr: ipBanned,
     denyInboundConnection: (maConn) => ipBanned(maConn.remoteAddr),
-    denyInboundEncryptedConnection: peerBanned,
     denyOutboundEncryptedConnection: peerBanned,
   }
 }

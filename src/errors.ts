@@ -21,6 +21,7 @@ export const ErrorCode = {
   // Extensions (protocols/errors.md).
   RateLimited: 0x09,
   UnexpectedMessage: 0x0a,
+  ResourceLimitExceeded: 0x0b,
 } as const
 
 export type ErrorCodeName = keyof typeof ErrorCode
@@ -100,11 +101,19 @@ export class MessageTooLargeError extends PawError {
   /** The length the peer claimed (or the sender tried to encode). */
   readonly length: number
   readonly limit: number
+  /** The frame type whose limit it broke; undefined where L alone was over the stream's limit. */
+  readonly frameType: string | undefined
 
-  constructor(length: number, limit: number) {
-    super(ErrorCode.MessageTooLarge, `frame length ${length} exceeds the limit of ${limit} bytes`)
+  constructor(length: number, limit: number, frameType?: string) {
+    super(
+      ErrorCode.MessageTooLarge,
+      frameType === undefined
+        ? `frame length ${length} exceeds the limit of ${limit} bytes`
+        : `${frameType} frame length ${length} exceeds its limit of ${limit} bytes`,
+    )
     this.length = length
     this.limit = limit
+    this.frameType = frameType
   }
 }
 
@@ -141,5 +150,20 @@ export class RateLimitedError extends PawError {
 export class UnexpectedMessageError extends PawError {
   constructor(message: string) {
     super(ErrorCode.UnexpectedMessage, message)
+  }
+}
+
+/**
+ * The node would hold more memory for a peer, or in all, than its budget allows
+ * (protocols/errors.md 0x0B): the work is refused, or the stream whose answer the peer does
+ * not read is reset.
+ */
+export class ResourceLimitExceededError extends PawError {
+  /** Which budget refused: the peer's own, or the node's. */
+  readonly scope: 'peer' | 'node'
+
+  constructor(message: string, scope: 'peer' | 'node') {
+    super(ErrorCode.ResourceLimitExceeded, message)
+    this.scope = scope
   }
 }

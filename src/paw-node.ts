@@ -31,6 +31,7 @@ import { parsePeerAddress } from './peers/address.ts'
 import type { AddressBook } from './peers/address-book.ts'
 import type { Ban, BanList } from './peers/ban-list.ts'
 import { Discovery, type DiscoveryStats } from './peers/discovery.ts'
+import { Enforcer, type EnforcerStats } from './peers/enforcer.ts'
 import { PeerManager, type ProtocolTraffic } from './peers/peer-manager.ts'
 import type { PeerRateLimiter } from './peers/rate-limits.ts'
 import type { Reputation } from './peers/reputation.ts'
@@ -43,6 +44,7 @@ import {
 } from './protocols/mempool/mempool-protocol.ts'
 import { MessageRouter } from './protocols/messages.ts'
 import { PeersProtocol, type PeersStats } from './protocols/peers/peers-protocol.ts'
+import { MemoryBudget, type MemoryBudgetStats } from './protocols/shared/memory-budget.ts'
 import { BlockSync, type SyncProgress, type SyncResult } from './sync/block-sync.ts'
 import { HeaderSync } from './sync/header-sync.ts'
 import { equalBytes, toHex } from './wire/bytes.ts'
@@ -96,7 +98,8 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
   readonly #startedAt = Date.now()
   readonly #sync: BlockSync | HeaderSync | undefined
   readonly #autoSync: boolean
-  readonly #reputation: Reputation
+  readonly #enforcer: Enforcer
+  readonly #budget: MemoryBudget
   readonly #chain: NodeChain | undefined
   #started = false
 
@@ -107,12 +110,38 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
     this.log = parts.log
     const { libp2p, settings, log, reputation } = parts
     this.#chain = parts.chain
+    // The one place a peer pays for what it did (src/peers/enforcer.ts); its callbacks
+    // reach the peer manager, built next.
+    this.#enforcer = new Enforcer({
+      reputation,
+      ban: (peerId, options) => this.#peers.ban(peerId, options),
+      isBanned: (peerId) => parts.bans.isBanned(peerId) !== undefined,
+      disconnect: (peerId, error) => this.#peers.disconnect(peerId, error),
+      isConnected: (peerId) => this.#peers.peer(peerId)?.state === 'connected',
+      log: log.child({ component: 'enforcer' }),
+    })
+    const MiB = 1024 * 1024
+    this.#budget = new MemoryBudget(
+      { nodeBytes: settings.bufferMemory.nodeMiB * MiB, peerBytes: settings.bufferMemory.peerMiB * MiB },
+      {
+        onRevoke: (peerId, bytes) =>
+          this.#enforcer.charge(
+            peerId,
+            'budgetHog',
+            `held the most when the node's memory budget ran out: ${bytes} bytes taken back`,
+            'memory budget',
+          ),
+      },
+    )
+    const budget = this.#budget
+    const enforcer = this.#enforcer
     this.#peers = new PeerManager({
       libp2p,
       settings,
       log: log.child({ component: 'peers' }),
       ping: libp2p.services.ping,
       reputation,
+      enforcer,
       addressBook: parts.addressBook,
       bans: parts.bans,
     })
@@ -126,6 +155,7 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
       writeTimeoutMs: settings.timeouts.writeMs,
       log: log.child({ component: 'handshake' }),
       hooks: this.#peers,
+      budget,
     })
     this.#messages = new MessageRouter({
       libp2p,
@@ -133,7 +163,10 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
       settings,
       log: log.child({ component: 'messages' }),
       isHandshaken: (connection) => this.#handshake.isComplete(connection),
+      enforcer,
+      budget,
     })
+    const chainParams = parts.chain?.chain?.params ?? parts.chain?.headers?.params
     const pubsub = libp2p.services.pubsub as PawPubSub
     reputation.setGossipScore((peerId) => gossipScoreOf(pubsub, peerId))
     this.#gossip = new PawGossip({
@@ -144,7 +177,7 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
       limiter: parts.limiter,
       isHandshaken: (peerId) => this.#peers.peer(peerId)?.state === 'connected',
       connectedPeers: () => this.#peers.connected().map(({ info }) => info.peerId),
-      disconnect: (peerId, error) => this.#peers.disconnect(peerId, error),
+      enforcer,
       dispatch: (name, detail) => {
         this.safeDispatchEvent(name, { detail } as never)
       },
@@ -160,7 +193,8 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
       pool: parts.chain?.mempool,
       admit: (transactions, from) => this.#gossip.admitFetched(transactions, from),
       limiter: parts.limiter,
-      reputation,
+      enforcer,
+      budget,
     })
     this.#blocks = new BlocksProtocol({
       libp2p,
@@ -170,11 +204,12 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
       isHandshaken: (connection) => this.#handshake.isComplete(connection),
       source: parts.chain?.chain ?? parts.chain?.headers,
       limiter: parts.limiter,
-      reputation,
+      enforcer,
+      budget,
+      ...(chainParams === undefined ? {} : { maxBlockBytes: chainParams.maxBlockBytes }),
     })
     const fullChain = parts.chain?.chain
     this.#autoSync = parts.autoSync
-    this.#reputation = reputation
     const syncPeers = () => this.#peers.connected().map(({ info }) => info.peerId)
     const onProgress = (detail: SyncProgress) => this.safeDispatchEvent('sync:progress', { detail })
     const headerChain = parts.chain?.headers
@@ -205,7 +240,8 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
       log: log.child({ component: 'pex' }),
       isHandshaken: (connection) => this.#handshake.isComplete(connection),
       limiter: parts.limiter,
-      reputation,
+      enforcer,
+      budget,
       // DECISIONS.md "Peer exchange": never the requester itself, never a banned peer.
       answer: (requester) => {
         const exclude = new Set([requester, ...parts.bans.list().map((ban) => ban.peerId)])
@@ -336,6 +372,16 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
     return tip === undefined ? undefined : { height: tip.height, hash: tip.hash }
   }
 
+  /** The memory budget of /paw/* streams and its use now (docs/configuration.md "Memory budget"). */
+  memoryBudget(): MemoryBudgetStats {
+    return this.#budget.stats()
+  }
+
+  /** Offences charged, bans and disconnects since start (src/peers/enforcer.ts). */
+  enforcement(): EnforcerStats {
+    return this.#enforcer.stats()
+  }
+
   protocolTraffic(): Record<string, ProtocolTraffic> {
     return this.#peers.protocolTraffic()
   }
@@ -428,9 +474,16 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
       } catch (error) {
         if (!isChainError(error)) throw error
         // UNKNOWN_PARENT from verifyBody means we lack the header: not the peer's fault.
-        if (error.code !== ChainErrorCode.UnknownParent)
-          this.#reputation.penalize(info.peerId, 'invalidMessage')
-        this.log.warn('block refused', { peer: info.peerId, code: error.code, error: error.message })
+        if (error.code !== ChainErrorCode.UnknownParent) {
+          this.#enforcer.charge(
+            info.peerId,
+            'invalidMessage',
+            `block refused: ${error.code}: ${error.message}`,
+            'fetchBlock',
+          )
+        } else {
+          this.log.warn('block refused', { peer: info.peerId, code: error.code, error: error.message })
+        }
       }
     }
     return undefined
@@ -478,8 +531,13 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
     return this.#messages.handleIncomingMessage(message, peer)
   }
 
-  onMessage(protocol: string, type: string, handler: MessageHandler): Promise<void> {
-    return this.#messages.onMessage(protocol, type, handler)
+  onMessage(
+    protocol: string,
+    type: string,
+    handler: MessageHandler,
+    options?: { maxPayloadBytes?: number },
+  ): Promise<void> {
+    return this.#messages.onMessage(protocol, type, handler, options)
   }
 
   peers(): PeerInfo[] {

@@ -37,6 +37,7 @@ describe('error codes', () => {
       new errors.NetworkError('x'),
       new errors.RateLimitedError('x'),
       new errors.UnexpectedMessageError('x'),
+      new errors.ResourceLimitExceededError('x', 'peer'),
     ]
     expect(made.map((e) => e.code)).toEqual(Object.values(ErrorCode))
     for (const error of made) {

@@ -41,7 +41,6 @@ import { resolveSettings } from '../../src/config/settings.ts'
 import { createLogger } from '../../src/logging.ts'
 import { createPawNode } from '../../src/node/index.ts'
 import { PeerRateLimiter } from '../../src/peers/rate-limits.ts'
-import { Reputation } from '../../src/peers/reputation.ts'
 import { BlocksProtocol, REQUEST_STREAMS_PER_PEER } from '../../src/protocols/blocks/blocks-protocol.ts'
 import { bulkAccounts } from '../../test/support/bulk-sign.ts'
 import { openTestFullChain, testChainParams } from '../../test/support/chain-nodes.ts'
@@ -121,7 +120,8 @@ function requester(node: PawNode, peerId: string, chainId: string): BlocksProtoc
     isHandshaken: () => true,
     source: undefined,
     limiter: new PeerRateLimiter(),
-    reputation: new Reputation(),
+    // The server is honest: nothing is charged in this benchmark.
+    enforcer: { charge: () => 0 },
   })
 }
 

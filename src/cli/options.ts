@@ -60,6 +60,8 @@ export const START_OPTIONS = {
   'log-format': { type: 'string' },
   'admin-listen': { type: 'string' },
   'max-hashrate': { type: 'string' },
+  'max-buffer-mib': { type: 'string' },
+  'max-peer-buffer-mib': { type: 'string' },
 } as const satisfies ParseArgsOptionsConfig
 
 export type StartFlags = ReturnType<typeof parseFlags<typeof START_OPTIONS>>
@@ -196,6 +198,14 @@ export function settingsFromFlags(flags: StartFlags): FlagSettings {
   take('max-hashrate', k.minerHashesPerSecond, flags['max-hashrate'], (v) => {
     input.minerHashesPerSecond = integer('max-hashrate', v)
   })
+  const bufferMemory: NonNullable<SettingsInput['bufferMemory']> = {}
+  take('max-buffer-mib', k.nodeMiB, flags['max-buffer-mib'], (v) => {
+    bufferMemory.nodeMiB = integer('max-buffer-mib', v)
+  })
+  take('max-peer-buffer-mib', k.peerMiB, flags['max-peer-buffer-mib'], (v) => {
+    bufferMemory.peerMiB = integer('max-peer-buffer-mib', v)
+  })
   if (Object.keys(limits).length > 0) input.limits = limits
+  if (Object.keys(bufferMemory).length > 0) input.bufferMemory = bufferMemory
   return { input, sources }
 }

@@ -121,3 +121,13 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 export type LogFormat = 'plain' | 'json'
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error']
 export const LOG_FORMATS: readonly LogFormat[] = ['plain', 'json']
+
+/**
+ * The memory budget of /paw/* streams (issue 15; docs/configuration.md "Memory budget"):
+ * 24 MiB per peer holds two full 8 MiB `blocks` answers in flight and room for smaller
+ * frames; 256 MiB for the node is ten peers at their limit, far above what honest traffic
+ * holds at once (Bitcoin Core's -maxreceivebuffer/-maxsendbuffer bound one peer likewise).
+ */
+export const DEFAULT_BUFFER_MEMORY = { nodeMiB: 256, peerMiB: 24 } as const
+/** A peer's budget must hold one frame of the largest size (10 MiB) and its answer's headroom. */
+export const MIN_PEER_BUFFER_MIB = 11

@@ -7,6 +7,7 @@
 import { encodeChainId } from '../wire/handshake.ts'
 import {
   DEFAULT_ADMIN_LISTEN,
+  DEFAULT_BUFFER_MEMORY,
   DEFAULT_CHAIN_ID,
   DEFAULT_DIAL_QUEUE_SIZE,
   DEFAULT_INBOUND_GUARDS,
@@ -22,6 +23,7 @@ import {
   LOG_LEVELS,
   type LogFormat,
   type LogLevel,
+  MIN_PEER_BUFFER_MIB,
   NODE_TYPES,
   type NodeType,
   type PeerLimits,
@@ -76,13 +78,24 @@ export interface Settings {
   adminAllowRemote: boolean
   /** A miner's cap on proof-of-work hashes per second; 0: none. */
   minerHashesPerSecond: number
+  /** The memory budget of /paw/* streams (src/protocols/shared/memory-budget.ts). */
+  bufferMemory: BufferMemory
+}
+
+/** The memory budget of /paw/* streams, in MiB (docs/configuration.md "Memory budget"). */
+export interface BufferMemory {
+  /** What all peers together may make the node hold. */
+  nodeMiB: number
+  /** What one peer may make the node hold. */
+  peerMiB: number
 }
 
 /** What a caller may give: any subset; limits and timeouts field by field. */
-export type SettingsInput = Partial<Omit<Settings, 'limits' | 'timeouts' | 'inbound'>> & {
+export type SettingsInput = Partial<Omit<Settings, 'limits' | 'timeouts' | 'inbound' | 'bufferMemory'>> & {
   limits?: Partial<PeerLimits>
   timeouts?: Partial<Timeouts>
   inbound?: Partial<InboundGuards>
+  bufferMemory?: Partial<BufferMemory>
 }
 
 /** A setting with a bad value. `key` is its config.toml name, e.g. `p2p.max_inbound`. */
@@ -125,6 +138,8 @@ export const SETTING_KEYS = {
   writeMs: 'p2p.write_timeout_ms',
   pingIntervalMs: 'p2p.ping_interval_ms',
   inactivityMs: 'p2p.inactivity_timeout_ms',
+  nodeMiB: 'p2p.max_buffer_mib',
+  peerMiB: 'p2p.max_peer_buffer_mib',
   logLevel: 'log.level',
   logFormat: 'log.format',
   adminListen: 'admin.listen',
@@ -266,6 +281,18 @@ export function resolveSettings(input: SettingsInput = {}): Settings {
     pingIntervalMs: integer(k.pingIntervalMs, timeoutsIn.pingIntervalMs, 1, day),
     inactivityMs: integer(k.inactivityMs, timeoutsIn.inactivityMs, 1, day),
   }
+  const memoryIn = { ...DEFAULT_BUFFER_MEMORY, ...input.bufferMemory }
+  const bufferMemory: BufferMemory = {
+    // One peer must be able to send one frame of the largest size (10 MiB) with room to spare.
+    peerMiB: integer(k.peerMiB, memoryIn.peerMiB, MIN_PEER_BUFFER_MIB, 1_048_576),
+    nodeMiB: integer(k.nodeMiB, memoryIn.nodeMiB, MIN_PEER_BUFFER_MIB, 1_048_576),
+  }
+  if (bufferMemory.peerMiB > bufferMemory.nodeMiB) {
+    throw new ConfigError(
+      k.peerMiB,
+      `${bufferMemory.peerMiB} is above ${k.nodeMiB} (${bufferMemory.nodeMiB})`,
+    )
+  }
   return {
     chainId,
     nodeType: oneOf(k.nodeType, input.nodeType ?? defaultNodeType(chainId), NODE_TYPES),
@@ -300,5 +327,6 @@ export function resolveSettings(input: SettingsInput = {}): Settings {
     ),
     adminAllowRemote,
     minerHashesPerSecond: integer(k.minerHashesPerSecond, input.minerHashesPerSecond ?? 0, 0, 1_000_000_000),
+    bufferMemory,
   }
 }

@@ -36,8 +36,8 @@ import { decodeBlock, decodeHeader, decodeTransaction, encodeBlock, encodeHeader
 import { type ChainError, ChainErrorCode, type ChainErrorCodeValue, isChainError } from '../chain/errors.ts'
 import { blockHash, txHash } from '../chain/hashing.ts'
 import type { AddBlockOutcome, Block, Transaction } from '../chain/types.ts'
-import { ReputationRejectionError } from '../errors.ts'
 import type { Logger } from '../logging.ts'
+import type { Enforcer } from '../peers/enforcer.ts'
 import type { PeerRateLimiter } from '../peers/rate-limits.ts'
 import type { Reputation } from '../peers/reputation.ts'
 import { toHex } from '../wire/bytes.ts'
@@ -158,8 +158,8 @@ export interface PawGossipInit {
   isHandshaken: (peerId: string) => boolean
   /** Connected, handshaken peers. */
   connectedPeers: () => string[]
-  /** Disconnects a peer whose reputation fell below the threshold. */
-  disconnect: (peerId: string, error: ReputationRejectionError) => void
+  /** Charges invalid blocks (a ban: OFFENCES.invalidBlock) and acts on falling scores every heartbeat. */
+  enforcer: Pick<Enforcer, 'charge' | 'review' | 'prune'>
   dispatch: <K extends 'block' | 'header' | 'transaction'>(
     name: K,
     detail: PawNodeEvents[K] extends CustomEvent<infer D> ? D : never,
@@ -273,7 +273,12 @@ export class PawGossip {
         if (!isChainError(error)) throw error
         if (verdictForChainError(error, 'transaction') === TopicValidatorResult.Reject) {
           invalid++
-          this.#init.reputation.penalize(from, 'invalidTransaction')
+          this.#init.enforcer.charge(
+            from,
+            'invalidTransaction',
+            `${error.code}: ${error.message}`,
+            'mempool sync',
+          )
         }
       }
     }
@@ -354,6 +359,7 @@ export class PawGossip {
     } else if (kind === 'blocks' && chain?.chain !== undefined) {
       if (data.length > chain.chain.params.maxBlockBytes + 1024) {
         report(TopicValidatorResult.Reject)
+        this.#invalidBlock(source, `a ${data.length}-byte block is over the chain's maximum`)
         return
       }
       this.#enqueue('blocks', data.length, report, unsee, () => this.#validateBlock(data, source))
@@ -398,7 +404,8 @@ export class PawGossip {
     let block: Block
     try {
       block = decodeBlock(data)
-    } catch {
+    } catch (error) {
+      this.#invalidBlock(source, `undecodable block: ${(error as Error).message}`)
       return TopicValidatorResult.Reject
     }
     const hash = toHex(blockHash(block.header))
@@ -434,8 +441,31 @@ export class PawGossip {
         error: error.message,
         verdict,
       })
+      if (verdict === TopicValidatorResult.Reject) {
+        this.#invalidBlock(
+          source,
+          `block ${hash} at height ${block.header.height}: ${error.code}: ${error.message}`,
+        )
+      }
       return verdict
     }
+  }
+
+  /**
+   * A gossiped block no valid block could be: honest peers validate before they relay
+   * (gossipsub asynchronous validation), so its sender is banned at once (004 §6.3;
+   * OFFENCES.invalidBlock), besides what gossipsub's P4 charges it.
+   */
+  #invalidBlock(source: string, why: string): void {
+    this.#init.enforcer.charge(source, 'invalidBlock', why, 'gossip')
+  }
+
+  /** Peers whose gossipsub score is known: connected ones, and those it retains after they left. */
+  #scoredPeers(): Set<string> {
+    const peers = new Set(this.#init.connectedPeers())
+    const tracked = this.#pubsub.score?.peerStats
+    if (tracked instanceof Map) for (const peerId of tracked.keys()) peers.add(peerId as string)
+    return peers
   }
 
   async #validateHeader(data: Uint8Array, source: string): Promise<Verdict> {
@@ -542,26 +572,20 @@ export class PawGossip {
     }
   }
 
-  /** Every gossipsub heartbeat (1 s): disconnect peers whose reputation fell too low. */
+  /**
+   * Every gossipsub heartbeat (1 s): the enforcer acts on every peer whose score is known,
+   * connected or not (a ban below BAN_BELOW, a disconnect below DISCONNECT_BELOW).
+   * gossipsub keeps lowering the score of a peer that already left, as its messages
+   * still in our queue are judged invalid, so a peer disconnected at −400 is banned when it
+   * reaches −1,000, wherever it is by then.
+   */
   #heartbeat(): void {
     this.#heartbeats++
-    const { reputation } = this.#init
-    for (const peerId of this.#init.connectedPeers()) {
-      if (!reputation.isShunned(peerId)) continue
-      const score = reputation.score(peerId)
-      this.#log.warn('disconnecting peer: reputation too low', {
-        peer: peerId,
-        score: Math.round(score),
-        gossip: Math.round(reputation.gossipScore(peerId)),
-      })
-      this.#init.disconnect(
-        peerId,
-        new ReputationRejectionError(`reputation ${Math.round(score)} is below the disconnect threshold`),
-      )
-    }
+    for (const peerId of this.#scoredPeers()) this.#init.enforcer.review(peerId)
     if (this.#heartbeats % 60 === 0) {
       this.#init.limiter.prune()
-      reputation.prune()
+      this.#init.reputation.prune()
+      this.#init.enforcer.prune()
     }
   }
 }

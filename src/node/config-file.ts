@@ -7,7 +7,13 @@
  */
 import { readFile } from 'node:fs/promises'
 import { parse, TomlError } from 'smol-toml'
-import { DEFAULT_INBOUND_GUARDS, DEFAULT_TIMEOUTS, type PeerLimits, PROFILES } from '../config/defaults.ts'
+import {
+  DEFAULT_BUFFER_MEMORY,
+  DEFAULT_INBOUND_GUARDS,
+  DEFAULT_TIMEOUTS,
+  type PeerLimits,
+  PROFILES,
+} from '../config/defaults.ts'
 import {
   ConfigError,
   resolveSettings,
@@ -150,6 +156,16 @@ const FIELDS: Record<SettingName, Field> = {
     unit: ms,
     doc: 'A peer from which nothing arrived for this long is disconnected (004 §10.1).',
   },
+  nodeMiB: {
+    kind: 'integer',
+    unit: 'MiB, at least 11',
+    doc: 'Memory all peers together may make the node hold on /paw/* streams: frames being received, answers being built and written. Past it, new work is refused (0x0B) and the peer holding the most loses its largest holdings first (docs/configuration.md "Memory budget").',
+  },
+  peerMiB: {
+    kind: 'integer',
+    unit: 'MiB, 11 up to max_buffer_mib',
+    doc: 'Memory one peer may make the node hold on /paw/* streams; its requests past it are refused (0x0B). At least one 10 MiB frame.',
+  },
   logLevel: {
     kind: 'string',
     unit: 'one of "debug", "info", "warn", "error"',
@@ -186,13 +202,14 @@ const UNITS: Record<Kind, string | undefined> = {
   path: 'string, a file path; false for none',
 }
 
-type Group = 'limits' | 'timeouts' | 'inbound'
+type Group = 'limits' | 'timeouts' | 'inbound' | 'bufferMemory'
 
 /** Where a setting sits in Settings: nested groups are recognised by their defaults' fields. */
 function groupOf(name: SettingName): Group | undefined {
   if (name in PROFILES.default) return 'limits'
   if (name in DEFAULT_TIMEOUTS) return 'timeouts'
   if (name in DEFAULT_INBOUND_GUARDS) return 'inbound'
+  if (name in DEFAULT_BUFFER_MEMORY) return 'bufferMemory'
   return undefined
 }
 
@@ -437,12 +454,13 @@ export async function readConfigFile(path: string): Promise<SettingsInput> {
 export function mergeSettings(fromFile: SettingsInput, fromFlags: SettingsInput): SettingsInput {
   const defined = <T extends object>(o: T | undefined): Partial<T> =>
     Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>
-  const { limits, timeouts, inbound: guards, ...rest } = fromFlags
+  const { limits, timeouts, inbound: guards, bufferMemory, ...rest } = fromFlags
   return {
     ...fromFile,
     ...defined(rest),
     limits: { ...fromFile.limits, ...defined(limits) },
     timeouts: { ...fromFile.timeouts, ...defined(timeouts) },
     inbound: { ...fromFile.inbound, ...defined(guards) },
+    bufferMemory: { ...fromFile.bufferMemory, ...defined(bufferMemory) },
   }
 }

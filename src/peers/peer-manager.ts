@@ -23,17 +23,17 @@ import {
   ReputationRejectionError,
 } from '../errors.ts'
 import type { Logger } from '../logging.ts'
-import { closeConnection } from '../protocols/shared/close-connection.ts'
-import type { TrafficCounter } from '../protocols/shared/frame-channel.ts'
 import type { HandshakeHooks } from '../protocols/handshake/handshake.ts'
+import { closeConnection } from '../protocols/shared/close-connection.ts'
 import { codeText } from '../protocols/shared/faults.ts'
+import type { TrafficCounter } from '../protocols/shared/frame-channel.ts'
 import type { Handshake } from '../wire/handshake.ts'
 import { parsePeerAddress } from './address.ts'
 import type { AddressBook } from './address-book.ts'
 import { reconnectDelayMs } from './backoff.ts'
 import type { Ban, BanList, BanOptions } from './ban-list.ts'
-import { DEFAULT_BAN_MS } from './ban-list.ts'
 import { type DialState, knownPeersToDial, outboundRoom, persistentPeersToDial } from './dial-policy.ts'
+import type { Enforcer } from './enforcer.ts'
 import { type EvictionCandidate, selectEvictionCandidate } from './eviction.ts'
 import { isLocalNetgroup, netgroup } from './netgroup.ts'
 import { dialBackAddress, entryAddress, ipOf, tcpEndpoint } from './peer-addresses.ts'
@@ -66,11 +66,16 @@ export interface PeerManagerInit {
   ping: PingService
   /** Peers below its disconnect threshold are refused (0x07) and not dialled. */
   reputation?: Reputation
+  /** Charges what a peer did at the handshake (src/peers/enforcer.ts). */
+  enforcer?: Pick<Enforcer, 'charge'>
   /** Where outbound candidates come from and what is learned of peers goes (issue 7). */
   addressBook?: AddressBook
   /** Banned peers are refused on dial and inbound (with the connection gater). */
   bans?: BanList
 }
+
+/** libp2p's ping, PAW's keep-alive (004 §3.1; protocols/README.md "What a peer must speak"). */
+const PING_PROTOCOL = '/ipfs/ping/1.0.0'
 
 /** How often the address book is written to its store while running (and at stop). */
 const ADDRESS_BOOK_SAVE_MS = 30_000
@@ -85,6 +90,7 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
   readonly #log: Logger
   readonly #ping: PingService
   readonly #reputation: Reputation | undefined
+  readonly #enforcer: Pick<Enforcer, 'charge'> | undefined
   readonly #addressBook: AddressBook | undefined
   readonly #bans: BanList | undefined
   #addressBookSavedAt = 0
@@ -123,6 +129,7 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     this.#log = init.log
     this.#ping = init.ping
     this.#reputation = init.reputation
+    this.#enforcer = init.enforcer
     this.#addressBook = init.addressBook
     this.#bans = init.bans
     this.#bootstrapKeys = new Set(
@@ -432,8 +439,12 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     } else if (action?.addressBook === 'retry-later' && connection.direction === 'outbound') {
       this.#addressBook?.failed(record.peerId.toString())
     }
-    if (action?.penalty !== undefined) this.#reputation?.penalize(record.peerId.toString(), action.penalty)
     this.#log.warn('handshake failed', { peer: record.peerId.toString(), error: record.lastError })
+    if (action?.penalty !== undefined) {
+      const peerId = record.peerId.toString()
+      if (this.#enforcer !== undefined) this.#enforcer.charge(peerId, action.penalty, error, 'handshake')
+      else this.#reputation?.penalize(peerId, action.penalty)
+    }
     // A connection already closed has been marked disconnected by #closed; only an open one
     // goes through Disconnecting, and only if it is the peer's current connection.
     const current = record.connection === undefined || record.connection === connection
@@ -641,7 +652,6 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
         )
       }
     }
-    work.push(...this.#enforceReputation())
     if (this.#addressBook !== undefined && now - this.#addressBookSavedAt >= ADDRESS_BOOK_SAVE_MS) {
       work.push(this.#saveAddressBook())
     }
@@ -671,11 +681,15 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
       this.#addressBook?.rtt(record.peerId.toString(), record.rttMs)
     } catch (error) {
       if (this.#stopping || record.connection !== connection || connection.status !== 'open') return
-      record.lastError = `no ping answer within ${timeoutMs} ms (${(error as Error).message})`
-      this.#log.info('dropping unresponsive peer', {
-        peer: record.peerId.toString(),
-        error: record.lastError,
-      })
+      const peer = record.peerId.toString()
+      if ((error as Error).name === 'UnsupportedProtocolError') {
+        // protocols/README.md "What a peer must speak": keep-alive (004 §3.1) is libp2p ping.
+        record.lastError = `does not speak ${PING_PROTOCOL}, which a PAW peer must answer (protocols/README.md)`
+        this.#log.warn('dropping peer without ping', { peer, error: record.lastError })
+      } else {
+        record.lastError = `no ping answer within ${timeoutMs} ms (${(error as Error).message})`
+        this.#log.info('dropping unresponsive peer', { peer, error: record.lastError })
+      }
       this.#setState(record, 'disconnecting')
       await closeConnection(connection)
       this.#log.debug('unresponsive peer closed', {
@@ -779,14 +793,18 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     // private one: on a LAN or a devnet that would shut out every peer behind it.
     const seenAt = record?.connection === undefined ? undefined : ipOf(record.connection.remoteAddr)
     const ip = options.ip ?? (seenAt !== undefined && !isLocalNetgroup(netgroup(seenAt)) ? seenAt : undefined)
-    const ban = await this.#bans.ban(peerId, { ...options, ip })
+    // In force at once (the list holds it before it is saved): the peer goes now, not after the fsync.
+    const saved = this.#bans.ban(peerId, { ...options, ip })
+    if (this.#bans.isBanned(peerId) !== undefined) {
+      this.disconnect(peerId, new ReputationRejectionError(`banned: ${options.reason}`))
+    }
+    const ban = await saved
     this.#log.warn('peer banned', {
       peer: peerId,
       until: new Date(ban.until).toISOString(),
       reason: ban.reason,
       source: ban.source,
     })
-    this.disconnect(peerId, new ReputationRejectionError(`banned: ${ban.reason}`))
     return ban
   }
 
@@ -799,27 +817,6 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
 
   bans(): Ban[] {
     return this.#bans?.list() ?? []
-  }
-
-  /** Connected peers whose reputation calls for a ban (004 §6.3): banned, which disconnects them. */
-  #enforceReputation(): Promise<unknown>[] {
-    const reputation = this.#reputation
-    if (reputation === undefined || this.#bans === undefined) return []
-    const work: Promise<unknown>[] = []
-    for (const record of this.#records.values()) {
-      if (record.state !== 'connected') continue
-      const peerId = record.peerId.toString()
-      if (!reputation.deservesBan(peerId) || this.#bans.isBanned(peerId) !== undefined) continue
-      const reason = `reputation ${Math.round(reputation.score(peerId))} below the ban threshold`
-      work.push(
-        this.ban(peerId, { durationMs: DEFAULT_BAN_MS, reason, source: 'reputation' }).catch(
-          (error: unknown) => {
-            this.#log.warn('ban not saved', { peer: peerId, error: (error as Error).message })
-          },
-        ),
-      )
-    }
-    return work
   }
 
   /**

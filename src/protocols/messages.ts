@@ -7,11 +7,20 @@
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import type { MessageHandler, PawMessage, PeerInfo } from '../api.ts'
 import type { Settings } from '../config/settings.ts'
-import { InvalidMessageFormatError, isPawError } from '../errors.ts'
+import { InvalidMessageFormatError } from '../errors.ts'
 import type { Logger } from '../logging.ts'
+import type { Enforcer } from '../peers/enforcer.ts'
 import type { PeerManager } from '../peers/peer-manager.ts'
+import { MAX_FRAME_LENGTH } from '../wire/constants.ts'
+import { type FrameLimits, frameLength, frameLimits } from '../wire/frame-limits.ts'
+import { endFailedStream, type FaultSink, newRefusedCounts, refuseFault } from './shared/faults.ts'
 import { FrameChannel } from './shared/frame-channel.ts'
 import { requireHandshake } from './shared/gate.ts'
+import type { MemoryBudget } from './shared/memory-budget.ts'
+import { nextFrame } from './shared/reader.ts'
+
+/** The largest payload of a message type registered without `maxPayloadBytes`. */
+export const DEFAULT_MESSAGE_PAYLOAD_BYTES = 64 * 1024
 
 export class MessageRouter {
   readonly #libp2p: Libp2p
@@ -19,7 +28,10 @@ export class MessageRouter {
   readonly #settings: Settings
   readonly #log: Logger
   readonly #isHandshaken: (connection: Connection) => boolean
-  readonly #handlers = new Map<string, Map<string, MessageHandler>>()
+  readonly #handlers = new Map<string, Map<string, { handler: MessageHandler; maxPayloadBytes: number }>>()
+  readonly #enforcer: Pick<Enforcer, 'charge'>
+  readonly #budget: MemoryBudget | undefined
+  readonly #refused = newRefusedCounts()
 
   constructor(init: {
     libp2p: Libp2p
@@ -27,17 +39,39 @@ export class MessageRouter {
     settings: Settings
     log: Logger
     isHandshaken: (connection: Connection) => boolean
+    enforcer: Pick<Enforcer, 'charge'>
+    budget?: MemoryBudget | undefined
   }) {
     this.#libp2p = init.libp2p
     this.#peers = init.peers
     this.#settings = init.settings
     this.#log = init.log
     this.#isHandshaken = init.isHandshaken
+    this.#enforcer = init.enforcer
+    this.#budget = init.budget
   }
 
-  /** Registers a handler; the first one for a protocol makes the node serve that protocol. */
-  async onMessage(protocol: string, type: string, handler: MessageHandler): Promise<void> {
+  /**
+   * Registers a handler; the first one for a protocol makes the node serve that protocol.
+   * @throws TypeError for a protocol outside /paw/*; RangeError for a payload limit a frame cannot carry
+   */
+  async onMessage(
+    protocol: string,
+    type: string,
+    handler: MessageHandler,
+    options: { maxPayloadBytes?: number } = {},
+  ): Promise<void> {
     if (!protocol.startsWith('/paw/')) throw new TypeError(`not a /paw/* protocol: ${protocol}`)
+    const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MESSAGE_PAYLOAD_BYTES
+    if (
+      !Number.isSafeInteger(maxPayloadBytes) ||
+      maxPayloadBytes < 0 ||
+      frameLength(type, maxPayloadBytes) > MAX_FRAME_LENGTH
+    ) {
+      throw new RangeError(
+        `maxPayloadBytes must be 0..${MAX_FRAME_LENGTH - frameLength(type, 0)}, got ${maxPayloadBytes}`,
+      )
+    }
     let byType = this.#handlers.get(protocol)
     if (byType === undefined) {
       byType = new Map()
@@ -49,7 +83,14 @@ export class MessageRouter {
         ),
       )
     }
-    byType.set(type, handler)
+    byType.set(type, { handler, maxPayloadBytes })
+  }
+
+  /** What a stream of `protocol` accepts: the registered types, each up to its payload limit. */
+  #limits(protocol: string): FrameLimits {
+    const byType = this.#handlers.get(protocol) ?? new Map()
+    const payloads = Object.fromEntries([...byType].map(([type, entry]) => [type, entry.maxPayloadBytes]))
+    return frameLimits(new Set(byType.keys()), payloads)
   }
 
   async stop(): Promise<void> {
@@ -57,7 +98,7 @@ export class MessageRouter {
   }
 
   async handleIncomingMessage(message: PawMessage, peer: PeerInfo): Promise<void> {
-    const handler = this.#handlers.get(message.protocol)?.get(message.type)
+    const handler = this.#handlers.get(message.protocol)?.get(message.type)?.handler
     if (handler === undefined) {
       throw new InvalidMessageFormatError(
         `no ${JSON.stringify(message.type)} messages on ${message.protocol}`,
@@ -68,34 +109,45 @@ export class MessageRouter {
 
   async #serve(protocol: string, stream: Stream, connection: Connection): Promise<void> {
     const { writeMs, readIdleMs } = this.#settings.timeouts
+    const peerId = connection.remotePeer.toString()
+    const budget = this.#budget
     const channel = new FrameChannel(stream, {
       writeTimeoutMs: writeMs,
       readIdleMs,
+      limits: this.#limits(protocol),
       traffic: this.#peers.traffic(connection, protocol),
+      ...(budget === undefined ? {} : { budget: { budget, peerId, purpose: protocol } }),
     })
-    const peerId = connection.remotePeer.toString()
+    const sink = this.#sink(protocol)
     try {
       for (;;) {
-        const item = await channel.read()
-        if (item === undefined) break
+        // 004 §4.2: a malformed or unknown frame is dropped with a warning (and charged); the stream goes on.
+        const frame = await nextFrame(channel, (fault) => refuseFault(sink, peerId, fault))
+        if (frame === undefined) break
         const peer = this.#peers.peer(peerId)
         if (peer === undefined) break
         try {
-          if (isPawError(item)) throw item
           await this.handleIncomingMessage(
-            { protocol, type: item.type, payload: item.payload.subarray() },
+            { protocol, type: frame.type, payload: frame.payload.subarray() },
             peer,
           )
         } catch (error) {
-          // 004 §4.2: a malformed or unknown message is dropped with a warning; the stream goes on.
-          this.#log.warn('message dropped', { peer: peerId, protocol, error: (error as Error).message })
+          // The application's handler failed: not the peer's fault.
+          this.#log.warn('message handler failed', {
+            peer: peerId,
+            protocol,
+            error: (error as Error).message,
+          })
         }
       }
       await channel.close()
     } catch (error) {
-      this.#log.debug('message stream failed', { peer: peerId, protocol, error: (error as Error).message })
-      stream.abort(error instanceof Error ? error : new Error(String(error)))
+      endFailedStream(sink, stream, peerId, error)
     }
+  }
+
+  #sink(protocol: string): FaultSink {
+    return { refused: this.#refused, enforcer: this.#enforcer, log: this.#log, what: protocol }
   }
 
   async broadcastMessage(message: PawMessage): Promise<{ sent: number; failed: number }> {

@@ -1,6 +1,7 @@
 /**
- * Issue 5: a peer publishing invalid blocks is scored below the graylist threshold and
- * disconnected, while honest peers' scores stay positive.
+ * Issue 5, and issue 15 "penalties that land": a peer publishing invalid blocks is banned
+ * at its first (004 §6.3 "misbehavior triggers immediate ban"; OFFENCES.invalidBlock),
+ * disconnected and refused with 0x07, while honest peers' scores stay positive.
  */
 import { describe, expect, it } from 'vitest'
 import { encodeBlock } from '../../src/chain/encoding.ts'
@@ -9,7 +10,6 @@ import { mineHeader } from '../../src/chain/pow.ts'
 import type { Block } from '../../src/chain/types.ts'
 import { ErrorCode } from '../../src/errors.ts'
 import type { PawPubSub } from '../../src/gossip/gossip-service.ts'
-import { createPawScoreThresholds } from '../../src/gossip/scoring.ts'
 import { blockTopic } from '../../src/gossip/topics.ts'
 import {
   type ChainNode,
@@ -34,7 +34,7 @@ async function overpayingVariant(block: Block, extra: bigint): Promise<Block> {
 }
 
 describe('gossip scoring of an invalid-block publisher', () => {
-  it('graylists and disconnects it, refuses it afterwards (0x07), and keeps honest peers positive', async () => {
+  it('bans and disconnects it at its first invalid block, refuses it afterwards (0x07), and keeps honest peers positive', async () => {
     const accounts = testAccounts(2)
     const params = testChainParams(accounts)
     const victim = await startChainNode(nodes.node, params)
@@ -60,16 +60,21 @@ describe('gossip scoring of an invalid-block publisher', () => {
       const bad = await overpayingVariant(template, i)
       await pubsub.publish(blockTopic(params.chainId), encodeBlock(bad))
     }
-    const { graylistThreshold } = createPawScoreThresholds()
     await waitFor(
       'the attacker disconnected',
       () => victim.node.peer(attackerId)?.state === 'disconnected',
       5_000,
     )
-    expect(victim.node.gossipStats().verdicts.blocks.reject).toBe(3)
-    // Its score as the victim sees it: below the graylist threshold (gossipsub retains it).
-    const attackerScore = victim.node.peer(attackerId)?.score ?? 0
-    expect(attackerScore).toBeLessThan(graylistThreshold)
+    // Banned at the first: the ones after it may never have been read.
+    const rejected = victim.node.gossipStats().verdicts.blocks.reject
+    expect(rejected).toBeGreaterThanOrEqual(1)
+    expect(rejected).toBeLessThanOrEqual(3)
+    const ban = victim.node.bans().find((entry) => entry.peerId === attackerId)
+    expect(ban?.source).toBe('reputation')
+    expect(ban?.reason).toMatch(/^invalidBlock \(0x05\)/)
+    expect(victim.node.enforcement().bans.offence).toBe(1)
+    // Its score as the victim sees it: the offence's −100 at least.
+    expect(victim.node.peer(attackerId)?.score ?? 0).toBeLessThanOrEqual(-100)
     // Honest peers: positive (first deliveries, time in mesh), and still connected.
     for (const honest of [honestA, honestB]) {
       const info = victim.node.peer(honest.node.peerId.toString())
@@ -78,9 +83,10 @@ describe('gossip scoring of an invalid-block publisher', () => {
     }
     expect(victim.full?.chain.tip().height).toBe(1)
 
-    // Reconnecting does not help: the victim refuses it with 0x07 while the score lasts.
+    // Reconnecting does not help: the victim refuses it with 0x07, naming the ban.
     await expect(attacker.node.connectToPeer(tcpAddress(victim.node))).rejects.toMatchObject({
       code: ErrorCode.ReputationRejection,
+      message: expect.stringMatching(/banned until/),
     })
   }, 30_000)
 })

@@ -71,8 +71,9 @@ describe('configTemplate', () => {
       adminListen: '0.0.0.0:9000',
       adminAllowRemote: true,
       minerHashesPerSecond: 50_000,
+      bufferMemory: { nodeMiB: 512, peerMiB: 32 },
     })
-    const flat = (s: Settings) => ({ ...s, ...s.limits, ...s.timeouts, ...s.inbound })
+    const flat = (s: Settings) => ({ ...s, ...s.limits, ...s.timeouts, ...s.inbound, ...s.bufferMemory })
     for (const [name, value] of Object.entries(flat(settings))) {
       expect(value, name).not.toEqual(flat(defaults)[name as keyof ReturnType<typeof flat>])
     }
@@ -227,6 +228,7 @@ describe('mergeSettings', () => {
       limits: { maxPeers: 10, maxInbound: 7 },
       timeouts: { dialMs: 9 },
       inbound: {},
+      bufferMemory: {},
     })
   })
 })

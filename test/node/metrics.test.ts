@@ -55,6 +55,19 @@ function populated(): P2pMetricsSnapshot {
     },
     sync: { height: 1000, target: 1500 },
     uptimeSeconds: 3600,
+    memory: {
+      nodeLimitBytes: 256 * 1024 * 1024,
+      peerLimitBytes: 24 * 1024 * 1024,
+      usedBytes: 5_000_000,
+      peakBytes: 30_000_000,
+      refused: { peer: 4, node: 1 },
+      revoked: { reservations: 2, bytes: 16_000_000 },
+    },
+    enforcement: {
+      charged: { messageTooLarge: 2, invalidMessage: 7 },
+      bans: { offence: 1, score: 2 },
+      disconnects: { offence: 3, repeated: 1, score: 4 },
+    },
   }
 }
 
@@ -77,6 +90,19 @@ function empty(): P2pMetricsSnapshot {
     gossip: { verdicts: { blocks: zero, transactions: zero, headers: zero }, republished: 0, throttled: 0 },
     sync: { height: 0, target: undefined },
     uptimeSeconds: 0,
+    memory: {
+      nodeLimitBytes: 1,
+      peerLimitBytes: 1,
+      usedBytes: 0,
+      peakBytes: 0,
+      refused: { peer: 0, node: 0 },
+      revoked: { reservations: 0, bytes: 0 },
+    },
+    enforcement: {
+      charged: {},
+      bans: { offence: 0, score: 0 },
+      disconnects: { offence: 0, repeated: 0, score: 0 },
+    },
   }
 }
 
@@ -119,6 +145,14 @@ const SERIES = [
   'paw_p2p_uptime_seconds',
   'paw_p2p_peer_score_min',
   'paw_p2p_peer_score_max',
+  'paw_p2p_buffer_bytes',
+  'paw_p2p_buffer_peak_bytes',
+  'paw_p2p_buffer_limit_bytes',
+  'paw_p2p_buffer_refusals_total',
+  'paw_p2p_buffer_revoked_bytes_total',
+  'paw_p2p_offences_total',
+  'paw_p2p_enforcement_bans_total',
+  'paw_p2p_enforcement_disconnects_total',
 ]
 
 describe('renderPawMetrics', () => {
@@ -155,6 +189,13 @@ describe('renderPawMetrics', () => {
     // Only connected peers count toward the score range; p4 (100) is still connecting.
     expect(value(s, 'paw_p2p_peer_score_min')).toBe(-1)
     expect(value(s, 'paw_p2p_peer_score_max')).toBe(3.5)
+    expect(value(s, 'paw_p2p_buffer_bytes')).toBe(5_000_000)
+    expect(value(s, 'paw_p2p_buffer_limit_bytes', { scope: 'peer' })).toBe(24 * 1024 * 1024)
+    expect(value(s, 'paw_p2p_buffer_refusals_total', { scope: 'peer' })).toBe(4)
+    expect(value(s, 'paw_p2p_buffer_revoked_bytes_total')).toBe(16_000_000)
+    expect(value(s, 'paw_p2p_offences_total', { offence: 'invalidMessage' })).toBe(7)
+    expect(value(s, 'paw_p2p_enforcement_bans_total', { cause: 'score' })).toBe(2)
+    expect(value(s, 'paw_p2p_enforcement_disconnects_total', { cause: 'repeated' })).toBe(1)
   })
 
   it('keeps peer IDs out of the labels', () => {

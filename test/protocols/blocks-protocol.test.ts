@@ -356,10 +356,17 @@ describe('/paw/blocks/1 against a raw peer', () => {
     expect(wiredB.scoreOf(rawId)).toBeCloseTo(-15, 2)
     mode = 'other-hash'
     expect(await codeOf(wiredB.protocol.getBlock(rawId, hash))).toBe(ErrorCode.UnexpectedMessage)
+    // More headers than asked for: over the answer's frame limit (framing.md "Frame limits"),
+    // refused from its header as 0x04.
     mode = 'extra'
-    expect(await codeOf(wiredB.protocol.getHeaders(rawId, 0, 1))).toBe(ErrorCode.UnexpectedMessage)
-    expect(wiredB.protocol.stats().refused).toMatchObject({ unexpectedMessage: 3, invalidMessage: 1 })
-    expect(warnings(b.lines, '0x0a').length).toBe(3)
+    expect(await codeOf(wiredB.protocol.getHeaders(rawId, 0, 1))).toBe(ErrorCode.MessageTooLarge)
+    expect(wiredB.protocol.stats().refused).toMatchObject({
+      unexpectedMessage: 2,
+      invalidMessage: 1,
+      messageTooLarge: 1,
+    })
+    expect(warnings(b.lines, '0x0a').length).toBe(2)
+    expect(warnings(b.lines, '0x04').length).toBe(1)
   })
 
   it('refuses not_found for a range (0x0A) and a block that is not the one asked for', async () => {

@@ -7,6 +7,7 @@
 import type { Connection } from '@libp2p/interface'
 import type { PawNode, PeerInfo } from '../../src/api.ts'
 import type { Logger } from '../../src/logging.ts'
+import { Enforcer } from '../../src/peers/enforcer.ts'
 import { PeerRateLimiter, type RateLimit, type RateLimitName } from '../../src/peers/rate-limits.ts'
 import { Reputation } from '../../src/peers/reputation.ts'
 import { PeerTraffic } from '../../src/peers/traffic.ts'
@@ -68,7 +69,14 @@ export async function wireBlocks(
     isHandshaken: (connection) => node.peer(connection.remotePeer.toString())?.state === 'connected',
     source,
     limiter,
-    reputation,
+    // Charges go to this reputation alone: these tests look at scores, not disconnects.
+    enforcer: new Enforcer({
+      reputation,
+      isBanned: () => false,
+      disconnect: () => {},
+      isConnected: () => false,
+      log: options.log ?? node.log.child({ component: 'enforcer' }),
+    }),
   })
   // The node serves /paw/blocks/1 itself (from its own chain, if any); these tests drive a
   // protocol of their own with a chosen source, limits and reputation, so take the

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { isPawError, MessageTooLargeError } from '../../src/errors.ts'
 import { MAX_FRAME_LENGTH } from '../../src/wire/constants.ts'
-import { FrameDecoder } from '../../src/wire/frame-decoder.ts'
+import { FrameDecoder, isFatal } from '../../src/wire/frame-decoder.ts'
+import type { FrameLimits } from '../../src/wire/frame-limits.ts'
 import { type ByteSpec, bytesOf, errorCode, loadVectors, splitAt } from '../support/vectors.ts'
 
 interface Expected {
@@ -17,10 +18,14 @@ interface Vector {
   input: ByteSpec
   expect: Expected[]
 }
+interface LimitsVector extends Vector {
+  limits: { accepted: Record<string, number>; defined: string[]; ceiling: number }
+}
 interface FramingVectors {
   maxFrameLength: number
   valid: Vector[]
   invalid: Vector[]
+  limits: LimitsVector[]
 }
 
 const vectors = loadVectors<FramingVectors>('framing')
@@ -33,9 +38,23 @@ function describeBytes(bytes: Uint8Array): string {
   return `${bytes.length} bytes, sha256 ${createHash('sha256').update(bytes).digest('hex')}`
 }
 
-/** Runs chunks through a decoder, recording frames, skipped-frame errors and a fatal error. */
-function run(chunks: readonly Uint8Array[]): Outcome[] {
-  const decoder = new FrameDecoder()
+/** The FrameLimits a vector describes, built the way a reader of framing.md would. */
+function limitsOf(spec: LimitsVector['limits']): FrameLimits {
+  return {
+    accepted: new Map(Object.entries(spec.accepted)),
+    defined: new Set(spec.defined),
+    ceiling: spec.ceiling,
+  }
+}
+
+/**
+ * Runs chunks through a decoder, recording frames, skipped-frame errors and a fatal error;
+ * also checks that the decoder never holds more than one frame's 4 + L of bytes it has
+ * accepted, nor any body of a frame it refused.
+ */
+function run(chunks: readonly Uint8Array[], limits?: FrameLimits): Outcome[] {
+  const decoder = new FrameDecoder(limits === undefined ? {} : { limits })
+  const most = 4 + (limits?.ceiling ?? MAX_FRAME_LENGTH)
   const out: Outcome[] = []
   for (const chunk of chunks) {
     if (decoder.failed) {
@@ -44,9 +63,9 @@ function run(chunks: readonly Uint8Array[]): Outcome[] {
     }
     for (const item of decoder.decode(chunk)) {
       if (!isPawError(item)) out.push({ type: item.type, payload: describeBytes(item.payload.subarray()) })
-      else if (decoder.failed) out.push({ error: item.code, fatal: true })
-      else out.push({ error: item.code })
+      else out.push({ error: item.code, ...(isFatal(item) ? { fatal: true as const } : {}) })
     }
+    expect(decoder.bufferedBytes).toBeLessThanOrEqual(most)
   }
   if (decoder.failed) return out
   const truncated = decoder.end()
@@ -108,4 +127,16 @@ describe('protocols/framing.vectors.json', () => {
       }
     })
   }
+
+  describe('limits (framing.md "Frame limits")', () => {
+    for (const vector of vectors.limits) {
+      it(vector.name, () => {
+        const input = bytesOf(vector.input)
+        const want = expected(vector)
+        for (const [how, chunks] of chunkings(input)) {
+          expect(run(chunks, limitsOf(vector.limits)), how).toEqual(want)
+        }
+      })
+    }
+  })
 })

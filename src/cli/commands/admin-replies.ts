@@ -20,6 +20,16 @@ export interface StatusReply {
     { bytesSent: number; bytesReceived: number; messagesSent: number; messagesReceived: number }
   >
   mempool?: { size: number }
+  /** Absent from nodes older than issue 15. */
+  memory?: {
+    nodeLimitBytes: number
+    peerLimitBytes: number
+    usedBytes: number
+    peakBytes: number
+    top: Array<{ peerId: string; bytes: number }>
+    refused: { peer: number; node: number }
+    revoked: { reservations: number; bytes: number }
+  }
 }
 
 export interface PeerRow {

@@ -93,6 +93,15 @@ export function netinfoText(status: StatusReply, peers: readonly PeerRow[]): str
     `bans          ${status.bans} active`,
     `traffic       ${formatBytes(bytesIn)} in, ${formatBytes(bytesOut)} out (peers known now)`,
   ]
+  const memory = status.memory
+  if (memory !== undefined) {
+    const top = memory.top[0]
+    lines.push(
+      `buffers       ${formatBytes(memory.usedBytes)} of ${formatBytes(memory.nodeLimitBytes)} (peak ${formatBytes(memory.peakBytes)}; ${formatBytes(memory.peerLimitBytes)} per peer)` +
+        (top === undefined ? '' : `, most held by ${shortPeerId(top.peerId)}: ${formatBytes(top.bytes)}`),
+      `              refused ${memory.refused.peer} over a peer's budget, ${memory.refused.node} over the node's; ${memory.revoked.reservations} taken back`,
+    )
+  }
   if (protocols.length > 0) {
     lines.push(
       '',

@@ -48,6 +48,9 @@ Options:
                               written to <home>/data/admin.addr for \`paw-node tx\`
   --max-hashrate N            mining.max_hashes_per_second: cap a miner's proof-of-work
                               search (0 = no cap), to leave CPU to other devnet nodes
+  --max-buffer-mib N          p2p.max_buffer_mib: memory all peers may make the node hold
+                              on /paw/* streams (default 256)
+  --max-peer-buffer-mib N     p2p.max_peer_buffer_mib: the same, per peer (default 24)
   -h, --help                  show this help
 
 ADDR is a multiaddr (/ip4/1.2.3.4/tcp/26656/p2p/12D3KooW...) or id@host:port.

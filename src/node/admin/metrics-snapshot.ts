@@ -16,6 +16,8 @@ export type MetricsNode = Pick<
   | 'addressBookStats'
   | 'gossipStats'
   | 'uptimeMs'
+  | 'memoryBudget'
+  | 'enforcement'
 >
 
 export interface MetricsChain {
@@ -68,6 +70,8 @@ export function metricsSnapshot(
       throttled: gossip.throttled,
     },
     sync: { height: chain.height, target: chain.target },
+    memory: node.memoryBudget(),
+    enforcement: node.enforcement(),
     uptimeSeconds: Math.floor(uptimeMs / 1000),
   }
 }

@@ -41,6 +41,8 @@ export interface AdminContext {
     | 'addressBookStats'
     | 'protocolTraffic'
     | 'rejectionsByCode'
+    | 'memoryBudget'
+    | 'enforcement'
     | 'uptimeMs'
     | 'getMultiaddrs'
   >
@@ -134,6 +136,9 @@ function status(_request: RouteRequest, context: AdminContext): Reply {
     listen: node.getMultiaddrs().map(String),
     // Bytes and frames by /paw/* protocol since start (`paw-node netinfo`).
     protocols: node.protocolTraffic(),
+    // What peers make the node hold on /paw/* streams, against its budget; what they were charged.
+    memory: node.memoryBudget(),
+    enforcement: node.enforcement(),
     ...(mempool === undefined ? {} : { mempool: { size: mempool.size } }),
     // Propagation: queue lanes (queued, processed, dropped), verdicts by topic, throttling;
     // /paw/mempool/1 inventories, requests and refusals.

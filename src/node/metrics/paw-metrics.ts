@@ -48,6 +48,21 @@ export interface P2pMetricsSnapshot {
   }
   sync: { height: number; target: number | undefined }
   uptimeSeconds: number
+  /** The memory budget of /paw/* streams (docs/configuration.md "Memory budget"). */
+  memory: {
+    nodeLimitBytes: number
+    peerLimitBytes: number
+    usedBytes: number
+    peakBytes: number
+    refused: { peer: number; node: number }
+    revoked: { reservations: number; bytes: number }
+  }
+  /** What the enforcer did (protocols/errors.md "What each code costs"). */
+  enforcement: {
+    charged: Partial<Record<string, number>>
+    bans: { offence: number; score: number }
+    disconnects: { offence: number; repeated: number; score: number }
+  }
 }
 
 /** Every series renderPawMetrics can emit starts with this. */
@@ -270,6 +285,49 @@ export function renderPawMetrics(snapshot: P2pMetricsSnapshot): string {
     f.one('sync_target_height', 'gauge', 'Height the running sync is heading for.', snapshot.sync.target)
   }
   f.one('uptime_seconds', 'gauge', 'Seconds since the node started.', snapshot.uptimeSeconds)
+
+  const { memory, enforcement } = snapshot
+  f.one('buffer_bytes', 'gauge', 'Bytes peers make the node hold on /paw/* streams now.', memory.usedBytes)
+  f.one(
+    'buffer_peak_bytes',
+    'gauge',
+    'Most bytes held on /paw/* streams at once since start.',
+    memory.peakBytes,
+  )
+  f.add('buffer_limit_bytes', 'gauge', 'The memory budget of /paw/* streams, by scope.', [
+    [{ scope: 'node' }, memory.nodeLimitBytes],
+    [{ scope: 'peer' }, memory.peerLimitBytes],
+  ])
+  f.add(
+    'buffer_refusals_total',
+    'counter',
+    'Reservations the memory budget refused, by the scope that refused.',
+    [
+      [{ scope: 'node' }, memory.refused.node],
+      [{ scope: 'peer' }, memory.refused.peer],
+    ],
+  )
+  f.one(
+    'buffer_revoked_bytes_total',
+    'counter',
+    'Bytes taken back from the peer holding the most when the node budget ran out.',
+    memory.revoked.bytes,
+  )
+  f.add(
+    'offences_total',
+    'counter',
+    'Offences charged to peers, by offence (protocols/errors.md).',
+    sortedEntries(enforcement.charged as Record<string, number>).map(([offence, n]) => [{ offence }, n]),
+  )
+  f.add('enforcement_bans_total', 'counter', 'Peers banned by the enforcer, by cause.', [
+    [{ cause: 'offence' }, enforcement.bans.offence],
+    [{ cause: 'score' }, enforcement.bans.score],
+  ])
+  f.add('enforcement_disconnects_total', 'counter', 'Peers disconnected by the enforcer, by cause.', [
+    [{ cause: 'offence' }, enforcement.disconnects.offence],
+    [{ cause: 'repeated' }, enforcement.disconnects.repeated],
+    [{ cause: 'score' }, enforcement.disconnects.score],
+  ])
 
   if (scores.length > 0) {
     f.one('peer_score_min', 'gauge', 'Lowest reputation score among connected peers.', Math.min(...scores))

@@ -23,9 +23,9 @@ import type { BlockHeader, Hash } from '../../chain/types.ts'
 import type { Settings } from '../../config/settings.ts'
 import { NetworkError } from '../../errors.ts'
 import type { Logger } from '../../logging.ts'
+import type { Enforcer } from '../../peers/enforcer.ts'
 import type { PeerManager } from '../../peers/peer-manager.ts'
 import type { PeerRateLimiter } from '../../peers/rate-limits.ts'
-import type { Reputation } from '../../peers/reputation.ts'
 import {
   BlocksFrameType,
   encodeGetBlock,
@@ -34,11 +34,14 @@ import {
   type RangeRequest,
 } from '../../wire/blocks.ts'
 import type { Frame } from '../../wire/frame.ts'
+import type { FrameLimits } from '../../wire/frame-limits.ts'
+import { endFailedStream, type FaultSink, PeerFault, refuseFault } from '../shared/faults.ts'
 import type { FrameChannel } from '../shared/frame-channel.ts'
-import { PeerFault, refuseFault } from '../shared/faults.ts'
-import { asNetworkError, ProtocolStreams, toError } from '../shared/protocol-streams.ts'
+import type { MemoryBudget } from '../shared/memory-budget.ts'
+import { asNetworkError, ProtocolStreams } from '../shared/protocol-streams.ts'
 import { BLOCKS_PROTOCOL, MAX_BLOCKS_STREAMS, REQUEST_STREAMS_PER_PEER } from './constants.ts'
 import type { BlocksContext } from './context.ts'
+import { answerLimits, laneLimits, responderLimits } from './limits.ts'
 import { nextMessage } from './reader.ts'
 import { matchBlock, matchBlocks, matchHeaders } from './requester.ts'
 import { CannotServeError, serveRequests } from './responder.ts'
@@ -72,7 +75,12 @@ export interface BlocksProtocolInit {
   /** What we serve from; undefined on a node without a chain (it answers nothing). */
   source: BlocksSource | undefined
   limiter: PeerRateLimiter
-  reputation: Reputation
+  /** Charges peers for their faults (src/peers/enforcer.ts). */
+  enforcer: Pick<Enforcer, 'charge'>
+  /** The memory budget frames and answers are reserved from; none: unbounded (tests). */
+  budget?: MemoryBudget | undefined
+  /** The chain's largest block encoding, which bounds the answers we accept (default: a frame's worth). */
+  maxBlockBytes?: number
 }
 
 /** One of our request streams to a connection: one request on it at a time. */
@@ -108,6 +116,7 @@ export class BlocksProtocol {
       protocol: BLOCKS_PROTOCOL,
       settings: init.settings,
       peers: init.peers,
+      budget: init.budget,
     })
     this.#log = init.log
     this.#context = {
@@ -152,7 +161,10 @@ export class BlocksProtocol {
    */
   async getBlock(peerId: string, hash: Uint8Array): Promise<Uint8Array | undefined> {
     const payload = encodeGetBlock(hash)
-    return this.#request(peerId, BlocksFrameType.GetBlock, payload, (frame) => matchBlock(payload, frame))
+    const limits = answerLimits({ type: BlocksFrameType.GetBlock }, this.#init.maxBlockBytes)
+    return this.#request(peerId, BlocksFrameType.GetBlock, payload, limits, (frame) =>
+      matchBlock(payload, frame),
+    )
   }
 
   /**
@@ -164,7 +176,10 @@ export class BlocksProtocol {
   async getBlocks(peerId: string, fromHeight: number, count: number): Promise<Uint8Array[]> {
     const range: RangeRequest = { startHeight: fromHeight, count }
     const payload = encodeGetBlocks(range)
-    return this.#request(peerId, BlocksFrameType.GetBlocks, payload, (frame) => matchBlocks(range, frame))
+    const limits = answerLimits({ type: BlocksFrameType.GetBlocks, range }, this.#init.maxBlockBytes)
+    return this.#request(peerId, BlocksFrameType.GetBlocks, payload, limits, (frame) =>
+      matchBlocks(range, frame),
+    )
   }
 
   /**
@@ -175,7 +190,10 @@ export class BlocksProtocol {
   async getHeaders(peerId: string, fromHeight: number, count: number): Promise<Uint8Array[]> {
     const range: RangeRequest = { startHeight: fromHeight, count }
     const payload = encodeGetHeaders(range)
-    return this.#request(peerId, BlocksFrameType.GetHeaders, payload, (frame) => matchHeaders(range, frame))
+    const limits = answerLimits({ type: BlocksFrameType.GetHeaders, range }, this.#init.maxBlockBytes)
+    return this.#request(peerId, BlocksFrameType.GetHeaders, payload, limits, (frame) =>
+      matchHeaders(range, frame),
+    )
   }
 
   /** The lane a new request to `connection` joins: an idle one, a new one while under the cap, else the least busy. */
@@ -228,11 +246,15 @@ export class BlocksProtocol {
     if (idle !== undefined) void idle.close()
   }
 
-  /** Sends one request on one of the connection's lanes and matches its answer. */
+  /**
+   * Sends one request on one of the connection's lanes, accepting one answer within
+   * `limits` (what the request can be answered with), and matches it.
+   */
   async #request<T>(
     peerId: string,
     type: string,
     payload: Uint8Array,
+    limits: FrameLimits,
     match: (frame: Frame) => T,
   ): Promise<T> {
     if (!this.#plumbing.running) throw new NetworkError(`${BLOCKS_PROTOCOL} is not running`)
@@ -240,9 +262,10 @@ export class BlocksProtocol {
     const lane = this.#laneFor(connection)
     lane.pending++
     const run = lane.tail.then(async () => {
-      lane.channel ??= await this.#plumbing.open(connection)
+      lane.channel ??= await this.#plumbing.open(connection, laneLimits(this.#init.maxBlockBytes))
       const channel = lane.channel
       try {
+        channel.expectOne(limits)
         await channel.write(type, payload)
         this.#stats.requestsSent++
         const frame = await nextMessage(this.#context, channel, peerId, false)
@@ -270,7 +293,7 @@ export class BlocksProtocol {
   /** A stream the peer opened: its requests, answered one by one. */
   async #serve(stream: Stream, connection: Connection): Promise<void> {
     const peerId = connection.remotePeer.toString()
-    const channel = this.#plumbing.channel(stream, connection)
+    const channel = this.#plumbing.channel(stream, connection, responderLimits(this.#init.maxBlockBytes))
     try {
       await serveRequests(
         this.#context,
@@ -283,23 +306,17 @@ export class BlocksProtocol {
     }
   }
 
-  /** Ends a stream that failed: a peer's fault is refused (logged, charged, counted). */
+  /** Ends a stream that failed: a peer's fault is refused (counted, charged). */
   #failed(channel: FrameChannel | undefined, peerId: string, error: unknown): void {
-    if (error instanceof PeerFault) {
-      this.#refuse(peerId, error)
-      channel?.stream.abort(error.error)
-      return
-    }
     const level = error instanceof CannotServeError ? 'info' : 'debug'
-    this.#log[level]('blocks stream failed', { peer: peerId, error: toError(error).message })
-    channel?.stream.abort(toError(error))
+    endFailedStream(this.#sink(), channel?.stream, peerId, error, level)
   }
 
   #refuse(peerId: string, fault: PeerFault): void {
-    refuseFault(
-      { refused: this.#stats.refused, reputation: this.#init.reputation, log: this.#log, what: 'blocks' },
-      peerId,
-      fault,
-    )
+    refuseFault(this.#sink(), peerId, fault)
+  }
+
+  #sink(): FaultSink {
+    return { refused: this.#stats.refused, enforcer: this.#init.enforcer, log: this.#log, what: 'blocks' }
   }
 }

@@ -24,8 +24,9 @@ import {
   rangeToServe,
 } from '../../wire/blocks.ts'
 import type { Frame } from '../../wire/frame.ts'
-import type { FrameChannel, TrafficCounter } from '../shared/frame-channel.ts'
 import { decodePeerPayload, rateLimitedFault, unexpectedFault } from '../shared/faults.ts'
+import type { FrameChannel, TrafficCounter } from '../shared/frame-channel.ts'
+import { Holdings } from '../shared/memory-budget.ts'
 import type { BlocksSource } from './blocks-protocol.ts'
 import type { BlocksContext } from './context.ts'
 import { nextMessage } from './reader.ts'
@@ -37,12 +38,14 @@ export class CannotServeError extends NetworkError {}
 /**
  * The stored encodings of the blocks a `get_blocks` answer carries: the best chain's
  * blocks from `request.startHeight`, trimmed by rangeToServe, then to the longest prefix
- * within the byte budget (blocksThatFit), read one at a time so that at most the budget
- * plus one block is held.
+ * within the byte bound of an answer (blocksThatFit), read one at a time so that at most
+ * the bound plus one block is held, and to what `reserve` grants of the memory budget
+ * (each block is reserved as it is read; a refused one ends the answer).
  */
 export async function blocksToServe(
   source: Required<Pick<BlocksSource, 'getEncodedBlock'>> & BlocksSource,
   request: RangeRequest,
+  reserve: (bytes: number) => boolean = () => true,
 ): Promise<Uint8Array[]> {
   const count = rangeToServe(request, source.tip().height, MAX_BLOCKS_PER_ANSWER)
   if (count === 0) return []
@@ -54,6 +57,7 @@ export async function blocksToServe(
     // The best chain moved under us (a reorg between the two reads): serve what links.
     if (block === undefined) break
     if (blocks.length > 0 && total + block.length > MAX_BLOCK_ANSWER_BYTES) break
+    if (!reserve(block.length)) break
     blocks.push(block)
     total += block.length
   }
@@ -70,8 +74,9 @@ export async function headersToServe(source: BlocksSource, request: RangeRequest
 
 /**
  * Answers the peer's requests on `channel` until the peer closes its side, then closes ours.
- * @throws PeerFault for an answer frame (0x0A: we asked nothing on this stream), a malformed
- *   request (0x05), a request over the peer's rate limit (0x09, not answered);
+ * @throws PeerFault for a malformed request (0x05), a request over the peer's rate limit
+ *   (0x09, not answered), an answer the peer does not read in time (0x0B);
+ *   ResourceLimitExceededError (the memory budget grants not one block of the answer);
  *   CannotServeError (a block request to a node that holds no blocks); NetworkError
  */
 export async function serveRequests(
@@ -102,12 +107,22 @@ export async function serveRequests(
         if (!limiter.allow(peerId, 'blockRequests')) {
           throw rateLimitedFault(`${frame.type} beyond the blockRequests limit: not answered`)
         }
-        const blocks = await answerBlockRequest(context, channel, frame)
-        if (blocks === undefined) break
-        await writeBlocksAnswer(channel.stream, blocks, { writeMs: settings.timeouts.writeMs, traffic })
-        // The request took one token; an answer over 1 MiB costs one per started MiB.
-        limiter.charge(peerId, 'blockRequests', blockAnswerCost(blocksPayloadLength(blocks)) - 1)
-        context.stats.blocksServed += blocks.length
+        // The answer's blocks count against the peer's memory budget until written; taken
+        // back at the node's limit if this peer holds the most (the stream is then reset).
+        const holdings = new Holdings(context.init.budget, peerId, 'blocks answer', {
+          revoke: (error) => channel.stream.abort(error),
+        })
+        try {
+          const blocks = await answerBlockRequest(context, channel, frame, holdings)
+          if (blocks === undefined) break
+          if (blocks.length === 0 && holdings.refusal !== undefined) throw holdings.refusal
+          await writeBlocksAnswer(channel.stream, blocks, { writeMs: settings.timeouts.writeMs, traffic })
+          // The request took one token; an answer over 1 MiB costs one per started MiB.
+          limiter.charge(peerId, 'blockRequests', blockAnswerCost(blocksPayloadLength(blocks)) - 1)
+          context.stats.blocksServed += blocks.length
+        } finally {
+          holdings.release()
+        }
         break
       }
       default:
@@ -118,11 +133,15 @@ export async function serveRequests(
   await channel.close()
 }
 
-/** The blocks answering a get_block or get_blocks; undefined if not_found was written instead. */
+/**
+ * The blocks answering a get_block or get_blocks, each reserved in `holdings` (an empty
+ * list if the first was refused); undefined if not_found was written instead.
+ */
 async function answerBlockRequest(
   context: BlocksContext,
   channel: FrameChannel,
   frame: Frame,
+  holdings: Holdings,
 ): Promise<Uint8Array[] | undefined> {
   const source = context.init.source
   const payload = frame.payload
@@ -131,11 +150,13 @@ async function answerBlockRequest(
     const getEncodedBlock = source?.getEncodedBlock?.bind(source)
     if (getEncodedBlock === undefined) throw new CannotServeError('a light node holds no blocks')
     const block = await getEncodedBlock(hash)
-    if (block !== undefined) return [block]
+    if (block !== undefined) return holdings.reserve(block.length) ? [block] : []
     await channel.write(BlocksFrameType.NotFound, encodeNotFound(hash))
     return undefined
   }
   const request = decodePeerPayload(() => decodeGetBlocks(payload))
   if (source?.getEncodedBlock === undefined) throw new CannotServeError('a light node holds no blocks')
-  return blocksToServe(source as Parameters<typeof blocksToServe>[0], request)
+  return blocksToServe(source as Parameters<typeof blocksToServe>[0], request, (bytes) =>
+    holdings.reserve(bytes),
+  )
 }

@@ -6,9 +6,10 @@
  * aborted.
  */
 import type { Stream } from '@libp2p/interface'
-import { NetworkError } from '../../errors.ts'
+import { NetworkError, ResourceLimitExceededError } from '../../errors.ts'
 import { BlocksFrameType, blocksPayloadLength, encodeBlocksParts } from '../../wire/blocks.ts'
 import { encodeFrameHeader } from '../../wire/frame.ts'
+import { slowReaderFault } from '../shared/faults.ts'
 import type { TrafficCounter } from '../shared/frame-channel.ts'
 import { WRITE_CHUNK_BYTES, writeTimeoutFor } from './constants.ts'
 
@@ -35,7 +36,8 @@ function drained(stream: Stream): Promise<void> {
 /**
  * Sends one `blocks` frame carrying `blocks` as they are. Returns the bytes written.
  * @throws InvalidMessageFormatError for a list the decoder would reject (nothing sent);
- *   NetworkError (closed, reset, or the deadline passed: the stream is then aborted)
+ *   PeerFault 0x0B (the peer did not read it within the deadline: the stream is aborted);
+ *   NetworkError (closed, reset)
  */
 export async function writeBlocksAnswer(
   stream: Stream,
@@ -60,7 +62,14 @@ export async function writeBlocksAnswer(
       }
     }
   } catch (error) {
-    if (timedOut) throw new NetworkError(`write timed out after ${timeoutMs} ms`, { cause: error })
+    if (timedOut) {
+      throw slowReaderFault(
+        new ResourceLimitExceededError(
+          `a ${total}-byte blocks answer was not read within its write deadline of ${timeoutMs} ms`,
+          'peer',
+        ),
+      )
+    }
     throw error
   } finally {
     clearTimeout(timer)

@@ -20,6 +20,7 @@ import {
 import type { Logger } from '../../logging.ts'
 import { equalBytes } from '../../wire/bytes.ts'
 import { FrameType, PROTOCOL_VERSION } from '../../wire/constants.ts'
+import type { FrameLimits } from '../../wire/frame-limits.ts'
 import {
   checkHandshake,
   decodeHandshake,
@@ -29,8 +30,11 @@ import {
   type Handshake,
 } from '../../wire/handshake.ts'
 import { closeConnection } from '../shared/close-connection.ts'
+import { PeerFault } from '../shared/faults.ts'
 import { FrameChannel, type TrafficCounter } from '../shared/frame-channel.ts'
+import type { MemoryBudget } from '../shared/memory-budget.ts'
 import { HANDSHAKE_PROTOCOL, MAX_HANDSHAKE_STREAMS } from './constants.ts'
+import { DIALER_LIMITS, LISTENER_LIMITS } from './limits.ts'
 
 /** The error a peer's `reject` frame carried. */
 export class PeerRejectedError extends PawError {
@@ -59,6 +63,8 @@ export interface HandshakeInit {
   writeTimeoutMs: number
   log: Logger
   hooks: HandshakeHooks
+  /** The memory budget handshake frames are reserved from (a few hundred bytes each). */
+  budget?: MemoryBudget | undefined
 }
 
 interface ConnectionHandshake {
@@ -73,6 +79,7 @@ interface ConnectionHandshake {
  * deadline or the connection closing, that reason.
  */
 function failureOf(error: unknown, signal: AbortSignal): PawError {
+  if (error instanceof PeerFault) return error.error
   if (isPawError(error)) return error
   return toPawError(signal.aborted ? signal.reason : error)
 }
@@ -159,11 +166,20 @@ export class HandshakeProtocol {
     setTimeout(() => void this.#fail(connection, closed), 0)
   }
 
-  #channel(stream: Stream, connection: Connection): FrameChannel {
+  /**
+   * A handshake stream: before the handshake completes, nothing larger than a handshake
+   * answer is buffered (limits.ts); a larger frame header is 0x04.
+   */
+  #channel(stream: Stream, connection: Connection, limits: FrameLimits): FrameChannel {
     const traffic = this.#init.hooks.traffic(connection, HANDSHAKE_PROTOCOL)
+    const budget = this.#init.budget
     return new FrameChannel(stream, {
       writeTimeoutMs: this.#init.writeTimeoutMs,
+      limits,
       ...(traffic === undefined ? {} : { traffic }),
+      ...(budget === undefined
+        ? {}
+        : { budget: { budget, peerId: connection.remotePeer.toString(), purpose: HANDSHAKE_PROTOCOL } }),
     })
   }
 
@@ -192,7 +208,7 @@ export class HandshakeProtocol {
     let channel: FrameChannel | undefined
     try {
       const stream = await connection.newStream(HANDSHAKE_PROTOCOL, { signal })
-      channel = this.#channel(stream, connection)
+      channel = this.#channel(stream, connection, DIALER_LIMITS)
       await channel.write(FrameType.Handshake, encodeHandshake(this.#local()))
       const remote = this.#verify(await channel.read({ signal }), connection)
       this.#complete(connection, remote)
@@ -210,7 +226,7 @@ export class HandshakeProtocol {
     if (state === undefined) this.#track(connection)
     const current = this.#connections.get(connection.id) as ConnectionHandshake
     const signal = current.controller.signal
-    const channel = this.#channel(stream, connection)
+    const channel = this.#channel(stream, connection, LISTENER_LIMITS)
     try {
       if (connection.direction !== 'inbound') {
         throw new UnexpectedMessageError('the dialer of a connection sends the handshake first')

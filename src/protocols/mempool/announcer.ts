@@ -12,6 +12,7 @@ import { FrameType } from '../../wire/constants.ts'
 import { encodeMempoolHashes, MAX_MEMPOOL_HASHES } from '../../wire/mempool.ts'
 import type { FrameChannel } from '../shared/frame-channel.ts'
 import type { MempoolContext } from './context.ts'
+import { SERVING_LIMITS } from './limits.ts'
 import { serveRequests } from './responder.ts'
 
 /** The inventory to announce, or undefined when there is nothing to announce. */
@@ -31,7 +32,7 @@ export async function announce(
   payload: Uint8Array,
   onOpen: (channel: FrameChannel) => void,
 ): Promise<void> {
-  const channel = await context.open(connection)
+  const channel = await context.open(connection, SERVING_LIMITS)
   onOpen(channel)
   await channel.write(FrameType.MempoolHashes, payload)
   context.stats.inventoriesSent++

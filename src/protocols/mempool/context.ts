@@ -1,7 +1,8 @@
 /** What the parts of /paw/mempool/1 share: the node's parts, counters and stream plumbing. */
 import type { Connection, Stream } from '@libp2p/interface'
-import type { FrameChannel } from '../shared/frame-channel.ts'
+import type { FrameLimits } from '../../wire/frame-limits.ts'
 import type { PeerFault } from '../shared/faults.ts'
+import type { FrameChannel } from '../shared/frame-channel.ts'
 import type { MempoolProtocolInit } from './mempool-protocol.ts'
 import type { RecentSet } from './recent-set.ts'
 import type { MempoolSyncStats } from './stats.ts'
@@ -17,9 +18,9 @@ export interface MempoolContext {
    * A FrameChannel on `stream` with the node's read-idle and write timeouts and the peer's
    * traffic counters; the stream is aborted if the protocol stops while it is open.
    */
-  channel(stream: Stream, connection: Connection): FrameChannel
-  /** Opens a /paw/mempool/1 stream on `connection` (NetworkError if it cannot). */
-  open(connection: Connection): Promise<FrameChannel>
+  channel(stream: Stream, connection: Connection, limits: FrameLimits): FrameChannel
+  /** Opens a /paw/mempool/1 stream on `connection`, accepting `limits` (NetworkError if it cannot). */
+  open(connection: Connection, limits: FrameLimits): Promise<FrameChannel>
   /** Logs a peer's fault at WARN, charges the peer and counts the refusal. */
   refuse(peerId: string, fault: PeerFault): void
 }

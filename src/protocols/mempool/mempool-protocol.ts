@@ -18,17 +18,27 @@ import type { Transaction, TransactionPool } from '../../chain/types.ts'
 import type { Settings } from '../../config/settings.ts'
 import { NetworkError } from '../../errors.ts'
 import type { Logger } from '../../logging.ts'
+import type { Enforcer } from '../../peers/enforcer.ts'
 import type { PeerManager } from '../../peers/peer-manager.ts'
 import type { PeerRateLimiter } from '../../peers/rate-limits.ts'
-import type { Reputation } from '../../peers/reputation.ts'
 import { FrameType } from '../../wire/constants.ts'
 import { decodeMempoolHashes, encodeGetTransactions } from '../../wire/mempool.ts'
+import {
+  decodePeerPayload,
+  endFailedStream,
+  type FaultSink,
+  PeerFault,
+  rateLimitedFault,
+  refuseFault,
+  unexpectedFault,
+} from '../shared/faults.ts'
 import type { FrameChannel } from '../shared/frame-channel.ts'
-import { asNetworkError, ProtocolStreams, toError } from '../shared/protocol-streams.ts'
+import type { MemoryBudget } from '../shared/memory-budget.ts'
+import { asNetworkError, ProtocolStreams } from '../shared/protocol-streams.ts'
 import { announce, inventory } from './announcer.ts'
 import { MAX_MEMPOOL_STREAMS, MEMPOOL_PROTOCOL, REJECTED_HASHES_REMEMBERED } from './constants.ts'
 import type { MempoolContext } from './context.ts'
-import { decodePeerPayload, PeerFault, rateLimitedFault, refuseFault, unexpectedFault } from '../shared/faults.ts'
+import { answerLimits, OPENED_BY_PEER_LIMITS, REQUESTING_LIMITS, SERVING_LIMITS } from './limits.ts'
 import { nextMessage } from './reader.ts'
 import { readAnswer, receiveInventory } from './receiver.ts'
 import { RecentSet } from './recent-set.ts'
@@ -51,7 +61,10 @@ export interface MempoolProtocolInit {
   /** Validates and adds fetched transactions (not re-flooded); invalid ones are charged to `from`. */
   admit: (transactions: readonly Transaction[], from: string) => { admitted: number; invalid: number }
   limiter: PeerRateLimiter
-  reputation: Reputation
+  /** Charges peers for their faults (src/peers/enforcer.ts). */
+  enforcer: Pick<Enforcer, 'charge'>
+  /** The memory budget frames are reserved from; none: unbounded (tests). */
+  budget?: MemoryBudget | undefined
 }
 
 export interface TransactionRequestResult {
@@ -87,6 +100,7 @@ export class MempoolProtocol {
       protocol: MEMPOOL_PROTOCOL,
       settings: init.settings,
       peers: init.peers,
+      budget: init.budget,
     })
     this.#log = init.log
     this.#context = {
@@ -94,8 +108,8 @@ export class MempoolProtocol {
       stats: this.#stats,
       inFlight: this.#inFlight,
       rejected: this.#rejected,
-      channel: (stream, connection) => this.#plumbing.channel(stream, connection),
-      open: (connection) => this.#plumbing.open(connection),
+      channel: (stream, connection, limits) => this.#plumbing.channel(stream, connection, limits),
+      open: (connection, limits) => this.#plumbing.open(connection, limits),
       refuse: (peerId, fault) => this.#refuse(peerId, fault),
     }
   }
@@ -171,7 +185,8 @@ export class MempoolProtocol {
     const connection = this.#plumbing.connectionOf(peerId)
     let channel: FrameChannel | undefined
     try {
-      channel = await this.#plumbing.open(connection)
+      channel = await this.#plumbing.open(connection, REQUESTING_LIMITS)
+      channel.expectOne(answerLimits(hashes.length))
       await channel.write(FrameType.GetTransactions, encodeGetTransactions(hashes))
       this.#stats.requestsSent++
       const answer = await readAnswer(this.#context, channel, peerId, hashes)
@@ -186,7 +201,7 @@ export class MempoolProtocol {
   /** A stream the peer opened: its first frame says what it is. */
   async #serve(stream: Stream, connection: Connection): Promise<void> {
     const peerId = connection.remotePeer.toString()
-    const channel = this.#plumbing.channel(stream, connection)
+    const channel = this.#plumbing.channel(stream, connection, OPENED_BY_PEER_LIMITS)
     try {
       const first = await nextMessage(this.#context, channel, peerId)
       if (first === undefined) {
@@ -194,6 +209,7 @@ export class MempoolProtocol {
       } else if (first.type === FrameType.MempoolHashes) {
         await this.#receive(channel, connection, peerId, first.payload)
       } else if (first.type === FrameType.GetTransactions) {
+        channel.setLimits(SERVING_LIMITS)
         await serveRequests(this.#context, channel, peerId, first)
       } else {
         throw unexpectedFault('a transactions frame that answers no get_transactions of ours')
@@ -232,22 +248,16 @@ export class MempoolProtocol {
     }
   }
 
-  /** Ends a stream that failed: a peer's fault is refused (logged, charged, counted). */
+  /** Ends a stream that failed: a peer's fault is refused (counted, charged). */
   #failed(channel: FrameChannel | undefined, peerId: string, error: unknown): void {
-    if (error instanceof PeerFault) {
-      this.#refuse(peerId, error)
-      channel?.stream.abort(error.error)
-      return
-    }
-    this.#log.debug('mempool stream failed', { peer: peerId, error: toError(error).message })
-    channel?.stream.abort(toError(error))
+    endFailedStream(this.#sink(), channel?.stream, peerId, error)
   }
 
   #refuse(peerId: string, fault: PeerFault): void {
-    refuseFault(
-      { refused: this.#stats.refused, reputation: this.#init.reputation, log: this.#log, what: 'mempool' },
-      peerId,
-      fault,
-    )
+    refuseFault(this.#sink(), peerId, fault)
+  }
+
+  #sink(): FaultSink {
+    return { refused: this.#stats.refused, enforcer: this.#init.enforcer, log: this.#log, what: 'mempool' }
   }
 }

@@ -14,10 +14,11 @@ import {
   encodeGetTransactions,
   MAX_TRANSACTIONS_PER_REQUEST,
 } from '../../wire/mempool.ts'
+import { decodePeerPayload, unexpectedFault } from '../shared/faults.ts'
 import type { FrameChannel } from '../shared/frame-channel.ts'
 import { SyncAdmission } from './admission.ts'
 import type { MempoolContext } from './context.ts'
-import { decodePeerPayload, unexpectedFault } from '../shared/faults.ts'
+import { answerLimits, REQUESTING_LIMITS } from './limits.ts'
 import { type MatchedAnswer, matchAnswer } from './matching.ts'
 import { nextMessage } from './reader.ts'
 
@@ -82,6 +83,8 @@ export async function receiveInventory(
     await channel.close()
     return
   }
+  // From here we ask and the peer answers: one answer per request, none unasked.
+  channel.setLimits(REQUESTING_LIMITS)
   const admission = new SyncAdmission(context, peerId)
   let requests = 0
   let fetched = 0
@@ -94,6 +97,7 @@ export async function receiveInventory(
     if (batch.hashes.length === 0) break
     for (const id of batch.ids) context.inFlight.add(id)
     try {
+      channel.expectOne(answerLimits(batch.hashes.length))
       await channel.write(FrameType.GetTransactions, encodeGetTransactions(batch.hashes))
       requests++
       context.stats.requestsSent++

@@ -10,9 +10,9 @@ import { toHex } from '../../wire/bytes.ts'
 import { FrameType } from '../../wire/constants.ts'
 import type { Frame } from '../../wire/frame.ts'
 import { decodeGetTransactions, encodeTransactions } from '../../wire/mempool.ts'
+import { decodePeerPayload, rateLimitedFault, unexpectedFault } from '../shared/faults.ts'
 import type { FrameChannel } from '../shared/frame-channel.ts'
 import type { MempoolContext } from './context.ts'
-import { decodePeerPayload, rateLimitedFault, unexpectedFault } from '../shared/faults.ts'
 import { nextMessage } from './reader.ts'
 
 /** The `transactions` payload answering `hashes` from `pool`, and how many were found. */

@@ -1,4 +1,6 @@
 /** Counters of /paw/mempool/1 since the node was created (MempoolProtocol.stats()). */
+import { newRefusedCounts, type RefusedCounts } from '../shared/faults.ts'
+
 export interface MempoolSyncStats {
   /** mempool_hashes frames we sent (one per sync stream we opened). */
   inventoriesSent: number
@@ -15,19 +17,8 @@ export interface MempoolSyncStats {
   /** Of those, the ones admitted to the mempool. */
   transactionsAdmitted: number
   /** What peers did that we refused, by reason (each is logged at WARN). */
-  refused: {
-    /** 0x09: a get_transactions or mempool_hashes beyond the peer's rate limit (not answered). */
-    rateLimited: number
-    /** 0x0A: a frame not allowed at that point, or an answer that does not match its request. */
-    unexpectedMessage: number
-    /** 0x05: a malformed frame, a frame type /paw/mempool/1 does not define, a malformed payload. */
-    invalidMessage: number
-    /** A stream from a peer whose /paw/handshake/1 had not completed (reset by the gate). */
-    notHandshaken: number
-  }
+  refused: RefusedCounts
 }
-
-export type RefusalReason = keyof MempoolSyncStats['refused']
 
 export function newMempoolSyncStats(): MempoolSyncStats {
   return {
@@ -38,7 +29,7 @@ export function newMempoolSyncStats(): MempoolSyncStats {
     transactionsServed: 0,
     transactionsFetched: 0,
     transactionsAdmitted: 0,
-    refused: { rateLimited: 0, unexpectedMessage: 0, invalidMessage: 0, notHandshaken: 0 },
+    refused: newRefusedCounts(),
   }
 }
 

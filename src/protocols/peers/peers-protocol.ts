@@ -14,11 +14,11 @@
  */
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import type { Settings } from '../../config/settings.ts'
-import { InvalidMessageFormatError, NetworkError, RateLimitedError } from '../../errors.ts'
+import { NetworkError, RateLimitedError } from '../../errors.ts'
 import type { Logger } from '../../logging.ts'
+import type { Enforcer } from '../../peers/enforcer.ts'
 import type { PeerManager } from '../../peers/peer-manager.ts'
 import type { PeerRateLimiter } from '../../peers/rate-limits.ts'
-import type { Reputation } from '../../peers/reputation.ts'
 import { FrameType } from '../../wire/constants.ts'
 import type { Frame } from '../../wire/frame.ts'
 import {
@@ -29,16 +29,22 @@ import {
   type PeerAddress,
   type PeerList,
 } from '../../wire/peer-list.ts'
-import type { FrameChannel } from '../shared/frame-channel.ts'
 import {
   decodePeerPayload,
-  invalidFault,
+  endFailedStream,
+  type FaultSink,
+  newRefusedCounts,
   PeerFault,
+  type RefusedCounts,
   rateLimitedFault,
   refuseFault,
   unexpectedFault,
 } from '../shared/faults.ts'
-import { asNetworkError, ProtocolStreams, toError } from '../shared/protocol-streams.ts'
+import type { FrameChannel } from '../shared/frame-channel.ts'
+import type { MemoryBudget } from '../shared/memory-budget.ts'
+import { asNetworkError, ProtocolStreams } from '../shared/protocol-streams.ts'
+import { nextFrame } from '../shared/reader.ts'
+import { REQUESTER_LIMITS, RESPONDER_LIMITS } from './limits.ts'
 
 export const PEERS_PROTOCOL = '/paw/peers/1'
 /**
@@ -57,7 +63,7 @@ export interface PeersStats {
   /** Entries received in answers, and of those the ones skipped as unusable. */
   entriesReceived: number
   entriesSkipped: number
-  refused: { rateLimited: number; unexpectedMessage: number; invalidMessage: number; notHandshaken: number }
+  refused: RefusedCounts
 }
 
 export interface PeersProtocolInit {
@@ -67,7 +73,10 @@ export interface PeersProtocolInit {
   log: Logger
   isHandshaken: (connection: Connection) => boolean
   limiter: PeerRateLimiter
-  reputation: Reputation
+  /** Charges peers for their faults (src/peers/enforcer.ts). */
+  enforcer: Pick<Enforcer, 'charge'>
+  /** The memory budget frames are reserved from; none: unbounded (tests). */
+  budget?: MemoryBudget | undefined
   /** The addresses to give `requester` (at most 1000; without it and without banned peers). */
   answer: (requester: string) => PeerAddress[]
   /** Seed mode: the peer is disconnected once its request is answered. */
@@ -87,7 +96,7 @@ export class PeersProtocol {
     requestsServed: 0,
     entriesReceived: 0,
     entriesSkipped: 0,
-    refused: { rateLimited: 0, unexpectedMessage: 0, invalidMessage: 0, notHandshaken: 0 },
+    refused: newRefusedCounts(),
   }
 
   constructor(init: PeersProtocolInit) {
@@ -97,6 +106,7 @@ export class PeersProtocol {
       protocol: PEERS_PROTOCOL,
       settings: init.settings,
       peers: init.peers,
+      budget: init.budget,
     })
   }
 
@@ -144,11 +154,11 @@ export class PeersProtocol {
     }
     const connection = this.#plumbing.connectionOf(peerId)
     this.#askedAt.set(peerId, now)
-    const channel = await this.#plumbing.open(connection)
+    const channel = await this.#plumbing.open(connection, REQUESTER_LIMITS)
     try {
       await channel.write(FrameType.GetPeers, encodeGetPeers())
       this.#stats.requestsSent++
-      const frame = await this.#readOne(channel)
+      const frame = await this.#readOne(channel, peerId)
       if (frame === undefined) throw new NetworkError('the peer closed the stream without answering')
       if (frame.type !== FrameType.Peers)
         throw unexpectedFault(`a ${frame.type} frame does not answer get_peers`)
@@ -167,23 +177,21 @@ export class PeersProtocol {
     }
   }
 
-  /** One frame of a /paw/peers/1 type, or undefined at the end; a malformed one is a fault. */
-  async #readOne(channel: FrameChannel): Promise<Frame | undefined> {
-    const item = await channel.read()
-    if (item === undefined) return undefined
-    if (item instanceof InvalidMessageFormatError) throw invalidFault(item)
-    if (item.type !== FrameType.GetPeers && item.type !== FrameType.Peers) {
-      throw invalidFault(`no ${JSON.stringify(item.type)} frames on ${PEERS_PROTOCOL}`)
-    }
-    return item
+  /**
+   * The next frame the stream accepts, or undefined at its end. A frame it does not accept
+   * (malformed, or of a type not accepted here) is charged and skipped, and reading goes on
+   * (framing.md "Receiving").
+   */
+  #readOne(channel: FrameChannel, peerId: string): Promise<Frame | undefined> {
+    return nextFrame(channel, (fault) => refuseFault(this.#sink(), peerId, fault))
   }
 
   /** A stream the peer opened: one get_peers, answered. */
   async #serve(stream: Stream, connection: Connection): Promise<void> {
     const peerId = connection.remotePeer.toString()
-    const channel = this.#plumbing.channel(stream, connection)
+    const channel = this.#plumbing.channel(stream, connection, RESPONDER_LIMITS)
     try {
-      const frame = await this.#readOne(channel)
+      const frame = await this.#readOne(channel, peerId)
       if (frame === undefined) return
       if (frame.type === FrameType.Peers) throw unexpectedFault('a peers list nobody asked for: not used')
       const payload = frame.payload
@@ -205,16 +213,10 @@ export class PeersProtocol {
   }
 
   #failed(channel: FrameChannel, peerId: string, error: unknown): void {
-    if (error instanceof PeerFault) {
-      refuseFault(
-        { refused: this.#stats.refused, reputation: this.#init.reputation, log: this.#log, what: 'peers' },
-        peerId,
-        error,
-      )
-      channel.stream.abort(error.error)
-      return
-    }
-    this.#log.debug('peers stream failed', { peer: peerId, error: toError(error).message })
-    channel.stream.abort(toError(error))
+    endFailedStream(this.#sink(), channel.stream, peerId, error)
+  }
+
+  #sink(): FaultSink {
+    return { refused: this.#stats.refused, enforcer: this.#init.enforcer, log: this.#log, what: 'peers' }
   }
 }

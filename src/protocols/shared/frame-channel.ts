@@ -1,17 +1,36 @@
 /**
- * PAW frames over a libp2p v3 stream: reads through the incremental FrameDecoder as
- * 'message' events arrive (so the stream's own read buffer never fills), writes with the
- * write timeout of 004 §3.1, and counts bytes and messages each way for 004 §7.1.
+ * PAW frames over a libp2p v3 stream, with every byte a peer can make it hold bounded
+ * (protocols/framing.md "Frame limits", "Reading one frame at a time"):
  *
- * Backpressure waits for the stream's 'drain' event, not `onDrain()`, which in
- * @libp2p/utils 7.4.1 resolves at once after the first drain.
+ * - **Per-type limits.** The stream accepts the frame types of `limits` up to their L, as
+ *   the protocol says for this point of the stream; `expectOne` narrows them to the
+ *   answer of a request just sent. A header over its limit is 0x04 before any of the body
+ *   is buffered (the caller disconnects the peer); a type not accepted is skipped unread.
+ * - **One frame at a time.** A decoded frame waits in one slot until the reader takes it;
+ *   meanwhile nothing more is decoded, and the bytes that arrive are held only up to
+ *   `readAheadBytes`: every /paw/* protocol is lock-step, so a peer that sends more than
+ *   that before its previous frame was handled breaks the protocol (0x0A, stream reset).
+ *   A stream thus holds at most the frame being handled, one decoded frame and the
+ *   read-ahead allowance, or one frame in progress of at most its type's limit.
+ * - **Reserved before held.** With a memory budget, each frame's 4 + L bytes are reserved
+ *   for the peer from its header (a refusal fails the stream with 0x0B, not the peer's
+ *   fault) until the reader takes the next frame; each frame written is reserved until
+ *   it is written.
+ * - **Timeouts** of 004 §3.1: the read idle timeout, and the write timeout: an answer the
+ *   peer does not read within it is the peer's fault (0x0B slow reader, stream reset).
+ *
+ * Bytes and messages are counted each way for 004 §7.1. Backpressure on writes waits for
+ * the stream's 'drain' event, not `onDrain()`, which in @libp2p/utils 7.4.1 resolves at
+ * once after the first drain.
  */
 import type { Stream } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
-import { InvalidMessageFormatError, MessageTooLargeError, NetworkError } from '../../errors.ts'
-import { MAX_FRAME_LENGTH } from '../../wire/constants.ts'
+import { isPawError, NetworkError, type PawError, ResourceLimitExceededError } from '../../errors.ts'
 import { encodeFrame, type Frame } from '../../wire/frame.ts'
-import { FrameDecoder } from '../../wire/frame-decoder.ts'
+import { FrameDecoder, isFatal } from '../../wire/frame-decoder.ts'
+import type { FrameLimits } from '../../wire/frame-limits.ts'
+import { PeerFault, slowReaderFault, tooLargeFault, unexpectedFault } from './faults.ts'
+import type { MemoryBudget, Reservation } from './memory-budget.ts'
 
 /** Counts traffic; the connection manager keeps one per peer. */
 export interface TrafficCounter {
@@ -19,16 +38,29 @@ export interface TrafficCounter {
   sent(bytes: number, frames: number): void
 }
 
+/**
+ * Bytes a peer may send beyond a decoded frame the reader has not taken yet
+ * (framing.md "Reading one frame at a time"): none in a lock-step protocol, so this is
+ * slack for a FIN or a transport that batches, not room to pipeline.
+ */
+export const READ_AHEAD_BYTES = 64 * 1024
+
 export interface FrameChannelInit {
   /** 004 §3.1 write timeout. */
   writeTimeoutMs: number
   /** 004 §3.1 read idle timeout: the stream is aborted if nothing arrives for this long. */
   readIdleMs?: number
-  maxFrameLength?: number
+  /** What the stream accepts; without limits, every type up to 10 MiB (framing alone). */
+  limits?: FrameLimits
+  /** @default READ_AHEAD_BYTES */
+  readAheadBytes?: number
   traffic?: TrafficCounter
+  /** The budget frames are reserved from, the peer they count against, and what for (logs). */
+  budget?: { budget: MemoryBudget; peerId: string; purpose: string }
 }
 
-type ReadItem = Frame | InvalidMessageFormatError
+/** A frame, or the error in place of a frame that was skipped (0x05, 0x0A). */
+export type ReadItem = Frame | PawError
 
 /** Bytes in a libp2p 'message' event payload. */
 function chunkLength(data: Uint8Array | Uint8ArrayList): number {
@@ -39,8 +71,21 @@ export class FrameChannel {
   readonly stream: Stream
   readonly #decoder: FrameDecoder
   readonly #init: FrameChannelInit
-  readonly #queue: ReadItem[] = []
+  readonly #readAhead: number
+  /** Limits outside a one-frame expectation. */
+  #baseLimits: FrameLimits | undefined
+  /** True while the limits of `expectOne` are in force. */
+  #expecting = false
+  /** The decoded frame the reader has not taken yet. */
+  #slot: ReadItem | undefined
+  /** The reservations of the frame in progress, the frame in the slot, the frame last handed out. */
+  #inProgress: Reservation | undefined
+  #slotReservation: Reservation | undefined
+  #handed: Reservation | undefined
   #waiting: PromiseWithResolvers<ReadItem | undefined> | undefined
+  /** The remote will send nothing more (it closed its side, or the stream closed). */
+  #remoteEnded = false
+  /** Every item has been delivered; read() answers undefined. */
   #ended = false
   #failure: Error | undefined
   #idleTimer: ReturnType<typeof setTimeout> | undefined
@@ -48,63 +93,139 @@ export class FrameChannel {
   constructor(stream: Stream, init: FrameChannelInit) {
     this.stream = stream
     this.#init = init
-    const maxFrameLength = init.maxFrameLength ?? MAX_FRAME_LENGTH
-    this.#decoder = new FrameDecoder({ maxFrameLength })
-    // A whole frame must fit in the stream's buffer if reading ever pauses (libp2p: 4 MB).
-    stream.maxReadBufferLength = Math.max(stream.maxReadBufferLength, maxFrameLength + 1024 * 1024)
+    this.#readAhead = init.readAheadBytes ?? READ_AHEAD_BYTES
+    this.#baseLimits = init.limits
+    this.#decoder = new FrameDecoder({
+      ...(init.limits === undefined ? {} : { limits: init.limits }),
+      admit: (type, length) => this.#admit(type, length),
+    })
     // Our own timer: yamux and @libp2p/utils 7.4.1 store stream.inactivityTimeout but never
     // act on it (only a TCP socket reads it, once, when created).
     this.#armIdleTimer()
     stream.addEventListener('message', (event) => this.#onData(event.data))
-    stream.addEventListener('remoteCloseWrite', () => this.#onEnd())
+    stream.addEventListener('remoteCloseWrite', () => {
+      this.#remoteEnded = true
+      this.#pump()
+    })
     stream.addEventListener('close', (event) => {
       if (event.error !== undefined && this.#failure === undefined) {
         this.#failure = new NetworkError(`stream closed: ${event.error.message}`, { cause: event.error })
       }
-      this.#onEnd()
+      this.#remoteEnded = true
+      clearTimeout(this.#idleTimer)
+      this.#pump()
+      this.#releaseAll()
     })
+  }
+
+  /** Replaces what the stream accepts (from the next frame whose header is not judged yet). */
+  setLimits(limits: FrameLimits): void {
+    this.#baseLimits = limits
+    this.#expecting = false
+    this.#decoder.setLimits(limits)
+  }
+
+  /**
+   * Accepts `limits` for exactly one frame (the answer to a request about to be sent), then
+   * the stream's own limits again: a second answer is not accepted.
+   */
+  expectOne(limits: FrameLimits): void {
+    this.#expecting = true
+    this.#decoder.setLimits(limits)
+  }
+
+  /** Bytes held for frames not yet taken by the reader (decoded or in progress). */
+  get bufferedBytes(): number {
+    return this.#decoder.bufferedBytes
   }
 
   #armIdleTimer(): void {
     const idleMs = this.#init.readIdleMs
-    if (idleMs === undefined || this.#ended) return
+    if (idleMs === undefined || this.#ended || this.#failure !== undefined) return
     clearTimeout(this.#idleTimer)
-    this.#idleTimer = setTimeout(() => {
-      const error = new NetworkError(`nothing received for ${idleMs} ms`)
-      this.#failure ??= error
-      this.stream.abort(error)
-      this.#wake()
-    }, idleMs)
+    this.#idleTimer = setTimeout(
+      () => this.#fail(new NetworkError(`nothing received for ${idleMs} ms`)),
+      idleMs,
+    )
+  }
+
+  /** The decoder's admission after the type limits passed: a reservation for the frame. */
+  #admit(_type: string, length: number): PawError | undefined {
+    if (this.#expecting) {
+      this.#expecting = false
+      if (this.#baseLimits !== undefined) this.#decoder.setLimits(this.#baseLimits)
+    }
+    const reservation = this.#reserve(4 + length, 'decode')
+    if (reservation instanceof ResourceLimitExceededError) return reservation
+    this.#inProgress = reservation
+    return undefined
+  }
+
+  #reserve(bytes: number, what: string): Reservation | ResourceLimitExceededError | undefined {
+    const scope = this.#init.budget
+    if (scope === undefined) return undefined
+    return scope.budget.reserve(scope.peerId, bytes, `${scope.purpose} ${what}`, {
+      revoke: (error) => this.#fail(error),
+    })
   }
 
   #onData(data: Uint8Array | Uint8ArrayList): void {
+    if (this.#failure !== undefined || this.#decoder.failed) return
     this.#armIdleTimer()
+    this.#init.traffic?.received(chunkLength(data), 0)
     const parts = data instanceof Uint8Array ? [data] : data
-    let frames = 0
-    for (const part of parts) {
-      for (const item of this.#decoder.decode(part)) {
-        if (item instanceof MessageTooLargeError) {
-          // 004 §4.2: drop and disconnect. The caller closes the connection on this error.
-          this.#failure = item
-          this.stream.abort(item)
-          this.#wake()
-          return
-        }
-        if (!(item instanceof InvalidMessageFormatError)) frames++
-        this.#queue.push(item)
+    for (const part of parts) this.#decoder.push(part)
+    this.#pump()
+  }
+
+  /** Decodes into the empty slot; checks what is held beyond it; notices the end; wakes the reader. */
+  #pump(): void {
+    while (this.#slot === undefined && this.#failure === undefined) {
+      const item = this.#decoder.next()
+      if (item === undefined) break
+      if (isFatal(item)) {
+        this.#fail(item.code === 0x04 ? tooLargeFault(item) : item)
+        return
       }
+      if ('payload' in item) {
+        this.#init.traffic?.received(0, 1)
+        this.#slotReservation = this.#inProgress
+        this.#inProgress = undefined
+      }
+      this.#slot = item
     }
-    this.#init.traffic?.received(chunkLength(data), frames)
+    if (this.#slot !== undefined && this.#decoder.bufferedBytes > this.#readAhead) {
+      this.#fail(
+        unexpectedFault(
+          `${this.#decoder.bufferedBytes} bytes sent ahead of a frame not yet handled (at most ${this.#readAhead}): the protocol is lock-step`,
+        ),
+      )
+      return
+    }
+    if (this.#slot === undefined && this.#remoteEnded && !this.#ended && this.#failure === undefined) {
+      this.#ended = true
+      clearTimeout(this.#idleTimer)
+      const truncated = this.#decoder.end()
+      this.#inProgress?.release()
+      if (truncated !== undefined) this.#slot = truncated
+    }
     this.#wake()
   }
 
-  #onEnd(): void {
-    if (this.#ended) return
-    this.#ended = true
+  /** Fails the channel: the stream is aborted, what it held released, the reader told. */
+  #fail(error: Error): void {
+    if (this.#failure !== undefined) return
+    this.#failure = error
     clearTimeout(this.#idleTimer)
-    const truncated = this.#failure === undefined ? this.#decoder.end() : undefined
-    if (truncated !== undefined) this.#queue.push(truncated)
+    this.#releaseAll()
+    this.stream.abort(error instanceof PeerFault ? error.error : error)
     this.#wake()
+  }
+
+  #releaseAll(): void {
+    this.#inProgress?.release()
+    this.#slotReservation?.release()
+    this.#handed?.release()
   }
 
   #wake(): void {
@@ -113,29 +234,43 @@ export class FrameChannel {
     const next = this.#take()
     if (next === 'wait') return
     this.#waiting = undefined
-    if (next instanceof Error && !(next instanceof InvalidMessageFormatError)) waiting.reject(next)
-    else waiting.resolve(next)
+    if (next instanceof Error && !isPawErrorItem(next)) waiting.reject(next)
+    else waiting.resolve(next as ReadItem | undefined)
   }
 
-  /** The next queued item; the failure; undefined at a clean end; 'wait' if none yet. */
+  /** The next item; the failure; undefined at a clean end; 'wait' if none yet. */
   #take(): ReadItem | Error | undefined | 'wait' {
-    const item = this.#queue.shift()
-    if (item !== undefined) return item
+    const item = this.#slot
+    if (item !== undefined) {
+      this.#slot = undefined
+      this.#handed?.release()
+      this.#handed = this.#slotReservation
+      this.#slotReservation = undefined
+      // The reader has it: decode the next one, if its bytes are here.
+      queueMicrotask(() => this.#pump())
+      return item
+    }
     if (this.#failure !== undefined) return this.#failure
     if (this.#ended) return undefined
     return 'wait'
   }
 
   /**
-   * The next frame, an InvalidMessageFormatError for a malformed frame that was skipped,
-   * or undefined when the remote closed the stream cleanly.
-   * @throws MessageTooLargeError, NetworkError (stream reset), or the signal's reason
+   * The next frame, the error in place of a frame that was skipped (0x05 malformed or of
+   * a type the protocol does not define; 0x0A of a type not accepted at this point), or
+   * undefined when the remote closed the stream cleanly. Taking it releases the frame
+   * taken before.
+   * @throws PeerFault (0x04 a frame over its limit; 0x0A bytes sent ahead beyond the
+   *   allowance), ResourceLimitExceededError (the budget refused a frame), NetworkError
+   *   (stream reset, read-idle timeout), or the signal's reason
    */
   async read(options: { signal?: AbortSignal } = {}): Promise<ReadItem | undefined> {
+    this.#handed?.release()
+    this.#handed = undefined
     const next = this.#take()
     if (next !== 'wait') {
-      if (next instanceof Error && !(next instanceof InvalidMessageFormatError)) throw next
-      return next
+      if (next instanceof Error && !isPawErrorItem(next)) throw next
+      return next as ReadItem | undefined
     }
     options.signal?.throwIfAborted()
     const waiting = Promise.withResolvers<ReadItem | undefined>()
@@ -152,21 +287,37 @@ export class FrameChannel {
     }
   }
 
-  /** Sends one frame; waits for 'drain' under backpressure, at most the write timeout. */
+  /**
+   * Sends one frame; waits for 'drain' under backpressure, at most the write timeout.
+   * @throws ResourceLimitExceededError (the budget refused the frame: nothing sent),
+   *   PeerFault 0x0B (not drained within the write timeout: the stream is aborted),
+   *   NetworkError (the stream closed)
+   */
   async write(type: string, payload: Uint8Array): Promise<void> {
     const frame = encodeFrame(type, payload)
-    if (this.stream.writableNeedsDrain) await this.#drained()
-    const accepted = this.stream.send(frame)
-    this.#init.traffic?.sent(frame.length, 1)
-    if (!accepted) await this.#drained()
+    const reservation = this.#reserve(frame.length, `${type} write`)
+    if (reservation instanceof ResourceLimitExceededError) throw reservation
+    try {
+      if (this.stream.writableNeedsDrain) await this.#drained(frame.length)
+      const accepted = this.stream.send(frame)
+      this.#init.traffic?.sent(frame.length, 1)
+      if (!accepted) await this.#drained(frame.length)
+    } finally {
+      reservation?.release()
+    }
   }
 
-  #drained(): Promise<void> {
+  #drained(bytes: number): Promise<void> {
     const { promise, resolve, reject } = Promise.withResolvers<void>()
     const timer = setTimeout(() => {
       cleanup()
-      const error = new NetworkError(`write timed out after ${this.#init.writeTimeoutMs} ms`)
-      this.stream.abort(error)
+      const error = slowReaderFault(
+        new ResourceLimitExceededError(
+          `a ${bytes}-byte frame was not read within the write timeout of ${this.#init.writeTimeoutMs} ms`,
+          'peer',
+        ),
+      )
+      this.stream.abort(error.error)
       reject(error)
     }, this.#init.writeTimeoutMs)
     const onDrain = (): void => {
@@ -195,4 +346,9 @@ export class FrameChannel {
       this.stream.abort(new NetworkError('close timed out'))
     }
   }
+}
+
+/** A skipped frame's error, delivered as an item (not thrown): 0x05 or 0x0A. */
+function isPawErrorItem(value: unknown): boolean {
+  return isPawError(value) && (value.code === 0x05 || value.code === 0x0a)
 }

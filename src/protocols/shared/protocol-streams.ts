@@ -8,8 +8,10 @@ import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import type { Settings } from '../../config/settings.ts'
 import { isPawError, NetworkError, type PawError } from '../../errors.ts'
 import type { PeerManager } from '../../peers/peer-manager.ts'
+import type { FrameLimits } from '../../wire/frame-limits.ts'
 import { FrameChannel } from './frame-channel.ts'
 import { requireHandshake } from './gate.ts'
+import type { MemoryBudget } from './memory-budget.ts'
 
 /** How a request/response protocol answers the streams peers open. */
 export interface ListenInit {
@@ -38,6 +40,7 @@ export class ProtocolStreams {
   readonly #protocol: string
   readonly #settings: Settings
   readonly #peers: Pick<PeerManager, 'connected' | 'traffic'>
+  readonly #budget: MemoryBudget | undefined
   /** Open streams, aborted by stop(). */
   readonly #streams = new Set<Stream>()
   /** Aborted by stop(): cuts short streams being opened. */
@@ -48,10 +51,13 @@ export class ProtocolStreams {
     protocol: string
     settings: Settings
     peers: Pick<PeerManager, 'connected' | 'traffic'>
+    /** What every frame of these streams is reserved from (src/protocols/shared/memory-budget.ts). */
+    budget?: MemoryBudget | undefined
   }) {
     this.#protocol = init.protocol
     this.#settings = init.settings
     this.#peers = init.peers
+    this.#budget = init.budget
   }
 
   get running(): boolean {
@@ -98,21 +104,29 @@ export class ProtocolStreams {
     return entry.connection
   }
 
-  /** A stream (either side's) as a FrameChannel, tracked until it closes. */
-  channel(stream: Stream, connection: Connection): FrameChannel {
+  /**
+   * A stream (either side's) as a FrameChannel accepting `limits`, its frames reserved from
+   * the budget for the peer, tracked until it closes.
+   */
+  channel(stream: Stream, connection: Connection, limits: FrameLimits): FrameChannel {
     const { writeMs, readIdleMs } = this.#settings.timeouts
     this.#streams.add(stream)
     stream.addEventListener('close', () => this.#streams.delete(stream), { once: true })
     if (!this.#running) stream.abort(new NetworkError('node is shutting down'))
+    const peerId = connection.remotePeer.toString()
     return new FrameChannel(stream, {
       writeTimeoutMs: writeMs,
       readIdleMs,
+      limits,
       traffic: this.#peers.traffic(connection, this.#protocol),
+      ...(this.#budget === undefined
+        ? {}
+        : { budget: { budget: this.#budget, peerId, purpose: this.#protocol } }),
     })
   }
 
-  /** Opens a stream of the protocol on `connection`. @throws NetworkError */
-  async open(connection: Connection): Promise<FrameChannel> {
+  /** Opens a stream of the protocol on `connection`, accepting `limits`. @throws NetworkError */
+  async open(connection: Connection, limits: FrameLimits): Promise<FrameChannel> {
     const signal = AbortSignal.any([
       AbortSignal.timeout(this.#settings.timeouts.writeMs),
       this.#shutdown.signal,
@@ -124,6 +138,6 @@ export class ProtocolStreams {
       const cause = toError(error)
       throw new NetworkError(`cannot open ${this.#protocol}: ${cause.message}`, { cause })
     }
-    return this.channel(stream, connection)
+    return this.channel(stream, connection, limits)
   }
 }

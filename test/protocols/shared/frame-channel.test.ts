@@ -9,11 +9,24 @@ import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { ErrorCode, InvalidMessageFormatError, isPawError, MessageTooLargeError } from '../../../src/errors.ts'
+import {
+  ErrorCode,
+  InvalidMessageFormatError,
+  MessageTooLargeError,
+  ResourceLimitExceededError,
+  UnexpectedMessageError,
+} from '../../../src/errors.ts'
 import { PeerTraffic } from '../../../src/peers/traffic.ts'
-import { FrameChannel, type FrameChannelInit } from '../../../src/protocols/shared/frame-channel.ts'
+import { PeerFault } from '../../../src/protocols/shared/faults.ts'
+import {
+  FrameChannel,
+  type FrameChannelInit,
+  READ_AHEAD_BYTES,
+} from '../../../src/protocols/shared/frame-channel.ts'
+import { MemoryBudget } from '../../../src/protocols/shared/memory-budget.ts'
 import { MAX_FRAME_LENGTH } from '../../../src/wire/constants.ts'
 import { encodeFrame, type Frame } from '../../../src/wire/frame.ts'
+import { frameLength, frameLimits } from '../../../src/wire/frame-limits.ts'
 
 const PROTOCOL = '/paw/test-channel/1'
 const MiB = 1024 * 1024
@@ -126,7 +139,8 @@ describe('FrameChannel over a libp2p stream', () => {
   it('frames written on one side are read on the other, in order, both ways', async () => {
     const { local, remote } = await streamPair()
     const a = channel(local)
-    const b = channel(remote)
+    // Three frames sent without waiting: more than a lock-step protocol may send ahead.
+    const b = channel(remote, { readAheadBytes: MiB })
     await a.write('tx', Uint8Array.of(1, 2, 3))
     await a.write('block', new Uint8Array(0))
     await a.write('peers', patterned(100_000, 9))
@@ -195,7 +209,7 @@ describe('FrameChannel over a libp2p stream', () => {
     expect(remote.status).toBe('open')
   })
 
-  it('an 11 MiB header: read() throws MessageTooLargeError and the stream is aborted', async () => {
+  it('an 11 MiB header: read() throws the peer fault (0x04) and the stream is aborted', async () => {
     const { local, remote } = await streamPair()
     const b = channel(remote)
     const reset = new Promise<void>((resolve) => local.addEventListener('close', () => resolve()))
@@ -203,17 +217,20 @@ describe('FrameChannel over a libp2p stream', () => {
     local.send(Uint8Array.of(...u32(11 * MiB), 0, 2, 0x74, 0x78))
     expect(await readFrame(b)).toEqual({ type: 'tx', payload: Uint8Array.of(1) })
     const outcome = await settle(within(b.read(), 5_000, 'read failure'))
-    expect(outcome.error).toBeInstanceOf(MessageTooLargeError)
-    expect((outcome.error as MessageTooLargeError).length).toBe(11 * MiB)
+    expect(outcome.error).toBeInstanceOf(PeerFault)
+    const fault = outcome.error as PeerFault
+    expect(fault.offence).toBe('messageTooLarge')
+    expect(fault.error).toBeInstanceOf(MessageTooLargeError)
+    expect((fault.error as MessageTooLargeError).length).toBe(11 * MiB)
     expect(remote.status).toBe('aborted')
     // The failure sticks: every later read throws it too.
-    await expect(b.read()).rejects.toBeInstanceOf(MessageTooLargeError)
+    await expect(b.read()).rejects.toBe(fault)
     // The sender sees the reset.
     await within(reset, 5_000, 'reset at the sender')
     expect(local.status).toBe('reset')
   })
 
-  it('write timeout: a reader that stops reading fails the write with 0x08 after writeTimeoutMs', async () => {
+  it('write timeout: a reader that stops reading fails the write as its fault (0x0B slow reader) after writeTimeoutMs', async () => {
     const { local, remote } = await streamPair()
     // The reader stops granting window: yamux stops sending once the window is used up.
     remote.pause()
@@ -236,8 +253,10 @@ describe('FrameChannel over a libp2p stream', () => {
     }
     const elapsed = Date.now() - stalledAt
     expect(failure, `${written} MiB written without a stall`).toBeDefined()
-    expect(isPawError(failure) && failure.code).toBe(ErrorCode.NetworkError)
-    expect((failure as Error).message).toMatch(/timed out/)
+    expect(failure).toBeInstanceOf(PeerFault)
+    expect((failure as PeerFault).offence).toBe('slowReader')
+    expect((failure as PeerFault).error.code).toBe(ErrorCode.ResourceLimitExceeded)
+    expect((failure as Error).message).toMatch(/not read within the write timeout/)
     expect(elapsed).toBeGreaterThanOrEqual(writeTimeoutMs - 10)
     expect(elapsed).toBeLessThan(writeTimeoutMs + 1_500)
     expect(local.status).toBe('aborted')
@@ -279,7 +298,7 @@ describe('FrameChannel over a libp2p stream', () => {
     const localTraffic = new PeerTraffic()
     const remoteTraffic = new PeerTraffic()
     const a = channel(local, { traffic: localTraffic })
-    const b = channel(remote, { traffic: remoteTraffic })
+    const b = channel(remote, { traffic: remoteTraffic, readAheadBytes: MiB })
     const before = remoteTraffic.lastActivity
     const frames = [
       encodeFrame('tx', Uint8Array.of(1, 2, 3)),
@@ -303,5 +322,89 @@ describe('FrameChannel over a libp2p stream', () => {
     })
     expect(remoteTraffic.messagesSent).toBe(1)
     expect(remoteTraffic.lastActivity).toBeGreaterThanOrEqual(before)
+  })
+})
+
+describe('FrameChannel limits, read-ahead and memory budget (framing.md "Frame limits")', () => {
+  const types = new Set(['ask', 'answer', 'big'])
+  const asking = frameLimits(types, { ask: 8, big: 1_000 })
+
+  it("a header over its type's limit is 0x04 before its body is buffered", async () => {
+    const { local, remote } = await streamPair()
+    const b = channel(remote, { limits: asking })
+    // ask's limit is L = 2 + 3 + 8 = 13; this header claims L = 14 and sends no body.
+    local.send(Uint8Array.of(...u32(14), 0, 3, 0x61, 0x73, 0x6b))
+    const outcome = await settle(within(b.read(), 5_000, 'read failure'))
+    const fault = outcome.error as PeerFault
+    expect(fault).toBeInstanceOf(PeerFault)
+    expect(fault.error).toBeInstanceOf(MessageTooLargeError)
+    expect((fault.error as MessageTooLargeError).frameType).toBe('ask')
+    expect(b.bufferedBytes).toBe(0)
+    // Over the stream's ceiling (the largest L it accepts), L alone decides.
+    const pair = await streamPair()
+    const c = channel(pair.remote, { limits: asking })
+    pair.local.send(u32(frameLength('big', 1_000) + 1))
+    const early = await settle(within(c.read(), 5_000, 'read failure'))
+    const tooLarge = (early.error as PeerFault).error as MessageTooLargeError
+    expect(tooLarge.length).toBe(frameLength('big', 1_000) + 1)
+    expect(tooLarge.frameType).toBeUndefined()
+  })
+
+  it('a defined type not accepted here is skipped unread as 0x0A; an undefined one as 0x05; reading goes on', async () => {
+    const { local, remote } = await streamPair()
+    const b = channel(remote, { limits: frameLimits(types, { ask: 8 }, { ceiling: 1_000_000 }) })
+    local.send(encodeFrame('answer', new Uint8Array(500_000)))
+    const skipped = await within(b.read(), 5_000, 'skipped frame')
+    expect(skipped).toBeInstanceOf(UnexpectedMessageError)
+    // Its body was discarded as it arrived, never held.
+    expect(b.bufferedBytes).toBeLessThan(64 * 1024)
+    local.send(encodeFrame('other', Uint8Array.of(1)))
+    expect(await within(b.read(), 5_000, 'skipped frame')).toBeInstanceOf(InvalidMessageFormatError)
+    local.send(encodeFrame('ask', Uint8Array.of(7)))
+    expect(await readFrame(b)).toEqual({ type: 'ask', payload: Uint8Array.of(7) })
+  })
+
+  it("expectOne accepts one answer within its limits, then the stream's own again", async () => {
+    const { local, remote } = await streamPair()
+    const idle = frameLimits(types, {}, { ceiling: 1_000 })
+    const a = channel(local, { limits: idle })
+    const b = channel(remote)
+    a.expectOne(frameLimits(types, { answer: 100 }, { ceiling: 1_000 }))
+    await b.write('answer', new Uint8Array(100))
+    expect((await readFrame(a)).payload.length).toBe(100)
+    await b.write('answer', new Uint8Array(10))
+    expect(await within(a.read(), 5_000, 'second answer')).toBeInstanceOf(UnexpectedMessageError)
+  })
+
+  it("bytes sent ahead of a frame not yet taken, beyond the allowance, are the peer's fault (0x0A)", async () => {
+    const { local, remote } = await streamPair()
+    const b = channel(remote)
+    local.send(encodeFrame('ask', Uint8Array.of(1)))
+    // While that frame waits unread, the peer pipelines more than READ_AHEAD_BYTES.
+    local.send(encodeFrame('ask', new Uint8Array(READ_AHEAD_BYTES + 1024)))
+    await waitUntil('the stream to be reset', () => remote.status !== 'open', 5_000)
+    // What was decoded before the fault is still read; then the fault.
+    expect(await readFrame(b)).toEqual({ type: 'ask', payload: Uint8Array.of(1) })
+    const outcome = await settle(within(b.read(), 5_000, 'read failure'))
+    expect((outcome.error as PeerFault).offence).toBe('unexpectedMessage')
+    expect((outcome.error as PeerFault).message).toMatch(/lock-step/)
+  })
+
+  it('each frame is reserved for the peer from its header until the next is taken; a refusal fails the stream (0x0B)', async () => {
+    const budget = new MemoryBudget({ nodeBytes: 1_000_000, peerBytes: 300_000 })
+    const { local, remote } = await streamPair()
+    const b = channel(remote, { budget: { budget, peerId: 'p', purpose: 'test' } })
+    local.send(encodeFrame('big', new Uint8Array(200_000)))
+    const first = await readFrame(b)
+    expect(first.payload.length).toBe(200_000)
+    expect(budget.usage('p')).toBe(200_000 + 4 + frameLength('big', 0))
+    // Its header alone: 200,000 more would put the peer over 300,000 while the first is held.
+    local.send(encodeFrame('big', new Uint8Array(200_000)))
+    await waitUntil('the refusal to reset the stream', () => remote.status !== 'open', 5_000)
+    const outcome = await settle(within(b.read(), 5_000, 'read failure'))
+    expect(outcome.error).toBeInstanceOf(ResourceLimitExceededError)
+    expect((outcome.error as ResourceLimitExceededError).scope).toBe('peer')
+    await waitUntil('the reservations to be released', () => budget.usage('p') === 0, 5_000)
+    expect(budget.stats().refused.peer).toBe(1)
   })
 })
