@@ -117,6 +117,7 @@ export class MessageRouter {
       limits: this.#limits(protocol),
       traffic: this.#peers.traffic(connection, protocol),
       ...(budget === undefined ? {} : { budget: { budget, peerId, purpose: protocol } }),
+      onFault: (fault) => refuseFault(this.#sink(protocol), peerId, fault),
     })
     const sink = this.#sink(protocol)
     try {

@@ -117,11 +117,13 @@ export class BlocksProtocol {
       settings: init.settings,
       peers: init.peers,
       budget: init.budget,
+      onFault: (peerId, fault) => refuseFault(this.#sink(), peerId, fault),
     })
     this.#log = init.log
     this.#context = {
       init,
       stats: this.#stats,
+      sizes: { largest: 0 },
       refuse: (peerId, fault) => this.#refuse(peerId, fault),
     }
   }

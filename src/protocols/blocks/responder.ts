@@ -39,13 +39,15 @@ export class CannotServeError extends NetworkError {}
  * The stored encodings of the blocks a `get_blocks` answer carries: the best chain's
  * blocks from `request.startHeight`, trimmed by rangeToServe, then to the longest prefix
  * within the byte bound of an answer (blocksThatFit), read one at a time so that at most
- * the bound plus one block is held, and to what `reserve` grants of the memory budget
- * (each block is reserved as it is read; a refused one ends the answer).
+ * the bound plus one block is held, and to what `holdings` grants of the memory budget:
+ * each block is reserved before it is read (at the size of the largest block served so
+ * far, `sizes.largest`, then exactly), and a refusal ends the answer.
  */
 export async function blocksToServe(
   source: Required<Pick<BlocksSource, 'getEncodedBlock'>> & BlocksSource,
   request: RangeRequest,
-  reserve: (bytes: number) => boolean = () => true,
+  holdings: Holdings = new Holdings(undefined, '', ''),
+  sizes: { largest: number } = { largest: 0 },
 ): Promise<Uint8Array[]> {
   const count = rangeToServe(request, source.tip().height, MAX_BLOCKS_PER_ANSWER)
   if (count === 0) return []
@@ -53,11 +55,11 @@ export async function blocksToServe(
   const blocks: Uint8Array[] = []
   let total = 0
   for (const header of headers) {
-    const block = await source.getEncodedBlock(blockHash(header))
+    const block = await holdings.hold(sizes.largest, () => source.getEncodedBlock(blockHash(header)))
     // The best chain moved under us (a reorg between the two reads): serve what links.
-    if (block === undefined) break
+    if (block === undefined || block === 'refused') break
+    sizes.largest = Math.max(sizes.largest, block.length)
     if (blocks.length > 0 && total + block.length > MAX_BLOCK_ANSWER_BYTES) break
-    if (!reserve(block.length)) break
     blocks.push(block)
     total += block.length
   }
@@ -149,14 +151,16 @@ async function answerBlockRequest(
     const hash = decodePeerPayload(() => decodeGetBlock(payload)).slice()
     const getEncodedBlock = source?.getEncodedBlock?.bind(source)
     if (getEncodedBlock === undefined) throw new CannotServeError('a light node holds no blocks')
-    const block = await getEncodedBlock(hash)
-    if (block !== undefined) return holdings.reserve(block.length) ? [block] : []
+    const block = await holdings.hold(context.sizes.largest, () => getEncodedBlock(hash))
+    if (block === 'refused') return []
+    if (block !== undefined) {
+      context.sizes.largest = Math.max(context.sizes.largest, block.length)
+      return [block]
+    }
     await channel.write(BlocksFrameType.NotFound, encodeNotFound(hash))
     return undefined
   }
   const request = decodePeerPayload(() => decodeGetBlocks(payload))
   if (source?.getEncodedBlock === undefined) throw new CannotServeError('a light node holds no blocks')
-  return blocksToServe(source as Parameters<typeof blocksToServe>[0], request, (bytes) =>
-    holdings.reserve(bytes),
-  )
+  return blocksToServe(source as Parameters<typeof blocksToServe>[0], request, holdings, context.sizes)
 }

@@ -1,7 +1,8 @@
 /**
  * Writing a `blocks` answer without copying the stored blocks: the frame header, then the
  * parts of `encodeBlocksParts` (each block is the stored array, handed to the stream in
- * views of at most WRITE_CHUNK_BYTES), waiting for 'drain' under backpressure. The whole
+ * views of at most WRITE_CHUNK_BYTES), waiting for 'drain' under backpressure and, at the
+ * end, for the stream's write buffer to empty (the answer is held until then). The whole
  * answer has one deadline scaled to its size (writeTimeoutFor): past it the stream is
  * aborted.
  */
@@ -9,6 +10,7 @@ import type { Stream } from '@libp2p/interface'
 import { NetworkError, ResourceLimitExceededError } from '../../errors.ts'
 import { BlocksFrameType, blocksPayloadLength, encodeBlocksParts } from '../../wire/blocks.ts'
 import { encodeFrameHeader } from '../../wire/frame.ts'
+import { flushed } from '../shared/drain.ts'
 import { slowReaderFault } from '../shared/faults.ts'
 import type { TrafficCounter } from '../shared/frame-channel.ts'
 import { WRITE_CHUNK_BYTES, writeTimeoutFor } from './constants.ts'
@@ -61,6 +63,8 @@ export async function writeBlocksAnswer(
         if (!stream.send(chunk)) await drained(stream)
       }
     }
+    // Written once the muxer has taken it all: until then its bytes are still ours to hold.
+    await flushed(stream)
   } catch (error) {
     if (timedOut) {
       throw slowReaderFault(

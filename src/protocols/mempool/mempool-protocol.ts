@@ -101,6 +101,7 @@ export class MempoolProtocol {
       settings: init.settings,
       peers: init.peers,
       budget: init.budget,
+      onFault: (peerId, fault) => refuseFault(this.#sink(), peerId, fault),
     })
     this.#log = init.log
     this.#context = {

@@ -107,6 +107,7 @@ export class PeersProtocol {
       settings: init.settings,
       peers: init.peers,
       budget: init.budget,
+      onFault: (peerId, fault) => refuseFault(this.#sink(), peerId, fault),
     })
   }
 

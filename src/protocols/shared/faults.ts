@@ -57,6 +57,8 @@ export class PeerFault extends Error {
   /** The offence charged; undefined where it was charged already (0x09: the rate limiter's). */
   readonly offence: OffenceName | undefined
   readonly refusal: RefusalReason
+  /** Set once refused (counted and charged): a fault seen twice is charged once. */
+  refused = false
 
   constructor(error: PawError, offence: OffenceName | undefined, refusal: RefusalReason) {
     super(error.message, { cause: error })
@@ -135,9 +137,12 @@ export interface FaultSink {
  * Refuses a peer's fault, the same way on every /paw/* protocol: counted, and charged as
  * its offence by the enforcer (which logs it at WARN with the score after the charge, and
  * disconnects or bans where the offence calls for it). 0x09, charged by the rate limiter,
- * is logged here.
+ * is logged here. A fault already refused (the channel reports one as it happens, and the
+ * reader meets it again) is not counted or charged twice.
  */
 export function refuseFault(sink: FaultSink, peerId: string, fault: PeerFault): void {
+  if (fault.refused) return
+  fault.refused = true
   sink.refused[fault.refusal]++
   if (fault.offence !== undefined) {
     sink.enforcer.charge(peerId, fault.offence, fault.error, sink.what)

@@ -29,6 +29,7 @@ import { isPawError, NetworkError, type PawError, ResourceLimitExceededError } f
 import { encodeFrame, type Frame } from '../../wire/frame.ts'
 import { FrameDecoder, isFatal } from '../../wire/frame-decoder.ts'
 import type { FrameLimits } from '../../wire/frame-limits.ts'
+import { flushed } from './drain.ts'
 import { PeerFault, slowReaderFault, tooLargeFault, unexpectedFault } from './faults.ts'
 import type { MemoryBudget, Reservation } from './memory-budget.ts'
 
@@ -57,6 +58,11 @@ export interface FrameChannelInit {
   traffic?: TrafficCounter
   /** The budget frames are reserved from, the peer they count against, and what for (logs). */
   budget?: { budget: MemoryBudget; peerId: string; purpose: string }
+  /**
+   * Told of a peer's fault that fails the stream (0x04, bytes sent ahead) the moment it
+   * happens, so it is charged even while the protocol is busy writing and not reading.
+   */
+  onFault?: (fault: PeerFault) => void
 }
 
 /** A frame, or the error in place of a frame that was skipped (0x05, 0x0A). */
@@ -219,6 +225,7 @@ export class FrameChannel {
     clearTimeout(this.#idleTimer)
     this.#releaseAll()
     this.stream.abort(error instanceof PeerFault ? error.error : error)
+    if (error instanceof PeerFault) this.#init.onFault?.(error)
     this.#wake()
   }
 
@@ -302,21 +309,44 @@ export class FrameChannel {
       const accepted = this.stream.send(frame)
       this.#init.traffic?.sent(frame.length, 1)
       if (!accepted) await this.#drained(frame.length)
+      // Held (and reserved) until the muxer has taken all of it.
+      if (this.stream.writeBufferLength > 0) await this.#deadline(flushed(this.stream), frame.length)
     } finally {
       reservation?.release()
     }
+  }
+
+  /** `waiting` within the write timeout; past it the peer has not read `bytes`: its fault, the stream aborted. */
+  async #deadline(waiting: Promise<void>, bytes: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = this.#slowReader(bytes)
+        this.stream.abort(error.error)
+        reject(error)
+      }, this.#init.writeTimeoutMs)
+    })
+    try {
+      await Promise.race([waiting, timeout])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  #slowReader(bytes: number): PeerFault {
+    return slowReaderFault(
+      new ResourceLimitExceededError(
+        `a ${bytes}-byte frame was not read within the write timeout of ${this.#init.writeTimeoutMs} ms`,
+        'peer',
+      ),
+    )
   }
 
   #drained(bytes: number): Promise<void> {
     const { promise, resolve, reject } = Promise.withResolvers<void>()
     const timer = setTimeout(() => {
       cleanup()
-      const error = slowReaderFault(
-        new ResourceLimitExceededError(
-          `a ${bytes}-byte frame was not read within the write timeout of ${this.#init.writeTimeoutMs} ms`,
-          'peer',
-        ),
-      )
+      const error = this.#slowReader(bytes)
       this.stream.abort(error.error)
       reject(error)
     }, this.#init.writeTimeoutMs)

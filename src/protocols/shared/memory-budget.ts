@@ -12,9 +12,9 @@
  * the node hold on its streams.
  *
  * A refusal at the node's limit first looks for the peer holding the most: if it holds
- * more than the asker would after the reservation, its reservations are revoked, largest
- * first, until the new one fits (each revocation resets the stream that held it), and it
- * is reported (`onRevoke`) to be charged. An honest peer reading its answers holds little
+ * more than twice what the asker would after the reservation, its holdings are revoked,
+ * largest first, until the new one fits (each revocation resets the stream that held it),
+ * and it is reported (`onRevoke`) to be charged. An honest peer reading its answers holds little
  * and briefly; a peer that makes the node hold the most when memory runs out is the one
  * that goes. Browser-safe.
  */
@@ -35,11 +35,18 @@ export const DEFAULT_NODE_BUDGET_BYTES = 256 * 1024 * 1024
 /** Bytes held until released. Releasing twice is harmless. */
 export interface Reservation {
   readonly peerId: string
+  /** Bytes held now (resize changes it). */
   readonly bytes: number
   /** What holds it, for logs ("blocks answer", "decode /paw/mempool/1"). */
   readonly purpose: string
   readonly released: boolean
   release(): void
+  /**
+   * Sets what the reservation holds to `bytes`: less always succeeds; more only within
+   * both budgets (nothing is taken from other peers for it). False if refused; the
+   * reservation is then unchanged.
+   */
+  resize(bytes: number): boolean
 }
 
 export interface ReserveOptions {
@@ -66,7 +73,7 @@ export interface MemoryBudgetStats {
 
 class Held implements Reservation {
   readonly peerId: string
-  readonly bytes: number
+  bytes: number
   readonly purpose: string
   readonly revoke: ReserveOptions['revoke']
   #budget: MemoryBudget | undefined
@@ -88,6 +95,13 @@ class Held implements Reservation {
     if (budget === undefined) return
     this.#budget = undefined
     budget.returned(this)
+  }
+
+  resize(bytes: number): boolean {
+    if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`cannot hold ${bytes} bytes`)
+    const budget = this.#budget
+    if (budget === undefined) return false
+    return budget.resized(this, bytes)
   }
 }
 
@@ -181,13 +195,34 @@ export class MemoryBudget {
     if (entry.held.size === 0) this.#byPeer.delete(held.peerId)
   }
 
+  /** Called by a reservation's resize(): applies the change if it fits. */
+  resized(held: Held, bytes: number): boolean {
+    const entry = this.#byPeer.get(held.peerId)
+    if (entry === undefined || !entry.held.has(held)) return false
+    const delta = bytes - held.bytes
+    if (
+      delta > 0 &&
+      (entry.bytes + delta > this.limits.peerBytes || this.#used + delta > this.limits.nodeBytes)
+    ) {
+      this.#refused[entry.bytes + delta > this.limits.peerBytes ? 'peer' : 'node']++
+      return false
+    }
+    held.bytes = bytes
+    entry.bytes += delta
+    this.#used += delta
+    this.#peak = Math.max(this.#peak, this.#used)
+    return true
+  }
+
   /**
-   * At the node's limit: takes back the revocable reservations of the peer holding the
-   * most, largest first, if it holds more than the asker would (`askerWouldHold`).
+   * At the node's limit: takes back what the peer holding the most holds, if it holds more
+   * than twice what the asker would (so peers holding alike do not take from each other in
+   * turn), one holder at a time, largest first: every reservation that shares a `revoke`
+   * (the blocks of one answer) goes with it, since revoking resets the stream that holds them.
    */
   #makeRoom(asker: string, askerWouldHold: number): void {
     let hog: string | undefined
-    let most = askerWouldHold
+    let most = 2 * askerWouldHold
     for (const [peerId, entry] of this.#byPeer) {
       if (peerId !== asker && entry.bytes > most) {
         hog = peerId
@@ -197,22 +232,29 @@ export class MemoryBudget {
     if (hog === undefined) return
     const entry = this.#byPeer.get(hog)
     if (entry === undefined) return
-    const revocable = [...entry.held]
-      .filter((held) => held.revoke !== undefined)
-      .sort((a, b) => b.bytes - a.bytes)
+    const byHolder = new Map<NonNullable<Held['revoke']>, Held[]>()
+    for (const held of entry.held) {
+      if (held.revoke === undefined) continue
+      byHolder.set(held.revoke, [...(byHolder.get(held.revoke) ?? []), held])
+    }
+    const holders = [...byHolder].sort(
+      ([, a], [, b]) => b.reduce((sum, h) => sum + h.bytes, 0) - a.reduce((sum, h) => sum + h.bytes, 0),
+    )
+    const needed = askerWouldHold - this.usage(asker)
     let freed = 0
-    for (const held of revocable) {
-      held.release()
-      freed += held.bytes
-      this.#revoked.reservations++
-      this.#revoked.bytes += held.bytes
-      held.revoke?.(
+    for (const [revoke, group] of holders) {
+      const bytes = group.reduce((sum, held) => sum + held.bytes, 0)
+      for (const held of group) held.release()
+      freed += bytes
+      this.#revoked.reservations += group.length
+      this.#revoked.bytes += bytes
+      revoke(
         new ResourceLimitExceededError(
-          `${held.purpose}: taken back (${held.bytes} bytes): the node's memory budget is exhausted and this peer held the most`,
+          `${group[0]?.purpose}: ${bytes} bytes taken back: the node's memory budget is exhausted and this peer held the most`,
           'node',
         ),
       )
-      if (this.#used + (askerWouldHold - this.usage(asker)) <= this.limits.nodeBytes) break
+      if (this.#used + needed <= this.limits.nodeBytes) break
     }
     if (freed > 0) this.#onRevoke(hog, freed)
   }
@@ -258,6 +300,45 @@ export class Holdings {
     this.#peerId = peerId
     this.#purpose = purpose
     this.#options = options
+  }
+
+  /**
+   * Reserves `estimate` bytes before `load` allocates anything, then holds exactly the
+   * length of what it returned: 'refused' (and `refusal` set) if the budget refuses
+   * either, undefined if `load` found nothing. Keeps the allocation behind the reservation
+   * where the size is only known once loaded (a block read from the store).
+   */
+  async hold<T extends { length: number }>(
+    estimate: number,
+    load: () => Promise<T | undefined>,
+  ): Promise<T | undefined | 'refused'> {
+    if (this.#budget === undefined) return load()
+    const reservation = this.#budget.reserve(this.#peerId, estimate, this.#purpose, this.#options)
+    if (reservation instanceof ResourceLimitExceededError) {
+      this.refusal = reservation
+      return 'refused'
+    }
+    let value: T | undefined
+    try {
+      value = await load()
+    } catch (error) {
+      reservation.release()
+      throw error
+    }
+    if (value === undefined) {
+      reservation.release()
+      return undefined
+    }
+    if (!reservation.resize(value.length)) {
+      reservation.release()
+      this.refusal = new ResourceLimitExceededError(
+        `${this.#purpose}: ${value.length} bytes do not fit the budget left`,
+        'peer',
+      )
+      return 'refused'
+    }
+    this.#held.push(reservation)
+    return value
   }
 
   /** Reserves `bytes` more; false (and `refusal` set) if the budget refuses. */

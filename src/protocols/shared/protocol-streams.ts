@@ -9,6 +9,7 @@ import type { Settings } from '../../config/settings.ts'
 import { isPawError, NetworkError, type PawError } from '../../errors.ts'
 import type { PeerManager } from '../../peers/peer-manager.ts'
 import type { FrameLimits } from '../../wire/frame-limits.ts'
+import type { PeerFault } from './faults.ts'
 import { FrameChannel } from './frame-channel.ts'
 import { requireHandshake } from './gate.ts'
 import type { MemoryBudget } from './memory-budget.ts'
@@ -41,6 +42,7 @@ export class ProtocolStreams {
   readonly #settings: Settings
   readonly #peers: Pick<PeerManager, 'connected' | 'traffic'>
   readonly #budget: MemoryBudget | undefined
+  readonly #onFault: ((peerId: string, fault: PeerFault) => void) | undefined
   /** Open streams, aborted by stop(). */
   readonly #streams = new Set<Stream>()
   /** Aborted by stop(): cuts short streams being opened. */
@@ -53,11 +55,14 @@ export class ProtocolStreams {
     peers: Pick<PeerManager, 'connected' | 'traffic'>
     /** What every frame of these streams is reserved from (src/protocols/shared/memory-budget.ts). */
     budget?: MemoryBudget | undefined
+    /** Refuses a peer's fault that fails a stream, as it happens (FrameChannelInit.onFault). */
+    onFault?: (peerId: string, fault: PeerFault) => void
   }) {
     this.#protocol = init.protocol
     this.#settings = init.settings
     this.#peers = init.peers
     this.#budget = init.budget
+    this.#onFault = init.onFault
   }
 
   get running(): boolean {
@@ -122,6 +127,9 @@ export class ProtocolStreams {
       ...(this.#budget === undefined
         ? {}
         : { budget: { budget: this.#budget, peerId, purpose: this.#protocol } }),
+      ...(this.#onFault === undefined
+        ? {}
+        : { onFault: (fault: PeerFault) => this.#onFault?.(peerId, fault) }),
     })
   }
 

@@ -33,7 +33,7 @@ describe('MemoryBudget', () => {
     expect(budget.stats().refused).toEqual({ peer: 1, node: 0 })
   })
 
-  it('at the node limit takes back the revocable holdings of the peer holding the most, largest first, and reports it', () => {
+  it('at the node limit takes back the holdings of the peer holding the most, largest first, and reports it', () => {
     const revoked: Array<[string, number]> = []
     const budget = new MemoryBudget(
       { nodeBytes: 100, peerBytes: 60 },
@@ -52,12 +52,24 @@ describe('MemoryBudget', () => {
     expect(budget.stats().revoked).toEqual({ reservations: 1, bytes: 30 })
   })
 
-  it('does not take from a peer that would hold no more than the asker', () => {
+  it('takes the reservations of one holder (one answer) together', () => {
+    const budget = new MemoryBudget({ nodeBytes: 100, peerBytes: 60 })
+    const aborted: string[] = []
+    const answer = { revoke: () => aborted.push('answer') }
+    for (let i = 0; i < 5; i++) reserved(budget.reserve('hog', 10, 'blocks answer', answer))
+    reserved(budget.reserve('other', 45, 'x'))
+    reserved(budget.reserve('honest', 10, 'x'))
+    expect(aborted).toEqual(['answer'])
+    expect(budget.usage('hog')).toBe(0)
+    expect(budget.stats().revoked).toEqual({ reservations: 5, bytes: 50 })
+  })
+
+  it('does not take from a peer holding no more than twice what the asker would', () => {
     const budget = new MemoryBudget({ nodeBytes: 100, peerBytes: 60 })
     const aborted: string[] = []
     reserved(budget.reserve('a', 50, 'x', { revoke: () => aborted.push('a') }))
     reserved(budget.reserve('b', 45, 'x', { revoke: () => aborted.push('b') }))
-    // b would hold 55 after this: a (50) holds less, so nothing is taken back.
+    // b would hold 55 after this: a (50) holds less than twice that, so nothing is taken back.
     const refusal = budget.reserve('b', 10, 'x')
     expect(refusal).toBeInstanceOf(ResourceLimitExceededError)
     expect((refusal as ResourceLimitExceededError).scope).toBe('node')
