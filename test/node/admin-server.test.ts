@@ -149,6 +149,11 @@ describe('GET /status', () => {
         revoked: { reservations: 0, bytes: 0 },
       },
       enforcement: node.enforcement(),
+      process: {
+        rssBytes: expect.any(Number),
+        heapUsedBytes: expect.any(Number),
+        externalBytes: expect.any(Number),
+      },
       mempool: { size: 0 },
       gossip: node.gossipStats(),
       mempoolSync: node.mempoolSyncStats(),

@@ -113,6 +113,11 @@ function hexParam(text: string | undefined, length: number, code: string, what: 
   return fromHex(text)
 }
 
+function processMemory(): { rssBytes: number; heapUsedBytes: number; externalBytes: number } {
+  const usage = process.memoryUsage()
+  return { rssBytes: usage.rss, heapUsedBytes: usage.heapUsed, externalBytes: usage.external }
+}
+
 function status(_request: RouteRequest, context: AdminContext): Reply {
   const { node, chain, mempool, headers } = context
   const tip = chain?.tip() ?? headers?.tip()
@@ -139,6 +144,9 @@ function status(_request: RouteRequest, context: AdminContext): Reply {
     // What peers make the node hold on /paw/* streams, against its budget; what they were charged.
     memory: node.memoryBudget(),
     enforcement: node.enforcement(),
+    // The whole process, for comparison with the budget: what the OS holds for it (rss),
+    // V8's heap in use, and memory outside the heap (buffers, blocks read from the store).
+    process: processMemory(),
     ...(mempool === undefined ? {} : { mempool: { size: mempool.size } }),
     // Propagation: queue lanes (queued, processed, dropped), verdicts by topic, throttling;
     // /paw/mempool/1 inventories, requests and refusals.
