@@ -30,21 +30,12 @@
  *    threshold: it is in GET /bans, and after a restart the same identity is refused at
  *    the handshake with 0x07.
  */
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { PawNode } from '../../src/api.ts'
-import { openFullChain } from '../../src/chain/full-chain.ts'
-import { blockHash } from '../../src/chain/hashing.ts'
-import { LevelBlockStore } from '../../src/chain/store/level-store.ts'
-import type { ChainParams } from '../../src/chain/types.ts'
-import { type BulkAccount, bulkAccounts, signBulk } from '../support/bulk-sign.ts'
-import { TestChain } from '../support/chain-builder.ts'
-import { testChainParams } from '../support/chain-nodes.ts'
-import { adminGet, type CliProcess, prepareHome, startCli, stopCli } from '../support/cli-process.ts'
-import { TEST_CHAIN, testLogger, trackedNodes, waitFor } from '../support/nodes.ts'
-import { MiB, RssSampler } from '../support/process-memory.ts'
+import { type AttackedNode, AttackedNodeTemplate } from '../support/attacked-node.ts'
+import { adminGet } from '../support/cli-process.ts'
+import { testLogger, trackedNodes, waitFor } from '../support/nodes.ts'
+import { MiB } from '../support/process-memory.ts'
 import { StrangerPeers } from './stranger-peer.ts'
 
 /** The node's /paw/* memory budget in these cases (p2p.max_buffer_mib); per peer the default 24 MiB. */
@@ -60,134 +51,31 @@ const MEMORY_MARGIN_MIB = 160
 /** The slowest an honest request may be answered during an attack. */
 const HONEST_LATENCY_MS = 2_000
 
-const BLOCKS = 16
-const TRANSFERS_PER_BLOCK = 4_000
-const ACCOUNTS = 200
-
 const nodes = trackedNodes()
-let params: ChainParams
-let template = ''
-let genesisHash: Uint8Array
-const homes: string[] = []
-const targets: CliProcess[] = []
+let template: AttackedNodeTemplate
+const targets: AttackedNode[] = []
 let stranger: StrangerPeers | undefined
 
-/** Blocks of ~600 KB of signed transfers, stored in `home`'s LevelDB as the CLI keeps them. */
-async function fillChain(home: string, accounts: readonly BulkAccount[]): Promise<void> {
-  const builder = new TestChain(params)
-  const full = await openFullChain({
-    params,
-    store: new LevelBlockStore(join(home, 'data', 'chain', params.chainId)),
-  })
-  try {
-    const nonces = new Map<BulkAccount, bigint>()
-    for (let height = 1; height <= BLOCKS; height++) {
-      const transactions = Array.from({ length: TRANSFERS_PER_BLOCK }, (_, i) => {
-        const account = accounts[i % accounts.length] as BulkAccount
-        const nonce = nonces.get(account) ?? 0n
-        nonces.set(account, nonce + 1n)
-        return signBulk(params.chainId, account, new Uint8Array(32).fill(9), nonce)
-      })
-      const block = await builder.extend({ transactions })
-      await full.chain.addBlock(block)
-    }
-  } finally {
-    await full.chain.close()
-  }
-}
-
-function startArgs(home: string, extra: readonly string[] = []): string[] {
-  return [
-    'start',
-    '--home',
+/** A node to attack, with this file's budget. */
+async function startTarget(home?: string): Promise<AttackedNode> {
+  const target = await template.start(
+    [
+      '--max-buffer-mib',
+      String(BUDGET_MIB),
+      ...(process.env.PAW_DEBUG_BUDGET ? ['--log-level', 'debug'] : []),
+    ],
     home,
-    '--chain-id',
-    params.chainId,
-    '--type',
-    'full',
-    '--listen-host',
-    '127.0.0.1',
-    '--port',
-    '0',
-    '--ws-port',
-    'off',
-    '--admin-listen',
-    '127.0.0.1:0',
-    '--seeds',
-    'none',
-    '--min-outbound',
-    '0',
-    '--max-buffer-mib',
-    String(BUDGET_MIB),
-    ...(process.env.PAW_DEBUG_BUDGET ? ['--log-level', 'debug'] : []),
-    ...extra,
-  ]
-}
-
-interface Target {
-  home: string
-  cli: CliProcess
-  address: string
-  peerId: string
-  rss: RssSampler
-}
-
-interface StatusReply {
-  peerId: string
-  memory: {
-    usedBytes: number
-    peakBytes: number
-    nodeLimitBytes: number
-    refused: { peer: number; node: number }
-    revoked: { reservations: number; bytes: number }
-  }
-  process: { rssBytes: number; heapUsedBytes: number; externalBytes: number }
-  enforcement: {
-    charged: Record<string, number>
-    bans: Record<string, number>
-    disconnects: Record<string, number>
-  }
-}
-
-/** A node on a copy of the template home (or `home` again, for a restart). */
-async function startTarget(home?: string): Promise<Target> {
-  const dir = home ?? (await mkdtemp(join(tmpdir(), 'paw-budget-')))
-  if (home === undefined) {
-    homes.push(dir)
-    await cp(template, dir, { recursive: true })
-  }
-  const cli = startCli(startArgs(dir))
-  targets.push(cli)
-  let address = ''
-  await waitFor(
-    'the node listening',
-    () => {
-      address = /\/ip4\/127\.0\.0\.1\/tcp\/\d+\/p2p\/\S+/.exec(cli.stdout())?.[0] ?? ''
-      return address !== ''
-    },
-    60_000,
   )
-  let status: StatusReply | undefined
-  await waitFor(
-    'the admin API',
-    () => {
-      void adminGet<StatusReply>(dir, '/status').then((s) => {
-        status = s
-      })
-      return status !== undefined
-    },
-    30_000,
-  )
-  const pid = cli.child.pid as number
-  return { home: dir, cli, address, peerId: (status as StatusReply).peerId, rss: new RssSampler(pid) }
+  targets.push(target)
+  return target
 }
 
 /** An honest light node that asks `target` for the genesis block every 200 ms; its latencies. */
-async function honestPeer(target: Target) {
+async function honestPeer(target: AttackedNode) {
   const node: PawNode = await nodes.node({
-    chainId: params.chainId,
+    chainId: template.params.chainId,
     type: 'light',
-    params,
+    params: template.params,
     logger: testLogger(),
   })
   await node.connectToPeer(target.address)
@@ -198,7 +86,7 @@ async function honestPeer(target: Target) {
     while (running) {
       const started = performance.now()
       try {
-        const block = await node.requestBlock(target.peerId, genesisHash)
+        const block = await node.requestBlock(target.peerId, template.genesisHash)
         if (block === undefined) failures.push('not_found')
         else latencies.push(performance.now() - started)
       } catch (error) {
@@ -218,22 +106,6 @@ async function honestPeer(target: Target) {
   }
 }
 
-/** Waits until the RSS has settled after start-up (two samples 1 s apart within 2 MiB), returns it. */
-async function settledRss(target: Target): Promise<number> {
-  let previous = target.rss.sample() ?? 0
-  for (let i = 0; i < 10; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 1_000))
-    const current = target.rss.sample() ?? 0
-    if (Math.abs(current - previous) < 2 * MiB) return current
-    previous = current
-  }
-  return previous
-}
-
-function status(target: Target): Promise<StatusReply | undefined> {
-  return adminGet<StatusReply>(target.home, '/status')
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const mib = (bytes: number) => (bytes / MiB).toFixed(0)
 const max = (values: number[]) => (values.length === 0 ? 0 : Math.max(...values))
@@ -242,14 +114,14 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 /** The checks every case ends with; prints the case's figures. */
 async function finish(
   name: string,
-  target: Target,
+  target: AttackedNode,
   baseline: number,
   honest: Awaited<ReturnType<typeof honestPeer>>,
   details: string,
 ): Promise<void> {
   await honest.stop()
   const peak = target.rss.peak
-  const last = await status(target)
+  const last = await target.status()
   console.log(
     `RELIABILITY budget/${name}: node RSS ${mib(baseline)} → peak ${mib(peak)} MiB (+${mib(peak - baseline)}; budget ${BUDGET_MIB} MiB + margin ${MEMORY_MARGIN_MIB} MiB); ` +
       `/paw/* buffers peak ${mib(last?.memory.peakBytes ?? 0)} MiB, refused ${JSON.stringify(last?.memory.refused)}; ` +
@@ -264,58 +136,33 @@ async function finish(
   expect(target.cli.child.exitCode, 'the node is still running').toBeNull()
 }
 
-/** The node's log lines at WARN naming `peerId` and `code`. */
-function warnings(target: Target, peerId: string, code: string): string[] {
-  return target.cli
-    .stderr()
-    .split('\n')
-    .filter((line) => line.includes(' WARN ') && line.includes(peerId) && line.includes(`code=${code}`))
-}
-
 beforeAll(async () => {
-  const accounts = bulkAccounts(ACCOUNTS, 'paw-budget-account')
-  params = testChainParams(accounts, TEST_CHAIN)
-  template = await mkdtemp(join(tmpdir(), 'paw-budget-template-'))
-  homes.push(template)
-  await prepareHome(template, startArgs(template), params)
-  // Every attacker comes from 127.0.0.1: libp2p's guard of 20 new connections per second
-  // from one host would refuse most of them before any PAW code ran. Lifted deliberately,
-  // so that the node's own defences are what is tested.
-  const configFile = join(template, 'config', 'config.toml')
-  const config = await readFile(configFile, 'utf8')
-  await writeFile(
-    configFile,
-    config.replace(/^inbound_per_host_per_second = \d+$/m, 'inbound_per_host_per_second = 10000'),
-  )
   const started = performance.now()
-  await fillChain(template, accounts)
-  genesisHash = blockHash(new TestChain(params).tip)
-  console.log(
-    `budget cases: ${BLOCKS} blocks of ${TRANSFERS_PER_BLOCK} transfers stored in ${Math.round(performance.now() - started)} ms`,
-  )
+  template = await AttackedNodeTemplate.create()
+  console.log(`budget cases: the chain to serve stored in ${Math.round(performance.now() - started)} ms`)
   stranger = await StrangerPeers.start()
 }, 180_000)
 
 afterEach(async () => {
   await stranger?.release()
-  for (const cli of targets.splice(0)) await stopCli(cli.child, 'SIGKILL')
+  for (const target of targets.splice(0)) await target.stop()
 })
 
 afterAll(async () => {
   await stranger?.stop()
-  for (const home of homes) await rm(home, { recursive: true, force: true })
+  await template?.remove()
 })
 
 describe('a node no peer can exhaust (issue 15)', () => {
   it('1. a stalled answer: 10 MiB frames on its stream are refused from their header, nothing queued', async () => {
     const target = await startTarget()
     const honest = await honestPeer(target)
-    const baseline = await settledRss(target)
+    const baseline = await target.settledRss()
     target.rss.resetPeak()
     const peers = stranger as StrangerPeers
     const [asRequest, asAnswer] = await peers.connect({
       target: target.address,
-      chainId: params.chainId,
+      chainId: template.params.chainId,
       count: 2,
       handshake: true,
     })
@@ -351,10 +198,10 @@ describe('a node no peer can exhaust (issue 15)', () => {
     // A request type over its limit: 0x04, the peer disconnected within 2 s and charged.
     expect(request?.open).toBe(false)
     expect((request?.closedAt ?? Number.POSITIVE_INFINITY) - (request?.openedAt ?? 0)).toBeLessThan(4_000)
-    expect(warnings(target, asRequest.id, '0x04').length).toBeGreaterThan(0)
+    expect(target.warnings(asRequest.id, '0x04').length).toBeGreaterThan(0)
     // An answer type on the stream of requests: 0x0A, skipped unread, the stream reset each time.
     expect(answer?.streamsReset).toBeGreaterThan(0)
-    expect(warnings(target, asAnswer.id, '0x0a').length).toBeGreaterThan(0)
+    expect(target.warnings(asAnswer.id, '0x0a').length).toBeGreaterThan(0)
     await finish(
       'stalled-answer',
       target,
@@ -368,12 +215,12 @@ describe('a node no peer can exhaust (issue 15)', () => {
   it('2. parked 10 MiB − 1 frames, before and after the handshake: refused from the header, connections closed', async () => {
     const target = await startTarget()
     const honest = await honestPeer(target)
-    const baseline = await settledRss(target)
+    const baseline = await target.settledRss()
     target.rss.resetPeak()
     const peers = stranger as StrangerPeers
     const silent = await peers.connect({
       target: target.address,
-      chainId: params.chainId,
+      chainId: template.params.chainId,
       count: 20,
       handshake: false,
     })
@@ -385,7 +232,7 @@ describe('a node no peer can exhaust (issue 15)', () => {
     })
     const handshaken = await peers.connect({
       target: target.address,
-      chainId: params.chainId,
+      chainId: template.params.chainId,
       count: 5,
       handshake: true,
     })
@@ -407,7 +254,7 @@ describe('a node no peer can exhaust (issue 15)', () => {
       expect(peer.open, `${peer.id} still connected`).toBe(false)
       expect((peer.closedAt ?? Number.POSITIVE_INFINITY) - peer.openedAt).toBeLessThan(5_000)
     }
-    for (const peer of after) expect(warnings(target, peer.id, '0x04').length).toBeGreaterThan(0)
+    for (const peer of after) expect(target.warnings(peer.id, '0x04').length).toBeGreaterThan(0)
     const sent = [...before, ...after].reduce((sum, p) => sum + p.bytesSent, 0)
     await finish(
       'parked-frames',
@@ -421,12 +268,12 @@ describe('a node no peer can exhaust (issue 15)', () => {
   it('3. 25 slow readers × 4 streams of ~8 MiB: the budget holds, readers charged at the write timeout and dropped', async () => {
     const target = await startTarget()
     const honest = await honestPeer(target)
-    const baseline = await settledRss(target)
+    const baseline = await target.settledRss()
     target.rss.resetPeak()
     const peers = stranger as StrangerPeers
     const readers = await peers.connect({
       target: target.address,
-      chainId: params.chainId,
+      chainId: template.params.chainId,
       count: Number(process.env.PAW_BUDGET_READERS ?? 25),
       handshake: true,
     })
@@ -440,13 +287,13 @@ describe('a node no peer can exhaust (issue 15)', () => {
     const deadline = Date.now() + 30_000
     let settledFor = 0
     while (Date.now() < deadline && settledFor < 8) {
-      const now = await status(target)
+      const now = await target.status()
       mostHeld = Math.max(mostHeld, now?.memory.usedBytes ?? 0)
       if ((now?.process.rssBytes ?? 0) > mostProcess.rssBytes && now !== undefined) mostProcess = now.process
       settledFor = mostHeld > 0 && (now?.memory.usedBytes ?? 1) === 0 ? settledFor + 1 : 0
       await sleep(500)
     }
-    const last = await status(target)
+    const last = await target.status()
     const states = await peers.status(ids)
     // Nothing is held for them any more: served ones were reset at the write deadline, the
     // rest refused.
@@ -475,7 +322,7 @@ describe('a node no peer can exhaust (issue 15)', () => {
   it('4. 0x04 after the handshake on /paw/blocks/1, /paw/mempool/1 and /paw/peers/1: disconnected, −50, WARN', async () => {
     const target = await startTarget()
     const honest = await honestPeer(target)
-    const baseline = await settledRss(target)
+    const baseline = await target.settledRss()
     target.rss.resetPeak()
     const peers = stranger as StrangerPeers
     const cases = [
@@ -485,7 +332,7 @@ describe('a node no peer can exhaust (issue 15)', () => {
     ] as const
     const attackers = await peers.connect({
       target: target.address,
-      chainId: params.chainId,
+      chainId: template.params.chainId,
       count: 3,
       handshake: true,
     })
@@ -499,7 +346,7 @@ describe('a node no peer can exhaust (issue 15)', () => {
     )?.peers
     for (const peer of after) {
       expect(peer.open, `${peer.id} still connected`).toBe(false)
-      expect(warnings(target, peer.id, '0x04').length).toBe(1)
+      expect(target.warnings(peer.id, '0x04').length).toBe(1)
       expect(scores?.find((p) => p.id === peer.id)?.score ?? 0).toBeLessThan(-45)
     }
     await finish(
@@ -514,18 +361,23 @@ describe('a node no peer can exhaust (issue 15)', () => {
   it('5. a peer driven below the ban threshold by gossip is banned, and still refused (0x07) after a restart', async () => {
     const target = await startTarget()
     const honest = await honestPeer(target)
-    const baseline = await settledRss(target)
+    const baseline = await target.settledRss()
     target.rss.resetPeak()
     const peers = stranger as StrangerPeers
     const [flooder] = await peers.connect({
       target: target.address,
-      chainId: params.chainId,
+      chainId: template.params.chainId,
       count: 1,
       handshake: true,
       gossip: true,
     })
     if (flooder === undefined) throw new Error('no flooder')
-    await peers.attack({ kind: 'gossip-flood', ids: [flooder.id], chainId: params.chainId, count: 3_000 })
+    await peers.attack({
+      kind: 'gossip-flood',
+      ids: [flooder.id],
+      chainId: template.params.chainId,
+      count: 3_000,
+    })
     let bans: Array<{ peerId: string; source: string; reason: string }> = []
     await waitFor(
       'the flooder banned',
@@ -550,11 +402,11 @@ describe('a node no peer can exhaust (issue 15)', () => {
     )
 
     // A restart: the ban was saved, and the same identity is answered 0x07.
-    await stopCli(target.cli.child, 'SIGTERM')
+    await target.stop('SIGTERM')
     const restarted = await startTarget(target.home)
     const [again] = await peers.connect({
       target: restarted.address,
-      chainId: params.chainId,
+      chainId: template.params.chainId,
       count: 1,
       handshake: true,
       keys: [flooder.key],
@@ -565,6 +417,5 @@ describe('a node no peer can exhaust (issue 15)', () => {
     console.log(
       `RELIABILITY budget/ban-restart: the banned identity redialled after a restart: ${again?.answer} "${again?.rejectReason}"`,
     )
-    restarted.rss.stop()
   }, 120_000)
 })
