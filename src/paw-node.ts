@@ -3,7 +3,7 @@
  * message router). Each part is a small class; this one wires them and exposes the API
  * of src/api.ts. Browser-safe.
  */
-import type { Libp2p, PeerId } from '@libp2p/interface'
+import type { Libp2p, PeerId, StreamHandler } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { TypedEventEmitter } from 'main-event'
 import type {
@@ -44,6 +44,7 @@ import {
 } from './protocols/mempool/mempool-protocol.ts'
 import { MessageRouter } from './protocols/messages.ts'
 import { PeersProtocol, type PeersStats } from './protocols/peers/peers-protocol.ts'
+import { gateProtocols } from './protocols/shared/gate.ts'
 import { MemoryBudget, type MemoryBudgetStats } from './protocols/shared/memory-budget.ts'
 import { BlockSync, type SyncProgress, type SyncResult } from './sync/block-sync.ts'
 import { HeaderSync } from './sync/header-sync.ts'
@@ -302,6 +303,7 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
     await this.#blocks.start()
     await this.#peerExchange.start()
     await this.libp2p.start()
+    await this.#gateGossipStreams()
     this.#gossip.start()
     await this.#peers.start()
     this.#discoveryTimer = setInterval(() => void this.#discovery.tick(), this.settings.maintenanceIntervalMs)
@@ -312,6 +314,38 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
       chainId: this.settings.chainId,
       listen: this.getMultiaddrs().map(String),
     })
+  }
+
+  /**
+   * gossipsub's inbound streams wait for /paw/handshake/1 (gate.ts holdUntilHandshake):
+   * before it, a peer could otherwise make the node buffer a 10 MiB gossip message on each
+   * connection, and its gossip would only be ignored afterwards.
+   */
+  async #gateGossipStreams(): Promise<void> {
+    // gossipsub 17 keeps these private; read as it declares them, checked at run time.
+    const pubsub = this.libp2p.services.pubsub as PawPubSub & {
+      onIncomingStream?: StreamHandler
+      maxInboundStreams?: number
+      maxOutboundStreams?: number
+    }
+    const handler = pubsub.onIncomingStream?.bind(pubsub)
+    if (typeof handler !== 'function' || !Array.isArray(pubsub.protocols)) {
+      this.log.warn('gossipsub streams not gated by the handshake: this gossipsub has no onIncomingStream')
+      return
+    }
+    await gateProtocols(
+      this.libp2p,
+      pubsub.protocols,
+      handler,
+      {
+        ...(pubsub.maxInboundStreams === undefined ? {} : { maxInboundStreams: pubsub.maxInboundStreams }),
+        ...(pubsub.maxOutboundStreams === undefined ? {} : { maxOutboundStreams: pubsub.maxOutboundStreams }),
+      },
+      {
+        whenComplete: (connection) => this.#handshake.whenComplete(connection),
+        isComplete: (connection) => this.#handshake.isComplete(connection),
+      },
+    )
   }
 
   async stop(): Promise<void> {

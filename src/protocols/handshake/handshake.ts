@@ -94,6 +94,8 @@ export class HandshakeProtocol {
   readonly #libp2p: Libp2p
   readonly #init: HandshakeInit
   readonly #connections = new Map<string, ConnectionHandshake>()
+  /** Who waits for a connection's handshake (whenComplete), by connection id. */
+  readonly #waiting = new Map<string, Array<(done: boolean) => void>>()
   readonly #onOpen = (event: CustomEvent<Connection>): void => this.#track(event.detail)
   readonly #onClose = (event: CustomEvent<Connection>): void => this.#forget(event.detail)
 
@@ -121,12 +123,35 @@ export class HandshakeProtocol {
       state.controller.abort()
     }
     this.#connections.clear()
+    for (const waiting of this.#waiting.values()) for (const resolve of waiting) resolve(false)
+    this.#waiting.clear()
     await this.#libp2p.unhandle(HANDSHAKE_PROTOCOL)
   }
 
   /** True once this connection completed /paw/handshake/1. */
   isComplete(connection: Connection): boolean {
     return this.#connections.get(connection.id)?.done === true
+  }
+
+  /**
+   * Resolves true once this connection completes /paw/handshake/1, false if its handshake
+   * fails or the connection closes first (at once if either already happened).
+   */
+  whenComplete(connection: Connection): Promise<boolean> {
+    if (this.isComplete(connection)) return Promise.resolve(true)
+    if (connection.status !== 'open') return Promise.resolve(false)
+    return new Promise((resolve) => {
+      const waiting = this.#waiting.get(connection.id) ?? []
+      waiting.push(resolve)
+      this.#waiting.set(connection.id, waiting)
+    })
+  }
+
+  #settleWaiting(connection: Connection, done: boolean): void {
+    const waiting = this.#waiting.get(connection.id)
+    if (waiting === undefined) return
+    this.#waiting.delete(connection.id)
+    for (const resolve of waiting) resolve(done)
   }
 
   #local(): Handshake {
@@ -154,6 +179,7 @@ export class HandshakeProtocol {
     const state = this.#connections.get(connection.id)
     if (state === undefined) return
     clearTimeout(state.timer)
+    this.#settleWaiting(connection, false)
     if (state.done) {
       this.#connections.delete(connection.id)
       return
@@ -263,6 +289,7 @@ export class HandshakeProtocol {
     state.done = true
     clearTimeout(state.timer)
     this.#init.hooks.completed(connection, remote)
+    this.#settleWaiting(connection, true)
   }
 
   async #fail(connection: Connection, error: PawError): Promise<void> {
@@ -270,6 +297,7 @@ export class HandshakeProtocol {
     if (state === undefined || state.done) return
     clearTimeout(state.timer)
     this.#connections.delete(connection.id)
+    this.#settleWaiting(connection, false)
     this.#init.log.debug('handshake failed', {
       peer: connection.remotePeer.toString(),
       code: error.code,
