@@ -8,6 +8,7 @@
 import { equalBytes, toHex } from '../../wire/bytes.ts'
 import { decodeBlock, decodeHeader, HEADER_LENGTH } from '../encoding.ts'
 import type { HeaderLookup } from '../pow.ts'
+import { SerialQueue } from '../serial-queue.ts'
 import type { BlockMeta, BlockStore } from '../store/block-store.ts'
 import { StoreError, StoreErrorCode } from '../store/errors.ts'
 import type { Block, BlockHeader, Hash } from '../types.ts'
@@ -33,6 +34,13 @@ function missing(what: string, hash: Hash): StoreError {
 export class ChainReader {
   readonly #store: BlockStore
   readonly #headers = new Map<string, BlockHeader>()
+  /**
+   * A header not in the cache is read as its whole block (the store keeps blocks only), up
+   * to 10 MiB for 153 bytes: such reads go one at a time, so that a `get_headers` over old
+   * heights, from however many peers, makes the node hold one block for it, not 512
+   * (issue 15: every buffer a peer can fill has a bound).
+   */
+  readonly #blockReadsForHeaders = new SerialQueue()
 
   constructor(store: BlockStore) {
     this.#store = store
@@ -49,9 +57,11 @@ export class ChainReader {
     const key = toHex(hash)
     const cached = this.#headers.get(key)
     if (cached !== undefined) return cached
-    const bytes = await this.#store.getBlock(hash)
-    if (bytes === undefined) throw missing('body', hash)
-    const header = decodeHeader(bytes.subarray(0, HEADER_LENGTH))
+    const header = await this.#blockReadsForHeaders.run(async () => {
+      const bytes = await this.#store.getBlock(hash)
+      if (bytes === undefined) throw missing('body', hash)
+      return decodeHeader(bytes.subarray(0, HEADER_LENGTH))
+    })
     if (this.#headers.size >= HEADER_CACHE_SIZE) this.#headers.clear()
     this.#headers.set(key, header)
     return header
