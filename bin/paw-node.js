@@ -35,8 +35,12 @@ if (major >= MIN_NODE_MAJOR) {
     )
     process.exit(1)
   }
+  // The node's own process: glibc's mmap threshold fixed at 128 KiB, so that large blocks
+  // freed go back to the system at once (src/node/runtime-env.ts says why; keep the two the
+  // same). An operator's own setting wins.
   const child = spawn(runtime, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: 'inherit',
+    env: { MALLOC_MMAP_THRESHOLD_: '131072', ...process.env },
   })
   // The child shares the terminal, so Ctrl-C reaches it directly; forward what a
   // supervisor sends to this process only.

@@ -9,6 +9,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { paramsToJson } from '../../src/chain/params.ts'
 import type { ChainParams } from '../../src/chain/types.ts'
+import { withNodeProcessEnv } from '../../src/node/runtime-env.ts'
 import { cliEntry } from './cli-joiner.ts'
 import { waitFor } from './nodes.ts'
 import { projectRoot } from './system-node.ts'
@@ -23,10 +24,13 @@ export interface CliProcess {
   exited: Promise<number | null>
 }
 
-/** The environment without PAW_HOME, so that only --home decides where the node lives. */
+/**
+ * The environment without PAW_HOME, so that only --home decides where the node lives, and
+ * with what the launcher gives the node's process (src/node/runtime-env.ts).
+ */
 export function cliEnv(): NodeJS.ProcessEnv {
   const { PAW_HOME: _, ...rest } = process.env
-  return rest
+  return withNodeProcessEnv(rest)
 }
 
 /**

@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
 import { open } from 'node:fs/promises'
+import { withNodeProcessEnv } from '../runtime-env.ts'
 
 /** How long the nodes get to stop on SIGTERM before they are killed. */
 export const STOP_GRACE_MS = 10_000
@@ -55,7 +56,7 @@ export class DevnetSupervisor {
       child = spawn(process.execPath, [...spec.args], {
         stdio: ['ignore', fd, fd],
         detached: true,
-        env: withoutHomeEnv(process.env),
+        env: withNodeProcessEnv(withoutHomeEnv(process.env)),
       })
     } finally {
       // The child has its own copy of the descriptor.
