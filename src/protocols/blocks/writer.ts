@@ -10,30 +10,10 @@ import type { Stream } from '@libp2p/interface'
 import { NetworkError, ResourceLimitExceededError } from '../../errors.ts'
 import { BlocksFrameType, blocksPayloadLength, encodeBlocksParts } from '../../wire/blocks.ts'
 import { encodeFrameHeader } from '../../wire/frame.ts'
-import { flushed } from '../shared/drain.ts'
+import { drained, flushed } from '../shared/drain.ts'
 import { slowReaderFault } from '../shared/faults.ts'
 import type { TrafficCounter } from '../shared/frame-channel.ts'
 import { WRITE_CHUNK_BYTES, writeTimeoutFor } from './constants.ts'
-
-/** Resolves on 'drain', rejects if the stream closes (or is aborted by the deadline) first. */
-function drained(stream: Stream): Promise<void> {
-  const { promise, resolve, reject } = Promise.withResolvers<void>()
-  const onDrain = (): void => {
-    cleanup()
-    resolve()
-  }
-  const onClose = (): void => {
-    cleanup()
-    reject(new NetworkError('stream closed while waiting to write'))
-  }
-  const cleanup = (): void => {
-    stream.removeEventListener('drain', onDrain)
-    stream.removeEventListener('close', onClose)
-  }
-  stream.addEventListener('drain', onDrain)
-  stream.addEventListener('close', onClose)
-  return promise
-}
 
 /**
  * Sends one `blocks` frame carrying `blocks` as they are. Returns the bytes written.

@@ -33,3 +33,23 @@ export function flushed(
     stream.addEventListener('close', onClose)
   })
 }
+
+/** Resolves on the stream's 'drain' event; rejects if it closes (or is aborted) first. */
+export function drained(stream: Pick<Stream, 'addEventListener' | 'removeEventListener'>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onDrain = (): void => {
+      cleanup()
+      resolve()
+    }
+    const onClose = (): void => {
+      cleanup()
+      reject(new NetworkError('stream closed while waiting to write'))
+    }
+    const cleanup = (): void => {
+      stream.removeEventListener('drain', onDrain)
+      stream.removeEventListener('close', onClose)
+    }
+    stream.addEventListener('drain', onDrain)
+    stream.addEventListener('close', onClose)
+  })
+}
