@@ -46,9 +46,9 @@ import { parseArgs } from 'node:util'
 import type { ChainParams } from '../../src/chain/types.ts'
 import { bulkAccounts } from '../../test/support/bulk-sign.ts'
 import { testChainParams } from '../../test/support/chain-nodes.ts'
+import { IpcChild, killChildren } from '../../test/support/ipc-child.ts'
 import { machine, positiveInteger, round, table } from '../report.ts'
 import { median } from '../stats.ts'
-import { BenchChild, killChildren } from './ipc.ts'
 import {
   type ConnectionResult,
   loadTransactionCount,
@@ -65,13 +65,13 @@ const SERVER = new URL('./server.ts', import.meta.url)
 const LOADER = new URL('./loader.ts', import.meta.url)
 const MIB = 2 ** 20
 
-async function startServer(init: ServerInit): Promise<{ server: BenchChild; ready: ServerReady }> {
-  const server = await BenchChild.fork(SERVER, 'server', { execArgv: ['--expose-gc'] })
+async function startServer(init: ServerInit): Promise<{ server: IpcChild; ready: ServerReady }> {
+  const server = await IpcChild.fork(SERVER, 'server', { execArgv: ['--expose-gc'] })
   return { server, ready: await server.request<ServerReady>('init', init) }
 }
 
-async function startLoader(name: string, params: ChainParams, nice: number): Promise<BenchChild> {
-  const loader = await BenchChild.fork(LOADER, name, { nice })
+async function startLoader(name: string, params: ChainParams, nice: number): Promise<IpcChild> {
+  const loader = await IpcChild.fork(LOADER, name, { nice })
   await loader.request('init', { params })
   return loader
 }
@@ -344,7 +344,7 @@ async function main(): Promise<void> {
     const accounts = bulkAccounts(loadTransactionCount(peersOptions, steps), 'bench-load-peers')
     const params = testChainParams(accounts, 'paw-bench-load-peers')
     const { server, ready } = await startServer({ params, relay: false })
-    const loaders: BenchChild[] = []
+    const loaders: IpcChild[] = []
     try {
       for (let i = 0; i < steps; i++) loaders.push(await startLoader(`peers-${i}`, params, loaderNice))
       figures.peers = await measurePeers(server, loaders, ready, params, accounts, peersOptions, log)

@@ -26,8 +26,8 @@ import { MemoryBlockStore } from '../../src/chain/store/memory-store.ts'
 import type { ChainParams } from '../../src/chain/types.ts'
 import { pawTopics } from '../../src/gossip/topics.ts'
 import { createPawNode } from '../../src/node/index.ts'
+import { serveRequests } from '../../test/support/ipc-child.ts'
 import { createClient, createPlain, hangUp } from '../handshake/nodes.ts'
-import { serveRequests } from './ipc.ts'
 import {
   MESSAGE_BYTES,
   now,

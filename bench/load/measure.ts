@@ -4,8 +4,8 @@
  */
 import type { ChainParams } from '../../src/chain/types.ts'
 import { type BulkAccount, bulkTransfers } from '../../test/support/bulk-sign.ts'
+import type { IpcChild } from '../../test/support/ipc-child.ts'
 import { median } from '../stats.ts'
-import type { BenchChild } from './ipc.ts'
 import type { DialKind, DialResult, RelayResult } from './loader.ts'
 import { now, sleep } from './nodes.ts'
 import type { CpuWindow, MemoryReading, ServerCounters, ServerReady } from './server.ts'
@@ -29,13 +29,13 @@ function pack(transactions: readonly Uint8Array[]): Uint8Array {
 const perSecond = (count: number, from: number, to: number): number => count / ((to - from) / 1000)
 const cpuMs = (cpu: CpuWindow): number => (cpu.percent / 100) * cpu.ms
 
-async function counters(server: BenchChild): Promise<ServerCounters> {
+async function counters(server: IpcChild): Promise<ServerCounters> {
   return server.request<ServerCounters>('counters')
 }
 
 /** Polls the server's counters until `check` holds; fails after `timeoutMs`. */
 export async function serverUntil(
-  server: BenchChild,
+  server: IpcChild,
   what: string,
   check: (c: ServerCounters) => boolean,
   timeoutMs = 20_000,
@@ -81,8 +81,8 @@ function acceptedOf(kind: DialKind, c: ServerCounters): number {
 }
 
 async function dialRound(
-  server: BenchChild,
-  loader: BenchChild,
+  server: IpcChild,
+  loader: IpcChild,
   ready: ServerReady,
   kind: DialKind,
   count: number,
@@ -124,8 +124,8 @@ async function dialRound(
  * round of each.
  */
 export async function measureConnections(
-  server: BenchChild,
-  loader: BenchChild,
+  server: IpcChild,
+  loader: IpcChild,
   ready: ServerReady,
   options: ConnectionOptions,
   log: Log,
@@ -203,8 +203,8 @@ export function relayBatches(
 }
 
 export async function measureRelay(
-  server: BenchChild,
-  loader: BenchChild,
+  server: IpcChild,
+  loader: IpcChild,
   ready: ServerReady,
   batches: readonly Uint8Array[],
   options: RelayOptions,
@@ -309,7 +309,7 @@ export function loadTransactionCount(options: PeersOptions, steps: number): numb
   return Math.ceil(options.txPerSecond * seconds) * steps
 }
 
-async function cpuState(server: BenchChild, options: PeersOptions): Promise<Omit<PeerState, 'memory'>> {
+async function cpuState(server: IpcChild, options: PeersOptions): Promise<Omit<PeerState, 'memory'>> {
   const from = now()
   await sleep(options.cpuWindowMs)
   const slice = options.cpuWindowMs / options.cpuSlices
@@ -324,7 +324,7 @@ async function cpuState(server: BenchChild, options: PeersOptions): Promise<Omit
   return { cpuMedian: median(slices), cpuSlices: slices }
 }
 
-async function idleState(server: BenchChild, options: PeersOptions): Promise<PeerState> {
+async function idleState(server: IpcChild, options: PeersOptions): Promise<PeerState> {
   const cpu = await cpuState(server, options)
   return { ...cpu, memory: await server.request<MemoryReading>('memory') }
 }
@@ -334,8 +334,8 @@ async function idleState(server: BenchChild, options: PeersOptions): Promise<Pee
  * submitted at `txPerSecond` in total; the CPU window starts after loadLeadMs.
  */
 async function loadedState(
-  server: BenchChild,
-  loaders: readonly BenchChild[],
+  server: IpcChild,
+  loaders: readonly IpcChild[],
   transactions: readonly Uint8Array[],
   options: PeersOptions,
 ): Promise<PeerStep['loaded']> {
@@ -362,8 +362,8 @@ async function loadedState(
 }
 
 export async function measurePeers(
-  server: BenchChild,
-  loaders: readonly BenchChild[],
+  server: IpcChild,
+  loaders: readonly IpcChild[],
   ready: ServerReady,
   params: ChainParams,
   loadAccounts: readonly BulkAccount[],

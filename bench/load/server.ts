@@ -23,7 +23,7 @@ import type { ChainParams } from '../../src/chain/types.ts'
 import type { PawPubSub } from '../../src/gossip/gossip-service.ts'
 import { pawTopics } from '../../src/gossip/topics.ts'
 import { createPawNode, LevelBlockStore } from '../../src/node/index.ts'
-import { serveRequests } from './ipc.ts'
+import { serveRequests } from '../../test/support/ipc-child.ts'
 import {
   BENCH_INBOUND,
   BENCH_LIMITS,

@@ -19,7 +19,9 @@
  *    and the next stream's the same: each charged).
  * 2. parked frames: 20 connections that never handshake park 10 MiB − 1 frames on 2
  *    handshake streams each (0x04 at the handshake, closed); 5 handshaken peers park such
- *    frames on every stream they may open (0x04, disconnected).
+ *    frames on every stream they may open (0x04, disconnected); and 10 more connections
+ *    that never handshake announce a 10 MiB gossipsub RPC (held unread until a handshake
+ *    that never comes: at most a yamux window taken, closed at the handshake timeout).
  * 3. slow readers: 25 connections × 4 streams asking ~8 MiB each, never reading: the budget
  *    holds (per peer 24 MiB, node BUDGET_MIB); the readers it served are charged at the
  *    write timeout and disconnected at the third; the rest are refused (0x0B, streams
@@ -230,6 +232,13 @@ describe('a node no peer can exhaust (issue 15)', () => {
       protocols: { '/paw/handshake/1': { type: 'handshake', streams: 2 } },
       durationMs: 10_000,
     })
+    const gossipers = await peers.connect({
+      target: target.address,
+      chainId: template.params.chainId,
+      count: 10,
+      handshake: false,
+    })
+    await peers.attack({ kind: 'gossip-park', ids: gossipers.map((p) => p.id), stallMs: 3_000 })
     const handshaken = await peers.connect({
       target: target.address,
       chainId: template.params.chainId,
@@ -247,8 +256,14 @@ describe('a node no peer can exhaust (issue 15)', () => {
       },
       durationMs: 10_000,
     })
-    await sleep(10_000)
+    await sleep(12_000)
     const before = await peers.status(silent.map((p) => p.id))
+    const gossip = await peers.status(gossipers.map((p) => p.id))
+    for (const peer of gossip) {
+      // The node read at most a yamux window of the RPC (the rest waits in the sender).
+      expect(peer.bytesSent, `${peer.id} gossip bytes taken`).toBeLessThanOrEqual(512 * 1024)
+      expect(peer.open, `${peer.id} still connected after the handshake timeout`).toBe(false)
+    }
     const after = await peers.status(handshaken.map((p) => p.id))
     for (const peer of [...before, ...after]) {
       expect(peer.open, `${peer.id} still connected`).toBe(false)
@@ -261,7 +276,8 @@ describe('a node no peer can exhaust (issue 15)', () => {
       target,
       baseline,
       honest,
-      `20 silent + 5 handshaken connections closed after at most ${max([...before, ...after].map((p) => (p.closedAt ?? 0) - p.openedAt)).toFixed(0)} ms; ${mib(sent)} MiB sent in all`,
+      `20 silent + 5 handshaken connections closed after at most ${max([...before, ...after].map((p) => (p.closedAt ?? 0) - p.openedAt)).toFixed(0)} ms; ${mib(sent)} MiB sent in all; ` +
+        `10 gossipsub RPCs announced before a handshake: at most ${max(gossip.map((p) => p.bytesSent)) / 1024} KiB of each taken, closed after ${max(gossip.map((p) => (p.closedAt ?? 0) - p.openedAt)).toFixed(0)} ms`,
     )
   }, 120_000)
 

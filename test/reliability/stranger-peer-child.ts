@@ -6,11 +6,13 @@
  * "Transaction: 152 bytes") are its own code, so what the node does to it is what the
  * documents promise, not what our encoder happens to do.
  *
- * It runs in a process of its own (forked by stranger-peer.ts) so that its keys, Noise and
- * buffers are not counted in the node's memory, and is driven over IPC: `connect` opens
+ * It runs in a process of its own (forked by stranger-peer.ts over test/support/ipc-child.ts)
+ * so that its keys, Noise and buffers are not counted in the node's memory, and is driven
+ * over IPC: `connect` opens
  * handshaken (or silent) connections, each attack works on some of them in the background,
  * and `status` says what the node did to each (when it closed the connection, the reject
- * it answered a handshake with, the streams it reset). Exits when the parent goes away.
+ * it answered a handshake with, the streams it reset). Exits when the parent goes away. Its
+ * only imports from this repository are the IPC plumbing and the types of its requests.
  */
 import { createHash } from 'node:crypto'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
@@ -23,6 +25,8 @@ import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
+import { serveRequests } from '../support/ipc-child.ts'
+import type { Attack, ConnectArgs } from './stranger-peer.ts'
 
 process.title = 'paw-stranger-peer'
 
@@ -199,16 +203,6 @@ async function handshake(peer: Peer, chainId: string): Promise<void> {
   }
 }
 
-interface ConnectArgs {
-  target: string
-  chainId: string
-  count: number
-  handshake: boolean
-  gossip?: boolean
-  /** Identities to use again (protobuf keys in hex), one per connection. */
-  keys?: string[]
-}
-
 async function connect(args: ConnectArgs) {
   const made = await Promise.all(
     Array.from({ length: args.count }, async (_, index) => {
@@ -363,6 +357,23 @@ async function park(
   }
 }
 
+/**
+ * Before any handshake, a gossipsub RPC announced as 10 MiB (its varint length prefix) on a
+ * `/meshsub/1.1.0` stream, and as much of its body as the node will take within `stallMs`.
+ */
+async function gossipPark(peer: Peer, stallMs: number): Promise<void> {
+  const stream = await openStream(peer, '/meshsub/1.1.0')
+  if (stream === undefined) return
+  let length = MAX_L - 1
+  const varint: number[] = []
+  while (length >= 0x80) {
+    varint.push((length & 0x7f) | 0x80)
+    length >>>= 7
+  }
+  varint.push(length)
+  await write(peer, stream, Buffer.concat([Buffer.from(varint), new Uint8Array(4 * 1024 * 1024)]), stallMs)
+}
+
 /** Issue 15 case 3: `streams` /paw/blocks/1 streams each asking ~8 MiB of blocks, none of them ever read. */
 async function slowRead(peer: Peer, streams: number): Promise<void> {
   for (let i = 0; i < streams; i++) {
@@ -407,21 +418,9 @@ async function gossipFlood(peer: Peer, chainId: string, count: number): Promise<
   return published
 }
 
-type AttackArgs =
-  | { kind: 'stalled-answer'; ids: string[]; type: string; length: number; durationMs: number }
-  | {
-      kind: 'park'
-      ids: string[]
-      protocols: Record<string, { type: string; streams: number }>
-      durationMs: number
-    }
-  | { kind: 'slow-read'; ids: string[]; streams: number }
-  | { kind: 'oversize'; ids: string[]; protocol: string; type: string }
-  | { kind: 'gossip-flood'; ids: string[]; chainId: string; count: number }
-
 const floods = new Map<string, number>()
 
-function attack(args: AttackArgs): { started: number } {
+function attack(args: Attack): { started: number } {
   for (const peer of peersOf(args.ids)) {
     switch (args.kind) {
       case 'stalled-answer':
@@ -438,6 +437,9 @@ function attack(args: AttackArgs): { started: number } {
         break
       case 'gossip-flood':
         background(gossipFlood(peer, args.chainId, args.count).then((n) => floods.set(peer.id, n)))
+        break
+      case 'gossip-park':
+        background(gossipPark(peer, args.stallMs))
         break
     }
   }
@@ -476,36 +478,16 @@ async function release(ids?: readonly string[]) {
 
 // --- IPC -----------------------------------------------------------------------------------
 
-type Request =
-  | { id: number; type: 'connect'; args: ConnectArgs }
-  | { id: number; type: 'attack'; args: AttackArgs }
-  | { id: number; type: 'status'; ids: string[] }
-  | { id: number; type: 'release'; ids?: string[] }
-
-function reply(message: unknown): void {
-  if (process.send !== undefined && process.connected) process.send(message)
-}
-
-process.on('message', (request: Request) => {
-  const run = async (): Promise<unknown> => {
-    switch (request.type) {
-      case 'connect':
-        return connect(request.args)
-      case 'attack':
-        return attack(request.args)
-      case 'status':
-        return status(request.ids)
-      case 'release':
-        return release(request.ids)
-    }
-  }
-  run().then(
-    (value) => reply({ type: 'result', id: request.id, value }),
-    (error: unknown) =>
-      reply({ type: 'error', id: request.id, message: (error as Error).stack ?? String(error) }),
-  )
-})
-process.on('disconnect', () => process.exit(0))
+serveRequests(
+  {
+    connect: (args: ConnectArgs) => connect(args),
+    attack: (args: Attack) => attack(args),
+    status: (ids: string[]) => status(ids),
+    release: (ids: string[] | undefined) => release(ids),
+  },
+  async () => {
+    await release()
+  },
+)
 // A libp2p instance the node reset may reject a stream operation late: not our concern here.
 process.on('unhandledRejection', () => {})
-reply({ type: 'loaded' })

@@ -1,6 +1,7 @@
 /**
  * The parent side of stranger-peer-child.ts: hostile PAW peers, written from protocols/*.md
- * alone, in a process of their own. Killed when this process exits.
+ * alone, in a process of their own (test/support/ipc-child.ts). Killed when this process
+ * exits.
  *
  *   const stranger = await StrangerPeers.start()
  *   const [peer] = await stranger.connect({ target, chainId, count: 1, handshake: true })
@@ -8,8 +9,20 @@
  *   const [state] = await stranger.status([peer.id])
  *   await stranger.stop()
  */
-import { type ChildProcess, fork } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import { IpcChild } from '../support/ipc-child.ts'
+
+export interface ConnectArgs {
+  /** The node's TCP multiaddr with /p2p/<id>. */
+  target: string
+  chainId: string
+  count: number
+  /** Complete /paw/handshake/1 (false: connect and say nothing). */
+  handshake: boolean
+  /** Run gossipsub too (for floods). */
+  gossip?: boolean
+  /** Identities to use again (protobuf keys in hex), one per connection. */
+  keys?: string[]
+}
 
 export interface Connected {
   id: string
@@ -29,9 +42,12 @@ export interface PeerStatus {
   openedAt: number
   closedAt: number | undefined
   streamsReset: number
+  /** Bytes handed to the peer's own streams (what the node took is at most this). */
   bytesSent: number
   published: number | undefined
   notes: string[]
+  /** Each stream opened: protocol, status, read and write status, bytes buffered unread. */
+  streams: string[]
 }
 
 export type Attack =
@@ -45,104 +61,41 @@ export type Attack =
   | { kind: 'slow-read'; ids: string[]; streams: number }
   | { kind: 'oversize'; ids: string[]; protocol: string; type: string }
   | { kind: 'gossip-flood'; ids: string[]; chainId: string; count: number }
+  | { kind: 'gossip-park'; ids: string[]; stallMs: number }
 
-const CHILD_SCRIPT = fileURLToPath(new URL('./stranger-peer-child.ts', import.meta.url))
-const REQUEST_TIMEOUT_MS = 60_000
-
-const children = new Set<ChildProcess>()
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL')
-})
+const CHILD_SCRIPT = new URL('./stranger-peer-child.ts', import.meta.url)
 
 export class StrangerPeers {
-  readonly #child: ChildProcess
-  readonly #pending = new Map<number, PromiseWithResolvers<unknown>>()
-  readonly #loaded = Promise.withResolvers<void>()
-  readonly #exited: Promise<void>
-  #nextId = 1
+  readonly #child: IpcChild
 
-  private constructor(child: ChildProcess) {
+  private constructor(child: IpcChild) {
     this.#child = child
-    children.add(child)
-    this.#exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        children.delete(child)
-        const error = new Error(`stranger peers exited (code ${code}, signal ${signal})`)
-        for (const waiting of this.#pending.values()) waiting.reject(error)
-        this.#pending.clear()
-        this.#loaded.reject(error)
-        resolve()
-      })
-    })
-    child.on('message', (message: { type: string; id?: number; value?: unknown; message?: string }) => {
-      if (message.type === 'loaded') {
-        this.#loaded.resolve()
-        return
-      }
-      const waiting = this.#pending.get(message.id as number)
-      if (waiting === undefined) return
-      this.#pending.delete(message.id as number)
-      if (message.type === 'result') waiting.resolve(message.value)
-      else waiting.reject(new Error(`stranger peers: ${message.message}`))
-    })
   }
 
   static async start(): Promise<StrangerPeers> {
-    const child = fork(CHILD_SCRIPT, [], {
-      execPath: process.execPath,
-      // Not vitest's loaders: the child runs the .ts file with Node's own type stripping.
-      execArgv: [],
-      serialization: 'advanced',
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    })
-    const peers = new StrangerPeers(child)
-    await peers.#loaded.promise
-    return peers
+    return new StrangerPeers(await IpcChild.fork(CHILD_SCRIPT, 'stranger peers'))
   }
 
-  connect(args: {
-    target: string
-    chainId: string
-    count: number
-    handshake: boolean
-    gossip?: boolean
-    keys?: string[]
-  }): Promise<Connected[]> {
-    return this.#request({ type: 'connect', args }) as Promise<Connected[]>
+  connect(args: ConnectArgs): Promise<Connected[]> {
+    return this.#child.request('connect', args)
   }
 
   /** Starts an attack in the background of the child; resolves when it has started. */
   attack(args: Attack): Promise<{ started: number }> {
-    return this.#request({ type: 'attack', args }) as Promise<{ started: number }>
+    return this.#child.request('attack', args)
   }
 
   status(ids: readonly string[]): Promise<PeerStatus[]> {
-    return this.#request({ type: 'status', ids }) as Promise<PeerStatus[]>
+    return this.#child.request('status', ids)
   }
 
   /** Stops the given peers' libp2p (all of them without ids). */
   release(ids?: readonly string[]): Promise<number> {
-    return this.#request({ type: 'release', ...(ids === undefined ? {} : { ids }) }) as Promise<number>
+    return this.#child.request('release', ids)
   }
 
-  async stop(): Promise<void> {
-    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return
-    await this.release().catch(() => {})
-    this.#child.disconnect()
-    const timer = setTimeout(() => this.#child.kill('SIGKILL'), 5_000)
-    await this.#exited
-    clearTimeout(timer)
-  }
-
-  #request(body: Record<string, unknown>, timeoutMs = REQUEST_TIMEOUT_MS): Promise<unknown> {
-    const id = this.#nextId++
-    const waiting = Promise.withResolvers<unknown>()
-    this.#pending.set(id, waiting)
-    const timer = setTimeout(() => {
-      this.#pending.delete(id)
-      waiting.reject(new Error(`stranger peers: ${String(body.type)} timed out after ${timeoutMs} ms`))
-    }, timeoutMs)
-    this.#child.send({ ...body, id })
-    return waiting.promise.finally(() => clearTimeout(timer))
+  /** Stops every peer and the process. */
+  stop(): Promise<void> {
+    return this.#child.stop()
   }
 }

@@ -1,8 +1,9 @@
 /**
- * Request/answer over IPC between bench/load/index.ts and the processes it forks (the node
- * under test, server.ts; the load generators, loader.ts). Structured-clone serialization,
- * so bytes and bigints travel as they are. Children are SIGKILLed when this process exits,
- * and exit by themselves when it goes away (their IPC channel closes).
+ * Request/answer over IPC between a test or benchmark and the processes it forks (the node
+ * under test and the load generators of bench/load, the hostile peers of
+ * test/reliability/stranger-peer-child.ts). Structured-clone serialization, so bytes and
+ * bigints travel as they are. Children are SIGKILLed when this process exits, and exit by
+ * themselves when it goes away (their IPC channel closes).
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import { setPriority, tmpdir } from 'node:os'
@@ -42,7 +43,7 @@ export interface ForkOptions {
   nice?: number
 }
 
-export class BenchChild {
+export class IpcChild {
   readonly name: string
   readonly #child: ChildProcess
   readonly #pending = new Map<number, PromiseWithResolvers<unknown> & { type: string }>()
@@ -70,7 +71,7 @@ export class BenchChild {
   }
 
   /** Forks `script` and waits until it listens for requests. */
-  static async fork(script: URL, name: string, options: ForkOptions = {}): Promise<BenchChild> {
+  static async fork(script: URL, name: string, options: ForkOptions = {}): Promise<IpcChild> {
     const child = fork(script, [name], {
       execPath: process.execPath,
       execArgv: options.execArgv ?? [],
@@ -79,7 +80,7 @@ export class BenchChild {
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
-    const bench = new BenchChild(name, child)
+    const bench = new IpcChild(name, child)
     try {
       if (options.nice !== undefined && child.pid !== undefined) setPriority(child.pid, options.nice)
       const timer = setTimeout(
@@ -152,7 +153,7 @@ function send(answer: Answer): Promise<void> {
  */
 export function serveRequests(handlers: Handlers, shutdown: () => Promise<void>): void {
   if (process.send === undefined) {
-    console.error('forked by bench/load/index.ts: needs an IPC channel')
+    console.error('a forked child process: needs an IPC channel')
     process.exit(2)
   }
   let stopping: Promise<void> | undefined
