@@ -60,6 +60,24 @@ describe('peer exchange', () => {
     expect(target.peer(id)?.state).toBe('connected')
   })
 
+  it('a malformed frame on /paw/peers/1 is skipped (0x05, −5) and the request after it answered, on the same stream', async () => {
+    const lines: string[] = []
+    const target = await node({ logger: testLogger(lines) })
+    const peer = await raw()
+    const connection = await handshakeRaw(peer, target)
+    const id = peer.libp2p.peerId.toString()
+    const frames = await openPeersStream(connection)
+    // L = 3, T = 1, type "A": upper case is outside [a-z0-9_./-] (framing.md "Receiving").
+    frames.stream.send(Uint8Array.of(0, 0, 0, 3, 0, 1, 0x41))
+    expect(frames.send(FrameType.GetPeers, encodeGetPeers())).toBe(true)
+    const answer = await frames.next(5_000)
+    expect(answer?.type).toBe(FrameType.Peers)
+    await waitFor('a 0x05 warning', () => warnings(lines, '0x05').length > 0)
+    expect(warnings(lines, '0x05')[0]).toContain(`peer=${id}`)
+    expect(target.discoveryStats().exchange.refused.invalidMessage).toBe(1)
+    expect(target.peer(id)?.state).toBe('connected')
+  })
+
   it('an unsolicited peers list is 0x0A and not used', async () => {
     const lines: string[] = []
     const target = await node({ logger: testLogger(lines) })

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest'
 import type { PawNode, PeerInfo } from '../../src/api.ts'
 import { encodeFrame, type Frame } from '../../src/wire/frame.ts'
 import { encodeHandshake } from '../../src/wire/handshake.ts'
-import { type RawPeer, TEST_CHAIN, tcpAddress, trackedNodes, waitFor } from '../support/nodes.ts'
+import { type RawPeer, TEST_CHAIN, tcpAddress, testLogger, trackedNodes, waitFor } from '../support/nodes.ts'
 
 const PING_PROTOCOL = '/ipfs/ping/1.0.0'
 
@@ -143,8 +143,9 @@ describe('unresponsive peer (004 §10.1 keep-alive, §3.1 read timeout)', () => 
     maintenanceIntervalMs: 50,
   }
 
-  it('a handshaken peer without a ping service is dropped, with the ping as the reason', async () => {
-    const a = await node(settings)
+  it('a handshaken peer without a ping service is dropped at once, with WARN naming the requirement (protocols/README.md)', async () => {
+    const lines: string[] = []
+    const a = await node({ ...settings, logger: testLogger(lines) })
     const peer = await raw()
     const peerId = peer.libp2p.peerId.toString()
     const gone = disconnectedAt(a, peerId)
@@ -153,7 +154,15 @@ describe('unresponsive peer (004 §10.1 keep-alive, §3.1 read timeout)', () => 
     const closed = rawClosedAt(peer, connection)
     const at = await within(gone, 3_000, 'the unresponsive peer to be dropped')
     expect(at - started).toBeLessThan(1_500)
-    expect(a.peer(peerId)?.lastError).toMatch(/ping/)
+    expect(a.peer(peerId)?.lastError).toMatch(
+      /does not speak \/ipfs\/ping\/1\.0\.0, which a PAW peer must answer/,
+    )
+    expect(
+      lines.some(
+        (line) =>
+          line.includes(' WARN ') && line.includes('dropping peer without ping') && line.includes(peerId),
+      ),
+    ).toBe(true)
     await within(closed, 3_000, 'the raw peer to see its connection closed')
   })
 
