@@ -442,8 +442,13 @@ export class PeerManager extends TypedEventEmitter<PawNodeEvents> implements Han
     this.#log.warn('handshake failed', { peer: record.peerId.toString(), error: record.lastError })
     if (action?.penalty !== undefined) {
       const peerId = record.peerId.toString()
-      if (this.#enforcer !== undefined) this.#enforcer.charge(peerId, action.penalty, error, 'handshake')
-      else this.#reputation?.penalize(peerId, action.penalty)
+      // A failed connection is routine (scanners, timeouts) and already logged just above:
+      // it only costs its small penalty. Anything else is an offence, charged and acted on.
+      if (this.#enforcer === undefined || action.penalty === 'connectionFailed') {
+        this.#reputation?.penalize(peerId, action.penalty)
+      } else {
+        this.#enforcer.charge(peerId, action.penalty, error, 'handshake')
+      }
     }
     // A connection already closed has been marked disconnected by #closed; only an open one
     // goes through Disconnecting, and only if it is the peer's current connection.
