@@ -28,7 +28,7 @@ import type { EnforcerStats } from './peers/enforcer.ts'
 import type { JsonStore } from './peers/json-store.ts'
 import type { ProtocolTraffic } from './peers/peer-manager.ts'
 import type { RateLimit, RateLimitName } from './peers/rate-limits.ts'
-import type { MempoolSyncStats, TransactionRequestResult } from './protocols/mempool/mempool-protocol.ts'
+import type { MempoolSyncStats } from './protocols/mempool/mempool-protocol.ts'
 import type { PeersStats } from './protocols/peers/peers-protocol.ts'
 import type { MemoryBudgetStats } from './protocols/shared/memory-budget.ts'
 import type { SyncProgress, SyncResult } from './sync/block-sync.ts'
@@ -185,6 +185,14 @@ export interface PawMessage {
   protocol: string
   type: string
   payload: Uint8Array
+}
+
+/** What a TRANSACTION_REQUEST brought (PawNode.requestTransactions). */
+export interface TransactionRequestResult {
+  /** The transactions the peer held, in request order. */
+  found: Transaction[]
+  /** The ids (hex hashes) it did not hold, in request order. */
+  notFound: string[]
 }
 
 export type MessageHandler = (message: PawMessage, peer: PeerInfo) => void | Promise<void>

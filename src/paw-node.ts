@@ -17,10 +17,12 @@ import type {
   PawNodeEvents,
   PeerInfo,
   SubmitResult,
+  TransactionRequestResult,
 } from './api.ts'
-import { decodeBlock, encodeTransaction } from './chain/encoding.ts'
+import { decodeBlock, decodeTransaction, encodeTransaction } from './chain/encoding.ts'
 import { ChainError, ChainErrorCode, isChainError } from './chain/errors.ts'
 import { blockHash, txHash } from './chain/hashing.ts'
+import { transactionPoolPort } from './chain/mempool/pool-port.ts'
 import { verifyTransactionSignature } from './chain/signing.ts'
 import type { AddBlockOutcome, Block, Transaction } from './chain/types.ts'
 import type { Settings } from './config/settings.ts'
@@ -37,11 +39,7 @@ import type { PeerRateLimiter } from './peers/rate-limits.ts'
 import type { Reputation } from './peers/reputation.ts'
 import { BlocksProtocol, REQUEST_STREAMS_PER_PEER } from './protocols/blocks/blocks-protocol.ts'
 import { HandshakeProtocol } from './protocols/handshake/handshake.ts'
-import {
-  MempoolProtocol,
-  type MempoolSyncStats,
-  type TransactionRequestResult,
-} from './protocols/mempool/mempool-protocol.ts'
+import { MempoolProtocol, type MempoolSyncStats } from './protocols/mempool/mempool-protocol.ts'
 import { MessageRouter } from './protocols/messages.ts'
 import { PeersProtocol, type PeersStats } from './protocols/peers/peers-protocol.ts'
 import { gateProtocols } from './protocols/shared/gate.ts'
@@ -191,8 +189,22 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
       settings,
       log: log.child({ component: 'mempool' }),
       isHandshaken: (connection) => this.#handshake.isComplete(connection),
-      pool: parts.chain?.mempool,
-      admit: (transactions, from) => this.#gossip.admitFetched(transactions, from),
+      pool:
+        parts.chain?.mempool === undefined
+          ? undefined
+          : transactionPoolPort(parts.chain.mempool, {
+              admitted: (transaction, id, from) =>
+                this.safeDispatchEvent('transaction', {
+                  detail: { transaction, id, from, via: 'mempool-sync' },
+                }),
+              invalid: (from, error) =>
+                enforcer.charge(
+                  from,
+                  'invalidTransaction',
+                  `${error.code}: ${error.message}`,
+                  'mempool sync',
+                ),
+            }),
       limiter: parts.limiter,
       enforcer,
       budget,
@@ -471,8 +483,9 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
     return { ...result, recipients }
   }
 
-  requestTransactions(peerId: string, ids: readonly string[]): Promise<TransactionRequestResult> {
-    return this.#mempool.requestTransactions(peerId, ids)
+  async requestTransactions(peerId: string, ids: readonly string[]): Promise<TransactionRequestResult> {
+    const { found, notFound } = await this.#mempool.requestTransactions(peerId, ids)
+    return { found: found.map((encoded) => decodeTransaction(encoded)), notFound }
   }
 
   mempoolSyncStats(): MempoolSyncStats {

@@ -47,3 +47,22 @@ export class ChainError extends Error {
 export function isChainError(value: unknown): value is ChainError {
   return typeof value === 'object' && value !== null && CHAIN_ERROR_BRAND in value
 }
+
+/**
+ * Codes no valid block or transaction can carry, whatever the receiver has seen: the
+ * sender is at fault (a gossip Reject; a fetched transaction charged as invalid). The
+ * others (an unknown parent, a nonce already used, a full pool) depend on what this node
+ * holds, and an honest peer can relay them.
+ */
+export const PROVABLY_INVALID_CODES: ReadonlySet<ChainErrorCodeValue> = new Set([
+  ChainErrorCode.Malformed,
+  ChainErrorCode.WrongChain,
+  ChainErrorCode.BadHeight,
+  ChainErrorCode.BadProofOfWork,
+  ChainErrorCode.BadTarget,
+  ChainErrorCode.BadTxRoot,
+  ChainErrorCode.BlockTooLarge,
+  ChainErrorCode.BadCoinbase,
+  ChainErrorCode.BadSignature,
+  ChainErrorCode.BadTransaction,
+])

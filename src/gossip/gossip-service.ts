@@ -33,7 +33,7 @@ import {
 } from '@libp2p/gossipsub'
 import type { NodeChain, PawNodeEvents } from '../api.ts'
 import { decodeBlock, decodeHeader, decodeTransaction, encodeBlock, encodeHeader } from '../chain/encoding.ts'
-import { type ChainError, ChainErrorCode, type ChainErrorCodeValue, isChainError } from '../chain/errors.ts'
+import { type ChainError, ChainErrorCode, isChainError, PROVABLY_INVALID_CODES } from '../chain/errors.ts'
 import { blockHash, txHash } from '../chain/hashing.ts'
 import type { AddBlockOutcome, Block, Transaction } from '../chain/types.ts'
 import type { Logger } from '../logging.ts'
@@ -94,20 +94,6 @@ export function gossipScoreOf(pubsub: PawPubSub, peerId: string): number | undef
   return pubsub.getScore(peerId)
 }
 
-/** Chain error codes a valid message can never carry: the sender is at fault. */
-const REJECT_CODES: ReadonlySet<ChainErrorCodeValue> = new Set([
-  ChainErrorCode.Malformed,
-  ChainErrorCode.WrongChain,
-  ChainErrorCode.BadHeight,
-  ChainErrorCode.BadProofOfWork,
-  ChainErrorCode.BadTarget,
-  ChainErrorCode.BadTxRoot,
-  ChainErrorCode.BlockTooLarge,
-  ChainErrorCode.BadCoinbase,
-  ChainErrorCode.BadSignature,
-  ChainErrorCode.BadTransaction,
-])
-
 /**
  * The verdict for a ChainError. Blocks: a block whose transactions break a state rule
  * (nonce, balance, a transaction twice) is invalid too. Transactions: those are Ignore,
@@ -115,7 +101,7 @@ const REJECT_CODES: ReadonlySet<ChainErrorCodeValue> = new Set([
  * nonce first, or the pool may be full) and an honest peer can relay them.
  */
 export function verdictForChainError(error: ChainError, kind: 'block' | 'header' | 'transaction'): Verdict {
-  if (REJECT_CODES.has(error.code)) return TopicValidatorResult.Reject
+  if (PROVABLY_INVALID_CODES.has(error.code)) return TopicValidatorResult.Reject
   if (kind === 'block') {
     if (
       error.code === ChainErrorCode.BadNonce ||
@@ -251,38 +237,6 @@ export class PawGossip {
   /** Floods a transaction; returns the peers it was sent to. */
   async publishTransaction(encoded: Uint8Array): Promise<number> {
     return (await this.#publish(this.#topics.transactions, encoded)).recipients.length
-  }
-
-  /**
-   * Admits transactions fetched by /paw/mempool/1 (not re-flooded: the peers that had them
-   * already did). Invalid ones are charged to `from` as the requests' answers.
-   */
-  admitFetched(transactions: readonly Transaction[], from: string): { admitted: number; invalid: number } {
-    const mempool = this.#init.chain?.mempool
-    let admitted = 0
-    let invalid = 0
-    if (mempool === undefined) return { admitted, invalid }
-    for (const transaction of transactions) {
-      const id = toHex(txHash(transaction))
-      if (mempool.has(id)) continue
-      try {
-        mempool.add(transaction)
-        admitted++
-        this.#init.dispatch('transaction', { transaction, id, from, via: 'mempool-sync' })
-      } catch (error) {
-        if (!isChainError(error)) throw error
-        if (verdictForChainError(error, 'transaction') === TopicValidatorResult.Reject) {
-          invalid++
-          this.#init.enforcer.charge(
-            from,
-            'invalidTransaction',
-            `${error.code}: ${error.message}`,
-            'mempool sync',
-          )
-        }
-      }
-    }
-    return { admitted, invalid }
   }
 
   async #publish(topic: string, data: Uint8Array): Promise<PublishResult> {

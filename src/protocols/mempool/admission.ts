@@ -1,49 +1,20 @@
 /**
- * Admitting the transactions one sync fetches. The inventory is in fee order, not nonce
- * order, so a sender's later nonce can arrive before its predecessor (in the same answer or
- * a later one) and be refused for its nonce. So, within an answer, each sender's
- * transactions are admitted in nonce order; one refused without being invalid (a nonce
- * gap, a full pool) is kept and tried again whenever a later answer admits something,
- * until the sync ends. Only transactions that are invalid (charged by `admit`) are
- * remembered as rejected, never fetched again.
+ * Admitting the transactions one sync fetches, through the pool port. The inventory is in
+ * fee order, and the chain may refuse a transaction for now that it takes later (the
+ * reference chain: a sender's later nonce before its predecessor, in the same answer or a
+ * later one). So one refused for now is kept and offered again whenever a later answer
+ * admits something, until the sync ends. Only invalid ones (charged by the pool's
+ * admission) are remembered as rejected, never fetched again.
  *
- * Held at most: the deferred transactions of one inventory (≤ 4096 × ~0.3 KiB decoded).
+ * Held at most: the refused encodings of one inventory (≤ 4096 × 152 bytes).
  */
-import type { Transaction } from '../../chain/types.ts'
-import { toHex } from '../../wire/bytes.ts'
+import type { FetchedTransaction } from '../../ports/transaction-pool.ts'
 import type { MempoolContext } from './context.ts'
-import type { FoundTransaction } from './matching.ts'
-
-/** `found` with each sender's transactions in nonce order, in the positions that sender held. */
-export function nonceOrdered(found: readonly FoundTransaction[]): FoundTransaction[] {
-  const bySender = new Map<string, FoundTransaction[]>()
-  for (const entry of found) {
-    const sender = toHex(entry.transaction.from)
-    let list = bySender.get(sender)
-    if (list === undefined) {
-      list = []
-      bySender.set(sender, list)
-    }
-    list.push(entry)
-  }
-  for (const list of bySender.values()) {
-    list.sort((a, b) =>
-      a.transaction.nonce < b.transaction.nonce ? -1 : a.transaction.nonce > b.transaction.nonce ? 1 : 0,
-    )
-  }
-  const next = new Map<string, number>()
-  return found.map((entry) => {
-    const sender = toHex(entry.transaction.from)
-    const index = next.get(sender) ?? 0
-    next.set(sender, index + 1)
-    return (bySender.get(sender) as FoundTransaction[])[index] as FoundTransaction
-  })
-}
 
 export class SyncAdmission {
   readonly #context: MempoolContext
   readonly #peerId: string
-  #deferred: FoundTransaction[] = []
+  #deferred: FetchedTransaction[] = []
   admitted = 0
   invalid = 0
 
@@ -52,13 +23,15 @@ export class SyncAdmission {
     this.#peerId = peerId
   }
 
-  /** Admits one answer's transactions, then retries the deferred ones if that helped. */
-  add(found: readonly FoundTransaction[]): void {
-    const before = this.admitted
-    for (const entry of nonceOrdered(found)) {
-      if (!this.#try(entry)) this.#deferred.push(entry)
+  /** Admits one answer's transactions, then offers the deferred ones again if that helped. */
+  add(found: readonly FetchedTransaction[]): void {
+    const admitted = this.#offer(found)
+    if (admitted === 0) return
+    for (;;) {
+      const waiting = this.#deferred
+      this.#deferred = []
+      if (waiting.length === 0 || this.#offer(waiting) === 0) return
     }
-    if (this.admitted > before) this.#retry()
   }
 
   /** Transactions still refused when the sync ends (dropped: gossip may bring them later). */
@@ -66,33 +39,27 @@ export class SyncAdmission {
     return this.#deferred.length
   }
 
-  #retry(): void {
-    for (;;) {
-      const before = this.admitted
-      const waiting = this.#deferred
-      this.#deferred = []
-      for (const entry of nonceOrdered(waiting)) {
-        if (!this.#try(entry)) this.#deferred.push(entry)
+  /** Offers `entries` to the pool (those it holds already are done); returns how many it took. */
+  #offer(entries: readonly FetchedTransaction[]): number {
+    const { pool } = this.#context.init
+    if (pool === undefined) return 0
+    const fresh = entries.filter((entry) => !pool.has(entry.id))
+    if (fresh.length === 0) return 0
+    const outcomes = pool.admitFetched(fresh, this.#peerId)
+    let admitted = 0
+    for (const entry of fresh) {
+      const outcome = outcomes.get(entry.id) ?? 'refused'
+      if (outcome === 'admitted') {
+        admitted++
+        this.#context.stats.transactionsAdmitted++
+      } else if (outcome === 'invalid') {
+        this.invalid++
+        this.#context.rejected.add(entry.id)
+      } else {
+        this.#deferred.push(entry)
       }
-      if (this.admitted === before || this.#deferred.length === 0) return
     }
-  }
-
-  /** True when done with (admitted, rejected, or held already); false to try again later. */
-  #try({ transaction, id }: { transaction: Transaction; id: string }): boolean {
-    const { pool, admit } = this.#context.init
-    if (pool === undefined || pool.has(id)) return true
-    const result = admit([transaction], this.#peerId)
-    if (result.admitted > 0) {
-      this.admitted++
-      this.#context.stats.transactionsAdmitted++
-      return true
-    }
-    if (result.invalid > 0) {
-      this.invalid++
-      this.#context.rejected.add(id)
-      return true
-    }
-    return false
+    this.admitted += admitted
+    return admitted
   }
 }

@@ -5,21 +5,14 @@
  * list, each list in request order. Anything else is 0x0A and none of it is used.
  */
 import { sha256 } from '@noble/hashes/sha2.js'
-import { decodeTransaction } from '../../chain/encoding.ts'
-import type { Transaction } from '../../chain/types.ts'
 import { UnexpectedMessageError } from '../../errors.ts'
+import type { FetchedTransaction } from '../../ports/transaction-pool.ts'
 import { toHex } from '../../wire/bytes.ts'
 import type { TransactionsResponse } from '../../wire/mempool.ts'
 
-export interface FoundTransaction {
-  transaction: Transaction
-  /** Hex of its hash (the mempool id). */
-  id: string
-}
-
 export interface MatchedAnswer {
-  /** In request order. */
-  found: FoundTransaction[]
+  /** The encodings found, each with its id (hex of its hash), in request order. */
+  found: FetchedTransaction[]
   /** Hex hashes, in request order. */
   notFound: string[]
 }
@@ -46,12 +39,12 @@ export function matchAnswer(requested: readonly Uint8Array[], answer: Transactio
     accounted.add(position)
     return position
   }
-  const found: FoundTransaction[] = []
+  const found: FetchedTransaction[] = []
   let last = -1
   for (const encoding of answer.transactions) {
     const id = toHex(sha256(encoding))
     last = place(id, last, 'transaction')
-    found.push({ transaction: decodeTransaction(encoding), id })
+    found.push({ id, encoded: encoding })
   }
   const notFound: string[] = []
   last = -1

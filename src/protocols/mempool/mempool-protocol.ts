@@ -14,13 +14,13 @@
  * counted, and its stream is reset; transport failures only end the stream.
  */
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
-import type { Transaction, TransactionPool } from '../../chain/types.ts'
 import type { Settings } from '../../config/settings.ts'
 import { NetworkError } from '../../errors.ts'
 import type { Logger } from '../../logging.ts'
 import type { Enforcer } from '../../peers/enforcer.ts'
 import type { PeerManager } from '../../peers/peer-manager.ts'
 import type { PeerRateLimiter } from '../../peers/rate-limits.ts'
+import type { TransactionPoolPort } from '../../ports/transaction-pool.ts'
 import { FrameType } from '../../wire/constants.ts'
 import { decodeMempoolHashes, encodeGetTransactions } from '../../wire/mempool.ts'
 import {
@@ -56,10 +56,11 @@ export interface MempoolProtocolInit {
   log: Logger
   /** Whether /paw/handshake/1 completed on the connection (requireHandshake). */
   isHandshaken: (connection: Connection) => boolean
-  /** The node's mempool; undefined on a light node (it announces nothing and serves nothing). */
-  pool: TransactionPool | undefined
-  /** Validates and adds fetched transactions (not re-flooded); invalid ones are charged to `from`. */
-  admit: (transactions: readonly Transaction[], from: string) => { admitted: number; invalid: number }
+  /**
+   * The node's pool of pending transactions, through the port (src/ports); undefined on a
+   * light node (it announces nothing and serves nothing).
+   */
+  pool: TransactionPoolPort | undefined
   limiter: PeerRateLimiter
   /** Charges peers for their faults (src/peers/enforcer.ts). */
   enforcer: Pick<Enforcer, 'charge'>
@@ -67,9 +68,10 @@ export interface MempoolProtocolInit {
   budget?: MemoryBudget | undefined
 }
 
-export interface TransactionRequestResult {
-  /** The transactions the peer held, in request order. */
-  found: Transaction[]
+/** What a TRANSACTION_REQUEST brought, as the chain will decode it. */
+export interface FetchedTransactions {
+  /** The encodings of the transactions the peer held, in request order. */
+  found: Uint8Array[]
   /** The ids (hex hashes) it did not hold, in request order. */
   notFound: string[]
 }
@@ -180,7 +182,7 @@ export class MempoolProtocol {
    *   UnexpectedMessageError (0x0A: the answer does not match; the peer is charged),
    *   InvalidMessageFormatError (0x05: a malformed answer; the peer is charged)
    */
-  async requestTransactions(peerId: string, ids: readonly string[]): Promise<TransactionRequestResult> {
+  async requestTransactions(peerId: string, ids: readonly string[]): Promise<FetchedTransactions> {
     const hashes = requestHashes(ids)
     if (!this.#plumbing.running) throw new NetworkError('the node is not running')
     const connection = this.#plumbing.connectionOf(peerId)
@@ -192,7 +194,7 @@ export class MempoolProtocol {
       this.#stats.requestsSent++
       const answer = await readAnswer(this.#context, channel, peerId, hashes)
       await channel.close()
-      return { found: answer.found.map((entry) => entry.transaction), notFound: answer.notFound }
+      return { found: answer.found.map((entry) => entry.encoded), notFound: answer.notFound }
     } catch (error) {
       this.#failed(channel, peerId, error)
       throw error instanceof PeerFault ? error.error : asNetworkError(error)

@@ -4,8 +4,7 @@
  * request order, then the hashes not found. One request at a time: the next is read only
  * after the answer to this one is written, so at most one answer is held in memory.
  */
-import { encodeTransaction } from '../../chain/encoding.ts'
-import type { TransactionPool } from '../../chain/types.ts'
+import type { TransactionPoolPort } from '../../ports/transaction-pool.ts'
 import { toHex } from '../../wire/bytes.ts'
 import { FrameType } from '../../wire/constants.ts'
 import type { Frame } from '../../wire/frame.ts'
@@ -17,15 +16,15 @@ import { nextMessage } from './reader.ts'
 
 /** The `transactions` payload answering `hashes` from `pool`, and how many were found. */
 export function answerRequest(
-  pool: TransactionPool,
+  pool: Pick<TransactionPoolPort, 'encoded'>,
   hashes: readonly Uint8Array[],
 ): { payload: Uint8Array; found: number } {
   const transactions: Uint8Array[] = []
   const notFound: Uint8Array[] = []
   for (const hash of hashes) {
-    const transaction = pool.get(toHex(hash))
-    if (transaction === undefined) notFound.push(hash)
-    else transactions.push(encodeTransaction(transaction))
+    const encoded = pool.encoded(toHex(hash))
+    if (encoded === undefined) notFound.push(hash)
+    else transactions.push(encoded)
   }
   return { payload: encodeTransactions({ transactions, notFound }), found: transactions.length }
 }
