@@ -1,7 +1,7 @@
 /**
  * The node's home directory, laid out as Cosmos nodes do:
  *
- *   <home>/config/config.toml    settings (src/node/config-file.ts)
+ *   <home>/config/config.toml    settings (read: src/node/config-file.ts; written: config-template.ts)
  *   <home>/config/node_key.json  the Ed25519 identity: created once, reused forever
  *   <home>/data/                 chain store
  *
@@ -16,7 +16,7 @@ import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@
 import type { Ed25519PrivateKey, PeerId, PublicKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { resolveSettings } from '../config/settings.ts'
-import { configTemplate } from './config-file.ts'
+import { configTemplate } from './config-template.ts'
 import { removeStaleTemporaries, temporaryPathFor } from './temporary-files.ts'
 
 export const HOME_ENV = 'PAW_HOME'

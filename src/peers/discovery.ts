@@ -18,7 +18,8 @@ import type { PeerInfo } from '../api.ts'
 import type { Logger } from '../logging.ts'
 import type { PeerList } from '../wire/peer-list.ts'
 import { parsePeerAddress } from './address.ts'
-import type { AddressBook, AddressSource } from './address-book.ts'
+import type { AddressBook } from './address-book.ts'
+import type { AddressSource } from './address-entry.ts'
 import { reconnectDelayMs } from './backoff.ts'
 
 /** Peer exchange runs while the book holds fewer addresses than this. */

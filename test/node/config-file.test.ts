@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { PROFILES } from '../../src/config/defaults.ts'
 import { ConfigError, resolveSettings, SETTING_KEYS, type Settings } from '../../src/config/settings.ts'
-import { configTemplate, mergeSettings, parseConfig, readConfigFile } from '../../src/node/config-file.ts'
+import { mergeSettings, parseConfig, readConfigFile } from '../../src/node/config-file.ts'
+import { configTemplate } from '../../src/node/config-template.ts'
 
 const PEER = '12D3KooWLJszRpqqnvtfS6a8QXCFBQ8UYBjVxAaKRAn57N745mqN'
 const defaults = resolveSettings()

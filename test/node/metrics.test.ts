@@ -7,13 +7,9 @@ import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
 import { afterEach, describe, expect, it } from 'vitest'
+import { type ExpositionSample, parseExposition } from '../../src/node/metrics/exposition-parser.ts'
 import { createLibp2pMetrics, type Libp2pMetrics } from '../../src/node/metrics/libp2p-metrics.ts'
-import {
-  type ExpositionSample,
-  type P2pMetricsSnapshot,
-  parseExposition,
-  renderPawMetrics,
-} from '../../src/node/metrics/paw-metrics.ts'
+import { type P2pMetricsSnapshot, renderPawMetrics } from '../../src/node/metrics/paw-metrics.ts'
 
 const root = join(import.meta.dirname, '..', '..')
 

@@ -5,15 +5,15 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { AddressBook } from '../../src/peers/address-book.ts'
+import type { AddressBookDocument } from '../../src/peers/address-book-document.ts'
 import {
   type AddressAnnouncement,
-  AddressBook,
-  type AddressBookDocument,
   type AddressEntry,
   addressBackoffMs,
   addressQuality,
   isTerrible,
-} from '../../src/peers/address-book.ts'
+} from '../../src/peers/address-entry.ts'
 import { MemoryJsonStore } from '../../src/peers/json-store.ts'
 import { netgroup } from '../../src/peers/netgroup.ts'
 import { seededRandom } from '../support/seeded-random.ts'

@@ -1,5 +1,5 @@
 /** Matches a method and path against the route table; `:name` path segments become params. */
-import type { Route } from './routes.ts'
+import type { Route } from './route-types.ts'
 
 export type Match =
   | { kind: 'route'; route: Route; params: Record<string, string> }

@@ -17,8 +17,9 @@ import {
 } from './constants.ts'
 import { AdminError, AdminErrorCode } from './errors.ts'
 import { readJsonBody, sendError, sendJson } from './http.ts'
+import type { AdminContext, Route } from './route-types.ts'
 import { Router } from './router.ts'
-import { type AdminContext, ROUTES, type Route } from './routes.ts'
+import { ROUTES } from './routes.ts'
 
 export interface AdminServerInit {
   /** `host:port` to listen on (Settings.adminListen); port 0 picks a free one. */

@@ -7,6 +7,7 @@
  * test. Per-peer labels are deliberately absent: peer IDs are unbounded and would blow up the
  * series count of every Prometheus that scrapes us; per-peer detail belongs to the admin API.
  */
+import { counter, Families, type Labels } from './exposition-format.ts'
 
 export type PeerStateName = 'connecting' | 'handshaking' | 'connected' | 'disconnecting' | 'disconnected'
 export type GossipTopicName = 'blocks' | 'transactions' | 'headers'
@@ -65,9 +66,6 @@ export interface P2pMetricsSnapshot {
   }
 }
 
-/** Every series renderPawMetrics can emit starts with this. */
-export const PAW_METRIC_PREFIX = 'paw_p2p_'
-
 /** The Content-Type to serve renderPawMetrics output with. */
 export const EXPOSITION_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
 
@@ -81,81 +79,6 @@ const PEER_STATES: readonly PeerStateName[] = [
 const DIRECTIONS = ['inbound', 'outbound'] as const
 const TOPICS: readonly GossipTopicName[] = ['blocks', 'transactions', 'headers']
 const VERDICTS = ['accept', 'ignore', 'reject'] as const
-
-type MetricType = 'counter' | 'gauge'
-type Labels = Record<string, string>
-
-interface Family {
-  name: string
-  help: string
-  type: MetricType
-  samples: Array<{ labels: Labels; value: number }>
-}
-
-/** Collects metric families in emission order; counters are clamped so they never go negative. */
-class Families {
-  readonly #families: Family[] = []
-
-  add(name: string, type: MetricType, help: string, samples: Array<[Labels, number]>): void {
-    if (samples.length === 0) return
-    this.#families.push({
-      name: PAW_METRIC_PREFIX + name,
-      help,
-      type,
-      samples: samples.map(([labels, value]) => ({
-        labels,
-        value: type === 'counter' ? counter(value) : value,
-      })),
-    })
-  }
-
-  one(name: string, type: MetricType, help: string, value: number): void {
-    this.add(name, type, help, [[{}, value]])
-  }
-
-  render(): string {
-    const lines: string[] = []
-    for (const family of this.#families) {
-      lines.push(`# HELP ${family.name} ${escapeHelp(family.help)}`)
-      lines.push(`# TYPE ${family.name} ${family.type}`)
-      for (const { labels, value } of family.samples) {
-        lines.push(`${family.name}${renderLabels(labels)} ${formatValue(value)}`)
-      }
-    }
-    return lines.length === 0 ? '' : `${lines.join('\n')}\n`
-  }
-}
-
-/**
- * Counters are sums of non-negative events; a NaN or negative input is a bookkeeping bug
- * upstream, and exporting it would make `rate()` see a reset. Report 0 instead.
- */
-function counter(value: number): number {
-  return Number.isFinite(value) && value > 0 ? value : 0
-}
-
-/** HELP text escapes backslash and newline only (format 0.0.4). */
-function escapeHelp(text: string): string {
-  return text.replaceAll('\\', '\\\\').replaceAll('\n', '\\n')
-}
-
-/** Label values escape backslash, double quote and newline (format 0.0.4). */
-export function escapeLabelValue(value: string): string {
-  return value.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n')
-}
-
-function renderLabels(labels: Labels): string {
-  const entries = Object.entries(labels)
-  if (entries.length === 0) return ''
-  return `{${entries.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',')}}`
-}
-
-function formatValue(value: number): string {
-  if (Number.isNaN(value)) return 'NaN'
-  if (value === Number.POSITIVE_INFINITY) return '+Inf'
-  if (value === Number.NEGATIVE_INFINITY) return '-Inf'
-  return String(value)
-}
 
 function sortedEntries<T>(record: Record<string, T>): Array<[string, T]> {
   return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
@@ -335,74 +258,4 @@ export function renderPawMetrics(snapshot: P2pMetricsSnapshot): string {
   }
 
   return f.render()
-}
-
-export interface ExpositionSample {
-  name: string
-  labels: Record<string, string>
-  value: number
-}
-
-const SAMPLE_HEAD = /^([a-zA-Z_:][a-zA-Z0-9_:]*)/
-
-/**
- * A small parser for text exposition format 0.0.4: the samples, comments skipped. Enough to
- * check series in tests (ours and prom-client's), not a validating parser.
- */
-export function parseExposition(text: string): ExpositionSample[] {
-  const samples: ExpositionSample[] = []
-  for (const raw of text.split('\n')) {
-    const line = raw.trim()
-    if (line === '' || line.startsWith('#')) continue
-    const head = SAMPLE_HEAD.exec(line)
-    if (head?.[1] === undefined) throw new Error(`bad exposition line: ${line}`)
-    const name = head[1]
-    let rest = line.slice(name.length)
-    const labels: Record<string, string> = {}
-    if (rest.startsWith('{')) {
-      const end = parseLabels(rest, labels)
-      rest = rest.slice(end)
-    }
-    const [valueText] = rest.trim().split(/\s+/)
-    samples.push({ name, labels, value: parseValue(valueText ?? '', line) })
-  }
-  return samples
-}
-
-/** Parses `{a="x",b="y"}` at the start of `text` into `into`; returns the index after `}`. */
-function parseLabels(text: string, into: Record<string, string>): number {
-  let i = 1
-  for (;;) {
-    while (text[i] === ' ' || text[i] === ',') i++
-    if (text[i] === '}') return i + 1
-    const eq = text.indexOf('=', i)
-    if (eq < 0 || text[eq + 1] !== '"') throw new Error(`bad labels: ${text}`)
-    const key = text.slice(i, eq).trim()
-    let value = ''
-    i = eq + 2
-    for (;;) {
-      const c = text[i]
-      if (c === undefined) throw new Error(`unterminated label value: ${text}`)
-      if (c === '"') break
-      if (c === '\\') {
-        const next = text[i + 1]
-        value += next === 'n' ? '\n' : (next ?? '')
-        i += 2
-      } else {
-        value += c
-        i++
-      }
-    }
-    into[key] = value
-    i++
-  }
-}
-
-function parseValue(text: string, line: string): number {
-  if (text === '+Inf' || text === 'Inf') return Number.POSITIVE_INFINITY
-  if (text === '-Inf') return Number.NEGATIVE_INFINITY
-  if (text === 'NaN') return Number.NaN
-  const value = Number(text)
-  if (text === '' || Number.isNaN(value)) throw new Error(`bad sample value: ${line}`)
-  return value
 }

@@ -1,0 +1,249 @@
+/**
+ * The one place that builds a node's services (STYLE.md "our layout": assembly): the
+ * enforcer and memory budget every /paw/* protocol shares, the peer manager, the four
+ * /paw/* protocols, gossip, sync and discovery, each given what it needs of the others.
+ * PawNodeImpl (src/paw-node.ts) starts, stops and exposes them. Browser-safe.
+ */
+import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
+import type { NodeChain, PawNodeEvents } from '../api.ts'
+import { transactionPoolPort } from '../chain/mempool/pool-port.ts'
+import type { Settings } from '../config/settings.ts'
+import { gossipScoreOf, PawGossip, type PawPubSub } from '../gossip/gossip-service.ts'
+import type { Logger } from '../logging.ts'
+import { parsePeerAddress } from '../peers/address.ts'
+import type { AddressBook } from '../peers/address-book.ts'
+import type { BanList } from '../peers/ban-list.ts'
+import { Discovery } from '../peers/discovery.ts'
+import { Enforcer } from '../peers/enforcer.ts'
+import { PeerManager } from '../peers/peer-manager.ts'
+import type { PeerRateLimiter } from '../peers/rate-limits.ts'
+import type { Reputation } from '../peers/reputation.ts'
+import { BlocksProtocol, REQUEST_STREAMS_PER_PEER } from '../protocols/blocks/blocks-protocol.ts'
+import { HandshakeProtocol } from '../protocols/handshake/handshake.ts'
+import { MempoolProtocol } from '../protocols/mempool/mempool-protocol.ts'
+import { MessageRouter } from '../protocols/messages.ts'
+import { PeersProtocol } from '../protocols/peers/peers-protocol.ts'
+import { MemoryBudget } from '../protocols/shared/memory-budget.ts'
+import type { SyncProgress } from '../sync/block-sync.ts'
+import { SyncRunner } from '../sync/sync-runner.ts'
+import { ChainActions } from './chain-actions.ts'
+
+interface PingService {
+  ping(peer: PeerId, options?: { signal?: AbortSignal }): Promise<number>
+}
+
+/** What createPawNode (src/create-paw-node.ts) has built: libp2p, settings, stores, the chain. */
+export interface PawNodeParts {
+  libp2p: Libp2p<{ ping: PingService; pubsub: unknown }>
+  settings: Settings
+  log: Logger
+  chain: NodeChain | undefined
+  reputation: Reputation
+  limiter: PeerRateLimiter
+  /** Sync when a peer connects or a gossiped block's parent is unknown. */
+  autoSync: boolean
+  addressBook: AddressBook
+  bans: BanList
+}
+
+/** What the services need of the node that holds them. */
+export interface NodeHooks {
+  dispatch: <K extends keyof PawNodeEvents>(
+    name: K,
+    detail: PawNodeEvents[K] extends CustomEvent<infer D> ? D : never,
+  ) => void
+  isRunning: () => boolean
+  disconnectPeer: (peerId: string) => void
+}
+
+export interface NodeServices {
+  enforcer: Enforcer
+  budget: MemoryBudget
+  peers: PeerManager
+  handshake: HandshakeProtocol
+  messages: MessageRouter
+  gossip: PawGossip
+  mempool: MempoolProtocol
+  blocks: BlocksProtocol
+  peerExchange: PeersProtocol
+  discovery: Discovery
+  /** Undefined on a node without a chain. */
+  sync: SyncRunner | undefined
+  chainActions: ChainActions
+}
+
+/** Bootstrap addresses without a peer ID (host:port): reached the way seeds are. */
+function bootstrapWithoutId(bootstrap: readonly string[]): string[] {
+  return bootstrap.filter(
+    (text) =>
+      !parsePeerAddress(text)
+        .getComponents()
+        .some((c) => c.name === 'p2p'),
+  )
+}
+
+export function assembleServices(parts: PawNodeParts, node: NodeHooks): NodeServices {
+  const { libp2p, settings, log, reputation } = parts
+  // The one place a peer pays for what it did (src/peers/enforcer.ts); its callbacks
+  // reach the peer manager, built next.
+  const enforcer: Enforcer = new Enforcer({
+    reputation,
+    ban: (peerId, options) => peers.ban(peerId, options),
+    isBanned: (peerId) => parts.bans.isBanned(peerId) !== undefined,
+    disconnect: (peerId, error) => peers.disconnect(peerId, error),
+    isConnected: (peerId) => peers.peer(peerId)?.state === 'connected',
+    log: log.child({ component: 'enforcer' }),
+  })
+  const MiB = 1024 * 1024
+  const budget = new MemoryBudget(
+    { nodeBytes: settings.bufferMemory.nodeMiB * MiB, peerBytes: settings.bufferMemory.peerMiB * MiB },
+    {
+      onRevoke: (peerId, bytes) =>
+        enforcer.charge(
+          peerId,
+          'budgetHog',
+          `held the most when the node's memory budget ran out: ${bytes} bytes taken back`,
+          'memory budget',
+        ),
+    },
+  )
+  const peers: PeerManager = new PeerManager({
+    libp2p,
+    settings,
+    log: log.child({ component: 'peers' }),
+    ping: libp2p.services.ping,
+    reputation,
+    enforcer,
+    addressBook: parts.addressBook,
+    bans: parts.bans,
+  })
+  const publicKey = libp2p.peerId.publicKey
+  if (publicKey?.type !== 'Ed25519') throw new TypeError('a PAW node identity must be an Ed25519 key')
+  const handshake = new HandshakeProtocol(libp2p, {
+    chainId: settings.chainId,
+    nodeId: publicKey.raw,
+    handshakeTimeoutMs: settings.timeouts.handshakeMs,
+    writeTimeoutMs: settings.timeouts.writeMs,
+    log: log.child({ component: 'handshake' }),
+    hooks: peers,
+    budget,
+  })
+  // What every /paw/* stream service shares: libp2p, the peers, the settings, the handshake
+  // gate (protocols/handshake.md: nothing before it), the rate limiter, the enforcer and the
+  // memory budget.
+  const streams = {
+    libp2p,
+    peers,
+    settings,
+    isHandshaken: (connection: Connection) => handshake.isComplete(connection),
+    limiter: parts.limiter,
+    enforcer,
+    budget,
+  }
+  const messages = new MessageRouter({
+    ...streams,
+    log: log.child({ component: 'messages' }),
+  })
+  const chainParams = parts.chain?.chain?.params ?? parts.chain?.headers?.params
+  const pubsub = libp2p.services.pubsub as PawPubSub
+  reputation.setGossipScore((peerId) => gossipScoreOf(pubsub, peerId))
+  const gossip = new PawGossip({
+    pubsub,
+    chainId: settings.chainId,
+    chain: parts.chain,
+    reputation,
+    limiter: parts.limiter,
+    isHandshaken: (peerId) => peers.peer(peerId)?.state === 'connected',
+    connectedPeers: () => peers.connected().map(({ info }) => info.peerId),
+    enforcer,
+    dispatch: (name, detail) => {
+      node.dispatch(name, detail)
+    },
+    log: log.child({ component: 'gossip' }),
+    onUnknownParent: () => sync?.inBackground(),
+  })
+  const mempool = new MempoolProtocol({
+    ...streams,
+    log: log.child({ component: 'mempool' }),
+    pool:
+      parts.chain?.mempool === undefined
+        ? undefined
+        : transactionPoolPort(parts.chain.mempool, {
+            admitted: (transaction, id, from) =>
+              node.dispatch('transaction', { transaction, id, from, via: 'mempool-sync' }),
+            invalid: (from, error) =>
+              enforcer.charge(from, 'invalidTransaction', `${error.code}: ${error.message}`, 'mempool sync'),
+          }),
+  })
+  const blocks = new BlocksProtocol({
+    ...streams,
+    log: log.child({ component: 'blocks' }),
+    source: parts.chain?.chain ?? parts.chain?.headers,
+    ...(chainParams === undefined ? {} : { maxBlockBytes: chainParams.maxBlockBytes }),
+  })
+  const connectedPeers = () => peers.connected().map(({ info }) => info.peerId)
+  const sync =
+    parts.chain === undefined
+      ? undefined
+      : new SyncRunner({
+          chain: parts.chain,
+          fetcher: blocks,
+          peers: connectedPeers,
+          reputation,
+          log: log.child({ component: 'sync' }),
+          requestsPerPeer: REQUEST_STREAMS_PER_PEER,
+          onProgress: (detail: SyncProgress) => node.dispatch('sync:progress', detail),
+          mayRunInBackground: () => parts.autoSync && node.isRunning(),
+        })
+  const chainActions = new ChainActions({
+    chain: parts.chain,
+    chainId: settings.chainId,
+    gossip,
+    blocks,
+    mempool,
+    connectedPeers,
+    enforcer,
+    log,
+  })
+  const peerExchange = new PeersProtocol({
+    ...streams,
+    log: log.child({ component: 'pex' }),
+    // DECISIONS.md "Peer exchange": never the requester itself, never a banned peer.
+    answer: (requester) => {
+      const exclude = new Set([requester, ...parts.bans.list().map((ban) => ban.peerId)])
+      return parts.addressBook.forPeerList(exclude).map(({ peerId, ip, port }) => ({ id: peerId, ip, port }))
+    },
+    seedMode: settings.seedMode,
+    disconnect: (peerId) => node.disconnectPeer(peerId),
+  })
+  const discovery = new Discovery({
+    book: parts.addressBook,
+    peers: {
+      connectToPeer: (address) => peers.connectToPeer(address),
+      connectedPeers: () => peers.connected().map(({ info }) => info),
+      disconnectPeer: (peerId) => node.disconnectPeer(peerId),
+      outbound: () => peers.outboundActive(),
+      minOutbound: () => settings.limits.minOutbound,
+      hasCandidates: () => peers.hasOutboundCandidates(),
+    },
+    getPeers: (peerId) => peerExchange.getPeers(peerId),
+    mayAsk: (peerId) => peerExchange.mayAsk(peerId),
+    // A seed does not crawl seeds: it learns the network from the nodes that dial it.
+    seeds: settings.seedMode ? [] : [...settings.seeds, ...bootstrapWithoutId(settings.bootstrap)],
+    log: log.child({ component: 'discovery' }),
+  })
+  return {
+    enforcer,
+    budget,
+    peers,
+    handshake,
+    messages,
+    gossip,
+    mempool,
+    blocks,
+    peerExchange,
+    discovery,
+    sync,
+    chainActions,
+  }
+}
