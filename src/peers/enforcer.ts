@@ -46,6 +46,11 @@ export interface EnforcerStats {
   disconnects: { offence: number; repeated: number; score: number }
 }
 
+/** The longest `repeated` window in OFFENCES: repeat counts older than it no longer matter. */
+const LONGEST_REPEAT_WINDOW_MS = Math.max(
+  ...Object.values(OFFENCES).map((row) => ('repeated' in row ? row.repeated.withinMs : 0)),
+)
+
 function codeText(code: number): string {
   return `0x${code.toString(16).padStart(2, '0')}`
 }
@@ -146,11 +151,8 @@ export class Enforcer {
   /** Forgets repeat counts older than every window (call now and then). */
   prune(): void {
     const now = this.#now()
-    const longest = Math.max(
-      ...Object.values(OFFENCES).map((row) => ('repeated' in row ? row.repeated.withinMs : 0)),
-    )
     for (const [key, times] of this.#history) {
-      if ((times.at(-1) ?? 0) < now - longest) this.#history.delete(key)
+      if ((times.at(-1) ?? 0) < now - LONGEST_REPEAT_WINDOW_MS) this.#history.delete(key)
     }
   }
 

@@ -29,6 +29,8 @@ export class MessageRouter {
   readonly #log: Logger
   readonly #isHandshaken: (connection: Connection) => boolean
   readonly #handlers = new Map<string, Map<string, { handler: MessageHandler; maxPayloadBytes: number }>>()
+  /** Per protocol, what its streams accept (FrameChannel limits), rebuilt when a handler is registered. */
+  readonly #limits = new Map<string, FrameLimits>()
   readonly #enforcer: Pick<Enforcer, 'charge'>
   readonly #budget: MemoryBudget | undefined
   readonly #refused = newRefusedCounts()
@@ -84,13 +86,9 @@ export class MessageRouter {
       )
     }
     byType.set(type, { handler, maxPayloadBytes })
-  }
-
-  /** What a stream of `protocol` accepts: the registered types, each up to its payload limit. */
-  #limits(protocol: string): FrameLimits {
-    const byType = this.#handlers.get(protocol) ?? new Map()
-    const payloads = Object.fromEntries([...byType].map(([type, entry]) => [type, entry.maxPayloadBytes]))
-    return frameLimits(new Set(byType.keys()), payloads)
+    // What a stream of `protocol` accepts: the registered types, each up to its payload limit.
+    const payloads = Object.fromEntries([...byType].map(([name, entry]) => [name, entry.maxPayloadBytes]))
+    this.#limits.set(protocol, frameLimits(new Set(byType.keys()), payloads))
   }
 
   async stop(): Promise<void> {
@@ -111,15 +109,15 @@ export class MessageRouter {
     const { writeMs, readIdleMs } = this.#settings.timeouts
     const peerId = connection.remotePeer.toString()
     const budget = this.#budget
+    const sink = this.#sink(protocol)
     const channel = new FrameChannel(stream, {
       writeTimeoutMs: writeMs,
       readIdleMs,
-      limits: this.#limits(protocol),
+      limits: this.#limits.get(protocol) ?? frameLimits(new Set(), {}),
       traffic: this.#peers.traffic(connection, protocol),
       ...(budget === undefined ? {} : { budget: { budget, peerId, purpose: protocol } }),
-      onFault: (fault) => refuseFault(this.#sink(protocol), peerId, fault),
+      onFault: (fault) => refuseFault(sink, peerId, fault),
     })
-    const sink = this.#sink(protocol)
     try {
       for (;;) {
         // 004 §4.2: a malformed or unknown frame is dropped with a warning (and charged); the stream goes on.

@@ -38,6 +38,7 @@ import { FRAME_LENGTH_BYTES, MAX_FRAME_LENGTH } from '../../src/wire/constants.t
 import { startChainNode, testAccounts, testChainParams } from '../support/chain-nodes.ts'
 import { handshakeRaw } from '../support/mempool-peers.ts'
 import { type RawPeer, tcpAddress, trackedNodes } from '../support/nodes.ts'
+import { probeEvery } from '../support/probe.ts'
 
 const nodes = trackedNodes()
 /** Heap in use after a full collection (gc exposed at run time: vitest runs without --expose-gc). */
@@ -173,21 +174,11 @@ describe('load (issue 9 item 2)', () => {
     const connection = await handshakeRaw(raw, target)
     const pingService = (honest.libp2p.services as { ping: Ping }).ping
 
-    const rtts: number[] = []
-    const pingErrors: string[] = []
-    let flooding = true
-    const pinger = (async () => {
-      while (flooding) {
-        const started = Date.now()
-        try {
-          await pingService.ping(target.peerId, { signal: AbortSignal.timeout(5_000) })
-          rtts.push(Date.now() - started)
-        } catch (error) {
-          pingErrors.push(`${Date.now() - started} ms: ${String(error)}`)
-        }
-        await sleep(200)
-      }
-    })()
+    const pinger = probeEvery(200, async () => {
+      await pingService.ping(target.peerId, { signal: AbortSignal.timeout(5_000) })
+    })
+    const rtts = pinger.latencies
+    const pingErrors = pinger.failures
 
     const frame = maxFrame()
     const received = (): number => target.protocolTraffic()[MEMPOOL_PROTOCOL]?.bytesReceived ?? 0
@@ -217,15 +208,14 @@ describe('load (issue 9 item 2)', () => {
     const disconnectMs = Date.now() - floodStart
     // Keep pinging a moment after the last write so the node's handling of it is covered.
     await sleep(1_000)
-    flooding = false
-    await pinger
+    await pinger.stop()
 
     const max = Math.max(...rtts)
     console.log(
       `RELIABILITY load/max-frames: a ${MAX_FRAME_LENGTH} B frame on ${MEMPOOL_PROTOCOL} refused from its header; ` +
         `peer disconnected after ${disconnectMs} ms (${writes} write(s))${stopReason ? ` (${stopReason})` : ''}; ` +
-        `node read ${(received() / 1024).toFixed(1)} KiB; ${rtts.length} pings, RTT max ${max} ms, ` +
-        `median ${median(rtts)} ms; ${pingErrors.length} ping failure(s); score ${target.peer(rawId)?.score}`,
+        `node read ${(received() / 1024).toFixed(1)} KiB; ${rtts.length} pings, RTT max ${max.toFixed(0)} ms, ` +
+        `median ${median(rtts).toFixed(0)} ms; ${pingErrors.length} ping failure(s); score ${target.peer(rawId)?.score}`,
     )
     if (pingErrors.length > 0) console.log('ping failures:', pingErrors)
     expect(pingErrors).toEqual([])

@@ -37,6 +37,7 @@ import type { PawNode } from '../../src/api.ts'
 import { type AttackedNode, AttackedNodeTemplate } from '../support/attacked-node.ts'
 import { adminGet } from '../support/cli-process.ts'
 import { testLogger, trackedNodes, waitFor } from '../support/nodes.ts'
+import { type Probe, probeEvery } from '../support/probe.ts'
 import { MiB } from '../support/process-memory.ts'
 import { StrangerPeers } from './stranger-peer.ts'
 
@@ -81,31 +82,10 @@ async function honestPeer(target: AttackedNode) {
     logger: testLogger(),
   })
   await node.connectToPeer(target.address)
-  const latencies: number[] = []
-  const failures: string[] = []
-  let running = true
-  const loop = (async () => {
-    while (running) {
-      const started = performance.now()
-      try {
-        const block = await node.requestBlock(target.peerId, template.genesisHash)
-        if (block === undefined) failures.push('not_found')
-        else latencies.push(performance.now() - started)
-      } catch (error) {
-        failures.push(`${Math.round(performance.now() - started)} ms: ${(error as Error).message}`)
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200))
-    }
-  })()
-  return {
-    node,
-    latencies,
-    failures,
-    stop: async () => {
-      running = false
-      await loop
-    },
-  }
+  return probeEvery(200, async () => {
+    const block = await node.requestBlock(target.peerId, template.genesisHash)
+    if (block === undefined) throw new Error('not_found')
+  })
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -114,11 +94,11 @@ const max = (values: number[]) => (values.length === 0 ? 0 : Math.max(...values)
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0
 
 /** The checks every case ends with; prints the case's figures. */
-async function finish(
+async function checkAndReport(
   name: string,
   target: AttackedNode,
   baseline: number,
-  honest: Awaited<ReturnType<typeof honestPeer>>,
+  honest: Probe,
   details: string,
 ): Promise<void> {
   await honest.stop()
@@ -136,6 +116,27 @@ async function finish(
   expect(honest.latencies.length).toBeGreaterThan(0)
   expect(max(honest.latencies)).toBeLessThan(HONEST_LATENCY_MS)
   expect(target.cli.child.exitCode, 'the node is still running').toBeNull()
+}
+
+/**
+ * A case's set-up: a node to attack, an honest peer asking it throughout, and its RSS
+ * settled before the attack (the peak counts from here).
+ */
+async function beginCase() {
+  const target = await startTarget()
+  const honest = await honestPeer(target)
+  const baseline = await target.settledRss()
+  target.rss.resetPeak()
+  const peers = stranger as StrangerPeers
+  return {
+    target,
+    peers,
+    /** `count` hostile connections to the target from the stranger process. */
+    connect: (count: number, options: { handshake: boolean; gossip?: boolean }) =>
+      peers.connect({ target: target.address, chainId: template.params.chainId, count, ...options }),
+    /** The checks every case ends with (checkAndReport). */
+    finish: (name: string, details: string) => checkAndReport(name, target, baseline, honest, details),
+  }
 }
 
 beforeAll(async () => {
@@ -157,17 +158,8 @@ afterAll(async () => {
 
 describe('a node no peer can exhaust (issue 15)', () => {
   it('1. a stalled answer: 10 MiB frames on its stream are refused from their header, nothing queued', async () => {
-    const target = await startTarget()
-    const honest = await honestPeer(target)
-    const baseline = await target.settledRss()
-    target.rss.resetPeak()
-    const peers = stranger as StrangerPeers
-    const [asRequest, asAnswer] = await peers.connect({
-      target: target.address,
-      chainId: template.params.chainId,
-      count: 2,
-      handshake: true,
-    })
+    const { target, peers, connect, finish } = await beginCase()
+    const [asRequest, asAnswer] = await connect(2, { handshake: true })
     if (asRequest === undefined || asAnswer === undefined) throw new Error('no attackers')
     expect(asRequest.answer).toBe('handshake')
     const TEN_MIB = 10 * 1024 * 1024
@@ -206,45 +198,23 @@ describe('a node no peer can exhaust (issue 15)', () => {
     expect(target.warnings(asAnswer.id, '0x0a').length).toBeGreaterThan(0)
     await finish(
       'stalled-answer',
-      target,
-      baseline,
-      honest,
       `as get_blocks: ${mib(request?.bytesSent ?? 0)} MiB sent before the node hung up after ${((request?.closedAt ?? 0) - (request?.openedAt ?? 0)).toFixed(0)} ms; ` +
         `as blocks: ${mib(answer?.bytesSent ?? 0)} MiB sent, ${answer?.streamsReset} stream(s) reset, still connected: ${answer?.open}`,
     )
   }, 120_000)
 
   it('2. parked 10 MiB − 1 frames, before and after the handshake: refused from the header, connections closed', async () => {
-    const target = await startTarget()
-    const honest = await honestPeer(target)
-    const baseline = await target.settledRss()
-    target.rss.resetPeak()
-    const peers = stranger as StrangerPeers
-    const silent = await peers.connect({
-      target: target.address,
-      chainId: template.params.chainId,
-      count: 20,
-      handshake: false,
-    })
+    const { target, peers, connect, finish } = await beginCase()
+    const silent = await connect(20, { handshake: false })
     await peers.attack({
       kind: 'park',
       ids: silent.map((p) => p.id),
       protocols: { '/paw/handshake/1': { type: 'handshake', streams: 2 } },
       durationMs: 10_000,
     })
-    const gossipers = await peers.connect({
-      target: target.address,
-      chainId: template.params.chainId,
-      count: 10,
-      handshake: false,
-    })
+    const gossipers = await connect(10, { handshake: false })
     await peers.attack({ kind: 'gossip-park', ids: gossipers.map((p) => p.id), stallMs: 3_000 })
-    const handshaken = await peers.connect({
-      target: target.address,
-      chainId: template.params.chainId,
-      count: 5,
-      handshake: true,
-    })
+    const handshaken = await connect(5, { handshake: true })
     expect(handshaken.every((p) => p.answer === 'handshake')).toBe(true)
     await peers.attack({
       kind: 'park',
@@ -273,26 +243,14 @@ describe('a node no peer can exhaust (issue 15)', () => {
     const sent = [...before, ...after].reduce((sum, p) => sum + p.bytesSent, 0)
     await finish(
       'parked-frames',
-      target,
-      baseline,
-      honest,
       `20 silent + 5 handshaken connections closed after at most ${max([...before, ...after].map((p) => (p.closedAt ?? 0) - p.openedAt)).toFixed(0)} ms; ${mib(sent)} MiB sent in all; ` +
         `10 gossipsub RPCs announced before a handshake: at most ${max(gossip.map((p) => p.bytesSent)) / 1024} KiB of each taken, closed after ${max(gossip.map((p) => (p.closedAt ?? 0) - p.openedAt)).toFixed(0)} ms`,
     )
   }, 120_000)
 
   it('3. 25 slow readers × 4 streams of ~8 MiB: the budget holds, readers charged at the write timeout and dropped', async () => {
-    const target = await startTarget()
-    const honest = await honestPeer(target)
-    const baseline = await target.settledRss()
-    target.rss.resetPeak()
-    const peers = stranger as StrangerPeers
-    const readers = await peers.connect({
-      target: target.address,
-      chainId: template.params.chainId,
-      count: Number(process.env.PAW_BUDGET_READERS ?? 25),
-      handshake: true,
-    })
+    const { target, peers, connect, finish } = await beginCase()
+    const readers = await connect(Number(process.env.PAW_BUDGET_READERS ?? 25), { handshake: true })
     expect(readers.every((p) => p.answer === 'handshake')).toBe(true)
     const ids = readers.map((p) => p.id)
     await peers.attack({ kind: 'slow-read', ids, streams: 4 })
@@ -325,9 +283,6 @@ describe('a node no peer can exhaust (issue 15)', () => {
     expect(last?.enforcement.disconnects.repeated ?? 0).toBeGreaterThanOrEqual(Math.floor(slow / 4))
     await finish(
       'slow-readers',
-      target,
-      baseline,
-      honest,
       `held at most ${mib(mostHeld)} MiB of its ${BUDGET_MIB} MiB; ${slow} slowReader charges, ` +
         `${last?.enforcement.disconnects.repeated} readers disconnected for repeating it, ${refused} requests refused (0x0B), ` +
         `${last?.memory.revoked.reservations ?? 0} holdings taken back; ${states.filter((p) => p.open).length} of ${readers.length} still connected, holding nothing; ` +
@@ -336,22 +291,13 @@ describe('a node no peer can exhaust (issue 15)', () => {
   }, 150_000)
 
   it('4. 0x04 after the handshake on /paw/blocks/1, /paw/mempool/1 and /paw/peers/1: disconnected, −50, WARN', async () => {
-    const target = await startTarget()
-    const honest = await honestPeer(target)
-    const baseline = await target.settledRss()
-    target.rss.resetPeak()
-    const peers = stranger as StrangerPeers
+    const { target, peers, connect, finish } = await beginCase()
     const cases = [
       ['/paw/blocks/1', 'get_block'],
       ['/paw/mempool/1', 'get_transactions'],
       ['/paw/peers/1', 'get_peers'],
     ] as const
-    const attackers = await peers.connect({
-      target: target.address,
-      chainId: template.params.chainId,
-      count: 3,
-      handshake: true,
-    })
+    const attackers = await connect(3, { handshake: true })
     for (const [index, [protocol, type]] of cases.entries()) {
       await peers.attack({ kind: 'oversize', ids: [attackers[index]?.id as string], protocol, type })
     }
@@ -365,28 +311,12 @@ describe('a node no peer can exhaust (issue 15)', () => {
       expect(target.warnings(peer.id, '0x04').length).toBe(1)
       expect(scores?.find((p) => p.id === peer.id)?.score ?? 0).toBeLessThan(-45)
     }
-    await finish(
-      'oversize',
-      target,
-      baseline,
-      honest,
-      `3 peers, one per protocol, each disconnected and at −50`,
-    )
+    await finish('oversize', `3 peers, one per protocol, each disconnected and at −50`)
   }, 120_000)
 
   it('5. a peer driven below the ban threshold by gossip is banned, and still refused (0x07) after a restart', async () => {
-    const target = await startTarget()
-    const honest = await honestPeer(target)
-    const baseline = await target.settledRss()
-    target.rss.resetPeak()
-    const peers = stranger as StrangerPeers
-    const [flooder] = await peers.connect({
-      target: target.address,
-      chainId: template.params.chainId,
-      count: 1,
-      handshake: true,
-      gossip: true,
-    })
+    const { target, peers, connect, finish } = await beginCase()
+    const [flooder] = await connect(1, { handshake: true, gossip: true })
     if (flooder === undefined) throw new Error('no flooder')
     await peers.attack({
       kind: 'gossip-flood',
@@ -409,13 +339,7 @@ describe('a node no peer can exhaust (issue 15)', () => {
     expect(ban?.source).toBe('reputation')
     const [state] = await peers.status([flooder.id])
     expect(state?.open).toBe(false)
-    await finish(
-      'ban',
-      target,
-      baseline,
-      honest,
-      `flooder published ${state?.published}; banned: ${ban?.reason}`,
-    )
+    await finish('ban', `flooder published ${state?.published}; banned: ${ban?.reason}`)
 
     // A restart: the ban was saved, and the same identity is answered 0x07.
     await target.stop('SIGTERM')

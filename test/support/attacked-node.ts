@@ -20,6 +20,7 @@ import type { ChainParams } from '../../src/chain/types.ts'
 import { type BulkAccount, bulkAccounts, signBulk } from './bulk-sign.ts'
 import { TestChain } from './chain-builder.ts'
 import { testChainParams } from './chain-nodes.ts'
+import { loopbackStartFlags } from './cli-joiner.ts'
 import { adminGet, type CliProcess, prepareHome, startCli, stopCli } from './cli-process.ts'
 import { TEST_CHAIN, waitFor } from './nodes.ts'
 import { MiB, RssSampler } from './process-memory.ts'
@@ -119,20 +120,9 @@ export class AttackedNodeTemplate {
   #args(home: string, extra: readonly string[] = []): string[] {
     return [
       'start',
-      '--home',
-      home,
+      ...loopbackStartFlags(home),
       '--chain-id',
       this.params.chainId,
-      '--type',
-      'full',
-      '--listen-host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--ws-port',
-      'off',
-      '--admin-listen',
-      '127.0.0.1:0',
       '--seeds',
       'none',
       '--min-outbound',

@@ -11,10 +11,10 @@ import { projectRoot } from './system-node.ts'
 export const cliEntry = join(projectRoot, 'dist', 'cli', 'run.js')
 
 /**
- * `start` flags for a full node in `home` on loopback (ephemeral ports, no WebSockets, an
- * admin API on an ephemeral port) whose only peer is `peer`.
+ * `start` flags for a full node in `home` on loopback: ephemeral ports, no WebSockets, an
+ * admin API on an ephemeral port. Callers add how it finds peers.
  */
-export function joinerStartFlags(home: string, peer: PawNode): string[] {
+export function loopbackStartFlags(home: string): string[] {
   return [
     '--home',
     home,
@@ -28,9 +28,10 @@ export function joinerStartFlags(home: string, peer: PawNode): string[] {
     'off',
     '--admin-listen',
     '127.0.0.1:0',
-    '--bootstrap',
-    tcpAddress(peer).toString(),
-    '--min-outbound',
-    '1',
   ]
+}
+
+/** `start` flags for a full node in `home` on loopback (loopbackStartFlags) whose only peer is `peer`. */
+export function joinerStartFlags(home: string, peer: PawNode): string[] {
+  return [...loopbackStartFlags(home), '--bootstrap', tcpAddress(peer).toString(), '--min-outbound', '1']
 }

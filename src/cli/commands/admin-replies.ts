@@ -1,8 +1,10 @@
 /**
- * The JSON the operator commands read from the admin API (src/node/admin/routes.ts), as the
- * CLI sees it: only the fields it prints. Kept apart from the routes so dist/cli does not
- * pull the node into a command that only talks HTTP.
+ * The JSON the operator commands read from the admin API (src/node/admin/node-routes.ts,
+ * peer-routes.ts), as the CLI sees it: only the fields it prints. Kept apart from the routes
+ * so dist/cli does not pull the node into a command that only talks HTTP (type imports are
+ * erased at build).
  */
+import type { MemoryBudgetStats } from '../../protocols/shared/memory-budget.ts'
 
 export interface StatusReply {
   peerId: string
@@ -21,15 +23,7 @@ export interface StatusReply {
   >
   mempool?: { size: number }
   /** Absent from nodes older than issue 15. */
-  memory?: {
-    nodeLimitBytes: number
-    peerLimitBytes: number
-    usedBytes: number
-    peakBytes: number
-    top: Array<{ peerId: string; bytes: number }>
-    refused: { peer: number; node: number }
-    revoked: { reservations: number; bytes: number }
-  }
+  memory?: MemoryBudgetStats
 }
 
 export interface PeerRow {

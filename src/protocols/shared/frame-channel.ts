@@ -29,7 +29,7 @@ import { isPawError, NetworkError, type PawError, ResourceLimitExceededError } f
 import { encodeFrame, type Frame } from '../../wire/frame.ts'
 import { FrameDecoder, isFatal } from '../../wire/frame-decoder.ts'
 import type { FrameLimits } from '../../wire/frame-limits.ts'
-import { flushed } from './drain.ts'
+import { drained, flushed } from './drain.ts'
 import { PeerFault, slowReaderFault, tooLargeFault, unexpectedFault } from './faults.ts'
 import type { MemoryBudget, Reservation } from './memory-budget.ts'
 
@@ -305,10 +305,10 @@ export class FrameChannel {
     const reservation = this.#reserve(frame.length, `${type} write`)
     if (reservation instanceof ResourceLimitExceededError) throw reservation
     try {
-      if (this.stream.writableNeedsDrain) await this.#drained(frame.length)
+      if (this.stream.writableNeedsDrain) await this.#deadline(drained(this.stream), frame.length)
       const accepted = this.stream.send(frame)
       this.#init.traffic?.sent(frame.length, 1)
-      if (!accepted) await this.#drained(frame.length)
+      if (!accepted) await this.#deadline(drained(this.stream), frame.length)
       // Held (and reserved) until the muxer has taken all of it.
       if (this.stream.writeBufferLength > 0) await this.#deadline(flushed(this.stream), frame.length)
     } finally {
@@ -322,8 +322,9 @@ export class FrameChannel {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const error = this.#slowReader(bytes)
-        this.stream.abort(error.error)
+        // Settled before the abort: the abort closes the stream, which rejects `waiting` too.
         reject(error)
+        this.stream.abort(error.error)
       }, this.#init.writeTimeoutMs)
     })
     try {
@@ -340,32 +341,6 @@ export class FrameChannel {
         'peer',
       ),
     )
-  }
-
-  #drained(bytes: number): Promise<void> {
-    const { promise, resolve, reject } = Promise.withResolvers<void>()
-    const timer = setTimeout(() => {
-      cleanup()
-      const error = this.#slowReader(bytes)
-      this.stream.abort(error.error)
-      reject(error)
-    }, this.#init.writeTimeoutMs)
-    const onDrain = (): void => {
-      cleanup()
-      resolve()
-    }
-    const onClose = (): void => {
-      cleanup()
-      reject(new NetworkError('stream closed while waiting to write'))
-    }
-    const cleanup = (): void => {
-      clearTimeout(timer)
-      this.stream.removeEventListener('drain', onDrain)
-      this.stream.removeEventListener('close', onClose)
-    }
-    this.stream.addEventListener('drain', onDrain)
-    this.stream.addEventListener('close', onClose)
-    return promise
   }
 
   /** Graceful close of our side; never rejects (a reset peer is not our failure). */
