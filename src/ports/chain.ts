@@ -1,0 +1,218 @@
+/**
+ * The chain port: the one interface through which the network layer (src/protocols,
+ * src/gossip, src/sync, src/peers, src/wire) knows a chain (STYLE.md §5; Substrate's
+ * sc-network-sync is generic over the block type the same way, CometBFT's reactors move
+ * opaque bytes). The network moves encoded blocks, headers and transactions and asks the
+ * port what it needs of them; it never decodes one. A chain plugs in by implementing this
+ * (docs/chain-port.md); the reference chain's adapter is src/chain/port/. Browser-safe.
+ *
+ * Hashes and ids are byte strings of the chain's own length (32 for the reference chain);
+ * the network compares and prints them (hex) but never computes one.
+ */
+import type { AbortOptions } from '@libp2p/interface'
+import type { TypedEventTarget } from 'main-event'
+import type { TransactionPoolPort } from './transaction-pool.ts'
+
+/**
+ * The sizes a chain fixes on the wire (protocols/blocks.md, protocols/mempool.md): header
+ * and transaction encodings travel unframed, packed at a fixed size; a block encoding is
+ * length-prefixed and its length checked by `isBlockLength` before its bytes are read.
+ */
+export interface ChainShape {
+  /** Bytes of every header encoding (153 for the reference chain). */
+  readonly headerBytes: number
+  /** Bytes of every transaction encoding (152 for the reference chain). */
+  readonly transactionBytes: number
+  /** Bytes of a block or transaction id, the hash the protocols carry (32). */
+  readonly hashBytes: number
+  /** The largest block encoding; at most a frame less 64 bytes (protocols/framing.md). */
+  readonly maxBlockBytes: number
+  /** Whether `length` can be a block encoding's (a `blocks` answer is refused, 0x05, if not). */
+  isBlockLength(length: number): boolean
+}
+
+/** What the network needs to know of a header. */
+export interface HeaderSummary {
+  /** The block's id. */
+  hash: Uint8Array
+  parentHash: Uint8Array
+  height: number
+  /**
+   * This block's fork-choice weight (the reference chain: the work its target proves; a
+   * chain with another rule maps it to a number that sums the same way: the best chain
+   * is the one with the most weight).
+   */
+  weight: bigint
+}
+
+/** A block encoding read by `readBlock`: its header, and the body already checked against it. */
+export interface BlockSummary {
+  header: HeaderSummary
+  /** The header's own encoding (published on the headers topic for light nodes). */
+  headerEncoding: Uint8Array
+  /** Ids of the block's transactions, in block order. */
+  transactionIds: Uint8Array[]
+}
+
+/** The best chain's tip. */
+export interface TipSummary {
+  hash: Uint8Array
+  height: number
+  /** Weight summed from genesis (fork choice). */
+  totalWeight: bigint
+}
+
+/** What importing a block or header did to the best chain. */
+export type ImportOutcome =
+  /** Extends the best chain. */
+  | 'extended'
+  /** Stored on a side branch with less weight (not relayed). */
+  | 'side-branch'
+  /** Its branch is now the best: the tip moved to it. */
+  | 'reorg'
+  /** Already known. */
+  | 'duplicate'
+
+/**
+ * The chain's word on something a peer sent, and so what the network does with it and its
+ * sender (src/peers/offences.ts is the one table of what each costs):
+ * - `accepted`: taken (relayed if it moved the best chain);
+ * - `invalid`: no valid block, header or transaction can be this, so whoever relayed it
+ *   vouched for garbage (gossip: Reject, and the offence its kind names);
+ * - `unknown-parent`: it builds on something we do not have (not provable; we are behind);
+ * - `refused`: not now or not here (a full pool, a clock ahead of ours): Ignore, no charge.
+ * `code` is the chain's own stable code (logged, counted), `reason` a sentence.
+ */
+export type Judgement<T> =
+  | { status: 'accepted'; value: T }
+  | { status: 'invalid'; code: string; reason: string }
+  | { status: 'unknown-parent'; code: string; reason: string }
+  | { status: 'refused'; code: string; reason: string }
+
+/** A block or header taken by the chain. */
+export interface Imported<D> {
+  outcome: ImportOutcome
+  hash: Uint8Array
+  height: number
+  /** The chain's own decoded form, handed to the node's events untouched. */
+  decoded: D
+}
+
+/**
+ * What the pool made of a gossiped transaction. Besides the judgements, `early`: it may be
+ * valid once the transaction the pool names `waitsFor` is in (the reference chain: the
+ * sender's previous nonce). Gossip holds it, unanswered, until then (`provides` of an
+ * admitted one names what it unblocks) or a short wait expires. `group` bounds how many one
+ * origin (a sender) can park.
+ */
+export type GossipedTransaction<T> =
+  | Judgement<{ id: Uint8Array; decoded: T; provides?: string }>
+  | { status: 'early'; waitsFor: string; group: string; code: string; reason: string }
+
+/** The pool of a chain that has one: /paw/mempool/1 (TransactionPoolPort) and gossip. */
+export interface ChainPool<T = unknown> extends TransactionPoolPort {
+  /** Judges and admits a transaction gossiped by `from`. */
+  admitGossiped(encoded: Uint8Array, from: string): GossipedTransaction<T>
+}
+
+/**
+ * Checks a peer's headers, headers-first (000 syncBlockchain), as a chain extending our best
+ * chain's block at `ancestorHeight`: each must link to the one before and pass the rules a
+ * header can be checked by without its body (the reference chain: proof of work, target,
+ * timestamps). Built by `headerChecker` and fed batches in order; it keeps what later
+ * headers' rules need of earlier ones.
+ */
+export interface HeaderChecker {
+  /**
+   * The summaries of `encoded`, every one checked; a `ChainPortRejection` names the first that
+   * fails (the peer that sent it is charged).
+   */
+  check(encoded: readonly Uint8Array[], options?: AbortOptions): Promise<HeaderSummary[]>
+}
+
+/** Thrown by a HeaderChecker or a header import: the peer's data breaks a chain rule. */
+export interface ChainPortRejection extends Error {
+  readonly code: string
+  /** `invalid` (charged) or `unknown-parent` (not charged: we may be behind). */
+  readonly status: 'invalid' | 'unknown-parent'
+}
+
+export interface ChainPortEvents {
+  /** The best tip moved (a block or header from any source). */
+  tip: CustomEvent<{ tip: TipSummary }>
+  /** The best chain switched branches: the ids of the blocks rolled back, then of those applied. */
+  reorg: CustomEvent<{ disconnected: Uint8Array[]; connected: Uint8Array[] }>
+}
+
+/**
+ * How a chain's own values become the encodings the network moves, for the node's API
+ * (announceBlock, submitTransaction, fetchBlock): the network layer itself never calls it.
+ */
+export interface ChainCodec<B, T, H> {
+  encodeBlock(block: B): Uint8Array
+  decodeBlock(encoded: Uint8Array): B
+  encodeTransaction(transaction: T): Uint8Array
+  decodeTransaction(encoded: Uint8Array): T
+  decodeHeader(encoded: Uint8Array): H
+}
+
+/** What every chain offers, whole or headers only. */
+export interface ChainPortBase<B, T, H> extends TypedEventTarget<ChainPortEvents> {
+  /** The chain ID the handshake and the gossip topics carry. */
+  readonly chainId: string
+  readonly shape: ChainShape
+  readonly codec: ChainCodec<B, T, H>
+  /** Summarises a header encoding; throws (any error) if it is not one. */
+  readHeader(encoded: Uint8Array): HeaderSummary
+  /**
+   * Reads a block encoding and checks its body against its header (transaction root, no
+   * transaction twice): undefined if it is not a block, or its body is not its header's.
+   */
+  readBlock(encoded: Uint8Array): BlockSummary | undefined
+  /** A transaction encoding's id; undefined if it is not one. */
+  transactionId(encoded: Uint8Array): Uint8Array | undefined
+  tip(): TipSummary
+  /** Encodings of the best chain's headers from `fromHeight`, at most `count` (served on /paw/blocks/1). */
+  encodedHeaders(fromHeight: number, count: number, options?: AbortOptions): Promise<Uint8Array[]>
+  /** A checker for a peer's headers extending our best chain at `ancestorHeight`. */
+  headerChecker(ancestorHeight: number): HeaderChecker
+}
+
+/** A full (or miner) node's chain: blocks, validated and stored, and a pool. */
+export interface FullChainPort<B = unknown, T = unknown, H = unknown> extends ChainPortBase<B, T, H> {
+  readonly kind: 'full'
+  readonly pool: ChainPool<T>
+  /** A stored block's encoding, served as it is. */
+  encodedBlock(hash: Uint8Array, options?: AbortOptions): Promise<Uint8Array | undefined>
+  /** Validates and stores a block, moving the tip by fork choice. */
+  importBlock(encoded: Uint8Array, options?: AbortOptions): Promise<Judgement<Imported<B>>>
+}
+
+/** A light node's chain: headers only. */
+export interface HeaderChainPort<B = unknown, T = unknown, H = unknown> extends ChainPortBase<B, T, H> {
+  readonly kind: 'headers'
+  /** Validates and stores one header (gossip). */
+  importHeader(encoded: Uint8Array, options?: AbortOptions): Promise<Judgement<Imported<H>>>
+  /**
+   * Adds headers in order (sync); how many were new. Throws a ChainPortRejection at the
+   * first refused one.
+   */
+  importHeaders(encoded: readonly Uint8Array[], options?: AbortOptions): Promise<number>
+  /** Whether the header `hash` is held (on any branch): where a peer's headers can be joined. */
+  hasHeader(hash: Uint8Array, options?: AbortOptions): Promise<boolean>
+  /** Checks a block fetched for a header we hold (fetchBlock). */
+  verifyBlock(encoded: Uint8Array, options?: AbortOptions): Promise<Judgement<B>>
+}
+
+/** A chain as the network layer knows it. */
+export type ChainPort<B = unknown, T = unknown, H = unknown> = FullChainPort<B, T, H> | HeaderChainPort<B, T, H>
+
+/** Whether `error` is a ChainPortRejection (by its shape: it may come from another copy of a chain package). */
+export function isChainPortRejection(error: unknown): error is ChainPortRejection {
+  return (
+    error instanceof Error &&
+    typeof (error as Partial<ChainPortRejection>).code === 'string' &&
+    ((error as Partial<ChainPortRejection>).status === 'invalid' ||
+      (error as Partial<ChainPortRejection>).status === 'unknown-parent')
+  )
+}
