@@ -12,6 +12,7 @@
 import { Uint8ArrayList } from 'uint8arraylist'
 import { decodeBlock, decodeHeader, decodeTransaction } from '../src/chain/encoding.ts'
 import { isChainError } from '../src/chain/errors.ts'
+import { REFERENCE_SHAPE } from '../src/chain/port/shape.ts'
 import { isPawError } from '../src/errors.ts'
 import {
   type ByteInput,
@@ -206,13 +207,19 @@ export const DECODER_TARGETS: readonly DecoderTarget[] = [
     seeds(mempoolSeeds, 'getTransactions'),
     decodeGetTransactions,
   ),
-  syncTarget('decodeTransactions', isPawError, seeds(mempoolSeeds, 'transactions'), decodeTransactions),
+  syncTarget('decodeTransactions', isPawError, seeds(mempoolSeeds, 'transactions'), (input) =>
+    decodeTransactions(input, REFERENCE_SHAPE.transactionBytes),
+  ),
   syncTarget('decodeGetBlock', isPawError, seeds(blocksSeeds, 'getBlock'), decodeGetBlock),
   syncTarget('decodeNotFound', isPawError, seeds(blocksSeeds, 'notFound'), decodeNotFound),
   syncTarget('decodeGetBlocks', isPawError, seeds(blocksSeeds, 'getBlocks'), decodeGetBlocks),
   syncTarget('decodeGetHeaders', isPawError, seeds(blocksSeeds, 'getHeaders'), decodeGetHeaders),
-  syncTarget('decodeBlocks', isPawError, seeds(blocksSeeds, 'blocks'), decodeBlocks),
-  syncTarget('decodeHeaders', isPawError, seeds(blocksSeeds, 'headers'), decodeHeaders),
+  syncTarget('decodeBlocks', isPawError, seeds(blocksSeeds, 'blocks'), (input) =>
+    decodeBlocks(input, REFERENCE_SHAPE),
+  ),
+  syncTarget('decodeHeaders', isPawError, seeds(blocksSeeds, 'headers'), (input) =>
+    decodeHeaders(input, REFERENCE_SHAPE.headerBytes),
+  ),
   syncTarget('decodeBlock (chain)', isChainError, chainSeeds, decodeBlock),
   syncTarget('decodeHeader (chain)', isChainError, chainSeeds, decodeHeader),
   syncTarget('decodeTransaction (chain)', isChainError, chainSeeds, decodeTransaction),

@@ -22,7 +22,8 @@ import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p, type Libp2pOptions } from 'libp2p'
-import type { NodeChain, PawNode, PawNodeInit } from './api.ts'
+import type { NodeChain, PawNode, PawNodeInit } from './api/index.ts'
+import { chainPortOf } from './assembly/chain-port-of.ts'
 import { HeaderChain } from './chain/header-chain.ts'
 import { builtInParams } from './chain/params.ts'
 import type { BlockStore } from './chain/store/block-store.ts'
@@ -36,9 +37,11 @@ import { parsePeerAddress } from './peers/address.ts'
 import { AddressBook } from './peers/address-book.ts'
 import { BanList } from './peers/ban-list.ts'
 import { MemoryJsonStore } from './peers/json-store.ts'
+import { ERROR_ACTIONS } from './peers/offences.ts'
 import { ipOf } from './peers/peer-addresses.ts'
 import { PeerRateLimiter } from './peers/rate-limits.ts'
-import { ERROR_ACTIONS, Reputation } from './peers/reputation.ts'
+import { Reputation } from './peers/reputation.ts'
+import type { ChainPort } from './ports/chain.ts'
 import { AGENT_VERSION, VERSION } from './version.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: libp2p's component factories are typed per transport
@@ -66,18 +69,17 @@ export const browserPlatform: PlatformParts = {
 /** Without a chain, scoring assumes mainnet's block interval. */
 const DEFAULT_BLOCK_INTERVAL_MS = 60_000
 
-function checkChainBinding(init: PawNodeInit, settings: Settings): void {
-  const { chain } = init
+/** A chain of the node's chain ID and of the kind its type needs (light ↔ headers). */
+function checkChainBinding(chain: ChainPort | undefined, settings: Settings): void {
   if (chain === undefined) return
-  const params = chain.chain?.params ?? chain.headers?.params
-  if (params !== undefined && params.chainId !== settings.chainId) {
-    throw new TypeError(`the chain given is ${params.chainId}, the settings say ${settings.chainId}`)
+  if (chain.chainId !== settings.chainId) {
+    throw new TypeError(`the chain given is ${chain.chainId}, the settings say ${settings.chainId}`)
   }
-  if (settings.nodeType === 'light' && chain.headers === undefined) {
-    throw new TypeError('a light node follows a header chain: give chain: { headers }')
+  if (settings.nodeType === 'light' && chain.kind !== 'headers') {
+    throw new TypeError('a light node follows a header chain: give chain: { headers } (or a headers port)')
   }
-  if (settings.nodeType !== 'light' && chain.chain === undefined) {
-    throw new TypeError(`a ${settings.nodeType} node needs chain: { chain, mempool }`)
+  if (settings.nodeType !== 'light' && chain.kind !== 'full') {
+    throw new TypeError(`a ${settings.nodeType} node needs chain: { chain, mempool } (or a full chain port)`)
   }
 }
 
@@ -100,7 +102,10 @@ async function ownHeaderChain(
   return { headers: await HeaderChain.open({ params: chainParams, store: store ?? new MemoryBlockStore() }) }
 }
 
-export async function buildPawNode(init: PawNodeInit, platform: PlatformParts): Promise<PawNode> {
+export async function buildPawNode(
+  init: PawNodeInit,
+  platform: PlatformParts,
+): Promise<PawNode<unknown, unknown, unknown>> {
   const {
     privateKey: givenKey,
     logger,
@@ -119,10 +124,11 @@ export async function buildPawNode(init: PawNodeInit, platform: PlatformParts): 
     throw new TypeError(`type ${type} contradicts nodeType ${input.nodeType}`)
   }
   const settings = resolveSettings({ ...input, ...(type === undefined ? {} : { nodeType: type }) })
-  const chain =
+  const given =
     givenChain ??
     (settings.nodeType === 'light' ? await ownHeaderChain(settings, params, headerStore) : undefined)
-  checkChainBinding({ ...init, chain }, settings)
+  const chain = given === undefined ? undefined : chainPortOf(given)
+  checkChainBinding(chain, settings)
   const log = logger ?? createLogger({ level: settings.logLevel, format: settings.logFormat })
   const privateKey: PrivateKey = givenKey ?? (await generateKeyPair('Ed25519'))
   if (privateKey.type !== 'Ed25519') throw new TypeError('a PAW node identity must be an Ed25519 key')
@@ -164,8 +170,8 @@ export async function buildPawNode(init: PawNodeInit, platform: PlatformParts): 
   })
   const gossipOptions = pawGossipsubOptions({
     chainId: settings.chainId,
-    blockIntervalMs:
-      (chain?.chain?.params ?? chain?.headers?.params)?.targetBlockTimeMs ?? DEFAULT_BLOCK_INTERVAL_MS,
+    blockIntervalMs: chain?.blockIntervalMs ?? DEFAULT_BLOCK_INTERVAL_MS,
+    messageIds: chain,
     ...gossip,
     appSpecificScore: (peerId) => reputation.localScore(peerId),
   })
@@ -239,7 +245,14 @@ function banGater(bans: BanList): ConnectionGater {
   }
 }
 
-/** A PAW node for browsers and other platforms without TCP: dials over WebSockets. */
-export function createPawNode(init: PawNodeInit = {}): Promise<PawNode> {
+/**
+ * A PAW node for browsers and other platforms without TCP: dials over WebSockets. On
+ * another chain's port (src/ports/chain.ts), typed by that chain's block, transaction and header.
+ */
+export function createPawNode<B, T, H>(
+  init: PawNodeInit & { chain: ChainPort<B, T, H> },
+): Promise<PawNode<B, T, H>>
+export function createPawNode(init?: PawNodeInit): Promise<PawNode>
+export function createPawNode(init: PawNodeInit = {}): Promise<PawNode<unknown, unknown, unknown>> {
   return buildPawNode({ tcpPort: null, wsPort: null, ...init }, browserPlatform)
 }

@@ -1,11 +1,13 @@
 /**
  * Typed errors for everything a remote peer can cause.
  *
- * The numeric `code` is the PAW wire error code (004 Appendix B, extended from 0x09 in
- * protocols/errors.md): it is what a `reject` frame carries and what reputation and
- * metrics key on. `name` is the code's stable name. Callers test `code` or `name`, or use
- * `isPawError()`: `instanceof` fails when a dApp bundle holds two copies of this package,
- * so every error also carries a `Symbol.for` brand.
+ * Every error has a stable string `code` ('ERR_INVALID_MESSAGE_FORMAT') and `name`
+ * ('InvalidMessageFormat'): what callers, logs and metrics test. A PawError also carries
+ * its numeric `wireCode`, the PAW wire error code (004 Appendix B, extended from 0x09 in
+ * protocols/errors.md): what a `reject` frame carries and what reputation keys on. Use
+ * `isPawError()` or `hasErrorCode()`, not `instanceof`: `instanceof` fails when a dApp
+ * bundle holds two copies of this package, so every error also carries a `Symbol.for`
+ * brand.
  */
 
 /** 004 Appendix B codes 0x01–0x08, and the extensions documented in protocols/errors.md. */
@@ -27,6 +29,21 @@ export const ErrorCode = {
 export type ErrorCodeName = keyof typeof ErrorCode
 export type ErrorCodeValue = (typeof ErrorCode)[ErrorCodeName]
 
+/** The stable string code of each wire code's error class. */
+export const ERROR_CODE_STRINGS = {
+  ProtocolVersionMismatch: 'ERR_PROTOCOL_VERSION_MISMATCH',
+  ChainIdMismatch: 'ERR_CHAIN_ID_MISMATCH',
+  HandshakeTimeout: 'ERR_HANDSHAKE_TIMEOUT',
+  MessageTooLarge: 'ERR_MESSAGE_TOO_LARGE',
+  InvalidMessageFormat: 'ERR_INVALID_MESSAGE_FORMAT',
+  PeerLimitReached: 'ERR_PEER_LIMIT_REACHED',
+  ReputationRejection: 'ERR_REPUTATION_REJECTION',
+  NetworkError: 'ERR_NETWORK',
+  RateLimited: 'ERR_RATE_LIMITED',
+  UnexpectedMessage: 'ERR_UNEXPECTED_MESSAGE',
+  ResourceLimitExceeded: 'ERR_RESOURCE_LIMIT_EXCEEDED',
+} as const satisfies Record<ErrorCodeName, `ERR_${string}`>
+
 const codeNames = new Map<number, ErrorCodeName>(
   Object.entries(ErrorCode).map(([name, code]) => [code, name as ErrorCodeName]),
 )
@@ -36,17 +53,42 @@ export function errorCodeName(code: number): ErrorCodeName | undefined {
   return codeNames.get(code)
 }
 
+/** A wire code as logs show it: "0x0a". */
+export function codeText(error: Pick<PawError, 'wireCode'>): string {
+  return `0x${error.wireCode.toString(16).padStart(2, '0')}`
+}
+
 const PAW_ERROR_BRAND = Symbol.for('paw-node/error')
 
+/** A PawError's own code and name, for a class that is not one wire code's (PeerRejectedError, say). */
+export interface PawErrorIdentity {
+  code: `ERR_${string}`
+  name: string
+}
+
 export class PawError extends Error {
-  readonly code: ErrorCodeValue
-  override readonly name: ErrorCodeName
+  /** Stable string code: what callers test. */
+  readonly code: string
+  /** The PAW wire code (protocols/errors.md): what a `reject` frame carries. */
+  readonly wireCode: ErrorCodeValue
+  override readonly name: string
   readonly [PAW_ERROR_BRAND] = true
 
-  constructor(code: ErrorCodeValue, message: string, options?: ErrorOptions) {
+  /**
+   * `identity` names a class that is not simply its wire code's; without it, the code and
+   * name are the wire code's (NetworkError for a code this version does not know).
+   */
+  constructor(
+    wireCode: ErrorCodeValue,
+    message: string,
+    options?: ErrorOptions,
+    identity?: PawErrorIdentity,
+  ) {
     super(message, options)
-    this.code = code
-    this.name = errorCodeName(code) ?? 'NetworkError'
+    const name = errorCodeName(wireCode) ?? 'NetworkError'
+    this.wireCode = wireCode
+    this.code = identity?.code ?? ERROR_CODE_STRINGS[name]
+    this.name = identity?.name ?? name
   }
 }
 
@@ -59,8 +101,8 @@ export function isPawError(value: unknown): value is PawError {
 export function hasErrorCode<C extends ErrorCodeValue>(
   value: unknown,
   code: C,
-): value is PawError & { code: C } {
-  return isPawError(value) && value.code === code
+): value is PawError & { wireCode: C } {
+  return isPawError(value) && value.wireCode === code
 }
 
 export class ProtocolVersionMismatchError extends PawError {

@@ -3,7 +3,33 @@
  * (Node-only parts live under src/node/).
  */
 
-export * from './api.ts'
+// The public types (src/api/). The shapes inside them (the statistics' parts, the stored
+// documents) are reachable through these and not exported by name.
+export type {
+  AnnounceResult,
+  Direction,
+  GossipBroadcast,
+  GossipStats,
+  HeaderSource,
+  MessageHandler,
+  NodeChain,
+  NodeStats,
+  PawMessage,
+  PawNode,
+  PawNodeEvents,
+  PawNodeInit,
+  PeerInfo,
+  PeerState,
+  PeerStateEvent,
+  PeerStats,
+  ReceivedBlock,
+  ReceivedHeader,
+  ReceivedTransaction,
+  SubmitResult,
+  SyncProgress,
+  SyncResult,
+  TransactionRequestResult,
+} from './api/index.ts'
 export {
   decodeBlock,
   decodeHeader,
@@ -39,13 +65,11 @@ export { PROFILES, type ProfileName } from './config/defaults.ts'
 export { ConfigError, resolveSettings, type Settings, type SettingsInput } from './config/settings.ts'
 export { createPawNode } from './create-paw-node.ts'
 export * from './errors.ts'
-export type { GossipStats } from './gossip/gossip-service.ts'
 export { blockTopic, headerTopic, pawTopics, transactionTopic } from './gossip/topics.ts'
 export { createLogger, type Logger } from './logging.ts'
 export { parsePeerAddress } from './peers/address.ts'
 export { RATE_LIMITS, type RateLimit, type RateLimitName } from './peers/rate-limits.ts'
 export { HANDSHAKE_PROTOCOL } from './protocols/handshake/constants.ts'
-export type { SyncProgress, SyncResult } from './sync/block-sync.ts'
 export { AGENT_VERSION, VERSION } from './version.ts'
 export { fromHex, toHex } from './wire/bytes.ts'
 export * from './wire/index.ts'

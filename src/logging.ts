@@ -4,18 +4,10 @@
  * free for command output). libp2p's own debug output is separate: DEBUG=libp2p:* (Node)
  * or localStorage.debug (browser) turns it on.
  */
+import type { LogFields, Logger } from './api/logger.ts'
 import type { LogFormat, LogLevel } from './config/defaults.ts'
 
-export type LogFields = Record<string, unknown>
-
-export interface Logger {
-  debug(message: string, fields?: LogFields): void
-  info(message: string, fields?: LogFields): void
-  warn(message: string, fields?: LogFields): void
-  error(message: string, fields?: LogFields): void
-  /** A logger that adds `fields` to every line (e.g. the component name). */
-  child(fields: LogFields): Logger
-}
+export type { LogFields, Logger }
 
 export interface LoggerInit {
   /** @default 'info' */

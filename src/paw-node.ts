@@ -1,16 +1,15 @@
 /**
- * PawNode: the facade of src/api.ts over a node's services (built in
+ * PawNode: the facade of src/api/ over a node's services (built in
  * src/assembly/node-services.ts): it starts and stops them in order, forwards their events,
  * and delegates each API call to the service that does it. Browser-safe.
  */
-import type { Libp2p, PeerId } from '@libp2p/interface'
+import type { AbortOptions, Libp2p, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { TypedEventEmitter } from 'main-event'
 import type {
   AnnounceResult,
   GossipBroadcast,
   MessageHandler,
-  NodeChain,
   NodeStats,
   PawMessage,
   PawNode,
@@ -18,9 +17,8 @@ import type {
   PeerInfo,
   SubmitResult,
   TransactionRequestResult,
-} from './api.ts'
+} from './api/index.ts'
 import { assembleServices, type NodeServices, type PawNodeParts } from './assembly/node-services.ts'
-import type { Block, Transaction } from './chain/types.ts'
 import type { Settings } from './config/settings.ts'
 import { NetworkError } from './errors.ts'
 import type { GossipStats, PawPubSub } from './gossip/gossip-service.ts'
@@ -31,22 +29,31 @@ import type { Ban } from './peers/ban-list.ts'
 import type { DiscoveryStats } from './peers/discovery.ts'
 import type { EnforcerStats } from './peers/enforcer.ts'
 import type { ProtocolTraffic } from './peers/peer-manager.ts'
+import type { ChainPort } from './ports/chain.ts'
 import type { MempoolSyncStats } from './protocols/mempool/mempool-protocol.ts'
 import type { PeersStats } from './protocols/peers/peers-protocol.ts'
 import type { MemoryBudgetStats } from './protocols/shared/memory-budget.ts'
-import type { SyncResult } from './sync/block-sync.ts'
+import type { SyncResult } from './sync/types.ts'
 
 const FORWARDED_EVENTS = ['peer:state', 'peer:connected', 'peer:disconnected'] as const
 
-export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements PawNode {
+/** Throws the signal's reason if it is aborted (a call that does its work at once). */
+function checkSignal(options: AbortOptions | undefined): void {
+  options?.signal?.throwIfAborted()
+}
+
+export class PawNodeImpl<B, T, H>
+  extends TypedEventEmitter<PawNodeEvents<B, T, H>>
+  implements PawNode<B, T, H>
+{
   readonly libp2p: Libp2p
   readonly settings: Settings
   readonly log: Logger
   readonly #addressBook: AddressBook
-  readonly #services: NodeServices
+  readonly #services: NodeServices<B, T>
   #discoveryTimer: ReturnType<typeof setInterval> | undefined
   readonly #startedAt = Date.now()
-  readonly #chain: NodeChain | undefined
+  readonly #chain: ChainPort | undefined
   #started = false
 
   constructor(parts: PawNodeParts) {
@@ -56,7 +63,7 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
     this.log = parts.log
     this.#chain = parts.chain
     this.#addressBook = parts.addressBook
-    this.#services = assembleServices(parts, {
+    this.#services = assembleServices<B, T>(parts, {
       dispatch: (name, detail) => {
         this.safeDispatchEvent(name, { detail } as never)
       },
@@ -90,7 +97,8 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
     return this.libp2p.peerId
   }
 
-  async start(): Promise<void> {
+  async start(options?: AbortOptions): Promise<void> {
+    checkSignal(options)
     if (this.#started) return
     // The handshake must be listening before the first connection can open.
     await this.#services.handshake.start()
@@ -123,7 +131,8 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
     })
   }
 
-  async stop(): Promise<void> {
+  async stop(options?: AbortOptions): Promise<void> {
+    checkSignal(options)
     if (!this.#started) return
     this.#started = false
     this.log.info('node stopping')
@@ -144,15 +153,17 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
     return this.libp2p.getMultiaddrs()
   }
 
-  connectToPeer(address: string | Multiaddr, options?: { signal?: AbortSignal }): Promise<PeerInfo> {
+  connectToPeer(address: string | Multiaddr, options?: AbortOptions): Promise<PeerInfo> {
     return this.#services.peers.connectToPeer(address, options)
   }
 
-  managePeerConnections(): Promise<void> {
-    return this.#services.peers.managePeerConnections()
+  async managePeerConnections(options?: AbortOptions): Promise<void> {
+    checkSignal(options)
+    await this.#services.peers.managePeerConnections()
   }
 
-  discoverPeers(): Promise<number> {
+  async discoverPeers(options?: AbortOptions): Promise<number> {
+    checkSignal(options)
     return this.#services.discovery.discoverPeers()
   }
 
@@ -160,11 +171,14 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
     this.#services.peers.disconnect(peerId, new NetworkError('disconnected by this node'))
   }
 
-  ban(peerId: string, options: { durationMs: number; reason: string }): Promise<Ban> {
-    return this.#services.peers.ban(peerId, { ...options, source: 'operator' })
+  async ban(peerId: string, options: { durationMs: number; reason: string } & AbortOptions): Promise<Ban> {
+    checkSignal(options)
+    const { durationMs, reason } = options
+    return this.#services.peers.ban(peerId, { durationMs, reason, source: 'operator' })
   }
 
-  unban(peerId: string): Promise<boolean> {
+  async unban(peerId: string, options?: AbortOptions): Promise<boolean> {
+    checkSignal(options)
     return this.#services.peers.unban(peerId)
   }
 
@@ -177,7 +191,7 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
   }
 
   chainTip(): { height: number; hash: Uint8Array } | undefined {
-    const tip = this.#chain?.chain?.tip() ?? this.#chain?.headers?.tip()
+    const tip = this.#chain?.tip()
     return tip === undefined ? undefined : { height: tip.height, hash: tip.hash }
   }
 
@@ -207,64 +221,96 @@ export class PawNodeImpl extends TypedEventEmitter<PawNodeEvents> implements Paw
     return Date.now() - this.#startedAt
   }
 
-  async broadcastMessage(message: PawMessage | GossipBroadcast): Promise<{ sent: number; failed: number }> {
+  async broadcastMessage(
+    message: PawMessage | GossipBroadcast<B, T>,
+    options?: AbortOptions,
+  ): Promise<{ sent: number; failed: number }> {
+    checkSignal(options)
     if ('protocol' in message) return this.#services.messages.broadcastMessage(message)
     const sent =
       message.kind === 'block'
-        ? (await this.announceBlock(message.block)).recipients
-        : (await this.submitTransaction(message.transaction)).recipients
+        ? (await this.announceBlock(message.block, options)).recipients
+        : (await this.submitTransaction(message.transaction, options)).recipients
     return { sent, failed: 0 }
   }
 
-  announceBlock(block: Block): Promise<AnnounceResult> {
-    return this.#services.chainActions.announceBlock(block)
+  announceBlock(block: B, options?: AbortOptions): Promise<AnnounceResult> {
+    return this.#services.chainActions.announceBlock(block, options)
   }
 
-  submitTransaction(transaction: Transaction): Promise<SubmitResult> {
-    return this.#services.chainActions.submitTransaction(transaction)
+  announceEncodedBlock(encoded: Uint8Array, options?: AbortOptions): Promise<AnnounceResult> {
+    return this.#services.chainActions.announceEncodedBlock(encoded, options)
   }
 
-  requestTransactions(peerId: string, ids: readonly string[]): Promise<TransactionRequestResult> {
-    return this.#services.chainActions.requestTransactions(peerId, ids)
+  submitTransaction(transaction: T, options?: AbortOptions): Promise<SubmitResult> {
+    return this.#services.chainActions.submitTransaction(transaction, options)
+  }
+
+  submitEncodedTransaction(encoded: Uint8Array, options?: AbortOptions): Promise<SubmitResult> {
+    return this.#services.chainActions.submitEncodedTransaction(encoded, options)
+  }
+
+  requestTransactions(
+    peerId: string,
+    ids: readonly string[],
+    options?: AbortOptions,
+  ): Promise<TransactionRequestResult<T>> {
+    return this.#services.chainActions.requestTransactions(peerId, ids, options)
   }
 
   mempoolSyncStats(): MempoolSyncStats {
     return this.#services.mempool.stats()
   }
 
-  syncBlockchain(): Promise<SyncResult> {
+  syncBlockchain(options?: AbortOptions): Promise<SyncResult> {
     if (this.#services.sync === undefined)
       return Promise.reject(new TypeError('syncBlockchain needs a node with a chain'))
-    return this.#services.sync.run()
+    return this.#services.sync.run(options)
   }
 
-  fetchBlock(hash: Uint8Array): Promise<Block | undefined> {
-    return this.#services.chainActions.fetchBlock(hash)
+  fetchBlock(hash: Uint8Array, options?: AbortOptions): Promise<B | undefined> {
+    return this.#services.chainActions.fetchBlock(hash, options)
   }
 
-  requestBlock(peerId: string, hash: Uint8Array): Promise<Uint8Array | undefined> {
-    return this.#services.blocks.getBlock(peerId, hash)
+  requestBlock(peerId: string, hash: Uint8Array, options?: AbortOptions): Promise<Uint8Array | undefined> {
+    return this.#services.blocks.getBlock(peerId, hash, options)
   }
 
   gossipStats(): GossipStats {
     return this.#services.gossip.stats()
   }
 
-  gossipIdle(): Promise<void> {
-    return this.#services.gossip.idle()
+  async gossipIdle(options?: AbortOptions): Promise<void> {
+    checkSignal(options)
+    const idle = this.#services.gossip.idle()
+    const signal = options?.signal
+    if (signal === undefined) return idle
+    // Waiting is what an abort cuts short; the queue itself runs on.
+    const aborted = new Promise<never>((_, reject) => {
+      signal.addEventListener('abort', () => reject(signal.reason), { once: true })
+    })
+    return Promise.race([idle, aborted])
   }
 
-  handleIncomingMessage(message: PawMessage, peer: PeerInfo): Promise<void> {
+  async handleIncomingMessage(message: PawMessage, peer: PeerInfo, options?: AbortOptions): Promise<void> {
+    checkSignal(options)
     return this.#services.messages.handleIncomingMessage(message, peer)
   }
 
-  onMessage(
+  async onMessage(
     protocol: string,
     type: string,
     handler: MessageHandler,
-    options?: { maxPayloadBytes?: number },
+    options?: { maxPayloadBytes?: number } & AbortOptions,
   ): Promise<void> {
-    return this.#services.messages.onMessage(protocol, type, handler, options)
+    checkSignal(options)
+    const maxPayloadBytes = options?.maxPayloadBytes
+    return this.#services.messages.onMessage(
+      protocol,
+      type,
+      handler,
+      maxPayloadBytes === undefined ? undefined : { maxPayloadBytes },
+    )
   }
 
   peers(): PeerInfo[] {

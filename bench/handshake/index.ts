@@ -16,7 +16,7 @@
  */
 import { cpus } from 'node:os'
 import { parseArgs } from 'node:util'
-import type { PawNode } from '../../src/api.ts'
+import type { PawNode } from '../../src/api/index.ts'
 import { positiveInteger } from '../report.ts'
 import { killServers, ServerProcess } from './ipc.ts'
 import {

@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import type { NodeStats } from '../../src/api.ts'
+import type { NodeStats } from '../../src/api/index.ts'
 
 /** process.memoryUsage() of the server, read after a full GC when --expose-gc is on. */
 export interface MemoryReading {

@@ -12,7 +12,7 @@
 
 import type { Libp2p } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
-import type { PawNode } from '../../src/api.ts'
+import type { PawNode } from '../../src/api/index.ts'
 import { median } from '../stats.ts'
 import { type MemoryReading, ServerProcess, type ServerStats } from './ipc.ts'
 import { hangUp, pawConnection, plainConnection, type Target } from './nodes.ts'

@@ -11,7 +11,7 @@ import { tls } from '@libp2p/tls'
 import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
-import type { PawNodeInit } from '../../src/api.ts'
+import type { PawNodeInit } from '../../src/api/index.ts'
 import { TRANSACTION_LENGTH } from '../../src/chain/encoding.ts'
 import { MAX_FRAME_LENGTH } from '../../src/wire/constants.ts'
 

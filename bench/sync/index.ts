@@ -34,8 +34,9 @@ import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
-import type { PawNode } from '../../src/api.ts'
+import type { PawNode } from '../../src/api/index.ts'
 import { decodeBlock, encodeBlock } from '../../src/chain/encoding.ts'
+import { REFERENCE_SHAPE } from '../../src/chain/port/shape.ts'
 import { clearSignatureCache, signatureVerifyCounts } from '../../src/chain/signing.ts'
 import { resolveSettings } from '../../src/config/settings.ts'
 import { createLogger } from '../../src/logging.ts'
@@ -118,7 +119,8 @@ function requester(node: PawNode, peerId: string, chainId: string): BlocksProtoc
     settings: resolveSettings({ chainId }),
     log: createLogger({ level: 'error' }),
     isHandshaken: () => true,
-    source: undefined,
+    chain: undefined,
+    shape: REFERENCE_SHAPE,
     limiter: new PeerRateLimiter(),
     // The server is honest: nothing is charged in this benchmark.
     enforcer: { charge: () => 0 },

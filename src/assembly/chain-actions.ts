@@ -1,112 +1,174 @@
 /**
- * What the node's API does with its own chain (src/api.ts announceBlock, submitTransaction,
+ * What the node's API does with its own chain (src/api/ announceBlock, submitTransaction,
  * requestTransactions, fetchBlock): add to the local chain or pool, then publish; decode
- * and verify what peers return. The network layer moves encodings; the reference chain's
- * codecs, hashes and checks are applied here, in the node's assembly, not in src/protocols.
- * Browser-safe.
+ * and verify what peers return. Everything goes through the chain port (src/ports/chain.ts),
+ * so the API works for any chain: the chain's codec turns its own values into the encodings
+ * the network moves. Browser-safe.
  */
-import type { AnnounceResult, NodeChain, SubmitResult, TransactionRequestResult } from '../api.ts'
-import { decodeBlock, decodeTransaction, encodeTransaction } from '../chain/encoding.ts'
-import { ChainError, ChainErrorCode, isChainError } from '../chain/errors.ts'
-import { blockHash, txHash } from '../chain/hashing.ts'
-import { verifyTransactionSignature } from '../chain/signing.ts'
-import type { AddBlockOutcome, Block, Transaction } from '../chain/types.ts'
-import type { PawGossip } from '../gossip/gossip-service.ts'
+import type { AbortOptions } from '@libp2p/interface'
+import type { AnnounceResult, SubmitResult, TransactionRequestResult } from '../api/index.ts'
 import type { Logger } from '../logging.ts'
 import type { Enforcer } from '../peers/enforcer.ts'
-import type { BlocksProtocol } from '../protocols/blocks/blocks-protocol.ts'
-import type { MempoolProtocol } from '../protocols/mempool/mempool-protocol.ts'
+import { verdictAction } from '../peers/offences.ts'
+import type { ChainPort, Refusal } from '../ports/chain.ts'
 import { equalBytes, toHex } from '../wire/bytes.ts'
 
+/**
+ * The chain refused what this node's own user gave it (a block, a transaction), and had no
+ * error of its own to say why. `code` is the chain's code (the reference chain throws its
+ * ChainError instead, whose `code` is the same).
+ */
+export class ChainRefusedError extends Error {
+  override readonly name = 'ChainRefusedError'
+  readonly code: string
+  readonly status: Refusal['status']
+
+  constructor(refusal: Refusal) {
+    super(refusal.reason)
+    this.code = refusal.code
+    this.status = refusal.status
+  }
+}
+
+/** The chain's own error for a refusal, else a ChainRefusedError. */
+function refusalError(refusal: Refusal): Error {
+  return refusal.cause ?? new ChainRefusedError(refusal)
+}
+
 export interface ChainActionsInit {
-  chain: NodeChain | undefined
-  chainId: string
-  gossip: Pick<PawGossip, 'publishBlock' | 'publishTransaction'>
-  blocks: Pick<BlocksProtocol, 'getBlock'>
-  mempool: Pick<MempoolProtocol, 'requestTransactions'>
+  chain: ChainPort | undefined
+  gossip: {
+    publishBlock(encoded: Uint8Array, headerEncoding: Uint8Array): Promise<number>
+    publishTransaction(encoded: Uint8Array): Promise<number>
+  }
+  blocks: {
+    getBlock(peerId: string, hash: Uint8Array, options?: AbortOptions): Promise<Uint8Array | undefined>
+  }
+  mempool: {
+    requestTransactions(
+      peerId: string,
+      ids: readonly string[],
+      options?: AbortOptions,
+    ): Promise<{ found: Uint8Array[]; notFound: string[] }>
+  }
   /** Connected peers, in the order fetchBlock asks them. */
   connectedPeers: () => string[]
   enforcer: Pick<Enforcer, 'charge'>
   log: Logger
 }
 
-export class ChainActions {
+export class ChainActions<B = unknown, T = unknown> {
   readonly #init: ChainActionsInit
 
   constructor(init: ChainActionsInit) {
     this.#init = init
   }
 
-  async announceBlock(block: Block): Promise<AnnounceResult> {
-    const { chain, gossip, log } = this.#init
-    const hash = toHex(blockHash(block.header))
-    let outcome: AddBlockOutcome
-    if (chain?.chain !== undefined) outcome = await chain.chain.addBlock(block)
-    else if (chain?.headers !== undefined) outcome = await chain.headers.addHeader(block.header)
-    else throw new TypeError('announceBlock needs a node with a chain')
+  #chain(what: string): ChainPort {
+    const { chain } = this.#init
+    if (chain === undefined) throw new TypeError(`${what} needs a node with a chain`)
+    return chain
+  }
+
+  announceBlock(block: B, options?: AbortOptions): Promise<AnnounceResult> {
+    return this.announceEncodedBlock(this.#chain('announceBlock').codec.encodeBlock(block), options)
+  }
+
+  async announceEncodedBlock(encoded: Uint8Array, options?: AbortOptions): Promise<AnnounceResult> {
+    const chain = this.#chain('announceBlock')
+    options?.signal?.throwIfAborted()
+    const summary = chain.readBlock(encoded)
+    if (summary === undefined) {
+      throw refusalError({ status: 'invalid', code: 'MALFORMED', reason: 'not a block of this chain' })
+    }
+    const hash = toHex(summary.header.hash)
+    const judgement =
+      chain.kind === 'full'
+        ? await chain.importBlock(encoded, options)
+        : await chain.importHeader(summary.headerEncoding, options)
+    if (judgement.status !== 'accepted') throw refusalError(judgement)
+    const { outcome } = judgement.value
     // A block that lost the race to another of the same height would only be Ignored.
     if (outcome === 'side-branch') return { hash, outcome, recipients: 0 }
-    const recipients = await gossip.publishBlock(block)
-    log.debug('block announced', { height: block.header.height, hash, outcome, recipients })
+    const recipients = await this.#init.gossip.publishBlock(encoded, summary.headerEncoding)
+    this.#init.log.debug('block announced', { height: summary.header.height, hash, outcome, recipients })
     return { hash, outcome, recipients }
   }
 
-  async submitTransaction(transaction: Transaction): Promise<SubmitResult> {
-    const { chain, chainId, gossip } = this.#init
-    const encoded = encodeTransaction(transaction)
+  submitTransaction(transaction: T, options?: AbortOptions): Promise<SubmitResult> {
+    const chain = this.#chain('submitTransaction')
+    return this.submitEncodedTransaction(chain.codec.encodeTransaction(transaction), options)
+  }
+
+  async submitEncodedTransaction(encoded: Uint8Array, options?: AbortOptions): Promise<SubmitResult> {
+    const chain = this.#chain('submitTransaction')
+    options?.signal?.throwIfAborted()
     let result: { id: string; evicted: string[] }
-    if (chain?.mempool !== undefined) {
-      result = chain.mempool.add(transaction)
+    if (chain.kind === 'full') {
+      const judgement = chain.pool.admitLocal(encoded)
+      if (judgement.status !== 'accepted') throw refusalError(judgement)
+      result = { id: toHex(judgement.value.id), evicted: judgement.value.evicted }
     } else {
-      // A light node cannot check balances or nonces; its full peers do. It can refuse a
-      // transaction that would only cost it score with them.
-      if (!verifyTransactionSignature(transaction, chainId)) {
-        throw new ChainError(ChainErrorCode.BadSignature, 'the signature does not verify for this chain')
-      }
-      result = { id: toHex(txHash(transaction)), evicted: [] }
+      // A light node cannot check balances; its full peers do. It refuses what it can
+      // check (the reference chain: the signature), which would only cost it score with them.
+      const judgement = chain.checkTransaction(encoded)
+      if (judgement.status !== 'accepted') throw refusalError(judgement)
+      result = { id: toHex(judgement.value.id), evicted: [] }
     }
-    const recipients = await gossip.publishTransaction(encoded)
+    const recipients = await this.#init.gossip.publishTransaction(encoded)
     return { ...result, recipients }
   }
 
-  async requestTransactions(peerId: string, ids: readonly string[]): Promise<TransactionRequestResult> {
-    const { found, notFound } = await this.#init.mempool.requestTransactions(peerId, ids)
-    return { found: found.map((encoded) => decodeTransaction(encoded)), notFound }
+  async requestTransactions(
+    peerId: string,
+    ids: readonly string[],
+    options?: AbortOptions,
+  ): Promise<TransactionRequestResult<T>> {
+    const chain = this.#chain('requestTransactions')
+    const { found, notFound } = await this.#init.mempool.requestTransactions(peerId, ids, options)
+    return { found: found.map((encoded) => chain.codec.decodeTransaction(encoded) as T), notFound }
   }
 
   /** The block `hash` from the first connected peer that has it and whose copy verifies. */
-  async fetchBlock(hash: Uint8Array): Promise<Block | undefined> {
-    const { chain, blocks, enforcer, log } = this.#init
+  async fetchBlock(hash: Uint8Array, options?: AbortOptions): Promise<B | undefined> {
+    const chain = this.#chain('fetchBlock')
+    const { blocks, log } = this.#init
     for (const peerId of this.#init.connectedPeers()) {
+      options?.signal?.throwIfAborted()
       let bytes: Uint8Array | undefined
       try {
-        bytes = await blocks.getBlock(peerId, hash)
+        bytes = await blocks.getBlock(peerId, hash, options)
       } catch (error) {
+        options?.signal?.throwIfAborted()
         log.debug('block request failed', { peer: peerId, error: (error as Error).message })
         continue
       }
       if (bytes === undefined) continue
-      try {
-        const block = decodeBlock(bytes)
-        if (!equalBytes(blockHash(block.header), hash))
-          throw new ChainError(ChainErrorCode.Malformed, 'not the block asked for')
-        await chain?.headers?.verifyBody(block)
-        return block
-      } catch (error) {
-        if (!isChainError(error)) throw error
-        // UNKNOWN_PARENT from verifyBody means we lack the header: not the peer's fault.
-        if (error.code !== ChainErrorCode.UnknownParent) {
-          enforcer.charge(
-            peerId,
-            'invalidMessage',
-            `block refused: ${error.code}: ${error.message}`,
-            'fetchBlock',
-          )
-        } else {
-          log.warn('block refused', { peer: peerId, code: error.code, error: error.message })
-        }
+      const summary = chain.readBlock(bytes)
+      if (summary === undefined || !equalBytes(summary.header.hash, hash)) {
+        this.#refused(peerId, { status: 'invalid', code: 'MALFORMED', reason: 'not the block asked for' })
+        continue
       }
+      if (chain.kind === 'full') return chain.codec.decodeBlock(bytes) as B
+      const judgement = await chain.verifyBlock(bytes, options)
+      if (judgement.status === 'accepted') return judgement.value as B
+      this.#refused(peerId, judgement)
     }
     return undefined
+  }
+
+  /** A served block the chain refused: charged as src/peers/offences.ts says. */
+  #refused(peerId: string, refusal: Refusal): void {
+    const { offence } = verdictAction('servedBlock', refusal.status)
+    if (offence === undefined) {
+      this.#init.log.warn('block refused', { peer: peerId, code: refusal.code, error: refusal.reason })
+      return
+    }
+    this.#init.enforcer.charge(
+      peerId,
+      offence,
+      `block refused: ${refusal.code}: ${refusal.reason}`,
+      'fetchBlock',
+    )
   }
 }

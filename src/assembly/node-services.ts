@@ -5,8 +5,7 @@
  * PawNodeImpl (src/paw-node.ts) starts, stops and exposes them. Browser-safe.
  */
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
-import type { NodeChain, PawNodeEvents } from '../api.ts'
-import { transactionPoolPort } from '../chain/mempool/pool-port.ts'
+import type { PawNodeEvents } from '../api/index.ts'
 import type { Settings } from '../config/settings.ts'
 import { gossipScoreOf, PawGossip, type PawPubSub } from '../gossip/gossip-service.ts'
 import type { Logger } from '../logging.ts'
@@ -18,14 +17,15 @@ import { Enforcer } from '../peers/enforcer.ts'
 import { PeerManager } from '../peers/peer-manager.ts'
 import type { PeerRateLimiter } from '../peers/rate-limits.ts'
 import type { Reputation } from '../peers/reputation.ts'
+import type { ChainPort } from '../ports/chain.ts'
 import { BlocksProtocol, REQUEST_STREAMS_PER_PEER } from '../protocols/blocks/blocks-protocol.ts'
 import { HandshakeProtocol } from '../protocols/handshake/handshake.ts'
 import { MempoolProtocol } from '../protocols/mempool/mempool-protocol.ts'
 import { MessageRouter } from '../protocols/messages.ts'
 import { PeersProtocol } from '../protocols/peers/peers-protocol.ts'
 import { MemoryBudget } from '../protocols/shared/memory-budget.ts'
-import type { SyncProgress } from '../sync/block-sync.ts'
 import { SyncRunner } from '../sync/sync-runner.ts'
+import type { SyncProgress } from '../sync/types.ts'
 import { ChainActions } from './chain-actions.ts'
 
 interface PingService {
@@ -37,7 +37,8 @@ export interface PawNodeParts {
   libp2p: Libp2p<{ ping: PingService; pubsub: unknown }>
   settings: Settings
   log: Logger
-  chain: NodeChain | undefined
+  /** The chain, through its port (src/assembly/chain-port-of.ts). */
+  chain: ChainPort | undefined
   reputation: Reputation
   limiter: PeerRateLimiter
   /** Sync when a peer connects or a gossiped block's parent is unknown. */
@@ -48,15 +49,15 @@ export interface PawNodeParts {
 
 /** What the services need of the node that holds them. */
 export interface NodeHooks {
-  dispatch: <K extends keyof PawNodeEvents>(
+  dispatch: <K extends keyof PawNodeEvents<unknown, unknown, unknown>>(
     name: K,
-    detail: PawNodeEvents[K] extends CustomEvent<infer D> ? D : never,
+    detail: PawNodeEvents<unknown, unknown, unknown>[K] extends CustomEvent<infer D> ? D : never,
   ) => void
   isRunning: () => boolean
   disconnectPeer: (peerId: string) => void
 }
 
-export interface NodeServices {
+export interface NodeServices<B = unknown, T = unknown> {
   enforcer: Enforcer
   budget: MemoryBudget
   peers: PeerManager
@@ -69,7 +70,7 @@ export interface NodeServices {
   discovery: Discovery
   /** Undefined on a node without a chain. */
   sync: SyncRunner | undefined
-  chainActions: ChainActions
+  chainActions: ChainActions<B, T>
 }
 
 /** Bootstrap addresses without a peer ID (host:port): reached the way seeds are. */
@@ -82,7 +83,7 @@ function bootstrapWithoutId(bootstrap: readonly string[]): string[] {
   )
 }
 
-export function assembleServices(parts: PawNodeParts, node: NodeHooks): NodeServices {
+export function assembleServices<B, T>(parts: PawNodeParts, node: NodeHooks): NodeServices<B, T> {
   const { libp2p, settings, log, reputation } = parts
   // The one place a peer pays for what it did (src/peers/enforcer.ts); its callbacks
   // reach the peer manager, built next.
@@ -144,20 +145,28 @@ export function assembleServices(parts: PawNodeParts, node: NodeHooks): NodeServ
     ...streams,
     log: log.child({ component: 'messages' }),
   })
-  const chainParams = parts.chain?.chain?.params ?? parts.chain?.headers?.params
+  const { chain } = parts
   const pubsub = libp2p.services.pubsub as PawPubSub
   reputation.setGossipScore((peerId) => gossipScoreOf(pubsub, peerId))
   const gossip = new PawGossip({
     pubsub,
     chainId: settings.chainId,
-    chain: parts.chain,
+    chain,
     reputation,
     limiter: parts.limiter,
     isHandshaken: (peerId) => peers.peer(peerId)?.state === 'connected',
     connectedPeers: () => peers.connected().map(({ info }) => info.peerId),
     enforcer,
-    dispatch: (name, detail) => {
-      node.dispatch(name, detail)
+    onAccepted: (accepted) => {
+      if (accepted.kind === 'transaction') {
+        const { decoded, id, from } = accepted
+        node.dispatch('transaction', { transaction: decoded as never, id, from, via: 'gossip' })
+      } else {
+        const { decoded, hash, from, outcome } = accepted
+        if (accepted.kind === 'block')
+          node.dispatch('block', { block: decoded as never, hash, from, outcome })
+        else node.dispatch('header', { header: decoded as never, hash, from, outcome })
+      }
     },
     log: log.child({ component: 'gossip' }),
     onUnknownParent: () => sync?.inBackground(),
@@ -165,39 +174,34 @@ export function assembleServices(parts: PawNodeParts, node: NodeHooks): NodeServ
   const mempool = new MempoolProtocol({
     ...streams,
     log: log.child({ component: 'mempool' }),
-    pool:
-      parts.chain?.mempool === undefined
-        ? undefined
-        : transactionPoolPort(parts.chain.mempool, {
-            admitted: (transaction, id, from) =>
-              node.dispatch('transaction', { transaction, id, from, via: 'mempool-sync' }),
-            invalid: (from, error) =>
-              enforcer.charge(from, 'invalidTransaction', `${error.code}: ${error.message}`, 'mempool sync'),
-          }),
+    chain,
+    onAdmitted: ({ id, encoded, from }) => {
+      if (chain === undefined) return
+      const transaction = chain.codec.decodeTransaction(encoded)
+      node.dispatch('transaction', { transaction, id, from, via: 'mempool-sync' })
+    },
   })
   const blocks = new BlocksProtocol({
     ...streams,
     log: log.child({ component: 'blocks' }),
-    source: parts.chain?.chain ?? parts.chain?.headers,
-    ...(chainParams === undefined ? {} : { maxBlockBytes: chainParams.maxBlockBytes }),
+    chain,
   })
   const connectedPeers = () => peers.connected().map(({ info }) => info.peerId)
   const sync =
-    parts.chain === undefined
+    chain === undefined
       ? undefined
       : new SyncRunner({
-          chain: parts.chain,
+          chain,
           fetcher: blocks,
           peers: connectedPeers,
-          reputation,
+          enforcer,
           log: log.child({ component: 'sync' }),
           requestsPerPeer: REQUEST_STREAMS_PER_PEER,
           onProgress: (detail: SyncProgress) => node.dispatch('sync:progress', detail),
           mayRunInBackground: () => parts.autoSync && node.isRunning(),
         })
-  const chainActions = new ChainActions({
-    chain: parts.chain,
-    chainId: settings.chainId,
+  const chainActions = new ChainActions<B, T>({
+    chain,
     gossip,
     blocks,
     mempool,

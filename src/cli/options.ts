@@ -1,11 +1,19 @@
 /**
  * Command-line parsing shared by the commands: exit codes, the usage error, and the
- * `start` flags that override config.toml, turned into a SettingsInput.
+ * `start` flags that override config.toml, turned into a SettingsInput. Which setting has a
+ * flag, and its name, is part of the setting's definition (src/config/setting-definitions.ts).
  */
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util'
-import { LOG_FORMATS, LOG_LEVELS, NODE_TYPES, PROFILES } from '../config/defaults.ts'
 import { parseHostPort } from '../config/host-port.ts'
-import { SETTING_KEYS, type SettingsInput } from '../config/settings.ts'
+import type { SETTING_DEFINITIONS } from '../config/setting-definitions.ts'
+import {
+  definitionOf,
+  SETTING_KEYS,
+  SETTING_NAMES,
+  type SettingName,
+  type SettingsInput,
+  setSetting,
+} from '../config/settings.ts'
 import { parsePeerAddress } from '../peers/address.ts'
 
 /** Exit codes: 0 ok, 1 failure at run time (bad config included), 2 usage error. */
@@ -37,31 +45,36 @@ export const HOME_OPTION = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies ParseArgsOptionsConfig
 
+type Table = typeof SETTING_DEFINITIONS
+
+type FlagOf<D> = D extends { flag: infer F extends string } ? F : never
+/** The parseArgs option of a setting's flag: a switch, a repeatable list, or one value. */
+type OptionOf<K> = K extends 'boolean'
+  ? { type: 'boolean' }
+  : K extends 'addresses'
+    ? { type: 'string'; multiple: true }
+    : { type: 'string' }
+type SettingFlags = { [N in keyof Table as FlagOf<Table[N]>]: OptionOf<Table[N]['kind']> }
+
+const SETTING_FLAGS = Object.fromEntries(
+  SETTING_NAMES.flatMap((name) => {
+    const { flag, kind } = definitionOf(name)
+    if (flag === undefined) return []
+    const option =
+      kind === 'boolean'
+        ? { type: 'boolean' }
+        : kind === 'addresses'
+          ? { type: 'string', multiple: true }
+          : { type: 'string' }
+    return [[flag, option]]
+  }),
+) as SettingFlags
+
+/** The `start` flags: each setting's own (setting-definitions.ts), and --mine. */
 export const START_OPTIONS = {
   ...HOME_OPTION,
-  'chain-id': { type: 'string' },
-  type: { type: 'string' },
   mine: { type: 'boolean' },
-  port: { type: 'string' },
-  'ws-port': { type: 'string' },
-  'listen-host': { type: 'string' },
-  bootstrap: { type: 'string', multiple: true },
-  'persistent-peers': { type: 'string', multiple: true },
-  seeds: { type: 'string', multiple: true },
-  'seed-mode': { type: 'boolean' },
-  'ws-tls-cert': { type: 'string' },
-  'ws-tls-key': { type: 'string' },
-  'max-peers': { type: 'string' },
-  'max-inbound': { type: 'string' },
-  'max-outbound': { type: 'string' },
-  'min-outbound': { type: 'string' },
-  profile: { type: 'string' },
-  'log-level': { type: 'string' },
-  'log-format': { type: 'string' },
-  'admin-listen': { type: 'string' },
-  'max-hashrate': { type: 'string' },
-  'max-buffer-mib': { type: 'string' },
-  'max-peer-buffer-mib': { type: 'string' },
+  ...SETTING_FLAGS,
 } as const satisfies ParseArgsOptionsConfig
 
 export type StartFlags = ReturnType<typeof parseFlags<typeof START_OPTIONS>>
@@ -119,93 +132,48 @@ export interface FlagSettings {
   sources: Map<string, string>
 }
 
+/** The value a flag gives `name`, parsed by the setting's kind; malformed text is a UsageError. */
+function fromFlag(name: SettingName, flag: string, value: string | string[] | boolean): unknown {
+  const { kind, choices = [] } = definitionOf(name)
+  switch (kind) {
+    case 'boolean':
+      return value === true
+    case 'integer':
+      return integer(flag, value as string)
+    case 'port':
+      return port(flag, value as string)
+    case 'choice':
+      return choice(flag, value as string, choices)
+    case 'endpoint':
+      return endpoint(flag, value as string)
+    case 'addresses':
+      // Only seeds have a default other than none (paw-mainnet's), so only they need a way to clear it.
+      if (name === 'seeds' && (value as string[]).length === 1 && (value as string[])[0] === 'none') return []
+      return addresses(flag, value as string[])
+    case 'text':
+    case 'path':
+      return value
+  }
+}
+
 /** The settings the `start` flags set; a malformed value is a UsageError naming its flag. */
 export function settingsFromFlags(flags: StartFlags): FlagSettings {
   const input: SettingsInput = {}
   const sources = new Map<string, string>()
-  const k = SETTING_KEYS
-  const take = <V>(flag: keyof StartFlags, key: string, text: V | undefined, apply: (value: V) => void) => {
-    if (text === undefined) return
-    apply(text)
+  const given = flags as Record<string, string | string[] | boolean | undefined>
+  for (const name of SETTING_NAMES) {
+    const { flag, key } = definitionOf(name)
+    const value = flag === undefined ? undefined : given[flag]
+    if (flag === undefined || value === undefined || value === false) continue
+    setSetting(input, name, fromFlag(name, flag, value))
     sources.set(key, `--${flag}`)
   }
-  const limits: NonNullable<SettingsInput['limits']> = {}
-  take('chain-id', k.chainId, flags['chain-id'], (v) => {
-    input.chainId = v
-  })
-  take('type', k.nodeType, flags.type, (v) => {
-    input.nodeType = choice('type', v, NODE_TYPES)
-  })
   if (flags.mine === true) {
     if (input.nodeType !== undefined && input.nodeType !== 'miner') {
       throw new UsageError(`--mine contradicts --type ${input.nodeType}`)
     }
     input.nodeType = 'miner'
-    sources.set(k.nodeType, '--mine')
+    sources.set(SETTING_KEYS.nodeType, '--mine')
   }
-  take('listen-host', k.listenHost, flags['listen-host'], (v) => {
-    input.listenHost = v
-  })
-  take('port', k.tcpPort, flags.port, (v) => {
-    input.tcpPort = port('port', v)
-  })
-  take('ws-port', k.wsPort, flags['ws-port'], (v) => {
-    input.wsPort = port('ws-port', v)
-  })
-  take('bootstrap', k.bootstrap, flags.bootstrap, (v) => {
-    input.bootstrap = addresses('bootstrap', v)
-  })
-  take('persistent-peers', k.persistentPeers, flags['persistent-peers'], (v) => {
-    input.persistentPeers = addresses('persistent-peers', v)
-  })
-  take('seeds', k.seeds, flags.seeds, (v) => {
-    input.seeds = v.length === 1 && v[0] === 'none' ? [] : addresses('seeds', v)
-  })
-  if (flags['seed-mode'] === true) {
-    input.seedMode = true
-    sources.set(k.seedMode, '--seed-mode')
-  }
-  take('ws-tls-cert', k.wsTlsCertFile, flags['ws-tls-cert'], (v) => {
-    input.wsTlsCertFile = v
-  })
-  take('ws-tls-key', k.wsTlsKeyFile, flags['ws-tls-key'], (v) => {
-    input.wsTlsKeyFile = v
-  })
-  take('profile', k.profile, flags.profile, (v) => {
-    input.profile = choice('profile', v, Object.keys(PROFILES) as (keyof typeof PROFILES)[])
-  })
-  take('max-peers', k.maxPeers, flags['max-peers'], (v) => {
-    limits.maxPeers = integer('max-peers', v)
-  })
-  take('max-inbound', k.maxInbound, flags['max-inbound'], (v) => {
-    limits.maxInbound = integer('max-inbound', v)
-  })
-  take('max-outbound', k.maxOutbound, flags['max-outbound'], (v) => {
-    limits.maxOutbound = integer('max-outbound', v)
-  })
-  take('min-outbound', k.minOutbound, flags['min-outbound'], (v) => {
-    limits.minOutbound = integer('min-outbound', v)
-  })
-  take('log-level', k.logLevel, flags['log-level'], (v) => {
-    input.logLevel = choice('log-level', v, LOG_LEVELS)
-  })
-  take('log-format', k.logFormat, flags['log-format'], (v) => {
-    input.logFormat = choice('log-format', v, LOG_FORMATS)
-  })
-  take('admin-listen', k.adminListen, flags['admin-listen'], (v) => {
-    input.adminListen = endpoint('admin-listen', v)
-  })
-  take('max-hashrate', k.minerHashesPerSecond, flags['max-hashrate'], (v) => {
-    input.minerHashesPerSecond = integer('max-hashrate', v)
-  })
-  const bufferMemory: NonNullable<SettingsInput['bufferMemory']> = {}
-  take('max-buffer-mib', k.nodeMiB, flags['max-buffer-mib'], (v) => {
-    bufferMemory.nodeMiB = integer('max-buffer-mib', v)
-  })
-  take('max-peer-buffer-mib', k.peerMiB, flags['max-peer-buffer-mib'], (v) => {
-    bufferMemory.peerMiB = integer('max-peer-buffer-mib', v)
-  })
-  if (Object.keys(limits).length > 0) input.limits = limits
-  if (Object.keys(bufferMemory).length > 0) input.bufferMemory = bufferMemory
   return { input, sources }
 }

@@ -6,7 +6,7 @@
  *
  * Pure: the caller draws it (StatusLine).
  */
-import type { SyncProgress } from '../sync/block-sync.ts'
+import type { SyncProgress } from '../sync/types.ts'
 
 const BAR_CELLS = 24
 const grouped = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })

@@ -6,12 +6,17 @@
  */
 import { type GossipsubOpts, StrictNoSign } from '@libp2p/gossipsub'
 import { MAX_FRAME_LENGTH } from '../wire/constants.ts'
-import { pawMessageIdFn } from './message-id.ts'
+import { type MessageIdReader, messageIdFunction } from './message-id.ts'
 import { createPawScoring, type PawScoring } from './scoring.ts'
 import { pawTopics } from './topics.ts'
 
 export interface PawGossipOptions {
   chainId: string
+  /**
+   * What names the messages: the chain's port (src/ports/chain.ts), or just its readers;
+   * see message-id.ts. Without one (a node with no chain) every message gets the malformed ID.
+   */
+  messageIds?: MessageIdReader | undefined
   /** The chain's target block time (scoring rates). */
   blockIntervalMs: number
   /**
@@ -35,7 +40,10 @@ export const DEFAULT_EXPECTED_TX_PER_SECOND = 50
 /** Chains with steady block production, where P3 is meaningful. */
 const STEADY_CHAINS: ReadonlySet<string> = new Set(['paw-testnet', 'paw-mainnet'])
 
-/** Largest gossip message: a block fills at most one 10 MiB frame; protobuf adds a little. */
+/**
+ * Largest gossip message: a block fills at most one 10 MiB frame (the chain's
+ * maxBlockBytes is at most a frame less 64 bytes, src/ports/chain.ts); protobuf adds a little.
+ */
 export const MAX_GOSSIP_MESSAGE_BYTES = MAX_FRAME_LENGTH + 64 * 1024
 
 /** The scoring a node starts with (validated). */
@@ -54,7 +62,7 @@ export function pawGossipsubOptions(options: PawGossipOptions): Partial<Gossipsu
   const scoring = pawScoringFor(options)
   return {
     globalSignaturePolicy: StrictNoSign,
-    msgIdFn: pawMessageIdFn,
+    msgIdFn: messageIdFunction(options.messageIds),
     // PawGossip judges every message against the chain, in its priority queue, and
     // reports the verdict; nothing is forwarded before that.
     asyncValidation: true,

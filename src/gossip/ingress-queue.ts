@@ -11,7 +11,9 @@
  * how much it shed.
  */
 
-export type IngressLane = 'blocks' | 'transactions'
+import type { IngressLane, LaneStats } from '../api/stats.ts'
+
+export type { IngressLane, LaneStats }
 
 export interface LaneLimits {
   maxItems: number
@@ -28,20 +30,11 @@ export interface IngressJob {
   drop: (reason: 'full' | 'closed') => void
 }
 
-export interface LaneStats {
-  queued: number
-  queuedBytes: number
-  processed: number
-  dropped: number
-  /** Most items the lane has held at once. */
-  highWater: number
-}
-
 /** Defaults: a block lane for a few maximum-size blocks, a transaction lane of ~8k. */
 export const DEFAULT_LANE_LIMITS: Readonly<Record<IngressLane, LaneLimits>> = {
   // Blocks come one per interval; 64 MiB holds six full-size blocks (10 MiB each) waiting.
   blocks: { maxItems: 256, maxBytes: 64 * 1024 * 1024 },
-  // ~8 s of the gossip transaction limit; 152-byte transactions make it ~1.2 MiB.
+  // ~8 s of the gossip transaction limit; the reference chain's 152-byte transactions make it ~1.2 MiB.
   transactions: { maxItems: 8_192, maxBytes: 8_192 * 256 },
 }
 

@@ -1,32 +1,33 @@
 /**
- * Content-addressed gossipsub message IDs (DECISIONS.md "Propagation"). Blocks and
- * transactions are self-authenticating, so messages are unsigned (`StrictNoSign`) and a
- * message's ID is the hash of its content: two peers publishing the same block or
- * transaction produce the same ID, and gossipsub's seen-cache deduplicates it whoever sent
- * it. Browser-safe.
+ * Content-addressed gossipsub message IDs (DECISIONS.md "Propagation"; protocols/gossip.md
+ * "Message IDs"). Blocks and transactions are self-authenticating, so messages are
+ * unsigned (`StrictNoSign`) and a message's ID is the chain's own id of its content: two
+ * peers publishing the same block or transaction produce the same ID, and gossipsub's
+ * seen-cache deduplicates it whoever sent it. The chain reads its encodings (its port's
+ * readBlock, readHeader, transactionId); nothing here decodes one. Browser-safe.
  *
  * The ID of a message on each topic (see topics.ts):
  *
- * | topic          | well-formed data                         | ID                          |
- * |----------------|------------------------------------------|-----------------------------|
- * | blocks         | a block whose transactions match txRoot  | blockHash (32 bytes)        |
- * | transactions   | one 152-byte transaction                 | txHash (32 bytes)           |
- * | headers        | one 153-byte header                      | 0x01 ‖ blockHash (33 bytes) |
- * | any, malformed | anything else                            | 0xff ‖ kind ‖ SHA-256(data) |
+ * | topic          | well-formed data                          | ID                          |
+ * |----------------|-------------------------------------------|-----------------------------|
+ * | blocks         | a block whose body is its header's        | the block hash              |
+ * | transactions   | one transaction                           | the transaction id          |
+ * | headers        | one header                                | 0x01 ‖ the block hash       |
+ * | any, malformed | anything else                             | 0xff ‖ kind ‖ SHA-256(data) |
  *
  * Why these choices:
  * - Malformed data still gets an ID (the SHA-256 of its raw bytes) so gossipsub can
  *   deduplicate it and hand it to the validator once, which then Rejects it and charges
  *   the sender; throwing from the ID function would drop it before scoring.
  * - The malformed form is tagged (0xff, then the topic kind) so that garbage can never
- *   take the ID of a real message: a transaction's 152 bytes sent on the blocks topic would
- *   otherwise get the ID of that transaction and make every node that saw it first drop
- *   the real one as a duplicate.
- * - A block's ID is its header hash only if the body matches the header's txRoot. A real
- *   header with a forged body (which costs no proof of work) would otherwise squat the
- *   block's ID: nodes that received the forgery first would Reject it and then drop the
- *   honest block as already seen. The check costs one Merkle root per received copy
- *   (about 1 MiB of SHA-256 for a full block).
+ *   take the ID of a real message: a reference-chain transaction's 152 bytes sent on the
+ *   blocks topic would otherwise get the ID of that transaction and make every node that
+ *   saw it first drop the real one as a duplicate.
+ * - A block's ID is its header hash only if its body is the header's (readBlock checks it:
+ *   on the reference chain, the transactions' Merkle root is txRoot and no transaction is
+ *   there twice). A real header with a forged body (which costs no proof of work) would
+ *   otherwise squat the block's ID: nodes that received the forgery first would Reject it
+ *   and then drop the honest block as already seen.
  * - gossipsub's seen-cache and message cache are keyed by ID alone, not by topic. The
  *   header of a block therefore cannot have the block's own ID, or a full node that
  *   received the block first would drop (and never relay) the header light nodes need;
@@ -34,15 +35,16 @@
  */
 import type { Message } from '@libp2p/gossipsub'
 import { sha256 } from '@noble/hashes/sha2.js'
-import { decodeBlock, decodeHeader, decodeTransaction, HASH_LENGTH } from '../chain/encoding.ts'
-import { blockHash, merkleRoot, txHash } from '../chain/hashing.ts'
-import { toHex } from '../wire/bytes.ts'
+import type { ChainPortBase } from '../ports/chain.ts'
 import { parseTopic, type TopicKind } from './topics.ts'
 
 /** The first byte of a header message's ID. */
 export const HEADER_ID_TAG = 0x01
 /** The first byte of a malformed message's ID. */
 export const MALFORMED_ID_TAG = 0xff
+
+/** The bytes of a block or transaction id when the chain does not say (the reference chain's SHA-256). */
+export const DEFAULT_HASH_BYTES = 32
 
 /** The second byte of a malformed message's ID: which topic kind it arrived on. */
 const KIND_BYTE: Record<TopicKind | 'unknown', number> = {
@@ -52,11 +54,11 @@ const KIND_BYTE: Record<TopicKind | 'unknown', number> = {
   unknown: 3,
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
+/** What naming a message needs of a chain: its port, or just its readers. */
+export type MessageIdReader = Pick<
+  ChainPortBase<unknown, unknown, unknown>,
+  'readBlock' | 'readHeader' | 'transactionId'
+>
 
 function tagged(tag: readonly number[], hash: Uint8Array): Uint8Array {
   const out = new Uint8Array(tag.length + hash.length)
@@ -65,57 +67,34 @@ function tagged(tag: readonly number[], hash: Uint8Array): Uint8Array {
   return out
 }
 
-/** The ID of data that does not decode as what its topic carries. */
+/** The ID of data that is not what its topic carries. */
 export function malformedMessageId(kind: TopicKind | undefined, data: Uint8Array): Uint8Array {
   return tagged([MALFORMED_ID_TAG, KIND_BYTE[kind ?? 'unknown']], sha256(data))
 }
 
-/**
- * The block hash, or undefined if `data` is not a block whose body matches its header.
- * A body listing a transaction twice is refused here too: with an odd count, repeating the
- * last transaction keeps the Merkle root (docs/chain.md "Hashing", CVE-2012-2459), so such
- * a forgery would otherwise take the real block's ID and get the honest block dropped as a
- * duplicate — and its relayers charged — for the seen-cache's lifetime.
- */
-function blockId(data: Uint8Array): Uint8Array | undefined {
+/** The chain's id of `data` as what `kind` carries, or undefined if it is not that (a reader's throw included). */
+function contentId(reader: MessageIdReader, kind: TopicKind, data: Uint8Array): Uint8Array | undefined {
   try {
-    const block = decodeBlock(data)
-    const hashes = block.transactions.map(txHash)
-    if (new Set(hashes.map(toHex)).size !== hashes.length) return undefined
-    if (!equalBytes(merkleRoot(hashes), block.header.txRoot)) return undefined
-    return blockHash(block.header)
-  } catch {
-    return undefined
-  }
-}
-
-function transactionId(data: Uint8Array): Uint8Array | undefined {
-  try {
-    return txHash(decodeTransaction(data))
-  } catch {
-    return undefined
-  }
-}
-
-function headerId(data: Uint8Array): Uint8Array | undefined {
-  try {
-    return tagged([HEADER_ID_TAG], blockHash(decodeHeader(data)))
+    if (kind === 'blocks') return reader.readBlock(data)?.header.hash
+    if (kind === 'transactions') return reader.transactionId(data)
+    return tagged([HEADER_ID_TAG], reader.readHeader(data).hash)
   } catch {
     return undefined
   }
 }
 
 /**
- * The gossipsub message ID of `data` published on `topic` (see the table above). Never
- * throws: anything that does not decode gets the tagged SHA-256 of its raw bytes.
+ * The `msgIdFn` option of `gossipsub({...})` for a chain read by `reader` (see the table
+ * above). Never throws: anything the chain does not read as what its topic carries, and
+ * everything when there is no reader (a node with no chain), gets the tagged SHA-256 of
+ * its raw bytes.
  */
-export function messageIdFor(topic: string, data: Uint8Array): Uint8Array {
-  const kind = parseTopic(topic)?.kind
-  let id: Uint8Array | undefined
-  if (kind === 'blocks') id = blockId(data)
-  else if (kind === 'transactions') id = transactionId(data)
-  else if (kind === 'headers') id = headerId(data)
-  return id ?? malformedMessageId(kind, data)
+export function messageIdFunction(reader: MessageIdReader | undefined): (message: Message) => Uint8Array {
+  return (message) => {
+    const kind = parseTopic(message.topic)?.kind
+    const id = reader === undefined || kind === undefined ? undefined : contentId(reader, kind, message.data)
+    return id ?? malformedMessageId(kind, message.data)
+  }
 }
 
 /** What a message ID says about its content. */
@@ -124,20 +103,19 @@ export type DecodedMessageId =
   | { kind: 'malformed' }
 
 /**
- * Reads an ID back. Block and transaction IDs are both a bare 32-byte hash, so the topic
- * the ID came from says which one it is.
+ * Reads an ID back, for a chain whose hashes are `hashBytes` long. Block and transaction
+ * IDs are both a bare hash, so the topic the ID came from says which one it is.
  */
-export function decodeMessageId(topic: string, id: Uint8Array): DecodedMessageId {
+export function decodeMessageId(
+  topic: string,
+  id: Uint8Array,
+  hashBytes = DEFAULT_HASH_BYTES,
+): DecodedMessageId {
   const kind = parseTopic(topic)?.kind
-  if (id.length === HASH_LENGTH && kind === 'blocks') return { kind: 'block', hash: id.slice() }
-  if (id.length === HASH_LENGTH && kind === 'transactions') return { kind: 'transaction', hash: id.slice() }
-  if (id.length === HASH_LENGTH + 1 && id[0] === HEADER_ID_TAG && kind === 'headers') {
+  if (id.length === hashBytes && kind === 'blocks') return { kind: 'block', hash: id.slice() }
+  if (id.length === hashBytes && kind === 'transactions') return { kind: 'transaction', hash: id.slice() }
+  if (id.length === hashBytes + 1 && id[0] === HEADER_ID_TAG && kind === 'headers') {
     return { kind: 'header', hash: id.slice(1) }
   }
   return { kind: 'malformed' }
-}
-
-/** The `msgIdFn` option of `gossipsub({...})`. */
-export function pawMessageIdFn(message: Message): Uint8Array {
-  return messageIdFor(message.topic, message.data)
 }

@@ -1,24 +1,27 @@
 /**
  * Gossipsub topic names (DECISIONS.md "Propagation"): one topic per message kind, named
  * with the chain ID so that nodes of different chains never share a mesh, and versioned so
- * that a future encoding gets a new topic instead of a flag day. Browser-safe.
+ * that a future encoding gets a new topic instead of a flag day. Each message is one of
+ * the chain's encodings (src/ports/chain.ts; the reference chain's sizes as the example).
+ * Browser-safe.
  *
- *   /paw/<chainId>/blocks/1        full blocks (header, u32 count, transactions)
- *   /paw/<chainId>/transactions/1  one 152-byte transaction per message
- *   /paw/<chainId>/headers/1       one 153-byte block header per message
+ *   /paw/<chainId>/blocks/1        full blocks (the reference chain: header, u32 count, transactions)
+ *   /paw/<chainId>/transactions/1  one transaction per message (152 bytes on the reference chain)
+ *   /paw/<chainId>/headers/1       one block header per message (153 bytes on the reference chain)
  *
  * Why a header topic: light nodes store headers only (DECISIONS.md "Node types"). On the
- * blocks topic they would download every block (up to the block size limit) only to throw
- * the body away, and gossipsub has no per-peer "send me only the prefix". A separate topic
- * that full nodes publish the header of each block they accept to costs them 153 bytes per
- * block, lets light nodes follow the tip with ~1/6,800 of the bandwidth of a full 1 MiB
- * block, and keeps the header a self-authenticating message (its hash is its proof of
- * work), so light nodes can score and reject header senders with the same machinery.
+ * blocks topic they would download every block (up to the chain's maxBlockBytes) only to
+ * throw the body away, and gossipsub has no per-peer "send me only the prefix". A separate
+ * topic that full nodes publish the header of each block they accept to costs them a
+ * header per block (153 bytes on the reference chain: ~1/6,800 of a full 1 MiB block for
+ * a light node following the tip), and keeps the header a self-authenticating message
+ * (on the reference chain its hash is its proof of work), so light nodes can score and
+ * reject header senders with the same machinery.
  */
+import type { TopicKind } from '../api/stats.ts'
 import { encodeChainId } from '../wire/handshake.ts'
 
-/** What a topic carries. */
-export type TopicKind = 'blocks' | 'transactions' | 'headers'
+export type { TopicKind }
 
 export const TOPIC_KINDS: readonly TopicKind[] = Object.freeze(['blocks', 'transactions', 'headers'])
 

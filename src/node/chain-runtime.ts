@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { PrivateKey } from '@libp2p/interface'
-import type { NodeChain, PawNode } from '../api.ts'
+import type { NodeChain, PawNode } from '../api/index.ts'
 import { openFullChain } from '../chain/full-chain.ts'
 import { HeaderChain } from '../chain/header-chain.ts'
 import type { Mempool } from '../chain/mempool/index.ts'

@@ -6,9 +6,18 @@
  */
 import { readFile } from 'node:fs/promises'
 import { parse, TomlError } from 'smol-toml'
-import { ConfigError, SETTING_KEYS, type SettingsInput } from '../config/settings.ts'
+import type { Kind } from '../config/setting-kinds.ts'
+import {
+  ConfigError,
+  definitionOf,
+  SETTING_KEYS,
+  SETTING_NAMES,
+  type SettingName,
+  type SettingsInput,
+  setSetting,
+  splitKey,
+} from '../config/settings.ts'
 import { parsePeerAddress } from '../peers/address.ts'
-import { FIELDS, type Kind, NAMES, type SettingName, setValue, split } from './config-fields.ts'
 
 /** The parsed value in words, for messages (TOML integers arrive as bigint, floats as number). */
 function describe(value: unknown): string {
@@ -37,7 +46,8 @@ function toInteger(key: string, value: unknown, expected = 'an integer'): number
 /** Type-checks a parsed TOML value; TOML's `false` for a port means "listener off" (null). */
 function readValue(kind: Kind, key: string, value: unknown): unknown {
   switch (kind) {
-    case 'string':
+    case 'text':
+    case 'choice':
       if (typeof value !== 'string') throw wrongType(key, 'a string', value)
       return value
     case 'integer':
@@ -69,9 +79,9 @@ function readValue(kind: Kind, key: string, value: unknown): unknown {
   }
 }
 
-const BY_KEY = new Map<string, SettingName>(NAMES.map((name) => [SETTING_KEYS[name], name]))
+const BY_KEY = new Map<string, SettingName>(SETTING_NAMES.map((name) => [SETTING_KEYS[name], name]))
 const TABLES = new Set(
-  NAMES.map((name) => SETTING_KEYS[name].split('.')).flatMap((p) => (p.length > 1 ? [p[0]] : [])),
+  SETTING_NAMES.map((name) => SETTING_KEYS[name].split('.')).flatMap((p) => (p.length > 1 ? [p[0]] : [])),
 )
 
 /** Edit distance, to suggest the setting a typo meant. */
@@ -92,12 +102,12 @@ function distance(a: string, b: string): number {
 }
 
 function suggestion(key: string): string {
-  const { name } = split(key)
+  const { name } = splitKey(key)
   let best: string | undefined
   let bestDistance = 3
   const candidates = key.includes('.') ? BY_KEY.keys() : [...BY_KEY.keys(), ...TABLES]
   for (const known of candidates) {
-    const d = split(known).name === name ? 0 : distance(key, known)
+    const d = splitKey(known).name === name ? 0 : distance(key, known)
     if (d < bestDistance) {
       best = known
       bestDistance = d
@@ -140,7 +150,7 @@ export function parseConfig(text: string, source = 'config.toml'): SettingsInput
       const setting = BY_KEY.get(key)
       if (setting !== undefined) {
         try {
-          setValue(input, setting, readValue(FIELDS[setting].kind, key, value))
+          setSetting(input, setting, readValue(definitionOf(setting).kind, key, value))
         } catch (error) {
           if (error instanceof ConfigError) error.message = `${source}: ${error.message}`
           throw error

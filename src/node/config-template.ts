@@ -3,14 +3,9 @@
  * does, its unit and default, as Cosmos config.toml does.
  */
 import { type PeerLimits, PROFILES } from '../config/defaults.ts'
-import { resolveSettings, SETTING_KEYS, type Settings } from '../config/settings.ts'
+import { defaultText, tomlValue, typeText } from '../config/setting-text.ts'
+import { definitionOf, SETTING_NAMES, type Settings, settingValue, splitKey } from '../config/settings.ts'
 import { VERSION } from '../version.ts'
-import { FIELDS, getValue, groupOf, NAMES, type SettingName, split, UNITS } from './config-fields.ts'
-
-/** A value as TOML: JSON's strings, integers and string arrays are valid TOML; no null in TOML. */
-function show(value: unknown): string {
-  return value === null ? 'false' : JSON.stringify(value)
-}
 
 /** Comment lines of at most 88 characters, broken between words. */
 const wrap = (text: string): string[] => text.match(/\S.{0,86}(?=\s|$)/g) ?? []
@@ -20,16 +15,6 @@ const TABLE_TITLES: Record<string, string> = {
   log: 'Logging (004 §7.2)',
   admin: 'Admin API: the local HTTP endpoint operators and `paw-node tx send` use',
   mining: 'Mining (node_type = "miner")',
-}
-
-const DEFAULTS = resolveSettings()
-
-function defaultText(name: SettingName): string {
-  if (groupOf(name) === 'limits') {
-    const value = (profile: keyof typeof PROFILES) => show(PROFILES[profile][name as keyof PeerLimits])
-    return `from profile (default ${value('default')}, high-traffic ${value('high-traffic')}, low-resource ${value('low-resource')})`
-  }
-  return show(getValue(DEFAULTS, name))
 }
 
 /**
@@ -44,21 +29,21 @@ export function configTemplate(settings: Settings): string {
     '# Reference: docs/configuration.md.',
   ]
   let table: string | undefined
-  for (const name of NAMES) {
-    const field = FIELDS[name]
-    const { table: fieldTable, name: key } = split(SETTING_KEYS[name])
+  for (const name of SETTING_NAMES) {
+    const definition = definitionOf(name)
+    const { table: fieldTable, name: key } = splitKey(definition.key)
     if (fieldTable !== undefined && fieldTable !== table) {
       table = fieldTable
       const banner = '#'.repeat(88)
       out.push('', '', banner, `### ${TABLE_TITLES[table] ?? table}`, banner, `[${table}]`)
     }
     out.push('')
-    const type = `Type: ${field.unit ?? UNITS[field.kind]}. Default: ${defaultText(name)}.`
-    for (const line of [...wrap(field.doc), ...wrap(type)]) out.push(`# ${line}`)
-    const value = getValue(settings, name)
+    const type = `Type: ${typeText(name, 'toml')}. Default: ${defaultText(name, 'toml')}.`
+    for (const line of [...wrap(definition.doc), ...wrap(type)]) out.push(`# ${line}`)
+    const value = settingValue(settings, name)
     const inherited =
-      groupOf(name) === 'limits' && value === PROFILES[settings.profile][name as keyof PeerLimits]
-    out.push(`${inherited ? '# ' : ''}${key} = ${show(value)}`)
+      definition.group === 'limits' && value === PROFILES[settings.profile][name as keyof PeerLimits]
+    out.push(`${inherited ? '# ' : ''}${key} = ${tomlValue(value)}`)
   }
   return `${out.join('\n')}\n`
 }

@@ -7,11 +7,12 @@ import { join } from 'node:path'
 import { tcp } from '@libp2p/tcp'
 import { tls } from '@libp2p/tls'
 import { webSockets } from '@libp2p/websockets'
-import type { PawNode, PawNodeInit } from '../api.ts'
+import type { PawNode, PawNodeInit } from '../api/index.ts'
 import { ConfigError, type Settings } from '../config/settings.ts'
 import { buildPawNode, type PlatformParts } from '../create-paw-node.ts'
 import type { AddressBookDocument } from '../peers/address-book-document.ts'
 import type { BanListDocument } from '../peers/ban-list.ts'
+import type { ChainPort } from '../ports/chain.ts'
 import { ipFamily } from '../wire/ip.ts'
 import { AtomicJsonFile } from './atomic-json-file.ts'
 import { createLibp2pMetrics, type Libp2pMetrics } from './metrics/libp2p-metrics.ts'
@@ -59,8 +60,15 @@ export interface NodePawNodeInit extends PawNodeInit {
   libp2pMetrics?: Libp2pMetrics
 }
 
-/** A PAW node for Node.js, listening on TCP and WebSockets per the settings. */
-export function createPawNode(init: NodePawNodeInit = {}): Promise<PawNode> {
+/**
+ * A PAW node for Node.js, listening on TCP and WebSockets per the settings; on another
+ * chain's port (src/ports/chain.ts), typed by that chain's block, transaction and header.
+ */
+export function createPawNode<B, T, H>(
+  init: NodePawNodeInit & { chain: ChainPort<B, T, H> },
+): Promise<PawNode<B, T, H>>
+export function createPawNode(init?: NodePawNodeInit): Promise<PawNode>
+export function createPawNode(init: NodePawNodeInit = {}): Promise<PawNode<unknown, unknown, unknown>> {
   const { libp2pMetrics, ...rest } = init
   return buildPawNode(
     rest,
@@ -86,7 +94,7 @@ export async function startNode(port: number, init: PawNodeInit = {}): Promise<P
   return node
 }
 
-export type { PawNode, PawNodeInit } from '../api.ts'
+export type { PawNode, PawNodeInit } from '../api/index.ts'
 export { LevelBlockStore } from '../chain/store/level-store.ts'
 export { AtomicJsonFile } from './atomic-json-file.ts'
 export { type ChainRuntime, loadChainParams, openChainRuntime } from './chain-runtime.ts'

@@ -3,30 +3,10 @@
  * document's shape, and each entry converted to it and checked back field by field, for
  * the file may be old, edited or damaged. Browser-safe.
  */
+import type { AddressBookDocument, StoredAddressEntry } from '../api/stores.ts'
 import { ADDRESS_SOURCES, type AddressEntry, type AddressSource } from './address-entry.ts'
 
-/** An entry as saved: JSON drops undefined, so those fields are optional. */
-export interface StoredAddressEntry {
-  peerId: string
-  ip: string
-  port: number
-  chainId?: string
-  source: AddressSource
-  firstSeen: number
-  lastSeen: number
-  lastAttempt?: number
-  lastSuccess?: number
-  failures: number
-  rttMs?: number
-  connectedMs: number
-  wrongChain?: boolean
-}
-
-export interface AddressBookDocument {
-  version: 1
-  chainId: string
-  entries: StoredAddressEntry[]
-}
+export type { AddressBookDocument, StoredAddressEntry }
 
 export function toStored(entry: AddressEntry): StoredAddressEntry {
   const stored: StoredAddressEntry = {

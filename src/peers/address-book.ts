@@ -22,6 +22,7 @@
  *
  * Times are ms since the epoch; `now` is injectable everywhere for tests. Browser-safe.
  */
+import type { AbortOptions } from '@libp2p/interface'
 import { ipFamily } from '../wire/ip.ts'
 import { type AddressBookDocument, fromStored, isRecord, toStored } from './address-book-document.ts'
 import {
@@ -112,9 +113,12 @@ export class AddressBook {
    * or another shape is ignored whole. A store that cannot be read (a corrupt file) throws:
    * the caller decides whether to start with an empty book.
    */
-  static async open(init: AddressBookInit & { store: JsonStore<AddressBookDocument> }): Promise<AddressBook> {
+  static async open(
+    init: AddressBookInit & { store: JsonStore<AddressBookDocument> },
+    options: AbortOptions = {},
+  ): Promise<AddressBook> {
     const book = new AddressBook(init)
-    book.#load(await init.store.load())
+    book.#load(await init.store.load(options))
     return book
   }
 
@@ -242,9 +246,9 @@ export class AddressBook {
     return sampleForPeerList(this.#entries.values(), exclude, now, max, random)
   }
   /** Writes the whole book to the store. @throws if the book has no store */
-  async save(): Promise<void> {
+  async save(options: AbortOptions = {}): Promise<void> {
     if (this.#store === undefined) throw new Error('this address book has no store')
-    await this.#store.save(this.toDocument())
+    await this.#store.save(this.toDocument(), options)
   }
 
   toDocument(): AddressBookDocument {

@@ -3,12 +3,20 @@
  * dial backoff, "terrible" (worth no space), the quality that weights selection, and the
  * eviction order. Pure functions of an entry and a time. Browser-safe.
  */
+import type { AddressSource } from '../api/stores.ts'
 import { MAX_PEER_ID_LENGTH } from '../wire/constants.ts'
 import { reconnectDelayMs } from './backoff.ts'
 
-export const ADDRESS_SOURCES = ['seed', 'bootstrap', 'exchange', 'inbound', 'manual'] as const
-/** Where we first heard of an address. `exchange` is hearsay from another peer's `/paw/peers/1` answer. */
-export type AddressSource = (typeof ADDRESS_SOURCES)[number]
+export type { AddressSource }
+
+/** Every AddressSource (a saved entry's must be one): a Record's keys, so that one left out fails to compile. */
+export const ADDRESS_SOURCES = Object.keys({
+  seed: true,
+  bootstrap: true,
+  exchange: true,
+  inbound: true,
+  manual: true,
+} satisfies Record<AddressSource, true>) as readonly AddressSource[]
 
 export interface AddressEntry {
   peerId: string

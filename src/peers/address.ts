@@ -19,9 +19,14 @@ export function parsePeerAddress(text: string): Multiaddr {
   return checkPeerId(parseAddress(text), text)
 }
 
+/** The peer ID text of an address's /p2p/ component, if it has one. */
+export function peerIdOf(address: Multiaddr): string | undefined {
+  return address.getComponents().find((component) => component.name === 'p2p')?.value
+}
+
 /** multiaddr does not check /p2p/ values; a bad one must fail here, naming the address. */
 function checkPeerId(address: Multiaddr, text: string): Multiaddr {
-  const id = address.getComponents().find((component) => component.name === 'p2p')?.value
+  const id = peerIdOf(address)
   if (id === undefined) return address
   try {
     peerIdFromString(id)

@@ -7,38 +7,12 @@
  * same class serves node homes (atomic file) and browsers (memory). Browser-safe.
  */
 
+import type { AbortOptions } from '@libp2p/interface'
+import type { Ban, BanListDocument, BanSource, StoredBan } from '../api/stores.ts'
 import { ipFamily } from '../wire/ip.ts'
 import type { JsonStore } from './json-store.ts'
 
-/** Who asked for a ban: shown by the CLI, and lets the operator lift only their own. */
-export type BanSource = 'operator' | 'reputation'
-
-export interface Ban {
-  readonly peerId: string
-  /** The peer's IP when banned (normalised, see normalizeIp), or undefined for a peer-id-only ban. */
-  readonly ip: string | undefined
-  readonly reason: string
-  /** ms epoch when this ban was set (or last extended). */
-  readonly createdAt: number
-  /** ms epoch when it ends: banned while now < until. */
-  readonly until: number
-  readonly source: BanSource
-}
-
-/** The stored document. `ip` is null on disk where the ban has none (JSON has no undefined). */
-export interface BanListDocument {
-  version: 1
-  bans: StoredBan[]
-}
-
-export interface StoredBan {
-  peerId: string
-  ip: string | null
-  reason: string
-  createdAt: number
-  until: number
-  source: BanSource
-}
+export type { Ban, BanListDocument, BanSource, StoredBan }
 
 export interface BanOptions {
   durationMs: number
@@ -76,9 +50,12 @@ export class BanList {
    * @throws if the store cannot be read or holds a document of another version (refused
    * rather than overwritten, which would lose a newer node's bans)
    */
-  static async open(init: { store: JsonStore<BanListDocument>; now?: () => number }): Promise<BanList> {
+  static async open(
+    init: { store: JsonStore<BanListDocument>; now?: () => number },
+    options: AbortOptions = {},
+  ): Promise<BanList> {
     const list = new BanList(init.store, init.now ?? Date.now)
-    const document: unknown = await init.store.load()
+    const document: unknown = await init.store.load(options)
     if (document === undefined) return list
     if (!isRecord(document) || document.version !== 1 || !Array.isArray(document.bans)) {
       throw new TypeError('the ban list is not a version 1 document ({ "version": 1, "bans": [...] })')
@@ -104,9 +81,12 @@ export class BanList {
    * Bans `peerId` for `durationMs` from now and saves. An active ban that lasts longer is
    * kept as it is (a short automatic ban must not cut an operator's long one short); a
    * shorter one is replaced by this one. Resolves, with the ban in force, after the save.
-   * @throws RangeError for a duration outside (0, MAX_BAN_MS]; TypeError for invalid IP text
+   * The signal is looked at before anything changes: a ban in force is always saved.
+   * @throws RangeError for a duration outside (0, MAX_BAN_MS]; TypeError for invalid IP
+   * text; the signal's reason if it was aborted
    */
-  async ban(peerId: string, options: BanOptions): Promise<Ban> {
+  async ban(peerId: string, options: BanOptions & AbortOptions): Promise<Ban> {
+    options.signal?.throwIfAborted()
     const { durationMs, reason, source } = options
     if (!(durationMs > 0 && durationMs <= MAX_BAN_MS)) {
       throw new RangeError(`a ban lasts more than 0 ms and at most ${formatDuration(MAX_BAN_MS)}`)
@@ -138,7 +118,8 @@ export class BanList {
   }
 
   /** Lifts the ban on `peerId`; true if there was an active one. Resolves after the save. */
-  async unban(peerId: string): Promise<boolean> {
+  async unban(peerId: string, options: AbortOptions = {}): Promise<boolean> {
+    options.signal?.throwIfAborted()
     if (this.isBanned(peerId) === undefined) return false
     this.#bans.delete(peerId)
     await this.save()
@@ -194,8 +175,9 @@ export class BanList {
    * so the last save to resolve has written the latest state. A failed save rejects its
    * caller only; the next one still runs.
    */
-  save(): Promise<void> {
-    const next = this.#saving.catch(() => undefined).then(() => this.#store.save(this.#document()))
+  save(options: AbortOptions = {}): Promise<void> {
+    if (options.signal?.aborted === true) return Promise.reject(options.signal.reason)
+    const next = this.#saving.catch(() => undefined).then(() => this.#store.save(this.#document(), options))
     this.#saving = next
     return next
   }

@@ -13,8 +13,10 @@
  *   each maintenance pass asks the connected peers that may be asked again (10 s rule),
  *   and only if they know nobody new, a seed (again after SEED_RECRAWL_MS).
  */
+import type { AbortOptions } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import type { PeerInfo } from '../api.ts'
+import type { PeerInfo } from '../api/peers.ts'
+import type { DiscoveryStats } from '../api/stats.ts'
 import type { Logger } from '../logging.ts'
 import type { PeerList } from '../wire/peer-list.ts'
 import { parsePeerAddress } from './address.ts'
@@ -29,7 +31,7 @@ export const SEED_RECRAWL_MS = 11_000
 
 /** What discovery needs of the node. */
 export interface DiscoveryPeers {
-  connectToPeer(address: Multiaddr): Promise<PeerInfo>
+  connectToPeer(address: Multiaddr, options?: AbortOptions): Promise<PeerInfo>
   connectedPeers(): PeerInfo[]
   disconnectPeer(peerId: string): void
   /** Outbound peers connected, handshaking or being dialled; and the goal. */
@@ -42,7 +44,7 @@ export interface DiscoveryPeers {
 export interface DiscoveryInit {
   book: AddressBook
   peers: DiscoveryPeers
-  getPeers(peerId: string): Promise<PeerList>
+  getPeers(peerId: string, options?: AbortOptions): Promise<PeerList>
   mayAsk(peerId: string): boolean
   seeds: readonly string[]
   log: Logger
@@ -57,12 +59,7 @@ interface SeedState {
   crawling: boolean
 }
 
-export interface DiscoveryStats {
-  seedDials: number
-  seedFailures: number
-  listsReceived: number
-  addressesAdded: number
-}
+export type { DiscoveryStats }
 
 export class Discovery {
   readonly #init: DiscoveryInit
@@ -91,61 +88,75 @@ export class Discovery {
   }
 
   /** A peer completed its handshake: ask it for peers if the book wants more. */
-  async onConnected(info: PeerInfo): Promise<number> {
+  async onConnected(info: PeerInfo, options: AbortOptions = {}): Promise<number> {
     // The handshake event comes before the dial that made it resolves: let a seed crawl
     // claim its peer first (#crawl asks a seed itself, then disconnects it).
     await new Promise((resolve) => setTimeout(resolve, 0))
+    options.signal?.throwIfAborted()
     if (this.#seedPeers.has(info.peerId)) return 0
     if (this.#init.book.size >= WANT_ADDRESSES || !this.#init.mayAsk(info.peerId)) return 0
-    return this.#ask(info.peerId, 'exchange')
+    return this.#answered(await this.#ask(info.peerId, 'exchange', options), options)
   }
 
   /**
    * 000 discoverPeers(): asks every connected peer that may be asked now, and the seeds if
    * the book is empty. Resolves with the number of new addresses.
+   * @throws the signal's reason if `options.signal` aborts
    */
-  async discoverPeers(): Promise<number> {
+  async discoverPeers(options: AbortOptions = {}): Promise<number> {
+    options.signal?.throwIfAborted()
     const asked = this.#init.peers
       .connectedPeers()
       .filter((info) => this.#init.mayAsk(info.peerId))
-      .map((info) => this.#ask(info.peerId, 'exchange'))
+      .map((info) => this.#ask(info.peerId, 'exchange', options))
     let added = (await Promise.all(asked)).reduce((sum, n) => sum + n, 0)
-    if (this.#init.book.size === 0) added += await this.#crawlDueSeeds(true)
-    return added
+    options.signal?.throwIfAborted()
+    if (this.#init.book.size === 0) added += await this.#crawlDueSeeds(true, options)
+    return this.#answered(added, options)
   }
 
   /** A maintenance pass: while we cannot reach min_outbound, ask our peers, then a seed. */
-  async tick(): Promise<number> {
+  async tick(options: AbortOptions = {}): Promise<number> {
+    options.signal?.throwIfAborted()
     const { peers } = this.#init
     if (peers.outbound() >= peers.minOutbound() || peers.hasCandidates()) return 0
     const fromPeers = await Promise.all(
       peers
         .connectedPeers()
         .filter((info) => !this.#seedPeers.has(info.peerId) && this.#init.mayAsk(info.peerId))
-        .map((info) => this.#ask(info.peerId, 'exchange')),
+        .map((info) => this.#ask(info.peerId, 'exchange', options)),
     )
-    const learned = fromPeers.reduce((sum, n) => sum + n, 0)
-    return learned > 0 ? learned : this.#crawlDueSeeds(false)
+    const learned = this.#answered(
+      fromPeers.reduce((sum, n) => sum + n, 0),
+      options,
+    )
+    return learned > 0 ? learned : this.#answered(await this.#crawlDueSeeds(false, options), options)
   }
 
-  async #crawlDueSeeds(all: boolean): Promise<number> {
+  /** `count`, unless the caller gave up meanwhile (an aborted call rejects with the signal's reason). */
+  #answered(count: number, options: AbortOptions): number {
+    options.signal?.throwIfAborted()
+    return count
+  }
+
+  async #crawlDueSeeds(all: boolean, options: AbortOptions): Promise<number> {
     const now = this.#now()
     const due = this.#seeds.filter((seed) => !seed.crawling && seed.nextAt <= now)
     // Seeds in their listed order (DNS seeds first, then IP fallbacks): one per pass is
     // enough to learn the network; the next is tried when that one fails.
     const chosen = all ? due : due.slice(0, 1)
-    const counts = await Promise.all(chosen.map((seed) => this.#crawl(seed)))
+    const counts = await Promise.all(chosen.map((seed) => this.#crawl(seed, options)))
     return counts.reduce((sum, n) => sum + n, 0)
   }
 
-  async #crawl(seed: SeedState): Promise<number> {
+  async #crawl(seed: SeedState, options: AbortOptions): Promise<number> {
     seed.crawling = true
     this.#stats.seedDials++
     try {
-      const info = await this.#init.peers.connectToPeer(seed.address)
+      const info = await this.#init.peers.connectToPeer(seed.address, options)
       this.#seedPeers.add(info.peerId)
       try {
-        const added = this.#init.mayAsk(info.peerId) ? await this.#ask(info.peerId, 'seed') : 0
+        const added = this.#init.mayAsk(info.peerId) ? await this.#ask(info.peerId, 'seed', options) : 0
         seed.failures = 0
         seed.nextAt = this.#now() + SEED_RECRAWL_MS
         this.#log.info('seed crawled', { seed: seed.text, peer: info.peerId, added })
@@ -155,6 +166,8 @@ export class Discovery {
         this.#init.peers.disconnectPeer(info.peerId)
       }
     } catch (error) {
+      // The caller gave up: not the seed's failure, so no backoff.
+      if (options.signal?.aborted === true) return 0
       this.#stats.seedFailures++
       const retryInMs = reconnectDelayMs(seed.failures)
       seed.failures++
@@ -167,9 +180,9 @@ export class Discovery {
   }
 
   /** Asks one peer; adds what it lists. Failures are the peer's to answer for, not ours. */
-  async #ask(peerId: string, source: AddressSource): Promise<number> {
+  async #ask(peerId: string, source: AddressSource, options: AbortOptions = {}): Promise<number> {
     try {
-      const list = await this.#init.getPeers(peerId)
+      const list = await this.#init.getPeers(peerId, options)
       this.#stats.listsReceived++
       let added = 0
       for (const peer of list.peers) {

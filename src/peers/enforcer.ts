@@ -17,11 +17,13 @@
  * peer is still connected, is persisted, and comes before the disconnect, so no order of
  * events lets a peer below the ban threshold leave unbanned. Browser-safe.
  */
+import type { EnforcerStats } from '../api/stats.ts'
 import { type PawError, ReputationRejectionError } from '../errors.ts'
 import type { Logger } from '../logging.ts'
 import type { Ban, BanOptions } from './ban-list.ts'
 import { DEFAULT_BAN_MS } from './ban-list.ts'
-import { OFFENCES, type OffenceName, type Reputation } from './reputation.ts'
+import { OFFENCES, type OffenceName } from './offences.ts'
+import type { Reputation } from './reputation.ts'
 
 export interface EnforcerInit {
   reputation: Reputation
@@ -37,14 +39,7 @@ export interface EnforcerInit {
   now?: () => number
 }
 
-export interface EnforcerStats {
-  /** Offences charged since start, by name. */
-  charged: Partial<Record<OffenceName, number>>
-  /** Bans applied, by why: the offence bans at once, or the score fell below BAN_BELOW. */
-  bans: { offence: number; score: number }
-  /** Connections closed: by the offence, by its repetition, by the score. */
-  disconnects: { offence: number; repeated: number; score: number }
-}
+export type { EnforcerStats }
 
 /** The longest `repeated` window in OFFENCES: repeat counts older than it no longer matter. */
 const LONGEST_REPEAT_WINDOW_MS = Math.max(

@@ -3,23 +3,22 @@
  * one JSON document per store. Node homes use an atomically replaced file
  * (src/node/atomic-json-file.ts); browsers and tests use memory. Browser-safe.
  */
+import type { AbortOptions } from '@libp2p/interface'
+import type { JsonStore } from '../api/stores.ts'
 
-export interface JsonStore<T> {
-  /** The saved document, or undefined if nothing was ever saved. @throws if it exists but cannot be read */
-  load(): Promise<T | undefined>
-  /** Replaces the document; after it resolves, a crash leaves either the old or the new one, whole. */
-  save(document: T): Promise<void>
-}
+export type { JsonStore }
 
 /** A store in memory (browsers without persistence, tests). Saves a deep copy. */
 export class MemoryJsonStore<T> implements JsonStore<T> {
   #json: string | undefined
 
-  async load(): Promise<T | undefined> {
+  async load(options: AbortOptions = {}): Promise<T | undefined> {
+    options.signal?.throwIfAborted()
     return this.#json === undefined ? undefined : (JSON.parse(this.#json) as T)
   }
 
-  async save(document: T): Promise<void> {
+  async save(document: T, options: AbortOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted()
     this.#json = JSON.stringify(document)
   }
 }

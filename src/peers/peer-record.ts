@@ -1,9 +1,10 @@
 /**
- * What the connection manager keeps per peer, and the PeerInfo view of it (src/api.ts).
+ * What the connection manager keeps per peer, and the PeerInfo view of it (src/api/peers.ts).
  */
 import type { Connection, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import type { Direction, PeerInfo, PeerState } from '../api.ts'
+import type { Direction, PeerInfo, PeerState } from '../api/peers.ts'
+import { codeText, type PawError } from '../errors.ts'
 import { PeerTraffic } from './traffic.ts'
 
 export interface PeerRecord {
@@ -95,4 +96,9 @@ export function isForgettable(record: PeerRecord, now: number): boolean {
     now - record.changedAt > FORGET_AFTER_MS &&
     record.nextDialAt <= now
   )
+}
+
+/** An error as a record's lastError shows it: "0x06 PeerLimitReachedError: inbound limit of 50 reached". */
+export function describeError(error: PawError): string {
+  return `${codeText(error)} ${error.name}: ${error.message}`
 }

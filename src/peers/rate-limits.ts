@@ -10,14 +10,9 @@
  * burst size, never runs dry.
  */
 
-export interface RateLimit {
-  /** Tokens added per second: the sustained rate allowed. */
-  ratePerSecond: number
-  /** Bucket size: the most allowed at once after a quiet period. */
-  burst: number
-  /** Why these numbers. */
-  rationale: string
-}
+import type { RateLimit, RateLimitName } from '../api/peers.ts'
+
+export type { RateLimit, RateLimitName }
 
 /** What a peer may send us. Keys name the limit in logs and metrics. */
 export const RATE_LIMITS = {
@@ -57,9 +52,7 @@ export const RATE_LIMITS = {
     rationale:
       'a get_block or get_blocks costs one token per started MiB of its answer (blockAnswerCost), at least one: 32 MiB/s of blocks per peer sustained, or 32 answers/s of small blocks (4,096 blocks/s); a burst of 512 lets a new node fetch 512 MiB, or 65,536 small blocks, at once',
   },
-} as const satisfies Record<string, RateLimit>
-
-export type RateLimitName = keyof typeof RATE_LIMITS
+} as const satisfies Record<RateLimitName, RateLimit>
 
 const MIB = 1024 * 1024
 

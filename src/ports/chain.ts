@@ -81,19 +81,26 @@ export type ImportOutcome =
  *   vouched for garbage (gossip: Reject, and the offence its kind names);
  * - `unknown-parent`: it builds on something we do not have (not provable; we are behind);
  * - `refused`: not now or not here (a full pool, a clock ahead of ours): Ignore, no charge.
- * `code` is the chain's own stable code (logged, counted), `reason` a sentence.
+ * `code` is the chain's own stable code (logged, counted), `reason` a sentence, `cause` the
+ * chain's own error if it has one (rethrown to a local caller: announceBlock, submitTransaction).
  */
-export type Judgement<T> =
-  | { status: 'accepted'; value: T }
-  | { status: 'invalid'; code: string; reason: string }
-  | { status: 'unknown-parent'; code: string; reason: string }
-  | { status: 'refused'; code: string; reason: string }
+export type Judgement<T> = { status: 'accepted'; value: T } | Refusal
+
+/** A judgement other than `accepted`. */
+export interface Refusal {
+  status: 'invalid' | 'unknown-parent' | 'refused'
+  code: string
+  reason: string
+  cause?: Error
+}
 
 /** A block or header taken by the chain. */
 export interface Imported<D> {
   outcome: ImportOutcome
   hash: Uint8Array
   height: number
+  /** The header's encoding (of a header: itself): what a full node publishes for light nodes. */
+  headerEncoding: Uint8Array
   /** The chain's own decoded form, handed to the node's events untouched. */
   decoded: D
 }
@@ -107,12 +114,17 @@ export interface Imported<D> {
  */
 export type GossipedTransaction<T> =
   | Judgement<{ id: Uint8Array; decoded: T; provides?: string }>
-  | { status: 'early'; waitsFor: string; group: string; code: string; reason: string }
+  | { status: 'early'; waitsFor: string; group: string; code: string; reason: string; cause?: Error }
 
 /** The pool of a chain that has one: /paw/mempool/1 (TransactionPoolPort) and gossip. */
 export interface ChainPool<T = unknown> extends TransactionPoolPort {
   /** Judges and admits a transaction gossiped by `from`. */
   admitGossiped(encoded: Uint8Array, from: string): GossipedTransaction<T>
+  /**
+   * Judges and admits a transaction this node's own user submits (submitTransaction);
+   * `evicted` lists the ids (hex) of those it pushed out of a full pool.
+   */
+  admitLocal(encoded: Uint8Array): Judgement<{ id: Uint8Array; decoded: T; evicted: string[] }>
 }
 
 /**
@@ -161,6 +173,8 @@ export interface ChainPortBase<B, T, H> extends TypedEventTarget<ChainPortEvents
   /** The chain ID the handshake and the gossip topics carry. */
   readonly chainId: string
   readonly shape: ChainShape
+  /** The average time between blocks the chain aims for (gossipsub's score parameters scale with it). */
+  readonly blockIntervalMs: number
   readonly codec: ChainCodec<B, T, H>
   /** Summarises a header encoding; throws (any error) if it is not one. */
   readHeader(encoded: Uint8Array): HeaderSummary
@@ -200,12 +214,19 @@ export interface HeaderChainPort<B = unknown, T = unknown, H = unknown> extends 
   importHeaders(encoded: readonly Uint8Array[], options?: AbortOptions): Promise<number>
   /** Whether the header `hash` is held (on any branch): where a peer's headers can be joined. */
   hasHeader(hash: Uint8Array, options?: AbortOptions): Promise<boolean>
+  /**
+   * The checks a node without state can make of a transaction its user submits (the
+   * reference chain: the signature), so that it does not relay one its peers would charge it for.
+   */
+  checkTransaction(encoded: Uint8Array): Judgement<{ id: Uint8Array; decoded: T }>
   /** Checks a block fetched for a header we hold (fetchBlock). */
   verifyBlock(encoded: Uint8Array, options?: AbortOptions): Promise<Judgement<B>>
 }
 
 /** A chain as the network layer knows it. */
-export type ChainPort<B = unknown, T = unknown, H = unknown> = FullChainPort<B, T, H> | HeaderChainPort<B, T, H>
+export type ChainPort<B = unknown, T = unknown, H = unknown> =
+  | FullChainPort<B, T, H>
+  | HeaderChainPort<B, T, H>
 
 /** Whether `error` is a ChainPortRejection (by its shape: it may come from another copy of a chain package). */
 export function isChainPortRejection(error: unknown): error is ChainPortRejection {

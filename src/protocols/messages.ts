@@ -4,27 +4,31 @@
  * `broadcastMessage` sends one frame to every handshaken peer on a fresh stream of the
  * message's protocol. A frame type no handler knows is 0x05, as DECISIONS.md "Framing" says.
  */
-import type { Connection, Libp2p, Stream } from '@libp2p/interface'
-import type { MessageHandler, PawMessage, PeerInfo } from '../api.ts'
+import type { AbortOptions, Connection, Libp2p, Stream } from '@libp2p/interface'
+import type { MessageHandler, PawMessage } from '../api/messages.ts'
+import type { PeerInfo } from '../api/peers.ts'
 import type { Settings } from '../config/settings.ts'
 import { InvalidMessageFormatError } from '../errors.ts'
 import type { Logger } from '../logging.ts'
 import type { Enforcer } from '../peers/enforcer.ts'
-import type { PeerManager } from '../peers/peer-manager.ts'
 import { MAX_FRAME_LENGTH } from '../wire/constants.ts'
 import { type FrameLimits, frameLength, frameLimits } from '../wire/frame-limits.ts'
 import { endFailedStream, type FaultSink, newRefusedCounts, refuseFault } from './shared/faults.ts'
 import { FrameChannel } from './shared/frame-channel.ts'
 import { requireHandshake } from './shared/gate.ts'
 import type { MemoryBudget } from './shared/memory-budget.ts'
-import { nextFrame } from './shared/reader.ts'
+import { nextMessage } from './shared/reader.ts'
+import type { StreamPeers } from './shared/stream-peers.ts'
+
+/** The peer manager's side: handshaken peers' connections, and a peer's PeerInfo for handlers. */
+export type MessagePeers = StreamPeers & { peer(peerId: string): PeerInfo | undefined }
 
 /** The largest payload of a message type registered without `maxPayloadBytes`. */
 export const DEFAULT_MESSAGE_PAYLOAD_BYTES = 64 * 1024
 
 export class MessageRouter {
   readonly #libp2p: Libp2p
-  readonly #peers: PeerManager
+  readonly #peers: MessagePeers
   readonly #settings: Settings
   readonly #log: Logger
   readonly #isHandshaken: (connection: Connection) => boolean
@@ -37,7 +41,7 @@ export class MessageRouter {
 
   constructor(init: {
     libp2p: Libp2p
-    peers: PeerManager
+    peers: MessagePeers
     settings: Settings
     log: Logger
     isHandshaken: (connection: Connection) => boolean
@@ -121,7 +125,7 @@ export class MessageRouter {
     try {
       for (;;) {
         // 004 §4.2: a malformed or unknown frame is dropped with a warning (and charged); the stream goes on.
-        const frame = await nextFrame(channel, (fault) => refuseFault(sink, peerId, fault))
+        const frame = await nextMessage(channel, (fault) => refuseFault(sink, peerId, fault))
         if (frame === undefined) break
         const peer = this.#peers.peer(peerId)
         if (peer === undefined) break
@@ -149,12 +153,22 @@ export class MessageRouter {
     return { refused: this.#refused, enforcer: this.#enforcer, log: this.#log, what: protocol }
   }
 
-  async broadcastMessage(message: PawMessage): Promise<{ sent: number; failed: number }> {
+  /**
+   * Sends `message` to every handshaken peer, each on a new stream opened within the write
+   * timeout (or until the signal aborts).
+   */
+  async broadcastMessage(
+    message: PawMessage,
+    options: AbortOptions = {},
+  ): Promise<{ sent: number; failed: number }> {
     const targets = this.#peers.connected()
     const results = await Promise.allSettled(
       targets.map(async ({ connection, traffic }) => {
         const stream = await connection.newStream(message.protocol, {
-          signal: AbortSignal.timeout(this.#settings.timeouts.writeMs),
+          signal: AbortSignal.any([
+            AbortSignal.timeout(this.#settings.timeouts.writeMs),
+            ...(options.signal === undefined ? [] : [options.signal]),
+          ]),
         })
         const channel = new FrameChannel(stream, { writeTimeoutMs: this.#settings.timeouts.writeMs, traffic })
         await channel.write(message.type, message.payload)

@@ -14,6 +14,7 @@
  *   is exhausted and the sync stops (the caller reports it; nothing is skipped).
  * - Results wait until every lower height is in, so `takeReady` returns a contiguous run.
  */
+import { SyncError, SyncErrorCode } from './errors.ts'
 
 export interface Range {
   start: number
@@ -26,11 +27,16 @@ interface Chunk extends Range {
   failedBy: Set<string>
 }
 
-export class SyncExhaustedError extends Error {
+/** A range failed its budget of attempts: the sync cannot complete from these peers. */
+export class SyncExhaustedError extends SyncError {
+  override readonly name = 'SyncExhaustedError'
   readonly range: Range
+
   constructor(range: Range, attempts: number) {
-    super(`heights ${range.start}..${range.start + range.count - 1} failed ${attempts} times`)
-    this.name = 'SyncExhaustedError'
+    super(
+      SyncErrorCode.Exhausted,
+      `heights ${range.start}..${range.start + range.count - 1} failed ${attempts} times`,
+    )
     this.range = range
   }
 }

@@ -4,6 +4,7 @@
  * each, so an honest sync is never refused with 0x09, whatever its pattern. One pacer per
  * peer and limit, shared by every request to that peer. Browser-safe.
  */
+import type { AbortOptions } from '@libp2p/interface'
 import { RATE_LIMITS, type RateLimitName, TokenBucket } from '../peers/rate-limits.ts'
 
 /** Share of a server's declared quota a syncing node uses, so it is never over it. */
@@ -36,9 +37,10 @@ export class RequestPacer {
     )
   }
 
-  /** Waits until one more request fits, and takes it. */
-  async take(): Promise<void> {
+  /** Waits until one more request fits, and takes it; an abort stops the wait (nothing taken). */
+  async take(options: AbortOptions = {}): Promise<void> {
     for (;;) {
+      options.signal?.throwIfAborted()
       const now = this.#clock.now()
       if (this.#bucket.take(now)) return
       const missing = 1 - this.#bucket.available(now)

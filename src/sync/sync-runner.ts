@@ -1,25 +1,27 @@
 /**
  * The node's sync, on demand and in the background: a full or miner node syncs blocks
- * (src/sync/block-sync.ts), a light node headers (src/sync/header-sync.ts). In the
- * background (a peer connected, a gossiped block's parent is unknown) at most one sync
+ * (block-sync.ts), a light node headers (header-sync.ts), by the kind of its chain port. In
+ * the background (a peer connected, a gossiped block's parent is unknown) at most one sync
  * runs: a request while one runs queues exactly one more after it, and a failed one is
  * retried while the node runs, for peers may recover or others connect. Browser-safe.
  */
-import type { NodeChain } from '../api.ts'
+import type { AbortOptions } from '@libp2p/interface'
 import type { Logger } from '../logging.ts'
-import type { Reputation } from '../peers/reputation.ts'
-import { type BlockFetcher, BlockSync, type SyncProgress, type SyncResult } from './block-sync.ts'
+import type { ChainPort } from '../ports/chain.ts'
+import { raceSignal } from './abort.ts'
+import { BlockSync } from './block-sync.ts'
+import { SYNC_RETRY_MS } from './constants.ts'
+import type { SyncEnforcer } from './faults.ts'
 import { HeaderSync } from './header-sync.ts'
-
-/** Pause before a failed background sync is tried again. */
-const SYNC_RETRY_MS = 5_000
+import type { BlockFetcher, SyncProgress, SyncResult } from './types.ts'
 
 export interface SyncRunnerInit {
-  chain: NodeChain
+  chain: ChainPort
   fetcher: BlockFetcher
   /** Connected peers that may serve blocks or headers. */
   peers: () => string[]
-  reputation: Reputation
+  /** Charges a peer whose headers or blocks the chain refuses. */
+  enforcer: SyncEnforcer
   log: Logger
   /** Body requests in flight per peer (block sync only). */
   requestsPerPeer: number
@@ -29,33 +31,36 @@ export interface SyncRunnerInit {
 }
 
 export class SyncRunner {
-  readonly #sync: BlockSync | HeaderSync
+  readonly #run: (options?: AbortOptions) => Promise<SyncResult>
   readonly #log: Logger
   readonly #mayRunInBackground: () => boolean
   #background: Promise<unknown> | undefined
   #again = false
 
   constructor(init: SyncRunnerInit) {
-    const { chain, fetcher, peers, reputation, log, onProgress } = init
+    const { chain, fetcher, peers, enforcer, log, onProgress } = init
     this.#log = log
     this.#mayRunInBackground = init.mayRunInBackground
-    this.#sync =
-      chain.chain !== undefined
-        ? new BlockSync({
-            chain: chain.chain,
-            fetcher,
-            peers,
-            reputation,
-            log,
-            requestsPerPeer: init.requestsPerPeer,
-            onProgress,
-          })
-        : new HeaderSync({ headers: chain.headers, fetcher, peers, reputation, log, onProgress })
+    if (chain.kind === 'full') {
+      const sync = new BlockSync({
+        chain,
+        fetcher,
+        peers,
+        enforcer,
+        log,
+        requestsPerPeer: init.requestsPerPeer,
+        onProgress,
+      })
+      this.#run = (options) => sync.syncBlockchain(options)
+    } else {
+      const sync = new HeaderSync({ chain, fetcher, peers, enforcer, log, onProgress })
+      this.#run = (options) => sync.syncHeaders(options)
+    }
   }
 
   /** One sync now (joining one that runs): blocks on a full node, headers on a light one. */
-  run(): Promise<SyncResult> {
-    return this.#sync instanceof BlockSync ? this.#sync.syncBlockchain() : this.#sync.syncHeaders()
+  run(options?: AbortOptions): Promise<SyncResult> {
+    return this.#run(options)
   }
 
   /** Starts a sync unless one runs; if one runs, another follows it (new peers, new blocks). */
@@ -67,7 +72,11 @@ export class SyncRunner {
     }
     this.#background = this.run()
       .catch((error: unknown) => {
-        this.#log.warn('sync failed; retrying in 5 s', { error: (error as Error).message })
+        const { code } = error as { code?: unknown }
+        this.#log.warn('sync failed; retrying in 5 s', {
+          ...(typeof code === 'string' ? { code } : {}),
+          error: (error as Error).message,
+        })
         const retry = setTimeout(() => this.inBackground(), SYNC_RETRY_MS)
         ;(retry as { unref?: () => void }).unref?.()
       })
@@ -80,8 +89,8 @@ export class SyncRunner {
       })
   }
 
-  /** Resolves when the background sync running now (if any) has ended. */
-  async settled(): Promise<void> {
-    await this.#background?.catch(() => {})
+  /** Resolves when the background sync running now (if any) has ended, or the signal aborts. */
+  async settled(options?: AbortOptions): Promise<void> {
+    await raceSignal(this.#background?.catch(() => {}) ?? Promise.resolve(), options)
   }
 }

@@ -5,21 +5,25 @@
  *   get_blocks:  [u32 BE start height] [u16 BE count 1..65535]
  *   get_headers: [u32 BE start height] [u16 BE count 1..65535]
  *   blocks:      [u16 BE count 0..128] count × ([u32 BE length] [length bytes: a block encoding])
- *                with each length 157 + 152·n ≤ MAX_BLOCK_ENCODING_BYTES, and the lengths of an
- *                answer of two or more blocks summing to at most MAX_BLOCK_ANSWER_BYTES
- *   headers:     [u16 BE count 0..512] count × [153-byte header encoding]
+ *                with each length one the chain's block-length rule allows, at most
+ *                MAX_BLOCK_ENCODING_BYTES, and the lengths of an answer of two or more blocks
+ *                summing to at most MAX_BLOCK_ANSWER_BYTES
+ *   headers:     [u16 BE count 0..512] count × [header encoding of the chain's fixed size]
  *   not_found:   [32-byte block hash] (the answer to a get_block for a block not held)
  *
  * A request's count is what the requester would like; an answer holds at most the bounds
  * above (a range over them is trimmed, not refused). Every fault is structural and rejects
  * the whole message with 0x05. The codec checks the framing of block and header entries only
- * (their sizes); their contents are decoded and validated by the caller (src/chain).
+ * (their sizes, by the chain's ChainShape: src/ports/chain.ts; protocols/blocks.md gives
+ * the sizes of the chain on a PAW network); their contents are the chain's to read and
+ * validate, through its port.
  * A stored block encoding is written as it is: `encodeBlocksParts` returns the payload as
  * a list of parts that reference the blocks, so a responder copies nothing; the decoders
  * return views of the input (for a Uint8ArrayList, a block split across chunks is copied).
  */
-import type { Uint8ArrayList } from 'uint8arraylist'
 import { InvalidMessageFormatError } from '../errors.ts'
+import type { ChainShape } from '../ports/chain.ts'
+import { readerOf, u16At, u32At, writeU16, writeU32 } from './byte-reader.ts'
 import type { ByteInput } from './bytes.ts'
 import { MAX_FRAME_LENGTH } from './constants.ts'
 
@@ -33,24 +37,21 @@ export const BlocksFrameType = {
   NotFound: 'not_found',
 } as const
 
-/** Bytes of a block hash (SHA-256 of the header encoding). */
+/** Bytes of a block hash, the id a chain gives a block (protocols/blocks.md: 32 bytes). */
 export const BLOCK_HASH_LENGTH = 32
 
-/** Bytes of a header encoding (docs/chain.md "Header: 153 bytes"; HEADER_LENGTH). */
-export const BLOCK_HEADER_LENGTH = 153
-
-/** Bytes of a block encoding before its transactions: header and u32 count. */
-export const BLOCK_PREFIX_BYTES = 157
-
-/** Bytes of one transaction in a block encoding. */
-export const BLOCK_TRANSACTION_BYTES = 152
-
-/** The largest block encoding (src/chain/params.ts MAX_BLOCK_BYTES): one frame less 64 bytes. */
+/**
+ * The largest block encoding any chain's blocks may have on /paw/blocks/1: one frame less
+ * 64 bytes (ChainShape.maxBlockBytes is at most this).
+ */
 export const MAX_BLOCK_ENCODING_BYTES = MAX_FRAME_LENGTH - 64
 
+/** The chain's rule for the length of a block encoding (ChainShape.isBlockLength). */
+export type BlockLengthRule = Pick<ChainShape, 'isBlockLength'>
+
 /**
- * Most blocks in one `blocks` answer. Empty blocks are 309 bytes, so the count bounds the
- * storage reads an answer costs and keeps small-block answers small (128 × 309 ≈ 39 KiB).
+ * Most blocks in one `blocks` answer. The count bounds the storage reads an answer costs and
+ * keeps small-block answers small (protocols/blocks.md "Answers and trimming").
  */
 export const MAX_BLOCKS_PER_ANSWER = 128
 
@@ -61,7 +62,7 @@ export const MAX_BLOCKS_PER_ANSWER = 128
  */
 export const MAX_BLOCK_ANSWER_BYTES = 8 * 1024 * 1024
 
-/** Most headers in one `headers` answer: 512 × 153 = 78,336 bytes. */
+/** Most headers in one `headers` answer (protocols/blocks.md "Answers and trimming"). */
 export const MAX_HEADERS_PER_ANSWER = 512
 
 /** Bytes of a `get_blocks` / `get_headers` payload: u32 start height, u16 count. */
@@ -86,59 +87,13 @@ function fail(what: string, message: string): never {
   throw new InvalidMessageFormatError(`${what}: ${message}`)
 }
 
-/** Reads bytes of a Uint8Array or a Uint8ArrayList without joining the list's chunks. */
-interface Reader {
-  readonly length: number
-  byte(index: number): number
-  /** A view of [start, end) where the input allows one, else a copy. */
-  view(start: number, end: number): Uint8Array
-}
-
-function readerOf(input: ByteInput): Reader {
-  if (input instanceof Uint8Array) {
-    return {
-      length: input.length,
-      byte: (index) => input[index] as number,
-      view: (start, end) => input.subarray(start, end),
-    }
-  }
-  const list: Uint8ArrayList = input
-  return {
-    length: list.byteLength,
-    byte: (index) => list.get(index),
-    view: (start, end) => list.subarray(start, end),
-  }
-}
-
-const u16At = (reader: Reader, at: number): number => (reader.byte(at) << 8) | reader.byte(at + 1)
-const u32At = (reader: Reader, at: number): number =>
-  reader.byte(at) * 0x100_0000 +
-  ((reader.byte(at + 1) << 16) | (reader.byte(at + 2) << 8) | reader.byte(at + 3))
-
-function writeU16(out: Uint8Array, at: number, value: number): void {
-  out[at] = value >>> 8
-  out[at + 1] = value & 0xff
-}
-
-function writeU32(out: Uint8Array, at: number, value: number): void {
-  out[at] = value >>> 24
-  out[at + 1] = (value >>> 16) & 0xff
-  out[at + 2] = (value >>> 8) & 0xff
-  out[at + 3] = value & 0xff
-}
-
 function isInteger(value: unknown, min: number, max: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max
 }
 
-/** Whether `length` is a possible block encoding size: 157 + 152·n, at most the frame allows. */
-export function isBlockEncodingLength(length: number): boolean {
-  return (
-    Number.isInteger(length) &&
-    length >= BLOCK_PREFIX_BYTES &&
-    length <= MAX_BLOCK_ENCODING_BYTES &&
-    (length - BLOCK_PREFIX_BYTES) % BLOCK_TRANSACTION_BYTES === 0
-  )
+/** Whether `length` is a block encoding's by the chain's rule, and fits a `blocks` frame. */
+function isBlockLength(length: number, rule: BlockLengthRule): boolean {
+  return Number.isInteger(length) && length <= MAX_BLOCK_ENCODING_BYTES && rule.isBlockLength(length)
 }
 
 // ---- get_block and not_found: one block hash -------------------------------------------
@@ -265,14 +220,17 @@ export function blocksThatFit(blocks: readonly Pick<Uint8Array, 'length'>[]): nu
   return taken
 }
 
-function checkBlocks(what: string, blocks: readonly Uint8Array[]): number {
+function checkBlocks(what: string, blocks: readonly Uint8Array[], rule: BlockLengthRule): number {
   if (blocks.length > MAX_BLOCKS_PER_ANSWER) {
     fail(what, `holds ${blocks.length} blocks, must be at most ${MAX_BLOCKS_PER_ANSWER}`)
   }
   let total = 0
   for (const [index, block] of blocks.entries()) {
-    if (!(block instanceof Uint8Array) || !isBlockEncodingLength(block.length)) {
-      fail(what, `block ${index} is not a block encoding's size (157 + 152·n, ≤ ${MAX_BLOCK_ENCODING_BYTES})`)
+    if (!(block instanceof Uint8Array) || !isBlockLength(block.length, rule)) {
+      fail(
+        what,
+        `block ${index} is not a block encoding's size (the chain's rule, ≤ ${MAX_BLOCK_ENCODING_BYTES})`,
+      )
     }
     total += block.length
   }
@@ -293,8 +251,8 @@ export function blocksPayloadLength(blocks: readonly Pick<Uint8Array, 'length'>[
  * after `encodeFrameHeader('blocks', blocksPayloadLength(blocks))`.
  * @throws InvalidMessageFormatError for a list the decoder would reject
  */
-export function encodeBlocksParts(blocks: readonly Uint8Array[]): Uint8Array[] {
-  checkBlocks('blocks', blocks)
+export function encodeBlocksParts(blocks: readonly Uint8Array[], rule: BlockLengthRule): Uint8Array[] {
+  checkBlocks('blocks', blocks, rule)
   const count = new Uint8Array(COUNT_BYTES)
   writeU16(count, 0, blocks.length)
   const parts: Uint8Array[] = [count]
@@ -311,8 +269,8 @@ export function encodeBlocksParts(blocks: readonly Uint8Array[]): Uint8Array[] {
  * would reject. Copies the blocks into one payload; `encodeBlocksParts` does not.
  * @throws InvalidMessageFormatError
  */
-export function encodeBlocks(blocks: readonly Uint8Array[]): Uint8Array {
-  const parts = encodeBlocksParts(blocks)
+export function encodeBlocks(blocks: readonly Uint8Array[], rule: BlockLengthRule): Uint8Array {
+  const parts = encodeBlocksParts(blocks, rule)
   const out = new Uint8Array(blocksPayloadLength(blocks))
   let at = 0
   for (const part of parts) {
@@ -324,10 +282,10 @@ export function encodeBlocks(blocks: readonly Uint8Array[]): Uint8Array {
 
 /**
  * The block encodings of a `blocks` payload, in order, as views of the input where it
- * allows. Checks their sizes only: decode each with src/chain/encoding.ts.
+ * allows. Checks their sizes only (by the chain's `rule`): the chain reads each.
  * @throws InvalidMessageFormatError for any fault (the whole message is rejected)
  */
-export function decodeBlocks(input: ByteInput): Uint8Array[] {
+export function decodeBlocks(input: ByteInput, rule: BlockLengthRule): Uint8Array[] {
   const what = 'blocks'
   const reader = readerOf(input)
   if (reader.length < COUNT_BYTES) fail(what, 'payload ends before the 2-byte count')
@@ -339,8 +297,11 @@ export function decodeBlocks(input: ByteInput): Uint8Array[] {
   for (let index = 0; index < count; index++) {
     if (at + LENGTH_BYTES > reader.length) fail(what, `payload ends before the length of block ${index}`)
     const length = u32At(reader, at)
-    if (!isBlockEncodingLength(length)) {
-      fail(what, `block ${index} length ${length} is not 157 + 152·n, at most ${MAX_BLOCK_ENCODING_BYTES}`)
+    if (!isBlockLength(length, rule)) {
+      fail(
+        what,
+        `block ${index} length ${length} is not a block encoding's (the chain's rule, ≤ ${MAX_BLOCK_ENCODING_BYTES})`,
+      )
     }
     total += length
     if (index > 0 && total > MAX_BLOCK_ANSWER_BYTES) {
@@ -359,45 +320,56 @@ export function decodeBlocks(input: ByteInput): Uint8Array[] {
 
 // ---- headers --------------------------------------------------------------------------
 
+/** Whether `headerBytes` can be a chain's header size. @throws RangeError if not */
+function checkHeaderBytes(headerBytes: number): void {
+  if (!Number.isSafeInteger(headerBytes) || headerBytes < 1) {
+    throw new RangeError(`a header encoding is a positive whole number of bytes, got ${headerBytes}`)
+  }
+}
+
 /**
- * The answer to `get_headers`: 0 to 512 header encodings of 153 bytes.
- * @throws InvalidMessageFormatError
+ * The answer to `get_headers`: 0 to 512 header encodings, each `headerBytes` long (the
+ * chain's ChainShape.headerBytes).
+ * @throws InvalidMessageFormatError; RangeError for a `headerBytes` no chain can have
  */
-export function encodeHeaders(headers: readonly Uint8Array[]): Uint8Array {
+export function encodeHeaders(headers: readonly Uint8Array[], headerBytes: number): Uint8Array {
   const what = 'headers'
+  checkHeaderBytes(headerBytes)
   if (headers.length > MAX_HEADERS_PER_ANSWER) {
     fail(what, `holds ${headers.length} headers, must be at most ${MAX_HEADERS_PER_ANSWER}`)
   }
-  const out = new Uint8Array(COUNT_BYTES + headers.length * BLOCK_HEADER_LENGTH)
+  const out = new Uint8Array(COUNT_BYTES + headers.length * headerBytes)
   writeU16(out, 0, headers.length)
   for (const [index, header] of headers.entries()) {
-    if (!(header instanceof Uint8Array) || header.length !== BLOCK_HEADER_LENGTH) {
-      fail(what, `header ${index} must be ${BLOCK_HEADER_LENGTH} bytes`)
+    if (!(header instanceof Uint8Array) || header.length !== headerBytes) {
+      fail(what, `header ${index} must be ${headerBytes} bytes`)
     }
-    out.set(header, COUNT_BYTES + index * BLOCK_HEADER_LENGTH)
+    out.set(header, COUNT_BYTES + index * headerBytes)
   }
   return out
 }
 
 /**
  * The header encodings of a `headers` payload, in order, as views of the input where it
- * allows. Checks their sizes only: decode each with src/chain/encoding.ts.
- * @throws InvalidMessageFormatError for any fault (the whole message is rejected)
+ * allows. Checks their sizes only (each `headerBytes`, the chain's): the chain reads each.
+ * @throws InvalidMessageFormatError for any fault (the whole message is rejected);
+ *   RangeError for a `headerBytes` no chain can have
  */
-export function decodeHeaders(input: ByteInput): Uint8Array[] {
+export function decodeHeaders(input: ByteInput, headerBytes: number): Uint8Array[] {
   const what = 'headers'
+  checkHeaderBytes(headerBytes)
   const reader = readerOf(input)
   if (reader.length < COUNT_BYTES) fail(what, 'payload ends before the 2-byte count')
   const count = u16At(reader, 0)
   if (count > MAX_HEADERS_PER_ANSWER) fail(what, `count ${count} is over ${MAX_HEADERS_PER_ANSWER}`)
-  const expected = COUNT_BYTES + count * BLOCK_HEADER_LENGTH
+  const expected = COUNT_BYTES + count * headerBytes
   if (reader.length !== expected) {
     fail(what, `count ${count} needs ${expected} bytes, the payload has ${reader.length}`)
   }
   const headers: Uint8Array[] = []
   for (let index = 0; index < count; index++) {
-    const start = COUNT_BYTES + index * BLOCK_HEADER_LENGTH
-    headers.push(reader.view(start, start + BLOCK_HEADER_LENGTH))
+    const start = COUNT_BYTES + index * headerBytes
+    headers.push(reader.view(start, start + headerBytes))
   }
   return headers
 }

@@ -69,7 +69,7 @@ const FATAL_CODES: ReadonlySet<number> = new Set([ErrorCode.MessageTooLarge, Err
 
 /** Whether a decoded item is the error that failed the stream (nothing follows it). */
 export function isFatal(item: DecodedItem): item is PawError {
-  return 'code' in item && FATAL_CODES.has(item.code)
+  return 'wireCode' in item && FATAL_CODES.has(item.wireCode)
 }
 
 export class FrameDecoder {
@@ -221,7 +221,7 @@ export class FrameDecoder {
       (this.#limits === undefined ? undefined : judgeHeader(this.#limits, type, length)) ??
       this.#admit?.(type, length)
     if (refusal !== undefined) {
-      if (FATAL_CODES.has(refusal.code)) return this.#fail(refusal)
+      if (FATAL_CODES.has(refusal.wireCode)) return this.#fail(refusal)
       return this.#skipFrame(length, refusal)
     }
     this.#frameEnd = FRAME_LENGTH_BYTES + length

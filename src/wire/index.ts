@@ -1,6 +1,6 @@
 export {
   BLOCK_HASH_LENGTH,
-  BLOCK_HEADER_LENGTH,
+  type BlockLengthRule,
   BlocksFrameType,
   blocksPayloadLength,
   blocksThatFit,
@@ -17,7 +17,6 @@ export {
   encodeGetHeaders,
   encodeHeaders,
   encodeNotFound,
-  isBlockEncodingLength,
   MAX_BLOCK_ANSWER_BYTES,
   MAX_BLOCK_ENCODING_BYTES,
   MAX_BLOCKS_PER_ANSWER,
@@ -53,7 +52,6 @@ export {
   MAX_MEMPOOL_HASHES,
   MAX_TRANSACTIONS_PER_REQUEST,
   MEMPOOL_HASH_LENGTH,
-  MEMPOOL_TRANSACTION_LENGTH,
   type TransactionsResponse,
 } from './mempool.ts'
 export {

@@ -4,24 +4,23 @@
  *
  *   mempool_hashes:   [u16 BE count 0..4096] then count × [32-byte transaction hash]
  *   get_transactions: [u16 BE count 1..256]  then count × [32-byte transaction hash]
- *   transactions:     [u16 BE found] found × [152-byte transaction encoding]
+ *   transactions:     [u16 BE found] found × [transaction encoding of the chain's fixed size]
  *                     [u16 BE missing] missing × [32-byte transaction hash]
  *                     with 1 ≤ found + missing ≤ 256
  *
- * A transaction hash is SHA-256 of the 152-byte transaction encoding (docs/chain.md
- * "Hashing"). Every fault is structural and rejects the whole message with 0x05: a count
- * over its limit, a count that disagrees with the bytes, a hash (or a transaction
- * encoding) listed twice. The codec checks the framing of transaction entries only (each
- * is exactly 152 bytes); their signatures and chain rules are the receiver's checks.
+ * A transaction hash is the id the chain gives a transaction encoding (its hash; the
+ * chain's port computes it). Every fault is structural and rejects the whole message with
+ * 0x05: a count over its limit, a count that disagrees with the bytes, a hash (or a
+ * transaction encoding) listed twice. The codec checks the framing of transaction entries
+ * only (each is exactly the chain's ChainShape.transactionBytes, src/ports/chain.ts;
+ * protocols/mempool.md gives the size of the chain on a PAW network); their signatures and
+ * chain rules are the receiver's checks.
  */
 import { InvalidMessageFormatError } from '../errors.ts'
 import { type ByteInput, contiguous } from './bytes.ts'
 
-/** Bytes of a transaction hash (SHA-256). */
+/** Bytes of a transaction hash, the id a chain gives a transaction (protocols/mempool.md: 32). */
 export const MEMPOOL_HASH_LENGTH = 32
-
-/** Bytes of one transaction encoding (docs/chain.md "Transaction: 152 bytes"). */
-export const MEMPOOL_TRANSACTION_LENGTH = 152
 
 /**
  * Most hashes in one `mempool_hashes`: 4096 × 32 B = 128 KiB of payload, 1.25% of the
@@ -32,16 +31,15 @@ export const MAX_MEMPOOL_HASHES = 4096
 
 /**
  * Most hashes in one `get_transactions`, and most entries (found + missing) in the
- * `transactions` answer: 256 × 152 B = 38,912 B of transactions per answer, small enough
- * that one answer never holds up a stream for long, and a whole 4096-hash inventory is
- * fetched in 16 requests.
+ * `transactions` answer: 256 transactions per answer, small enough that one answer never
+ * holds up a stream for long, and a whole 4096-hash inventory is fetched in 16 requests.
  */
 export const MAX_TRANSACTIONS_PER_REQUEST = 256
 
 const COUNT_BYTES = 2
 
 export interface TransactionsResponse {
-  /** The requested transactions this node holds, in request order, each 152 bytes. */
+  /** The requested transactions this node holds, in request order, each of the chain's size. */
   transactions: Uint8Array[]
   /** The requested hashes this node does not hold, in request order. */
   notFound: Uint8Array[]
@@ -49,6 +47,15 @@ export interface TransactionsResponse {
 
 function fail(what: string, message: string): never {
   throw new InvalidMessageFormatError(`${what}: ${message}`)
+}
+
+/** Whether `transactionBytes` can be a chain's transaction size. @throws RangeError if not */
+function checkTransactionBytes(transactionBytes: number): void {
+  if (!Number.isSafeInteger(transactionBytes) || transactionBytes < 1) {
+    throw new RangeError(
+      `a transaction encoding is a positive whole number of bytes, got ${transactionBytes}`,
+    )
+  }
 }
 
 /** A string key with one char per byte, for duplicate detection. */
@@ -154,37 +161,43 @@ export function decodeGetTransactions(input: ByteInput): Uint8Array[] {
 }
 
 /**
- * The answer to a `get_transactions`: the transactions found, then the hashes not found.
- * Refuses anything the decoder would reject.
- * @throws InvalidMessageFormatError
+ * The answer to a `get_transactions`: the transactions found (each `transactionBytes`, the
+ * chain's ChainShape.transactionBytes), then the hashes not found. Refuses anything the
+ * decoder would reject.
+ * @throws InvalidMessageFormatError; RangeError for a `transactionBytes` no chain can have
  */
-export function encodeTransactions(response: TransactionsResponse): Uint8Array {
+export function encodeTransactions(response: TransactionsResponse, transactionBytes: number): Uint8Array {
   const what = 'transactions'
+  checkTransactionBytes(transactionBytes)
   const { transactions, notFound } = response
   const total = transactions.length + notFound.length
   if (total < 1 || total > MAX_TRANSACTIONS_PER_REQUEST) {
     fail(what, `holds ${total} entries (found + not found), must be 1..${MAX_TRANSACTIONS_PER_REQUEST}`)
   }
-  checkEntries(what, transactions, MEMPOOL_TRANSACTION_LENGTH, 'transaction')
+  checkEntries(what, transactions, transactionBytes, 'transaction')
   checkEntries(what, notFound, MEMPOOL_HASH_LENGTH, 'missing hash')
   const out = new Uint8Array(
-    2 * COUNT_BYTES +
-      transactions.length * MEMPOOL_TRANSACTION_LENGTH +
-      notFound.length * MEMPOOL_HASH_LENGTH,
+    2 * COUNT_BYTES + transactions.length * transactionBytes + notFound.length * MEMPOOL_HASH_LENGTH,
   )
   writeList(out, writeList(out, 0, transactions), notFound)
   return out
 }
 
-/** @throws InvalidMessageFormatError for any fault (the whole message is rejected) */
-export function decodeTransactions(input: ByteInput): TransactionsResponse {
+/**
+ * The transactions (each `transactionBytes`, the chain's) and missing hashes of a
+ * `transactions` payload.
+ * @throws InvalidMessageFormatError for any fault (the whole message is rejected);
+ *   RangeError for a `transactionBytes` no chain can have
+ */
+export function decodeTransactions(input: ByteInput, transactionBytes: number): TransactionsResponse {
   const what = 'transactions'
+  checkTransactionBytes(transactionBytes)
   const payload = contiguous(input)
   const found = readCount(what, payload, 0, 'transaction count')
   if (found > MAX_TRANSACTIONS_PER_REQUEST) {
     fail(what, `transaction count ${found} is over ${MAX_TRANSACTIONS_PER_REQUEST}`)
   }
-  const missingAt = COUNT_BYTES + found * MEMPOOL_TRANSACTION_LENGTH
+  const missingAt = COUNT_BYTES + found * transactionBytes
   if (missingAt + COUNT_BYTES > payload.length) {
     fail(
       what,
@@ -203,7 +216,7 @@ export function decodeTransactions(input: ByteInput): TransactionsResponse {
       `the counts (${found} found, ${missing} missing) need ${expected} bytes, the payload has ${payload.length}`,
     )
   }
-  const transactions = sliceEntries(payload, COUNT_BYTES, found, MEMPOOL_TRANSACTION_LENGTH)
+  const transactions = sliceEntries(payload, COUNT_BYTES, found, transactionBytes)
   const notFound = sliceEntries(payload, missingAt + COUNT_BYTES, missing, MEMPOOL_HASH_LENGTH)
   checkDistinct(what, transactions, 'transaction')
   checkDistinct(what, notFound, 'missing hash')

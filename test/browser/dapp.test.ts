@@ -21,7 +21,7 @@ import { type Browser, chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // Page-side checks are strings evaluated in the page: this file is compiled without DOM types.
 import { serveExample } from '../../examples/dapp/serve.ts'
-import type { PawNode } from '../../src/api.ts'
+import type { PawNode } from '../../src/api/index.ts'
 import { openFullChain } from '../../src/chain/full-chain.ts'
 import { blockHash } from '../../src/chain/hashing.ts'
 import { devnetAccount, PAW_DEVNET } from '../../src/chain/params.ts'

@@ -3,27 +3,23 @@ import { describe, expect, it } from 'vitest'
 import { encodeTransaction } from '../../src/chain/encoding.ts'
 import type { ChainError } from '../../src/chain/errors.ts'
 import { txHash } from '../../src/chain/hashing.ts'
-import { transactionPoolPort } from '../../src/chain/mempool/pool-port.ts'
+import { referenceChainPool, transactionPoolPort } from '../../src/chain/mempool/pool-port.ts'
 import { toHex } from '../../src/wire/bytes.ts'
-import { openTestFullChain, testAccounts, testChainParams, transfer } from '../support/chain-nodes.ts'
+import { alice, bob, openFull, transfer } from './port/fixtures.ts'
 
-const [alice, bob] = testAccounts(2) as [
-  ReturnType<typeof testAccounts>[number],
-  ReturnType<typeof testAccounts>[number],
-]
-const params = testChainParams([alice, bob])
+const noEvents = { admitted: () => {}, invalid: () => {} }
 
 function fetched(encoded: Uint8Array) {
-  return { id: toHex(txHash(transfer(params, alice, bob.address, 0n))), encoded }
+  return { id: toHex(txHash(transfer(alice, bob.address, 0n))), encoded }
 }
 
 describe('transactionPoolPort', () => {
   it("admits a sender's transactions in nonce order whatever order they came in, and reports each", async () => {
-    const { mempool } = await openTestFullChain(params)
+    const { mempool } = await openFull()
     const admitted: string[] = []
     const port = transactionPoolPort(mempool, { admitted: (_, id) => admitted.push(id), invalid: () => {} })
-    const first = transfer(params, alice, bob.address, 0n)
-    const second = transfer(params, alice, bob.address, 1n)
+    const first = transfer(alice, bob.address, 0n)
+    const second = transfer(alice, bob.address, 1n)
     const entries = [second, first].map((tx) => ({ id: toHex(txHash(tx)), encoded: encodeTransaction(tx) }))
     const outcomes = port.admitFetched(entries, 'peer')
     expect([...outcomes.values()]).toEqual(['admitted', 'admitted'])
@@ -34,14 +30,14 @@ describe('transactionPoolPort', () => {
   })
 
   it('reports a transaction no valid one can be as invalid (and who sent it), one refused for now as refused', async () => {
-    const { mempool } = await openTestFullChain(params)
+    const { mempool } = await openFull()
     const invalid: Array<[string, ChainError]> = []
     const port = transactionPoolPort(mempool, {
       admitted: () => {},
       invalid: (from, error) => invalid.push([from, error]),
     })
-    const badSignature = encodeTransaction({ ...transfer(params, alice, bob.address, 0n), amount: 7n })
-    const gap = transfer(params, bob, alice.address, 5n)
+    const badSignature = encodeTransaction({ ...transfer(alice, bob.address, 0n), amount: 7n })
+    const gap = transfer(bob, alice.address, 5n)
     const outcomes = port.admitFetched(
       [fetched(badSignature), { id: toHex(txHash(gap)), encoded: encodeTransaction(gap) }],
       'peer',
@@ -49,5 +45,55 @@ describe('transactionPoolPort', () => {
     expect([...outcomes.values()]).toEqual(['invalid', 'refused'])
     expect(invalid.map(([from, error]) => [from, error.code])).toEqual([['peer', 'BAD_SIGNATURE']])
     expect(port.encoded(toHex(txHash(gap)))).toBeUndefined()
+  })
+})
+
+describe('referenceChainPool admitGossiped', () => {
+  const sender = toHex(alice.address)
+
+  it('a nonce that overtook its predecessor is early, waiting for it; once that is in, it is accepted', async () => {
+    const { mempool } = await openFull()
+    const pool = referenceChainPool(mempool, noEvents)
+    const first = transfer(alice, bob.address, 0n)
+    const second = transfer(alice, bob.address, 1n)
+    expect(pool.admitGossiped(encodeTransaction(second), 'peer')).toMatchObject({
+      status: 'early',
+      waitsFor: `${sender}:0`,
+      group: sender,
+      code: 'BAD_NONCE',
+    })
+    expect(pool.admitGossiped(encodeTransaction(first), 'peer')).toEqual({
+      status: 'accepted',
+      value: { id: txHash(first), decoded: first, provides: `${sender}:0` },
+    })
+    expect(pool.admitGossiped(encodeTransaction(second), 'peer')).toMatchObject({
+      status: 'accepted',
+      value: { id: txHash(second), provides: `${sender}:1` },
+    })
+    expect(pool.bestIds(10)).toHaveLength(2)
+  })
+
+  it('judges the rest: not a transaction or a forged one invalid, a duplicate or a spent first nonce refused', async () => {
+    const { mempool } = await openFull()
+    const pool = referenceChainPool(mempool, noEvents)
+    const first = transfer(alice, bob.address, 0n)
+    expect(pool.admitGossiped(new Uint8Array(151), 'peer')).toMatchObject({
+      status: 'invalid',
+      code: 'MALFORMED',
+    })
+    const forged = encodeTransaction({ ...first, amount: 7n })
+    expect(pool.admitGossiped(forged, 'peer')).toMatchObject({ status: 'invalid', code: 'BAD_SIGNATURE' })
+    pool.admitGossiped(encodeTransaction(first), 'peer')
+    expect(pool.admitGossiped(encodeTransaction(first), 'peer')).toMatchObject({
+      status: 'refused',
+      code: 'DUPLICATE_TRANSACTION',
+    })
+    // Another transaction for nonce 0 can wait for no predecessor.
+    expect(
+      pool.admitGossiped(encodeTransaction(transfer(alice, bob.address, 0n, 2_000n)), 'peer'),
+    ).toMatchObject({
+      status: 'refused',
+      code: 'BAD_NONCE',
+    })
   })
 })

@@ -1,7 +1,7 @@
 /** The `start` flags: what they set, and the usage errors that name a malformed one. */
 import { describe, expect, it } from 'vitest'
 import { parseFlags, START_OPTIONS, settingsFromFlags, UsageError } from '../../src/cli/options.ts'
-import { SETTING_KEYS } from '../../src/config/settings.ts'
+import { definitionOf, SETTING_KEYS, SETTING_NAMES } from '../../src/config/settings.ts'
 
 const PEER = '12D3KooWLJszRpqqnvtfS6a8QXCFBQ8UYBjVxAaKRAn57N745mqN'
 
@@ -49,6 +49,37 @@ describe('start flags', () => {
     expect(sources.get(SETTING_KEYS.maxInbound)).toBe('--max-inbound')
     expect(sources.get(SETTING_KEYS.wsPort)).toBe('--ws-port')
     expect(sources.has(SETTING_KEYS.maxPeers)).toBe(false)
+  })
+
+  it('exist for exactly the settings whose definition names a flag, plus --mine', () => {
+    const own = SETTING_NAMES.flatMap((name) => definitionOf(name).flag ?? [])
+    expect(Object.keys(START_OPTIONS).sort()).toEqual(['help', 'home', 'mine', ...own].sort())
+  })
+
+  it('--seeds none clears the seeds; --seed-mode, the TLS files and the memory budget set theirs', () => {
+    const { input, sources } = fromArgs([
+      '--seeds',
+      'none',
+      '--seed-mode',
+      '--ws-tls-cert',
+      'cert.pem',
+      '--ws-tls-key',
+      'key.pem',
+      '--max-buffer-mib',
+      '300',
+      '--max-hashrate',
+      '5',
+    ])
+    expect(input).toEqual({
+      seeds: [],
+      seedMode: true,
+      wsTlsCertFile: 'cert.pem',
+      wsTlsKeyFile: 'key.pem',
+      bufferMemory: { nodeMiB: 300 },
+      minerHashesPerSecond: 5,
+    })
+    expect(sources.get(SETTING_KEYS.nodeMiB)).toBe('--max-buffer-mib')
+    expect(sources.get(SETTING_KEYS.seedMode)).toBe('--seed-mode')
   })
 
   it('take several peers: the flag repeated, and values separated by commas', () => {

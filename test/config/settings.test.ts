@@ -3,7 +3,14 @@
  * name the config.toml key (DECISIONS.md "Connections").
  */
 import { describe, expect, it } from 'vitest'
-import { ConfigError, resolveSettings, type SettingsInput } from '../../src/config/settings.ts'
+import {
+  ConfigError,
+  definitionOf,
+  resolveSettings,
+  SETTING_NAMES,
+  type SettingsInput,
+  setSetting,
+} from '../../src/config/settings.ts'
 
 /** The ConfigError `input` raises (fails the test if it raises nothing or something else). */
 function configErrorOf(input: SettingsInput): ConfigError {
@@ -134,6 +141,55 @@ describe('validation names the config.toml key', () => {
   it('the low-resource profile with a lower max_outbound must lower min_outbound too', () => {
     expect(configErrorOf({ profile: 'low-resource', limits: { maxOutbound: 5 } }).key).toBe(
       'p2p.min_outbound',
+    )
+  })
+})
+
+describe('each setting checked as its definition says (src/config/setting-definitions.ts)', () => {
+  const integers = SETTING_NAMES.filter((name) => definitionOf(name).kind === 'integer')
+
+  it.each(integers)(
+    '%s: one below its minimum and one above its maximum are refused, naming key and range',
+    (name) => {
+      const { key, min, max } = definitionOf(name)
+      for (const value of [(min ?? 0) - 1, (max ?? 0) + 1]) {
+        const input: SettingsInput = {}
+        setSetting(input, name, value)
+        const error = configErrorOf(input)
+        expect(error.key).toBe(key)
+        expect(error.message).toBe(
+          `invalid setting ${key}: must be an integer from ${min} to ${max}, got ${value}`,
+        )
+      }
+    },
+  )
+
+  it('relations name settings that exist', () => {
+    for (const name of SETTING_NAMES) {
+      const { atMost, pairedWith } = definitionOf(name)
+      for (const other of [atMost, pairedWith]) {
+        if (other !== undefined) expect(SETTING_NAMES, `${name} names ${other}`).toContain(other)
+      }
+    }
+  })
+
+  it('a chain ID that is not a string names chain_id', () => {
+    expect(configErrorOf({ chainId: 7 as never }).message).toBe(
+      'invalid setting chain_id: must be a string, got 7',
+    )
+  })
+
+  it('the wss certificate and key go together', () => {
+    expect(configErrorOf({ wsTlsCertFile: '/a' }).message).toBe(
+      'invalid setting p2p.ws_tls_key_file: is needed with p2p.ws_tls_cert_file',
+    )
+    expect(configErrorOf({ wsTlsKeyFile: '/a' }).key).toBe('p2p.ws_tls_cert_file')
+    expect(resolveSettings({ wsTlsCertFile: '/a', wsTlsKeyFile: '/b' }).wsTlsKeyFile).toBe('/b')
+  })
+
+  it('a per-peer memory budget above the node one names max_peer_buffer_mib', () => {
+    expect(configErrorOf({ bufferMemory: { nodeMiB: 20 } }).message).toBe(
+      'invalid setting p2p.max_peer_buffer_mib: 24 is above p2p.max_buffer_mib (20)',
     )
   })
 })

@@ -13,7 +13,7 @@ import { encodeBlock } from '../../src/chain/encoding.ts'
 import type { FullChain } from '../../src/chain/full-chain.ts'
 import { blockHash } from '../../src/chain/hashing.ts'
 import type { ChainParams } from '../../src/chain/types.ts'
-import type { SyncProgress } from '../../src/sync/block-sync.ts'
+import type { SyncProgress } from '../../src/sync/types.ts'
 import { toHex } from '../../src/wire/bytes.ts'
 import { type WiredBlocks, wireBlocks } from '../support/blocks-wiring.ts'
 import {
@@ -66,7 +66,7 @@ function holder() {
 async function syncWithACorruptPeer(how: Corruption): Promise<void> {
   const peers = await Promise.all([holder(), holder(), holder(), holder()])
   const [corrupt, ...honest] = peers
-  const lying = corruptedSource(source.chain, how)
+  const lying = corruptedSource(source, how)
   wired.push(await wireBlocks(corrupt, lying))
 
   const joiner = await startChainNode(nodes.node, params, { autoSync: false })

@@ -4,7 +4,7 @@
  */
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { describe, expect, it } from 'vitest'
-import type { PawMessage, PawNode, PeerStateEvent } from '../../src/api.ts'
+import type { PawMessage, PawNode, PeerStateEvent } from '../../src/api/index.ts'
 import { type RawPeer, tcpAddress, trackedNodes, waitFor } from '../support/nodes.ts'
 
 const { node, raw } = trackedNodes()

@@ -3,7 +3,7 @@
  * dials 2–3 others) flood blocks and transactions.
  */
 import { describe, expect, it } from 'vitest'
-import type { PawNode } from '../../src/api.ts'
+import type { PawNode } from '../../src/api/index.ts'
 import { blockHash } from '../../src/chain/hashing.ts'
 import type { Transaction } from '../../src/chain/types.ts'
 import { toHex } from '../../src/wire/bytes.ts'

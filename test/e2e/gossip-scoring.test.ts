@@ -85,7 +85,7 @@ describe('gossip scoring of an invalid-block publisher', () => {
 
     // Reconnecting does not help: the victim refuses it with 0x07, naming the ban.
     await expect(attacker.node.connectToPeer(tcpAddress(victim.node))).rejects.toMatchObject({
-      code: ErrorCode.ReputationRejection,
+      wireCode: ErrorCode.ReputationRejection,
       message: expect.stringMatching(/banned until/),
     })
   }, 30_000)

@@ -2,7 +2,7 @@
  * /paw/handshake/1 between real nodes on loopback (issue "The PAW node on libp2p").
  */
 import { describe, expect, it } from 'vitest'
-import type { PawNode, PeerStateEvent } from '../../src/api.ts'
+import type { PawNode, PeerStateEvent } from '../../src/api/index.ts'
 import { ErrorCode, isPawError } from '../../src/errors.ts'
 import { encodeFrame, type Frame } from '../../src/wire/frame.ts'
 import { decodeReject, encodeHandshake } from '../../src/wire/handshake.ts'
@@ -15,7 +15,7 @@ async function codeOf(promise: Promise<unknown>): Promise<number | undefined> {
     await promise
     return undefined
   } catch (error) {
-    return isPawError(error) ? error.code : -1
+    return isPawError(error) ? error.wireCode : -1
   }
 }
 

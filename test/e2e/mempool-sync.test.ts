@@ -4,7 +4,7 @@
  * at most 256 per request, the highest fees first when there are more than 4096.
  */
 import { describe, expect, it } from 'vitest'
-import type { ReceivedTransaction } from '../../src/api.ts'
+import type { ReceivedTransaction } from '../../src/api/index.ts'
 import { txHash } from '../../src/chain/hashing.ts'
 import type { ChainParams, Transaction } from '../../src/chain/types.ts'
 import { toHex } from '../../src/wire/bytes.ts'

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { afterAll, describe, expect, it } from 'vitest'
-import type { PawNode } from '../../src/api.ts'
+import type { PawNode } from '../../src/api/index.ts'
 import { ErrorCode, isPawError } from '../../src/errors.ts'
 import { homePeerStores } from '../../src/node/index.ts'
 import { startTestNode, stopAll, tcpAddress, testLogger, waitFor } from '../support/nodes.ts'
@@ -37,7 +37,7 @@ async function codeOf(promise: Promise<unknown>): Promise<number | undefined> {
     await promise
     return undefined
   } catch (error) {
-    return isPawError(error) ? error.code : -1
+    return isPawError(error) ? error.wireCode : -1
   }
 }
 

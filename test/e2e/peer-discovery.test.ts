@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { afterAll, describe, expect, it } from 'vitest'
-import type { PawNode } from '../../src/api.ts'
+import type { PawNode } from '../../src/api/index.ts'
 import { homePeerStores } from '../../src/node/index.ts'
 import { startTestNode, stopAll, tcpAddress, waitFor } from '../support/nodes.ts'
 

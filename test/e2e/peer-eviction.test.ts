@@ -20,10 +20,11 @@
  */
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import { describe, expect, it } from 'vitest'
-import type { PawNode, PeerInfo, ReceivedBlock } from '../../src/api.ts'
+import type { PawNode, PeerInfo, ReceivedBlock } from '../../src/api/index.ts'
 import { ErrorCode, isPawError } from '../../src/errors.ts'
 import { blockTopic } from '../../src/gossip/topics.ts'
-import { CONNECTION_CREDIT, PENALTIES } from '../../src/peers/reputation.ts'
+import { PENALTIES } from '../../src/peers/offences.ts'
+import { CONNECTION_CREDIT } from '../../src/peers/reputation.ts'
 import { MEMPOOL_PROTOCOL } from '../../src/protocols/mempool/constants.ts'
 import {
   type ChainNode,
@@ -129,7 +130,7 @@ async function codeOf(promise: Promise<unknown>): Promise<number | undefined> {
     await promise
     return undefined
   } catch (error) {
-    return isPawError(error) ? error.code : -1
+    return isPawError(error) ? error.wireCode : -1
   }
 }
 

@@ -10,7 +10,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_MAX_PER_GROUP } from '../../src/peers/address-book.ts'
-import { CONNECTION_CREDIT, PENALTIES } from '../../src/peers/reputation.ts'
+import { PENALTIES } from '../../src/peers/offences.ts'
+import { CONNECTION_CREDIT } from '../../src/peers/reputation.ts'
 import { FrameType } from '../../src/wire/constants.ts'
 import { decodePeerList, encodeGetPeers, encodePeerList, type PeerAddress } from '../../src/wire/peer-list.ts'
 import { handshakeRaw, warnings } from '../support/mempool-peers.ts'

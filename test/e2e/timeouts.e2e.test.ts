@@ -5,7 +5,7 @@
  */
 import type { Connection } from '@libp2p/interface'
 import { describe, expect, it } from 'vitest'
-import type { PawNode, PeerInfo } from '../../src/api.ts'
+import type { PawNode, PeerInfo } from '../../src/api/index.ts'
 import { encodeFrame, type Frame } from '../../src/wire/frame.ts'
 import { encodeHandshake } from '../../src/wire/handshake.ts'
 import { type RawPeer, TEST_CHAIN, tcpAddress, testLogger, trackedNodes, waitFor } from '../support/nodes.ts'

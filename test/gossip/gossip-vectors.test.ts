@@ -26,16 +26,23 @@ import { ChainErrorCode, isChainError } from '../../src/chain/errors.ts'
 import { genesisBlock } from '../../src/chain/genesis.ts'
 import { blockHash, txRoot } from '../../src/chain/hashing.ts'
 import { MAX_BLOCK_BYTES, PAW_DEVNET, PAW_MAINNET, PAW_TESTNET } from '../../src/chain/params.ts'
+import {
+  readReferenceBlock,
+  readReferenceHeader,
+  referenceTransactionId,
+} from '../../src/chain/port/reader.ts'
+import { REFERENCE_SHAPE } from '../../src/chain/port/shape.ts'
 import { checkBlockBody, validateHeader } from '../../src/chain/validation.ts'
 import { MAX_GOSSIP_MESSAGE_BYTES, pawGossipsubOptions } from '../../src/gossip/gossipsub-options.ts'
 import { DEFAULT_LANE_LIMITS } from '../../src/gossip/ingress-queue.ts'
 import {
+  DEFAULT_HASH_BYTES,
   decodeMessageId,
   HEADER_ID_TAG,
   MALFORMED_ID_TAG,
+  type MessageIdReader,
   malformedMessageId,
-  messageIdFor,
-  pawMessageIdFn,
+  messageIdFunction,
 } from '../../src/gossip/message-id.ts'
 import {
   blockTopic,
@@ -107,8 +114,19 @@ const vectors = loadVectors<GossipVectors>('gossip')
 const document = readFileSync(fileURLToPath(new URL('../../protocols/gossip.md', import.meta.url)), 'utf8')
 const utf8 = new TextEncoder()
 
+/** The reference chain's readers (src/chain/port/reader.ts): what its port names messages by. */
+const reader: MessageIdReader = {
+  readBlock: readReferenceBlock,
+  readHeader: readReferenceHeader,
+  transactionId: referenceTransactionId,
+}
+const pawMessageIdFn = messageIdFunction(reader)
+const messageIdFor = (topic: string, data: Uint8Array): Uint8Array =>
+  pawMessageIdFn({ type: 'unsigned', topic, data })
+
 const gossipOptions = pawGossipsubOptions({
   chainId: 'paw-devnet',
+  messageIds: reader,
   blockIntervalMs: PAW_DEVNET.targetBlockTimeMs,
   appSpecificScore: () => 0,
 })
@@ -194,7 +212,16 @@ describe('gossip.vectors.json', () => {
         maxOutboundBufferSize: vectors.limits.maxOutboundBufferSize,
       })
       expect(gossipOptions.allowedTopics).toEqual(Object.values(pawTopics('paw-devnet')))
-      expect(gossipOptions.msgIdFn).toBe(pawMessageIdFn)
+      const msgIdFn = gossipOptions.msgIdFn as (message: {
+        type: 'unsigned'
+        topic: string
+        data: Uint8Array
+      }) => Uint8Array
+      for (const vector of [...vectors.messageIds, ...vectors.twins]) {
+        expect(hex(msgIdFn({ type: 'unsigned', topic: vector.topic, data: fromHex(vector.data) }))).toBe(
+          vector.id,
+        )
+      }
     })
 
     for (const vector of vectors.envelopes) {
@@ -222,6 +249,14 @@ describe('gossip.vectors.json', () => {
       for (const params of [PAW_DEVNET, PAW_TESTNET, PAW_MAINNET]) {
         expect(params.maxBlockBytes).toBe(vectors.limits.maxBlockBytes)
       }
+      // The reference chain's port states the same sizes to the network layer.
+      expect(REFERENCE_SHAPE).toMatchObject({
+        headerBytes: vectors.limits.headerLength,
+        transactionBytes: vectors.limits.transactionLength,
+        hashBytes: vectors.limits.hashLength,
+        maxBlockBytes: vectors.limits.maxBlockBytes,
+      })
+      expect(DEFAULT_HASH_BYTES).toBe(vectors.limits.hashLength)
     })
 
     it('are the values of the table in gossip.md', () => {
@@ -321,8 +356,11 @@ describe('gossip.vectors.json', () => {
         const data = fromHex(vector.data)
         const id = messageIdFor(vector.topic, data)
         expect(hex(id)).toBe(vector.id)
-        expect(pawMessageIdFn({ type: 'unsigned', topic: vector.topic, data })).toEqual(id)
-        const decoded = decodeMessageId(vector.topic, id)
+        // A node with no chain reads nothing: every message gets the malformed ID.
+        expect(messageIdFunction(undefined)({ type: 'unsigned', topic: vector.topic, data })).toEqual(
+          malformedMessageId(parseTopic(vector.topic)?.kind, data),
+        )
+        const decoded = decodeMessageId(vector.topic, id, REFERENCE_SHAPE.hashBytes)
         expect(decoded.kind).toBe(vector.kind)
         if (decoded.kind === 'header') {
           expect(decoded.hash).toEqual(id.subarray(1))

@@ -16,7 +16,7 @@ import { yamux } from '@libp2p/yamux'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { PawNode } from '../../src/api.ts'
+import type { PawNode } from '../../src/api/index.ts'
 import { createPawNode } from '../../src/node/index.ts'
 
 const CHAIN_ID = 'paw-interop'

@@ -1,7 +1,7 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { PawNode } from '../../src/api.ts'
+import type { PawNode } from '../../src/api/index.ts'
 import { silentLogger } from '../../src/logging.ts'
 import { type AdminContext, startAdminServer } from '../../src/node/admin/index.ts'
 import { parseExposition } from '../../src/node/metrics/exposition-parser.ts'

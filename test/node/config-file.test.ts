@@ -5,7 +5,14 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { PROFILES } from '../../src/config/defaults.ts'
-import { ConfigError, resolveSettings, SETTING_KEYS, type Settings } from '../../src/config/settings.ts'
+import { defaultText, typeText } from '../../src/config/setting-text.ts'
+import {
+  ConfigError,
+  resolveSettings,
+  SETTING_KEYS,
+  SETTING_NAMES,
+  type Settings,
+} from '../../src/config/settings.ts'
 import { mergeSettings, parseConfig, readConfigFile } from '../../src/node/config-file.ts'
 import { configTemplate } from '../../src/node/config-template.ts'
 
@@ -95,7 +102,8 @@ describe('configTemplate', () => {
   })
 
   it('writes every setting in its table, each under a comment with its type and default', () => {
-    for (const key of Object.values(SETTING_KEYS)) {
+    for (const setting of SETTING_NAMES) {
+      const key = SETTING_KEYS[setting]
       const [table, name] = key.includes('.') ? (key.split('.') as [string, string]) : ['', key]
       const lines = section(template, table)
       const at = lines.findIndex((line) => new RegExp(`^(# )?${name} = `).test(line))
@@ -103,7 +111,10 @@ describe('configTemplate', () => {
       const comment: string[] = []
       for (let i = at - 1; i >= 0 && lines[i]?.startsWith('# '); i--) comment.unshift(lines[i] ?? '')
       expect(comment.length, `${key} has a comment`).toBeGreaterThanOrEqual(2)
-      expect(comment.join(' '), `${key} comment`).toMatch(/Type: .*Default: /)
+      const text = comment.map((line) => line.slice(2)).join(' ')
+      expect(text, `${key} comment`).toContain(
+        `Type: ${typeText(setting, 'toml')}. Default: ${defaultText(setting, 'toml')}.`,
+      )
     }
   })
 

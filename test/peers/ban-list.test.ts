@@ -18,6 +18,21 @@ function clock(start = 1_000_000) {
 }
 
 describe('BanList', () => {
+  it("an aborted call changes nothing and rejects with the signal's reason", async () => {
+    const store = new MemoryJsonStore<BanListDocument>()
+    const bans = await BanList.open({ store })
+    const signal = AbortSignal.abort(new Error('gave up'))
+    await expect(
+      bans.ban('p', { durationMs: HOUR, reason: 'x', source: 'operator', signal }),
+    ).rejects.toThrow('gave up')
+    expect(bans.isBanned('p')).toBeUndefined()
+    await bans.ban('q', { durationMs: HOUR, reason: 'x', source: 'operator' })
+    await expect(bans.unban('q', { signal })).rejects.toThrow('gave up')
+    expect(bans.isBanned('q')).toBeDefined()
+    await expect(bans.save({ signal })).rejects.toThrow('gave up')
+    await expect(BanList.open({ store }, { signal })).rejects.toThrow('gave up')
+  })
+
   it('bans, unbans and lets a ban expire', async () => {
     const { state, now } = clock()
     const bans = await BanList.open({ store: new MemoryJsonStore<BanListDocument>(), now })

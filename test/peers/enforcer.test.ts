@@ -8,7 +8,8 @@ import { ReputationRejectionError } from '../../src/errors.ts'
 import { silentLogger } from '../../src/logging.ts'
 import type { Ban, BanOptions } from '../../src/peers/ban-list.ts'
 import { Enforcer } from '../../src/peers/enforcer.ts'
-import { BAN_BELOW, DISCONNECT_BELOW, OFFENCES, Reputation } from '../../src/peers/reputation.ts'
+import { OFFENCES } from '../../src/peers/offences.ts'
+import { BAN_BELOW, DISCONNECT_BELOW, Reputation } from '../../src/peers/reputation.ts'
 
 function harness(init: { connected?: Set<string>; gossip?: Map<string, number> } = {}) {
   let now = 1_000_000

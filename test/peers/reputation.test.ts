@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { ErrorCode } from '../../src/errors.ts'
+import { actionForCode, ERROR_ACTIONS, PENALTIES } from '../../src/peers/offences.ts'
 import {
-  actionForCode,
   BAN_BELOW,
   DISCONNECT_BELOW,
-  ERROR_ACTIONS,
   MAX_LOCAL_CREDIT,
-  PENALTIES,
   PENALTY_HALF_LIFE_MS,
   Reputation,
   THROTTLE_MS,

@@ -1,20 +1,24 @@
 /**
  * /paw/blocks/1 stream flow (protocols/blocks.md "Answers and trimming", "Stream rules")
- * between real nodes on loopback, each with a BlocksProtocol wired by hand
- * (test/support/blocks-wiring.ts), and against a raw libp2p peer that answers by hand:
- * get_block, get_blocks and get_headers answers and trimming, light nodes, rate limits,
- * malformed and mismatched answers.
+ * between real nodes on loopback, each with a BlocksProtocol wired by hand to a chain port
+ * (blocks-wiring.ts), and against a raw libp2p peer that answers by hand: get_block,
+ * get_blocks and get_headers answers and trimming, light nodes, rate limits, malformed and
+ * mismatched answers, aborted requests, and a chain of another shape than the reference
+ * chain's.
  */
 import type { Stream } from '@libp2p/interface'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { afterEach, describe, expect, it } from 'vitest'
-import { encodeHeader } from '../../src/chain/encoding.ts'
+import { encodeHeader, HEADER_LENGTH } from '../../src/chain/encoding.ts'
 import { blockHash } from '../../src/chain/hashing.ts'
-import type { BlockHeader, Hash } from '../../src/chain/types.ts'
+import { readReferenceHeader } from '../../src/chain/port/reader.ts'
+import { REFERENCE_SHAPE } from '../../src/chain/port/shape.ts'
+import type { BlockHeader } from '../../src/chain/types.ts'
 import { ErrorCode, isPawError } from '../../src/errors.ts'
+import type { ChainShape, HeaderSummary } from '../../src/ports/chain.ts'
 import {
   BLOCKS_PROTOCOL,
-  type BlocksSource,
+  type BlockServingChain,
   REQUEST_STREAMS_PER_PEER,
 } from '../../src/protocols/blocks/blocks-protocol.ts'
 import { writeTimeoutFor } from '../../src/protocols/blocks/constants.ts'
@@ -26,7 +30,7 @@ import {
   MAX_BLOCK_ENCODING_BYTES,
 } from '../../src/wire/blocks.ts'
 import { toHex } from '../../src/wire/bytes.ts'
-import { type WiredBlocks, wireBlocks } from '../support/blocks-wiring.ts'
+import { fullChainPort, headerChainPort, type WiredBlocks, wireBlocks } from '../support/blocks-wiring.ts'
 import {
   type ChainNode,
   nextBlock,
@@ -62,8 +66,13 @@ async function codeOf(promise: Promise<unknown>): Promise<number | undefined> {
     await promise
     return undefined
   } catch (error) {
-    return isPawError(error) ? error.code : -1
+    return isPawError(error) ? error.wireCode : -1
   }
+}
+
+/** The chain port of a test node's full chain. */
+function portOf(node: ChainNode): BlockServingChain | undefined {
+  return node.full === undefined ? undefined : fullChainPort(node.full)
 }
 
 /** A full node whose chain has `blocks` blocks above genesis. */
@@ -86,26 +95,51 @@ async function connect(from: ChainNode, to: ChainNode): Promise<void> {
   })
 }
 
+/** Random bytes, `size` of them. */
+function randomBytes(size: number): Uint8Array {
+  const bytes = new Uint8Array(size)
+  for (let at = 0; at < size; at += 65_536)
+    crypto.getRandomValues(bytes.subarray(at, Math.min(size, at + 65_536)))
+  return bytes
+}
+
 /**
- * A source of synthetic blocks over a real header: block i starts with the encoding of a
- * header at height i (so getBlock's hash check passes) and is `sizes[i]` bytes.
+ * A chain port of synthetic blocks: block i is `sizes[i]` bytes and starts with the header
+ * encoding `headers[i]`; the chain reads a block by its header alone (its body is noise).
  */
-function syntheticSource(base: BlockHeader, sizes: readonly number[]): BlocksSource {
-  const headers = sizes.map((_, height) => ({ ...base, height }))
+function syntheticChain(
+  shape: ChainShape,
+  headers: readonly Uint8Array[],
+  sizes: readonly number[],
+  readHeader: (encoded: Uint8Array) => HeaderSummary,
+): BlockServingChain {
   const blocks = new Map<string, Uint8Array>()
   for (const [height, size] of sizes.entries()) {
-    const block = new Uint8Array(size)
-    for (let at = 0; at < size; at += 65_536) {
-      crypto.getRandomValues(block.subarray(at, Math.min(size, at + 65_536)))
-    }
-    block.set(encodeHeader(headers[height] as BlockHeader))
-    blocks.set(toHex(blockHash(headers[height] as BlockHeader)), block)
+    const block = randomBytes(size)
+    block.set(headers[height] as Uint8Array)
+    blocks.set(toHex(readHeader(headers[height] as Uint8Array).hash), block)
   }
   return {
-    tip: () => ({ height: sizes.length - 1 }),
-    getHeaders: async (from, count) => headers.slice(from, from + count),
-    getEncodedBlock: async (hash: Hash) => blocks.get(toHex(hash)),
+    shape,
+    tip: () => ({ hash: new Uint8Array(32), height: sizes.length - 1, totalWeight: BigInt(sizes.length) }),
+    encodedHeaders: async (from, count) => headers.slice(from, from + count),
+    readHeader,
+    readBlock: (encoded) => {
+      const headerEncoding = encoded.subarray(0, shape.headerBytes)
+      try {
+        return { header: readHeader(headerEncoding), headerEncoding, transactionIds: [] }
+      } catch {
+        return undefined
+      }
+    },
+    encodedBlock: async (hash) => blocks.get(toHex(hash)),
   }
+}
+
+/** Synthetic blocks of the reference chain's shape over a real header: block i's header is at height i. */
+function syntheticSource(base: BlockHeader, sizes: readonly number[]): BlockServingChain {
+  const headers = sizes.map((_, height) => encodeHeader({ ...base, height }))
+  return syntheticChain(REFERENCE_SHAPE, headers, sizes, readReferenceHeader)
 }
 
 describe('/paw/blocks/1 between full nodes', () => {
@@ -113,8 +147,8 @@ describe('/paw/blocks/1 between full nodes', () => {
     const a = await fullNode(3)
     const b = await fullNode()
     await connect(b, a)
-    await wire(a.node, a.full?.chain)
-    const { protocol } = await wire(b.node, b.full?.chain)
+    await wire(a.node, portOf(a))
+    const { protocol } = await wire(b.node, portOf(b))
     const chain = a.full?.chain
     if (chain === undefined) throw new Error('no chain')
     const tip = chain.tip()
@@ -130,8 +164,8 @@ describe('/paw/blocks/1 between full nodes', () => {
     const a = await fullNode(5)
     const b = await fullNode()
     await connect(b, a)
-    const served = await wire(a.node, a.full?.chain)
-    const { protocol } = await wire(b.node, b.full?.chain)
+    const served = await wire(a.node, portOf(a))
+    const { protocol } = await wire(b.node, portOf(b))
     const chain = a.full?.chain
     if (chain === undefined) throw new Error('no chain')
     const peer = a.node.peerId.toString()
@@ -151,8 +185,8 @@ describe('/paw/blocks/1 between full nodes', () => {
     const a = await fullNode(4)
     const b = await fullNode()
     await connect(b, a)
-    await wire(a.node, a.full?.chain)
-    const { protocol } = await wire(b.node, b.full?.chain)
+    await wire(a.node, portOf(a))
+    const { protocol } = await wire(b.node, portOf(b))
     const chain = a.full?.chain
     if (chain === undefined) throw new Error('no chain')
     const got = await protocol.getHeaders(a.node.peerId.toString(), 0, 65_535)
@@ -167,8 +201,8 @@ describe('/paw/blocks/1 requests in parallel', () => {
     const a = await fullNode(6)
     const b = await fullNode()
     await connect(b, a)
-    const served = await wire(a.node, a.full?.chain)
-    const { protocol } = await wire(b.node, b.full?.chain)
+    const served = await wire(a.node, portOf(a))
+    const { protocol } = await wire(b.node, portOf(b))
     const peer = a.node.peerId.toString()
     const [connection] = b.node.libp2p.getConnections(a.node.peerId)
     let mostStreams = 0
@@ -193,8 +227,8 @@ describe('/paw/blocks/1 request streams', () => {
     const a = await fullNode(3)
     const b = await fullNode()
     await connect(b, a)
-    await wire(a.node, a.full?.chain)
-    const { protocol } = await wire(b.node, b.full?.chain)
+    await wire(a.node, portOf(a))
+    const { protocol } = await wire(b.node, portOf(b))
     const peer = a.node.peerId.toString()
     const [connection] = b.node.libp2p.getConnections(a.node.peerId)
     const blocksStreams = () =>
@@ -243,12 +277,13 @@ describe('/paw/blocks/1 answer bounds', () => {
     const largest = 157 + 152 * Math.floor((MAX_BLOCK_ENCODING_BYTES - 157) / 152)
     const source = syntheticSource(header, [third, third, third, largest, 309])
     await wire(a.node, source)
-    const { protocol } = await wire(b.node, undefined)
+    // The requester reads the block get_block brings with its chain: the same synthetic one.
+    const { protocol } = await wire(b.node, source)
     const peer = a.node.peerId.toString()
     const two = await protocol.getBlocks(peer, 0, 10)
     expect(two.map((block) => block.length)).toEqual([third, third])
     const stored = await Promise.all(
-      (await source.getHeaders(0, 5)).map(async (h) => source.getEncodedBlock?.(blockHash(h))),
+      (await source.encodedHeaders(0, 5)).map(async (h) => source.encodedBlock(source.readHeader(h).hash)),
     )
     expect(two.map(digest)).toEqual(stored.slice(0, 2).map((block) => digest(block as Uint8Array)))
     const alone = await protocol.getBlocks(peer, 3, 10)
@@ -275,8 +310,8 @@ describe('/paw/blocks/1 on a light node', () => {
     for (const header of await source.chain.getHeaders(1, 3)) await headerChain.addHeader(header)
     const b = await fullNode()
     await connect(b, light)
-    const served = await wire(light.node, headerChain)
-    const { protocol } = await wire(b.node, b.full?.chain)
+    const served = await wire(light.node, headerChainPort(headerChain))
+    const { protocol } = await wire(b.node, portOf(b))
     const peer = light.node.peerId.toString()
     const headers = await protocol.getHeaders(peer, 1, 10)
     expect(headers.map((header) => toHex(header))).toEqual(
@@ -293,11 +328,11 @@ describe('/paw/blocks/1 rate limits', () => {
     const a = await fullNode(1)
     const b = await fullNode()
     await connect(b, a)
-    const served = await wire(a.node, a.full?.chain, {
+    const served = await wire(a.node, portOf(a), {
       log: a.node.log,
       limits: { blockRequests: { ratePerSecond: 0.001, burst: 2, rationale: 'test' } },
     })
-    const { protocol } = await wire(b.node, b.full?.chain)
+    const { protocol } = await wire(b.node, portOf(b))
     const peer = a.node.peerId.toString()
     const tip = a.full?.chain.tip().hash as Uint8Array
     expect(await protocol.getBlock(peer, tip)).toBeDefined()
@@ -314,9 +349,11 @@ describe('/paw/blocks/1 rate limits', () => {
 
 describe('/paw/blocks/1 against a raw peer', () => {
   /** A node with a wired protocol and a handshaken raw peer answering each request with `answer`. */
-  async function rawServer(answer: (frame: { type: string; payload: Uint8Array }) => [string, Uint8Array]) {
+  async function rawServer(
+    answer: (frame: { type: string; payload: Uint8Array }) => [string, Uint8Array] | undefined,
+  ) {
     const b = await fullNode()
-    const wiredB = await wire(b.node, b.full?.chain, { log: b.node.log })
+    const wiredB = await wire(b.node, portOf(b), { log: b.node.log })
     const raw = await nodes.raw()
     await raw.libp2p.handle(BLOCKS_PROTOCOL, (stream: Stream) => {
       const frames = new RawFrames(stream)
@@ -324,8 +361,8 @@ describe('/paw/blocks/1 against a raw peer', () => {
         for (;;) {
           const frame = await frames.next(10_000).catch(() => undefined)
           if (frame === undefined) return
-          const [type, payload] = answer({ type: frame.type, payload: frame.payload.subarray() })
-          frames.send(type, payload)
+          const reply = answer({ type: frame.type, payload: frame.payload.subarray() })
+          if (reply !== undefined) frames.send(...reply)
         }
       })()
     })
@@ -341,12 +378,16 @@ describe('/paw/blocks/1 against a raw peer', () => {
       wired: wiredB,
       rawId,
     } = await rawServer(({ payload }) => {
-      if (mode === 'headers') return [BlocksFrameType.Headers, encodeHeaders([encodeHeader(header)])]
+      if (mode === 'headers')
+        return [BlocksFrameType.Headers, encodeHeaders([encodeHeader(header)], HEADER_LENGTH)]
       if (mode === 'malformed') return [BlocksFrameType.Blocks, new Uint8Array([0, 1, 0, 0])]
       if (mode === 'other-hash') return [BlocksFrameType.NotFound, NOT_HELD]
       // 'extra': two headers for a get_headers of one.
       expect(payload.length).toBe(6)
-      return [BlocksFrameType.Headers, encodeHeaders([encodeHeader(header), encodeHeader(header)])]
+      return [
+        BlocksFrameType.Headers,
+        encodeHeaders([encodeHeader(header), encodeHeader(header)], HEADER_LENGTH),
+      ]
     })
     const hash = blockHash(header)
     expect(await codeOf(wiredB.protocol.getBlock(rawId, hash))).toBe(ErrorCode.UnexpectedMessage)
@@ -376,7 +417,7 @@ describe('/paw/blocks/1 against a raw peer', () => {
     const { wired: wiredB, rawId } = await rawServer(() =>
       mode === 'not-found'
         ? [BlocksFrameType.NotFound, NOT_HELD]
-        : [BlocksFrameType.Blocks, encodeBlocks([genesis])],
+        : [BlocksFrameType.Blocks, encodeBlocks([genesis], REFERENCE_SHAPE)],
     )
     expect(await codeOf(wiredB.protocol.getBlocks(rawId, 0, 1))).toBe(ErrorCode.UnexpectedMessage)
     mode = 'wrong-block'
@@ -386,18 +427,112 @@ describe('/paw/blocks/1 against a raw peer', () => {
     expect(wiredB.scoreOf(rawId)).toBeCloseTo(-20, 2)
   })
 
+  it("refuses bytes of a block's size that the chain does not read as a block (0x05)", async () => {
+    // 157 + 152·2 bytes of noise: the size of a block, but its count and body are not one.
+    const noise = randomBytes(157 + 152 * 2)
+    const { wired: wiredB, rawId } = await rawServer(() => [
+      BlocksFrameType.Blocks,
+      encodeBlocks([noise], REFERENCE_SHAPE),
+    ])
+    expect(await codeOf(wiredB.protocol.getBlock(rawId, NOT_HELD))).toBe(ErrorCode.InvalidMessageFormat)
+    expect(wiredB.scoreOf(rawId)).toBeCloseTo(-5, 2)
+    expect(wiredB.protocol.stats().refused.invalidMessage).toBe(1)
+  })
+
+  it("a request given up (AbortOptions) rejects with the signal's reason, charges nobody, and frees the lane", async () => {
+    let silent = true
+    const header = (await (await openTestFullChain(params)).chain.getHeaders(0, 1))[0] as BlockHeader
+    const { wired: wiredB, rawId } = await rawServer(() =>
+      silent ? undefined : [BlocksFrameType.Headers, encodeHeaders([encodeHeader(header)], HEADER_LENGTH)],
+    )
+    const sent = wiredB.protocol.stats().requestsSent
+    const aborted = new AbortController()
+    aborted.abort(new Error('not wanted any more'))
+    await expect(wiredB.protocol.getHeaders(rawId, 0, 1, { signal: aborted.signal })).rejects.toThrow(
+      'not wanted any more',
+    )
+    expect(wiredB.protocol.stats().requestsSent).toBe(sent)
+    const started = Date.now()
+    const unanswered = wiredB.protocol.getHeaders(rawId, 0, 1, { signal: AbortSignal.timeout(300) })
+    // A request queued behind it on a full lane is given up too, before it is sent.
+    const queued = Promise.all(
+      Array.from({ length: REQUEST_STREAMS_PER_PEER }, () =>
+        wiredB.protocol.getHeaders(rawId, 0, 1, { signal: AbortSignal.timeout(300) }),
+      ),
+    )
+    await expect(unanswered).rejects.toMatchObject({ name: 'TimeoutError' })
+    await expect(queued).rejects.toMatchObject({ name: 'TimeoutError' })
+    expect(Date.now() - started).toBeLessThan(5_000)
+    expect(wiredB.scoreOf(rawId)).toBe(0)
+    // The next request runs on a fresh stream and gets its answer.
+    silent = false
+    expect((await wiredB.protocol.getHeaders(rawId, 0, 1)).map(toHex)).toEqual([toHex(encodeHeader(header))])
+  })
+
   it('refuses an answer nobody asked for on a stream the peer opened (0x0A)', async () => {
     const a = await fullNode(1)
-    const served = await wire(a.node, a.full?.chain, { log: a.node.log })
+    const served = await wire(a.node, portOf(a), { log: a.node.log })
     const raw = await nodes.raw()
     const connection = await handshakeRaw(raw, a.node)
     const frames = new RawFrames(await connection.newStream(BLOCKS_PROTOCOL))
     frames.send(BlocksFrameType.GetBlock, encodeGetBlock(NOT_HELD))
     expect((await frames.next())?.type).toBe(BlocksFrameType.NotFound)
-    frames.send(BlocksFrameType.Blocks, encodeBlocks([]))
+    frames.send(BlocksFrameType.Blocks, encodeBlocks([], REFERENCE_SHAPE))
     expect(await frames.next()).toBeUndefined()
     const rawId = raw.libp2p.peerId.toString()
     await waitFor('0x0A logged', () => warnings(a.lines, '0x0a').length === 1)
     expect(served.scoreOf(rawId)).toBeCloseTo(-10, 2)
+  })
+})
+
+describe('/paw/blocks/1 for a chain of another shape', () => {
+  /**
+   * A made-up chain: 100-byte headers ([u32 BE height][96 bytes]) whose id is their SHA-256,
+   * blocks of 104 + 64·n bytes. Nothing in the protocol knows these sizes but its shape.
+   */
+  const OTHER_SHAPE: ChainShape = {
+    headerBytes: 100,
+    transactionBytes: 64,
+    hashBytes: 32,
+    maxBlockBytes: 1_000_000,
+    isBlockLength: (length) => length >= 104 && length <= 1_000_000 && (length - 104) % 64 === 0,
+  }
+  const readOther = (encoded: Uint8Array): HeaderSummary => {
+    if (encoded.length !== 100) throw new Error('not a header of the other chain')
+    const height = new DataView(encoded.buffer, encoded.byteOffset, 4).getUint32(0)
+    return { hash: sha256(encoded), parentHash: new Uint8Array(32), height, weight: 1n }
+  }
+  function otherChain(sizes: readonly number[]): BlockServingChain {
+    const headers = sizes.map((_, height) => {
+      const header = randomBytes(100)
+      new DataView(header.buffer).setUint32(0, height)
+      return header
+    })
+    return syntheticChain(OTHER_SHAPE, headers, sizes, readOther)
+  }
+
+  it('carries its headers and blocks, sized by its shape, byte for byte', async () => {
+    const a = await fullNode()
+    const b = await fullNode()
+    await connect(b, a)
+    const served = otherChain([104, 104 + 64, 104 + 64 * 300, 104])
+    await wire(a.node, served)
+    const { protocol } = await wire(b.node, otherChain([104]))
+    const peer = a.node.peerId.toString()
+    const headers = await protocol.getHeaders(peer, 0, 65_535)
+    expect(headers.map(toHex)).toEqual((await served.encodedHeaders(0, 4)).map(toHex))
+    expect(headers.every((header) => header.length === 100)).toBe(true)
+    const blocks = await protocol.getBlocks(peer, 1, 10)
+    expect(blocks.map((block) => block.length)).toEqual([104 + 64, 104 + 64 * 300, 104])
+    const hash = readOther(headers[2] as Uint8Array).hash
+    expect(digest((await protocol.getBlock(peer, hash)) as Uint8Array)).toBe(digest(blocks[1] as Uint8Array))
+    expect(await protocol.getBlock(peer, NOT_HELD)).toBeUndefined()
+  })
+
+  it('refuses a chain whose ids are not the 32 bytes the protocol carries', async () => {
+    const a = await fullNode()
+    await expect(
+      wire(a.node, { ...otherChain([104]), shape: { ...OTHER_SHAPE, hashBytes: 48 } }),
+    ).rejects.toThrow(RangeError)
   })
 })

@@ -1,9 +1,11 @@
 /**
  * The per-type frame limits each protocol document states (its "Frame limits" table, and
  * `frameLimits` in its vector file) are the ones the node applies, and follow from the
- * payload layouts by L = 2 + T + payload.
+ * payload layouts by L = 2 + T + payload. Those that depend on the chain's sizes are built
+ * from its shape: the vectors are written for the reference chain's (REFERENCE_SHAPE).
  */
 import { describe, expect, it } from 'vitest'
+import { REFERENCE_SHAPE } from '../../src/chain/port/shape.ts'
 import * as blocks from '../../src/protocols/blocks/limits.ts'
 import * as handshake from '../../src/protocols/handshake/limits.ts'
 import * as mempool from '../../src/protocols/mempool/limits.ts'
@@ -51,11 +53,15 @@ describe('frame limits in the protocol vectors', () => {
     })
     expect(table(mempool.OPENED_BY_PEER_LIMITS)).toEqual(v.openedByPeer)
     expect(table(mempool.SERVING_LIMITS)).toEqual(v.serving)
-    expect(table(mempool.REQUESTING_LIMITS)).toEqual(v.requesting)
+    const built = mempool.mempoolLimits(REFERENCE_SHAPE)
+    expect(table(mempool.requestingLimits(REFERENCE_SHAPE))).toEqual(v.requesting)
+    expect(table(built.requesting)).toEqual(v.requesting)
     for (const answer of v.answers) {
-      expect(answer.accepted.transactions).toBe(L('transactions', 4 + 152 * answer.requested))
+      const { transactionBytes } = REFERENCE_SHAPE
+      expect(answer.accepted.transactions).toBe(L('transactions', 4 + transactionBytes * answer.requested))
       const { requested, ...limits } = answer
-      expect(table(mempool.answerLimits(requested))).toEqual(limits)
+      expect(table(mempool.answerLimits(requested, REFERENCE_SHAPE))).toEqual(limits)
+      expect(table(built.answer(requested))).toEqual(limits)
     }
   })
 
@@ -68,17 +74,42 @@ describe('frame limits in the protocol vectors', () => {
       get_blocks: L('get_blocks', 6),
       get_headers: L('get_headers', 6),
     })
-    expect(table(blocks.responderLimits())).toEqual(v.responder)
-    expect(table(blocks.laneLimits())).toEqual(v.requesting)
+    const built = blocks.blocksLimits(REFERENCE_SHAPE)
+    expect(table(blocks.responderLimits(REFERENCE_SHAPE))).toEqual(v.responder)
+    expect(table(built.responder)).toEqual(v.responder)
+    expect(table(blocks.laneLimits(REFERENCE_SHAPE))).toEqual(v.requesting)
+    expect(table(built.lane)).toEqual(v.requesting)
     for (const { request, count, ...limits } of v.answers) {
       const asked =
         request === 'get_block'
           ? ({ type: 'get_block' } as const)
           : ({ type: request, range: { startHeight: 0, count: count as number } } as const)
-      expect(table(blocks.answerLimits(asked)), `${request} ${count ?? ''}`).toEqual(limits)
+      expect(table(blocks.answerLimits(asked, REFERENCE_SHAPE)), `${request} ${count ?? ''}`).toEqual(limits)
+      expect(table(built.answer(asked)), `${request} ${count ?? ''}`).toEqual(limits)
       if (request === 'get_headers') {
-        expect(limits.accepted.headers).toBe(L('headers', 2 + 153 * Math.min(count as number, 512)))
+        const { headerBytes } = REFERENCE_SHAPE
+        expect(limits.accepted.headers).toBe(L('headers', 2 + headerBytes * Math.min(count as number, 512)))
       }
     }
+  })
+
+  it("limits that depend on the chain follow another chain's shape", () => {
+    const other = {
+      headerBytes: 100,
+      transactionBytes: 64,
+      maxBlockBytes: 1_000_000,
+    }
+    const headers = blocks.answerLimits(
+      { type: 'get_headers', range: { startHeight: 0, count: 65_535 } },
+      other,
+    )
+    expect(headers.accepted.get('headers')).toBe(L('headers', 2 + 100 * 512))
+    const one = blocks.answerLimits({ type: 'get_block' }, other)
+    expect(one.accepted.get('blocks')).toBe(L('blocks', 2 + 4 + 1_000_000))
+    expect(mempool.answerLimits(10, other).accepted.get('transactions')).toBe(L('transactions', 4 + 64 * 10))
+    // Smaller than a hash: the answer's limit is its not-found hashes'.
+    expect(mempool.answerLimits(10, { transactionBytes: 8 }).accepted.get('transactions')).toBe(
+      L('transactions', 4 + 32 * 10),
+    )
   })
 })

@@ -7,9 +7,10 @@
 import type { Stream } from '@libp2p/interface'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { describe, expect, it } from 'vitest'
-import type { ReceivedTransaction } from '../../src/api.ts'
+import type { ReceivedTransaction } from '../../src/api/index.ts'
 import { encodeTransaction } from '../../src/chain/encoding.ts'
 import { txHash } from '../../src/chain/hashing.ts'
+import { REFERENCE_SHAPE } from '../../src/chain/port/shape.ts'
 import type { Transaction } from '../../src/chain/types.ts'
 import { ErrorCode, isPawError } from '../../src/errors.ts'
 import { CONNECTION_CREDIT } from '../../src/peers/reputation.ts'
@@ -28,6 +29,8 @@ import { fastAccounts, fastTransfer, handshakeRaw, RawFrames, warnings } from '.
 import { tcpAddress, testLogger, trackedNodes, waitFor } from '../support/nodes.ts'
 
 const nodes = trackedNodes()
+/** The chain's transaction size on the wire (the reference chain's). */
+const TX_BYTES = REFERENCE_SHAPE.transactionBytes
 const accounts = fastAccounts(8)
 const params = testChainParams(accounts)
 const [alice, bob, carol] = accounts as [
@@ -56,7 +59,7 @@ async function codeOf(promise: Promise<unknown>): Promise<number | undefined> {
     await promise
     return undefined
   } catch (error) {
-    return isPawError(error) ? error.code : -1
+    return isPawError(error) ? error.wireCode : -1
   }
 }
 
@@ -144,13 +147,13 @@ describe('answers that do not match the request (0x0A)', () => {
   ])('%s: UnexpectedMessageError and a penalty', async (_name, answer) => {
     const a = await fullNode()
     const peer = await nodes.raw()
-    await serveWith(peer, () => encodeTransactions(answer()))
+    await serveWith(peer, () => encodeTransactions(answer(), TX_BYTES))
     await handshakeRaw(peer, a.node)
     const peerId = peer.libp2p.peerId.toString()
     expect(scoreOf(a.node, peerId)).toBeCloseTo(0, 3)
 
     const request = a.node.requestTransactions(peerId, [idOf(t1), idOf(t2)])
-    await expect(request).rejects.toMatchObject({ code: ErrorCode.UnexpectedMessage })
+    await expect(request).rejects.toMatchObject({ wireCode: ErrorCode.UnexpectedMessage })
     expect(scoreOf(a.node, peerId)).toBeLessThanOrEqual(-9)
     expect(warnings(a.lines, '0x0a')).toHaveLength(1)
     // Nothing of the answer was used.
@@ -183,7 +186,7 @@ describe('serving a raw peer', () => {
       const frame = await frames.next()
       if (frame === undefined) break
       expect(frame.type).toBe(FrameType.Transactions)
-      expect(decodeTransactions(frame.payload).transactions).toHaveLength(1)
+      expect(decodeTransactions(frame.payload, TX_BYTES).transactions).toHaveLength(1)
       answered++
     }
     // The burst of mempoolRequests is 40 (src/peers/rate-limits.ts), refilled at 2/s.
@@ -239,7 +242,7 @@ describe('serving a raw peer', () => {
     const frames = new RawFrames(await connection.newStream(MEMPOOL_PROTOCOL))
     frames.send(
       FrameType.Transactions,
-      encodeTransactions({ transactions: [encodeTransaction(t1)], notFound: [] }),
+      encodeTransactions({ transactions: [encodeTransaction(t1)], notFound: [] }, TX_BYTES),
     )
     expect(await frames.next()).toBeUndefined()
     expect(warnings(a.lines, '0x0a')).toHaveLength(1)
@@ -270,10 +273,13 @@ describe('fetching from a raw announcer', () => {
     expect(hashes).toEqual([idOf(t1), NOBODY, idOf(t2)])
     frames.send(
       FrameType.Transactions,
-      encodeTransactions({
-        transactions: [encodeTransaction(t1), encodeTransaction(t2)],
-        notFound: [fromHex(NOBODY)],
-      }),
+      encodeTransactions(
+        {
+          transactions: [encodeTransaction(t1), encodeTransaction(t2)],
+          notFound: [fromHex(NOBODY)],
+        },
+        TX_BYTES,
+      ),
     )
     // Nothing more to fetch: the node closes its side.
     expect(await frames.next()).toBeUndefined()
@@ -301,7 +307,7 @@ describe('fetching from a raw announcer', () => {
     expect(decodeGetTransactions((first as NonNullable<typeof first>).payload)).toHaveLength(256)
     frames.send(
       FrameType.Transactions,
-      encodeTransactions({ transactions: [encodeTransaction(n1)], notFound: gone }),
+      encodeTransactions({ transactions: [encodeTransaction(n1)], notFound: gone }, TX_BYTES),
     )
     const second = await frames.next()
     expect(decodeGetTransactions((second as NonNullable<typeof second>).payload).map(toHex)).toEqual([
@@ -309,7 +315,7 @@ describe('fetching from a raw announcer', () => {
     ])
     frames.send(
       FrameType.Transactions,
-      encodeTransactions({ transactions: [encodeTransaction(n0)], notFound: [] }),
+      encodeTransactions({ transactions: [encodeTransaction(n0)], notFound: [] }, TX_BYTES),
     )
     expect(await frames.next()).toBeUndefined()
     await waitFor('both admitted', () => a.full?.mempool.size === 2)
@@ -327,7 +333,7 @@ describe('fetching from a raw announcer', () => {
     expect((await frames.next())?.type).toBe(FrameType.GetTransactions)
     frames.send(
       FrameType.Transactions,
-      encodeTransactions({ transactions: [encodeTransaction(other)], notFound: [] }),
+      encodeTransactions({ transactions: [encodeTransaction(other)], notFound: [] }, TX_BYTES),
     )
     expect(await frames.next()).toBeUndefined()
     expect(warnings(a.lines, '0x0a')).toHaveLength(1)

@@ -33,7 +33,7 @@
  *    the handshake with 0x07.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { PawNode } from '../../src/api.ts'
+import type { PawNode } from '../../src/api/index.ts'
 import { type AttackedNode, AttackedNodeTemplate } from '../support/attacked-node.ts'
 import { adminGet } from '../support/cli-process.ts'
 import { testLogger, trackedNodes, waitFor } from '../support/nodes.ts'

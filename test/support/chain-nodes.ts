@@ -4,7 +4,7 @@
  * funds as many accounts as a test needs and whose proof of work is trivial.
  */
 import { sha256 } from '@noble/hashes/sha2.js'
-import type { PawNode, PawNodeInit } from '../../src/api.ts'
+import type { PawNode, PawNodeInit } from '../../src/api/index.ts'
 import { type FullChain, openFullChain } from '../../src/chain/full-chain.ts'
 import { HeaderChain } from '../../src/chain/header-chain.ts'
 import { buildTemplate } from '../../src/chain/miner.ts'

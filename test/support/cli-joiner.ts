@@ -4,7 +4,7 @@
  * signal (SIGKILL included) hits the process that holds the store.
  */
 import { join } from 'node:path'
-import type { PawNode } from '../../src/api.ts'
+import type { PawNode } from '../../src/api/index.ts'
 import { tcpAddress } from './nodes.ts'
 import { projectRoot } from './system-node.ts'
 

@@ -3,7 +3,7 @@
  * completes /paw/handshake/1 by hand, and a frame-level view of a raw peer's stream.
  */
 import type { Connection, Stream } from '@libp2p/interface'
-import type { PawNode } from '../../src/api.ts'
+import type { PawNode } from '../../src/api/index.ts'
 import type { Address, ChainParams, Transaction } from '../../src/chain/types.ts'
 import { encodeFrame, type Frame } from '../../src/wire/frame.ts'
 import { FrameDecoder } from '../../src/wire/frame-decoder.ts'

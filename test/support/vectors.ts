@@ -59,6 +59,6 @@ export function wireCodeOf(run: () => unknown): number | undefined {
     run()
     return undefined
   } catch (error) {
-    return isPawError(error) ? error.code : -1
+    return isPawError(error) ? error.wireCode : -1
   }
 }

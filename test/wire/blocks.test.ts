@@ -9,12 +9,10 @@ import {
 } from '../../src/chain/encoding.ts'
 import { blockHash } from '../../src/chain/hashing.ts'
 import { MAX_BLOCK_BYTES } from '../../src/chain/params.ts'
+import { REFERENCE_SHAPE } from '../../src/chain/port/shape.ts'
 import { isPawError } from '../../src/errors.ts'
 import {
   BLOCK_HASH_LENGTH,
-  BLOCK_HEADER_LENGTH,
-  BLOCK_PREFIX_BYTES,
-  BLOCK_TRANSACTION_BYTES,
   BlocksFrameType,
   blocksPayloadLength,
   blocksThatFit,
@@ -140,12 +138,12 @@ function everySplit(payload: Uint8Array, check: (input: Uint8Array | Uint8ArrayL
 }
 
 describe('protocols/blocks.vectors.json', () => {
-  it('limits match the codec and src/chain', () => {
+  it("limits match the codec and the reference chain's shape (src/chain/port/shape.ts)", () => {
     expect(vectors.limits).toEqual({
       hashLength: BLOCK_HASH_LENGTH,
-      headerLength: BLOCK_HEADER_LENGTH,
-      blockPrefixLength: BLOCK_PREFIX_BYTES,
-      transactionLength: BLOCK_TRANSACTION_BYTES,
+      headerLength: REFERENCE_SHAPE.headerBytes,
+      blockPrefixLength: BLOCK_PREFIX_LENGTH,
+      transactionLength: REFERENCE_SHAPE.transactionBytes,
       maxBlockEncodingBytes: MAX_BLOCK_ENCODING_BYTES,
       largestBlockEncoding: vectors.limits.largestBlockEncoding,
       maxBlocksPerAnswer: MAX_BLOCKS_PER_ANSWER,
@@ -153,14 +151,25 @@ describe('protocols/blocks.vectors.json', () => {
       maxHeadersPerAnswer: MAX_HEADERS_PER_ANSWER,
     })
     expect([
-      BLOCK_HEADER_LENGTH,
-      BLOCK_PREFIX_BYTES,
-      BLOCK_TRANSACTION_BYTES,
+      REFERENCE_SHAPE.headerBytes,
+      REFERENCE_SHAPE.transactionBytes,
+      REFERENCE_SHAPE.hashBytes,
+      REFERENCE_SHAPE.maxBlockBytes,
       MAX_BLOCK_ENCODING_BYTES,
-    ]).toEqual([HEADER_LENGTH, BLOCK_PREFIX_LENGTH, TRANSACTION_LENGTH, MAX_BLOCK_BYTES])
+    ]).toEqual([HEADER_LENGTH, TRANSACTION_LENGTH, BLOCK_HASH_LENGTH, MAX_BLOCK_BYTES, MAX_BLOCK_BYTES])
     const largest = vectors.limits.largestBlockEncoding
-    expect(largest <= MAX_BLOCK_BYTES && largest + BLOCK_TRANSACTION_BYTES > MAX_BLOCK_BYTES).toBe(true)
-    expect((largest - BLOCK_PREFIX_BYTES) % BLOCK_TRANSACTION_BYTES).toBe(0)
+    expect(REFERENCE_SHAPE.isBlockLength(largest)).toBe(true)
+    expect(REFERENCE_SHAPE.isBlockLength(largest + TRANSACTION_LENGTH)).toBe(false)
+    expect(largest <= MAX_BLOCK_BYTES && largest + TRANSACTION_LENGTH > MAX_BLOCK_BYTES).toBe(true)
+    expect((largest - BLOCK_PREFIX_LENGTH) % TRANSACTION_LENGTH).toBe(0)
+  })
+
+  it("the reference chain's block-length rule is 157 + 152·n up to its largest block", () => {
+    expect(REFERENCE_SHAPE.isBlockLength(BLOCK_PREFIX_LENGTH)).toBe(true)
+    expect(REFERENCE_SHAPE.isBlockLength(BLOCK_PREFIX_LENGTH + 3 * TRANSACTION_LENGTH)).toBe(true)
+    expect(REFERENCE_SHAPE.isBlockLength(BLOCK_PREFIX_LENGTH - 1)).toBe(false)
+    expect(REFERENCE_SHAPE.isBlockLength(BLOCK_PREFIX_LENGTH + 1)).toBe(false)
+    expect(REFERENCE_SHAPE.isBlockLength(HEADER_LENGTH)).toBe(false)
   })
 
   it('the largest blocks answer fits one frame', () => {
@@ -261,15 +270,17 @@ describe('protocols/blocks.vectors.json', () => {
       it(vector.name, () => {
         const payload = bytesOf(vector.payload)
         const blocks = itemsOf(vector.blocks)
-        everySplit(payload, (input) => expect(sameList(decodeBlocks(input), blocks)).toBe(true))
-        expect(Buffer.from(encodeBlocks(blocks)).equals(payload)).toBe(true)
-        const parts = encodeBlocksParts(blocks)
+        everySplit(payload, (input) =>
+          expect(sameList(decodeBlocks(input, REFERENCE_SHAPE), blocks)).toBe(true),
+        )
+        expect(Buffer.from(encodeBlocks(blocks, REFERENCE_SHAPE)).equals(payload)).toBe(true)
+        const parts = encodeBlocksParts(blocks, REFERENCE_SHAPE)
         expect(Buffer.from(new Uint8ArrayList(...parts).subarray()).equals(payload)).toBe(true)
         expect(blocksPayloadLength(blocks)).toBe(payload.length)
         // the stored encodings are sent as they are, not copied
         for (const [index, block] of blocks.entries()) expect(parts[2 + 2 * index]).toBe(block)
         // the decoder returns views of a contiguous payload
-        for (const block of decodeBlocks(payload)) expect(block.buffer).toBe(payload.buffer)
+        for (const block of decodeBlocks(payload, REFERENCE_SHAPE)) expect(block.buffer).toBe(payload.buffer)
       })
     }
   })
@@ -278,9 +289,9 @@ describe('protocols/blocks.vectors.json', () => {
     for (const vector of vectors.blocks.invalid) {
       it(`${vector.name} → ${vector.error}`, () => {
         const payload = bytesOf(vector.payload)
-        expect(wireCodeOf(() => decodeBlocks(payload))).toBe(errorCode(vector.error))
+        expect(wireCodeOf(() => decodeBlocks(payload, REFERENCE_SHAPE))).toBe(errorCode(vector.error))
         const list = new Uint8ArrayList(payload.subarray(0, 3), payload.subarray(3))
-        expect(wireCodeOf(() => decodeBlocks(list))).toBe(errorCode(vector.error))
+        expect(wireCodeOf(() => decodeBlocks(list, REFERENCE_SHAPE))).toBe(errorCode(vector.error))
       })
     }
   })
@@ -289,8 +300,8 @@ describe('protocols/blocks.vectors.json', () => {
     for (const vector of vectors.blocks.encodeInvalid) {
       it(`${vector.name} → ${vector.error}`, () => {
         const blocks = itemsOf(vector.blocks)
-        expect(wireCodeOf(() => encodeBlocks(blocks))).toBe(errorCode(vector.error))
-        expect(wireCodeOf(() => encodeBlocksParts(blocks))).toBe(errorCode(vector.error))
+        expect(wireCodeOf(() => encodeBlocks(blocks, REFERENCE_SHAPE))).toBe(errorCode(vector.error))
+        expect(wireCodeOf(() => encodeBlocksParts(blocks, REFERENCE_SHAPE))).toBe(errorCode(vector.error))
       })
     }
   })
@@ -301,9 +312,10 @@ describe('protocols/blocks.vectors.json', () => {
         const payload = bytesOf(vector.payload)
         const headers = itemsOf(vector.headers)
         const expected = hexList(headers)
-        everySplit(payload, (input) => expect(hexList(decodeHeaders(input))).toEqual(expected))
-        expect(hex(encodeHeaders(headers))).toBe(hex(payload))
-        for (const header of decodeHeaders(payload)) expect(header.buffer).toBe(payload.buffer)
+        const { headerBytes } = REFERENCE_SHAPE
+        everySplit(payload, (input) => expect(hexList(decodeHeaders(input, headerBytes))).toEqual(expected))
+        expect(hex(encodeHeaders(headers, headerBytes))).toBe(hex(payload))
+        for (const header of decodeHeaders(payload, headerBytes)) expect(header.buffer).toBe(payload.buffer)
       })
     }
   })
@@ -311,7 +323,10 @@ describe('protocols/blocks.vectors.json', () => {
   describe('headers: invalid (the whole message is rejected)', () => {
     for (const vector of vectors.headers.invalid) {
       it(`${vector.name} → ${vector.error}`, () => {
-        expect(wireCodeOf(() => decodeHeaders(bytesOf(vector.payload)))).toBe(errorCode(vector.error))
+        const payload = bytesOf(vector.payload)
+        expect(wireCodeOf(() => decodeHeaders(payload, REFERENCE_SHAPE.headerBytes))).toBe(
+          errorCode(vector.error),
+        )
       })
     }
   })
@@ -319,7 +334,10 @@ describe('protocols/blocks.vectors.json', () => {
   describe('headers: answers this node refuses to send', () => {
     for (const vector of vectors.headers.encodeInvalid) {
       it(`${vector.name} → ${vector.error}`, () => {
-        expect(wireCodeOf(() => encodeHeaders(itemsOf(vector.headers)))).toBe(errorCode(vector.error))
+        const headers = itemsOf(vector.headers)
+        expect(wireCodeOf(() => encodeHeaders(headers, REFERENCE_SHAPE.headerBytes))).toBe(
+          errorCode(vector.error),
+        )
       })
     }
   })

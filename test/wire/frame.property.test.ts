@@ -48,7 +48,7 @@ const cutsArb = fc.array(fc.nat({ max: 20_000 }), { maxLength: 30 })
 function summarise(items: readonly DecodedItem[]): string[] {
   return items.map((item) =>
     isPawError(item)
-      ? `error ${item.code}`
+      ? `error ${item.wireCode}`
       : `${item.type}:${Buffer.from(item.payload.subarray()).toString('hex')}`,
   )
 }
@@ -62,7 +62,7 @@ function decodeAll(chunks: readonly Uint8Array[], maxFrameLength?: number): stri
     if (decoder.failed) return out
   }
   const end = decoder.end()
-  if (end !== undefined) out.push(`end ${end.code}`)
+  if (end !== undefined) out.push(`end ${end.wireCode}`)
   return out
 }
 
@@ -109,17 +109,17 @@ describe('frame codec properties', () => {
           try {
             for (const item of decoder.decode(chunk)) {
               if (isPawError(item)) {
-                expect([ErrorCode.MessageTooLarge, ErrorCode.InvalidMessageFormat]).toContain(item.code)
+                expect([ErrorCode.MessageTooLarge, ErrorCode.InvalidMessageFormat]).toContain(item.wireCode)
               } else {
                 expect(item.type).toMatch(/^[a-z0-9_./-]{1,32}$/)
               }
             }
           } catch (error) {
-            expect(isPawError(error) && error.code).toBe(ErrorCode.MessageTooLarge)
+            expect(isPawError(error) && error.wireCode).toBe(ErrorCode.MessageTooLarge)
           }
         }
         const end = decoder.end()
-        if (end !== undefined) expect(end.code).toBe(ErrorCode.InvalidMessageFormat)
+        if (end !== undefined) expect(end.wireCode).toBe(ErrorCode.InvalidMessageFormat)
       }),
       RUNS,
     )

@@ -61,7 +61,7 @@ describe('FrameDecoder', () => {
     const items = decoder.decode(encodeFrame('block', new Uint8Array(93)))
     expect(items.map(plain)).toEqual([{ type: 'block', payload: new Uint8Array(93) }])
     const [error] = decoder.decode(encodeFrame('block', new Uint8Array(94)))
-    expect(isPawError(error) && error.code).toBe(ErrorCode.MessageTooLarge)
+    expect(isPawError(error) && error.wireCode).toBe(ErrorCode.MessageTooLarge)
   })
 
   it('skips the body of a malformed frame as it arrives, without buffering it', () => {
@@ -118,7 +118,7 @@ describe('FrameDecoder', () => {
   it('end() reports a stream cut inside a frame, and nothing after a clean end', () => {
     const decoder = new FrameDecoder()
     decoder.decode(encodeFrame('tx', Uint8Array.of(1, 2, 3)).subarray(0, 7))
-    expect(decoder.end()?.code).toBe(ErrorCode.InvalidMessageFormat)
+    expect(decoder.end()?.wireCode).toBe(ErrorCode.InvalidMessageFormat)
     const clean = new FrameDecoder()
     clean.decode(encodeFrame('tx', Uint8Array.of(1)))
     expect(clean.end()).toBeUndefined()
@@ -170,6 +170,6 @@ describe('decodeFrames', () => {
       items.push(item)
     }
     expect(items).toHaveLength(1)
-    expect(isPawError(items[0]) && items[0].code).toBe(ErrorCode.InvalidMessageFormat)
+    expect(isPawError(items[0]) && items[0].wireCode).toBe(ErrorCode.InvalidMessageFormat)
   })
 })

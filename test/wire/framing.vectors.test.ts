@@ -63,13 +63,13 @@ function run(chunks: readonly Uint8Array[], limits?: FrameLimits): Outcome[] {
     }
     for (const item of decoder.decode(chunk)) {
       if (!isPawError(item)) out.push({ type: item.type, payload: describeBytes(item.payload.subarray()) })
-      else out.push({ error: item.code, ...(isFatal(item) ? { fatal: true as const } : {}) })
+      else out.push({ error: item.wireCode, ...(isFatal(item) ? { fatal: true as const } : {}) })
     }
     expect(decoder.bufferedBytes).toBeLessThanOrEqual(most)
   }
   if (decoder.failed) return out
   const truncated = decoder.end()
-  if (truncated !== undefined) out.push({ error: truncated.code, atEnd: true })
+  if (truncated !== undefined) out.push({ error: truncated.wireCode, atEnd: true })
   return out
 }
 

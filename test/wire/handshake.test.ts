@@ -41,7 +41,7 @@ function codeOf(payload: Uint8Array): number | undefined {
     return undefined
   } catch (error) {
     if (!isPawError(error)) throw error
-    return error.code
+    return error.wireCode
   }
 }
 
@@ -83,7 +83,7 @@ describe('protocols/handshake.vectors.json', () => {
         try {
           encodeChainId(vector.chainId)
         } catch (error) {
-          code = isPawError(error) ? error.code : -1
+          code = isPawError(error) ? error.wireCode : -1
         }
         expect(code).toBe(errorCode(vector.error))
       })
@@ -100,7 +100,7 @@ describe('protocols/handshake.vectors.json', () => {
     for (const vector of vectors.reject.invalid) {
       it(`${vector.name} → ${vector.error}`, () => {
         expect(() => decodeReject(bytesOf(vector.payload))).toThrow(
-          expect.objectContaining({ code: errorCode(vector.error) }),
+          expect.objectContaining({ wireCode: errorCode(vector.error) }),
         )
       })
     }
@@ -115,7 +115,7 @@ describe('handshake codec', () => {
 
   it('refuses to encode a node ID that is not 32 bytes', () => {
     expect(() => encodeHandshake({ version: 1, chainId: 'paw', nodeId: new Uint8Array(31) })).toThrow(
-      expect.objectContaining({ code: ErrorCode.InvalidMessageFormat }),
+      expect.objectContaining({ wireCode: ErrorCode.InvalidMessageFormat }),
     )
   })
 
@@ -162,7 +162,7 @@ describe('handshake codec', () => {
             bytes.length > 0 && bytes[0] !== 1
               ? ErrorCode.ProtocolVersionMismatch
               : ErrorCode.InvalidMessageFormat
-          expect(isPawError(error) && error.code).toBe(expected)
+          expect(isPawError(error) && error.wireCode).toBe(expected)
         }
       }),
       { numRuns: 1000 },

@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { decodeTransaction } from '../../src/chain/encoding.ts'
 import { txHash } from '../../src/chain/hashing.ts'
+import { REFERENCE_SHAPE } from '../../src/chain/port/shape.ts'
 import { verifyTransactionSignature } from '../../src/chain/signing.ts'
 import { ErrorCode, isPawError } from '../../src/errors.ts'
 import { FrameType } from '../../src/wire/constants.ts'
@@ -17,7 +18,6 @@ import {
   MAX_MEMPOOL_HASHES,
   MAX_TRANSACTIONS_PER_REQUEST,
   MEMPOOL_HASH_LENGTH,
-  MEMPOOL_TRANSACTION_LENGTH,
 } from '../../src/wire/mempool.ts'
 import { type ByteSpec, bytesOf, errorCode, hex, loadVectors, wireCodeOf } from '../support/vectors.ts'
 
@@ -76,12 +76,15 @@ function payloadOf(spec: Payload): Uint8Array {
 const listOf = (spec: List): Uint8Array[] =>
   isCounter(spec) ? counterEntries(spec) : spec.map((h) => bytesOf(h))
 const hexList = (list: Uint8Array[]) => list.map(hex)
+/** The reference chain's transaction size: the one protocols/mempool.vectors.json is written for. */
+const TX_BYTES = REFERENCE_SHAPE.transactionBytes
 
 describe('protocols/mempool.vectors.json', () => {
-  it('limits match the codec', () => {
+  it("limits match the codec and the reference chain's shape (src/chain/port/shape.ts)", () => {
+    expect(REFERENCE_SHAPE.hashBytes).toBe(MEMPOOL_HASH_LENGTH)
     expect(vectors.limits).toEqual({
       hashLength: MEMPOOL_HASH_LENGTH,
-      transactionLength: MEMPOOL_TRANSACTION_LENGTH,
+      transactionLength: REFERENCE_SHAPE.transactionBytes,
       maxMempoolHashes: MAX_MEMPOOL_HASHES,
       maxTransactionsPerRequest: MAX_TRANSACTIONS_PER_REQUEST,
     })
@@ -151,13 +154,13 @@ describe('protocols/mempool.vectors.json', () => {
     for (const vector of vectors.transactions.valid) {
       it(vector.name, () => {
         const payload = payloadOf(vector.payload)
-        const decoded = decodeTransactions(payload)
+        const decoded = decodeTransactions(payload, TX_BYTES)
         expect(hexList(decoded.transactions)).toEqual(hexList(listOf(vector.transactions)))
         expect(hexList(decoded.notFound)).toEqual(hexList(listOf(vector.notFound)))
-        const encoded = encodeTransactions({
-          transactions: listOf(vector.transactions),
-          notFound: listOf(vector.notFound),
-        })
+        const encoded = encodeTransactions(
+          { transactions: listOf(vector.transactions), notFound: listOf(vector.notFound) },
+          TX_BYTES,
+        )
         expect(hex(encoded)).toBe(hex(payload))
       })
     }
@@ -166,7 +169,8 @@ describe('protocols/mempool.vectors.json', () => {
   describe('transactions: invalid (the whole message is rejected)', () => {
     for (const vector of vectors.transactions.invalid) {
       it(`${vector.name} → ${vector.error}`, () => {
-        expect(wireCodeOf(() => decodeTransactions(payloadOf(vector.payload)))).toBe(errorCode(vector.error))
+        const payload = payloadOf(vector.payload)
+        expect(wireCodeOf(() => decodeTransactions(payload, TX_BYTES))).toBe(errorCode(vector.error))
       })
     }
   })
@@ -175,7 +179,7 @@ describe('protocols/mempool.vectors.json', () => {
     for (const vector of vectors.transactions.encodeInvalid) {
       it(`${vector.name} → ${vector.error}`, () => {
         const response = { transactions: listOf(vector.transactions), notFound: listOf(vector.notFound) }
-        expect(wireCodeOf(() => encodeTransactions(response))).toBe(errorCode(vector.error))
+        expect(wireCodeOf(() => encodeTransactions(response, TX_BYTES))).toBe(errorCode(vector.error))
       })
     }
   })
@@ -183,6 +187,9 @@ describe('protocols/mempool.vectors.json', () => {
 
 describe('mempool codec properties (1,000 runs each)', () => {
   const RUNS = { numRuns: 1000 }
+  // The codec knows a transaction's size only through the chain's shape: the reference
+  // chain's, and a made-up chain's.
+  const OTHER_TX_BYTES = 64
   const hashKey = (bytes: Uint8Array) => hex(bytes)
   const hashes = (min: number, max: number) =>
     fc.uniqueArray(fc.uint8Array({ minLength: 32, maxLength: 32 }), {
@@ -190,12 +197,14 @@ describe('mempool codec properties (1,000 runs each)', () => {
       maxLength: max,
       selector: hashKey,
     })
-  const transactions = (max: number) =>
-    fc.uniqueArray(fc.uint8Array({ minLength: 152, maxLength: 152 }), { maxLength: max, selector: hashKey })
-  const response = fc
-    .tuple(transactions(20), hashes(0, 20))
-    .filter(([found, missing]) => found.length + missing.length >= 1)
-    .map(([found, missing]) => ({ transactions: found, notFound: missing }))
+  const transactions = (max: number, size: number) =>
+    fc.uniqueArray(fc.uint8Array({ minLength: size, maxLength: size }), { maxLength: max, selector: hashKey })
+  const responseOf = (size: number) =>
+    fc
+      .tuple(transactions(20, size), hashes(0, 20))
+      .filter(([found, missing]) => found.length + missing.length >= 1)
+      .map(([found, missing]) => ({ transactions: found, notFound: missing }))
+  const response = responseOf(TX_BYTES)
 
   it('mempool_hashes round trip', () => {
     fc.assert(
@@ -215,16 +224,18 @@ describe('mempool codec properties (1,000 runs each)', () => {
     )
   })
 
-  it('transactions round trip', () => {
-    fc.assert(
-      fc.property(response, (value) => {
-        const decoded = decodeTransactions(encodeTransactions(value))
-        expect(hexList(decoded.transactions)).toEqual(hexList(value.transactions))
-        expect(hexList(decoded.notFound)).toEqual(hexList(value.notFound))
-      }),
-      RUNS,
-    )
-  })
+  for (const size of [TX_BYTES, OTHER_TX_BYTES]) {
+    it(`transactions of ${size} bytes round trip`, () => {
+      fc.assert(
+        fc.property(responseOf(size), (value) => {
+          const decoded = decodeTransactions(encodeTransactions(value, size), size)
+          expect(hexList(decoded.transactions)).toEqual(hexList(value.transactions))
+          expect(hexList(decoded.notFound)).toEqual(hexList(value.notFound))
+        }),
+        RUNS,
+      )
+    })
+  }
 
   const decoders = [
     ['mempool_hashes', decodeMempoolHashes, encodeMempoolHashes],
@@ -254,9 +265,9 @@ describe('mempool codec properties (1,000 runs each)', () => {
       fc.property(fc.uint8Array({ maxLength: 700 }), (bytes) => {
         let decoded: ReturnType<typeof decodeTransactions> | undefined
         const code = wireCodeOf(() => {
-          decoded = decodeTransactions(bytes)
+          decoded = decodeTransactions(bytes, TX_BYTES)
         })
-        if (code === undefined) expect(hex(encodeTransactions(decoded as never))).toBe(hex(bytes))
+        if (code === undefined) expect(hex(encodeTransactions(decoded as never, TX_BYTES))).toBe(hex(bytes))
         else expect(code).toBe(ErrorCode.InvalidMessageFormat)
       }),
       RUNS,
@@ -272,7 +283,7 @@ describe('mempool codec properties (1,000 runs each)', () => {
         fc.uint8Array({ minLength: 1, maxLength: 40 }),
         (value, list, cut, extra) => {
           for (const [payload, decode] of [
-            [encodeTransactions(value), decodeTransactions],
+            [encodeTransactions(value, TX_BYTES), (bytes: Uint8Array) => decodeTransactions(bytes, TX_BYTES)],
             [encodeMempoolHashes(list), decodeMempoolHashes],
             [encodeGetTransactions(list), decodeGetTransactions],
           ] as const) {

@@ -1,12 +1,16 @@
 /**
- * The reference chain's side of the transaction pool port (src/ports/transaction-pool.ts):
- * encodes what the mempool holds, and decodes and admits what peers fetched for it. The
- * network layer sees encodings and ids only. Browser-safe.
+ * The reference chain's side of the transaction pool port (src/ports/transaction-pool.ts,
+ * src/ports/chain.ts ChainPool): encodes what the mempool holds, and decodes and admits
+ * what peers fetched or gossiped. The network layer sees encodings and ids only.
+ * Browser-safe.
  */
+import type { ChainPool, GossipedTransaction, Judgement } from '../../ports/chain.ts'
 import type { FetchedOutcome, FetchedTransaction, TransactionPoolPort } from '../../ports/transaction-pool.ts'
 import { toHex } from '../../wire/bytes.ts'
 import { decodeTransaction, encodeTransaction } from '../encoding.ts'
-import { type ChainError, isChainError, PROVABLY_INVALID_CODES } from '../errors.ts'
+import { type ChainError, ChainErrorCode, isChainError, PROVABLY_INVALID_CODES } from '../errors.ts'
+import { txHash } from '../hashing.ts'
+import { judgementOf } from '../port/judgement.ts'
 import type { Transaction, TransactionPool } from '../types.ts'
 
 export interface PoolPortEvents {
@@ -82,5 +86,76 @@ export function transactionPoolPort(pool: TransactionPool, events: PoolPortEvent
       }
       return outcomes
     },
+  }
+}
+
+/** What an admitted transaction of `from` at `nonce` unblocks, and what its successor waits for. */
+function nonceKey(from: Uint8Array, nonce: bigint): string {
+  return `${toHex(from)}:${nonce}`
+}
+
+/**
+ * Judges and admits a gossiped transaction. The mempool keeps no future nonces
+ * (mempool.ts), and gossip takes different paths, so nonce n + 1 can overtake n: a
+ * BAD_NONCE above 0 is `early`, held by gossip until the sender's previous nonce is
+ * admitted (it `provides` the key this one `waitsFor`) or a short wait expires. The pool
+ * cannot tell a nonce ahead of the sender's from one already spent without the tip state,
+ * so both wait: a spent one just expires. Nonce 0 can wait for nothing.
+ */
+export function admitGossiped(pool: TransactionPool, encoded: Uint8Array): GossipedTransaction<Transaction> {
+  let transaction: Transaction
+  try {
+    transaction = decodeTransaction(encoded)
+  } catch (error) {
+    if (!isChainError(error)) throw error
+    return judgementOf(error, 'transaction')
+  }
+  const id = txHash(transaction)
+  if (pool.has(toHex(id))) {
+    return { status: 'refused', code: ChainErrorCode.DuplicateTransaction, reason: 'already pending' }
+  }
+  try {
+    pool.add(transaction)
+  } catch (error) {
+    if (!isChainError(error)) throw error
+    if (error.code === ChainErrorCode.BadNonce && transaction.nonce > 0n) {
+      return {
+        status: 'early',
+        waitsFor: nonceKey(transaction.from, transaction.nonce - 1n),
+        group: toHex(transaction.from),
+        code: error.code,
+        reason: error.message,
+        cause: error,
+      }
+    }
+    return judgementOf(error, 'transaction')
+  }
+  return {
+    status: 'accepted',
+    value: { id, decoded: transaction, provides: nonceKey(transaction.from, transaction.nonce) },
+  }
+}
+
+/** Admits a transaction this node's own user submits; a refusal carries the ChainError as `cause`. */
+export function admitLocal(
+  pool: TransactionPool,
+  encoded: Uint8Array,
+): Judgement<{ id: Uint8Array; decoded: Transaction; evicted: string[] }> {
+  try {
+    const transaction = decodeTransaction(encoded)
+    const { evicted } = pool.add(transaction)
+    return { status: 'accepted', value: { id: txHash(transaction), decoded: transaction, evicted } }
+  } catch (error) {
+    if (!isChainError(error)) throw error
+    return judgementOf(error, 'transaction')
+  }
+}
+
+/** The reference chain's ChainPool: the pool port, gossip admission and the user's own. */
+export function referenceChainPool(pool: TransactionPool, events: PoolPortEvents): ChainPool<Transaction> {
+  return {
+    ...transactionPoolPort(pool, events),
+    admitGossiped: (encoded) => admitGossiped(pool, encoded),
+    admitLocal: (encoded) => admitLocal(pool, encoded),
   }
 }

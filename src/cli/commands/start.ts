@@ -3,7 +3,7 @@
  * full listen multiaddr on stdout (logs go to stderr) and stops gracefully on SIGINT or
  * SIGTERM (004 §5.2 "Graceful Shutdown").
  */
-import type { PawNode } from '../../api.ts'
+import type { PawNode } from '../../api/index.ts'
 import { ConfigError, resolveSettings } from '../../config/settings.ts'
 import { createLogger, type Logger } from '../../logging.ts'
 import { type AdminServer, startHomeAdmin } from '../../node/admin/index.ts'

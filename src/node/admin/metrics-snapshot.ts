@@ -3,7 +3,7 @@
  * at scrape time: the node already counts all of it, so the admin API keeps no second
  * bookkeeping and a scrape costs a few map walks.
  */
-import type { PawNode } from '../../api.ts'
+import type { PawNode } from '../../api/index.ts'
 import type { P2pMetricsSnapshot } from '../metrics/paw-metrics.ts'
 
 export type MetricsNode = Pick<

@@ -2,7 +2,7 @@
  * The admin API's peer routes: GET /peers, GET and POST /bans, POST /unban, POST /dial and
  * POST /disconnect.
  */
-import type { PeerInfo } from '../../api.ts'
+import type { PeerInfo } from '../../api/index.ts'
 import { ErrorCode, errorCodeName, isPawError } from '../../errors.ts'
 import { parsePeerAddress } from '../../peers/address.ts'
 import type { Ban } from '../../peers/ban-list.ts'
@@ -97,8 +97,8 @@ export async function dial({ body }: RouteRequest, context: AdminContext): Promi
       )
     }
     // The PAW wire code leads the message: `0x07 ReputationRejection: … is banned until …`.
-    const paw = `0x${error.code.toString(16).padStart(2, '0')} ${errorCodeName(error.code) ?? error.name}`
-    if (REFUSALS.has(error.code)) {
+    const paw = `0x${error.wireCode.toString(16).padStart(2, '0')} ${errorCodeName(error.wireCode) ?? error.name}`
+    if (REFUSALS.has(error.wireCode)) {
       throw new AdminError(409, AdminErrorCode.DialRefused, `${paw}: ${error.message}`)
     }
     throw new AdminError(502, AdminErrorCode.DialFailed, `${paw}: ${error.message}`)

@@ -4,7 +4,7 @@
  * entry that names it (Route). The handlers (node-routes.ts, peer-routes.ts), the ROUTES
  * table (routes.ts), the router and the server all share these.
  */
-import type { PawNode } from '../../api.ts'
+import type { PawNode } from '../../api/index.ts'
 import type { AccountState } from '../../chain/state.ts'
 import type { Address, ChainPosition, Transaction } from '../../chain/types.ts'
 

@@ -7,6 +7,7 @@
  * test. Per-peer labels are deliberately absent: peer IDs are unbounded and would blow up the
  * series count of every Prometheus that scrapes us; per-peer detail belongs to the admin API.
  */
+import type { NodeStats } from '../../api/peers.ts'
 import { counter, Families, type Labels } from './exposition-format.ts'
 
 export type PeerStateName = 'connecting' | 'handshaking' | 'connected' | 'disconnecting' | 'disconnected'
@@ -28,14 +29,7 @@ export interface P2pMetricsSnapshot {
     score?: number
     rttMs?: number
   }>
-  node: {
-    totalConnections: number
-    successfulDials: number
-    failedDials: number
-    rejectedInbound: number
-    inbound: number
-    outbound: number
-  }
+  node: NodeStats
   /** Rejections (refused handshakes / connections) by PAW error code, e.g. {'0x02': 3, '0x07': 1}. */
   rejectionsByCode: Record<string, number>
   /** Bytes and messages by /paw/* protocol id, both directions. */

@@ -4,8 +4,9 @@
  *
  * Streams and who runs them:
  * - streams a peer opens carry its requests; we answer each with one frame, lock-step
- *   (responder.ts), from `source`: a full node's Chain (stored block encodings, written
- *   without re-encoding or copying) or a light node's headers (get_headers only);
+ *   (responder.ts), from the chain port (src/ports/chain.ts): a full node's (stored block
+ *   and header encodings, written without re-encoding or copying) or a light node's
+ *   headers (get_headers only);
  * - our own requests to a peer (getBlock, getBlocks, getHeaders) run on at most
  *   REQUEST_STREAMS_PER_PEER streams ("lanes") per connection, each lock-step: one
  *   outstanding request per stream. Two lanes let the peer read the next answer from its
@@ -15,73 +16,43 @@
  *
  * Every stream goes through a FrameChannel (read-idle and write timeouts, traffic
  * counters); a `blocks` answer is written with a deadline scaled to its size (writer.ts).
+ * Frames are sized by the chain's shape (limits.ts), and a get_block answer is checked by
+ * the chain to be the block asked for.
  * A peer's fault (0x05, 0x09, 0x0A) is logged at WARN, charged to its reputation and
  * counted, and its stream is reset; transport failures only end the stream.
  */
-import type { Connection, Libp2p, Stream } from '@libp2p/interface'
-import type { BlockHeader, Hash } from '../../chain/types.ts'
-import type { Settings } from '../../config/settings.ts'
+import type { AbortOptions, Connection, Stream } from '@libp2p/interface'
 import { NetworkError } from '../../errors.ts'
 import type { Logger } from '../../logging.ts'
-import type { Enforcer } from '../../peers/enforcer.ts'
-import type { PeerManager } from '../../peers/peer-manager.ts'
-import type { PeerRateLimiter } from '../../peers/rate-limits.ts'
+import type { ChainShape } from '../../ports/chain.ts'
 import {
+  BLOCK_HASH_LENGTH,
   BlocksFrameType,
   encodeGetBlock,
   encodeGetBlocks,
   encodeGetHeaders,
+  MAX_BLOCK_ENCODING_BYTES,
   type RangeRequest,
 } from '../../wire/blocks.ts'
 import type { Frame } from '../../wire/frame.ts'
 import type { FrameLimits } from '../../wire/frame-limits.ts'
+import { abortOnSignal, raceSignal, reasonOf } from '../shared/abort.ts'
 import { endFailedStream, type FaultSink, PeerFault, refuseFault } from '../shared/faults.ts'
 import type { FrameChannel } from '../shared/frame-channel.ts'
-import type { MemoryBudget } from '../shared/memory-budget.ts'
 import { asNetworkError, ProtocolStreams } from '../shared/protocol-streams.ts'
+import { nextMessage } from '../shared/reader.ts'
 import { BLOCKS_PROTOCOL, MAX_BLOCKS_STREAMS, REQUEST_STREAMS_PER_PEER } from './constants.ts'
 import type { BlocksContext } from './context.ts'
-import { answerLimits, laneLimits, responderLimits } from './limits.ts'
-import { nextMessage } from './reader.ts'
+import { type BlocksLimits, blocksLimits, responderLimits } from './limits.ts'
 import { matchBlock, matchBlocks, matchHeaders } from './requester.ts'
 import { CannotServeError, serveRequests } from './responder.ts'
 import { type BlocksStats, copyBlocksStats, newBlocksStats } from './stats.ts'
+import type { BlocksProtocolInit } from './types.ts'
 
 export { BLOCKS_PROTOCOL, MAX_BLOCKS_STREAMS, REQUEST_STREAMS_PER_PEER } from './constants.ts'
+export { CannotServeError } from './responder.ts'
 export type { BlocksStats } from './stats.ts'
-
-/**
- * What a node serves from. A full node's `Chain` (src/chain/types.ts) is one; a light
- * node's header chain (no `getEncodedBlock`) answers get_headers only.
- */
-export interface BlocksSource {
-  tip(): { height: number }
-  /** Headers of the best chain from `fromHeight`, at most `count`. */
-  getHeaders(fromHeight: number, count: number): Promise<BlockHeader[]>
-  /** The block's stored encoding, on any branch; absent on a light node. */
-  getEncodedBlock?(hash: Hash): Promise<Uint8Array | undefined>
-}
-
-/** What the protocol needs of the peer manager: connections of handshaken peers and their traffic counters. */
-export type BlocksPeers = Pick<PeerManager, 'connected' | 'traffic'>
-
-export interface BlocksProtocolInit {
-  libp2p: Libp2p
-  peers: BlocksPeers
-  settings: Settings
-  log: Logger
-  /** Whether /paw/handshake/1 completed on the connection (requireHandshake). */
-  isHandshaken: (connection: Connection) => boolean
-  /** What we serve from; undefined on a node without a chain (it answers nothing). */
-  source: BlocksSource | undefined
-  limiter: PeerRateLimiter
-  /** Charges peers for their faults (src/peers/enforcer.ts). */
-  enforcer: Pick<Enforcer, 'charge'>
-  /** The memory budget frames and answers are reserved from; none: unbounded (tests). */
-  budget?: MemoryBudget | undefined
-  /** The chain's largest block encoding, which bounds the answers we accept (default: a frame's worth). */
-  maxBlockBytes?: number
-}
+export type { BlockServingChain, BlocksChain, BlocksPeers, BlocksProtocolInit } from './types.ts'
 
 /** One of our request streams to a connection: one request on it at a time. */
 interface RequestLane {
@@ -108,10 +79,28 @@ export class BlocksProtocol {
   readonly #stats = newBlocksStats()
   /** Our request lanes by connection id (at most REQUEST_STREAMS_PER_PEER each). */
   readonly #lanes = new Map<string, RequestLane[]>()
+  /** What streams peers open accept (their requests), from the chain's largest block. */
+  readonly #responderLimits: FrameLimits
+  /** What our requests are sized and checked by; undefined without a chain or a shape. */
+  readonly #requesting: { shape: ChainShape; limits: BlocksLimits } | undefined
   readonly #context: BlocksContext
 
+  /**
+   * @throws RangeError for a chain whose ids are not the 32 bytes /paw/blocks/1 carries
+   *   (protocols/blocks.md "Blocks, headers and hashes")
+   */
   constructor(init: BlocksProtocolInit) {
+    const shape = init.chain?.shape ?? init.shape
+    if (shape !== undefined && shape.hashBytes !== BLOCK_HASH_LENGTH) {
+      throw new RangeError(
+        `${BLOCKS_PROTOCOL} carries ${BLOCK_HASH_LENGTH}-byte block ids, the chain's are ${shape.hashBytes}`,
+      )
+    }
     this.#init = init
+    this.#requesting = shape === undefined ? undefined : { shape, limits: blocksLimits(shape) }
+    // Without a chain nothing is served: the largest frame a request stream may see is a frame's worth.
+    this.#responderLimits =
+      this.#requesting?.limits.responder ?? responderLimits({ maxBlockBytes: MAX_BLOCK_ENCODING_BYTES })
     this.#plumbing = new ProtocolStreams({
       protocol: BLOCKS_PROTOCOL,
       settings: init.settings,
@@ -155,47 +144,93 @@ export class BlocksProtocol {
 
   /**
    * The block with this hash (on any branch the peer stores), as the peer's stored
-   * encoding; undefined if the peer answered not_found. Its hash is checked, its contents
-   * are not.
-   * @throws NetworkError (not connected, stream failed), UnexpectedMessageError (0x0A) or
-   *   InvalidMessageFormatError (0x05) for a wrong answer, which is charged to the peer;
-   *   InvalidMessageFormatError for a hash that is not 32 bytes
+   * encoding; undefined if the peer answered not_found. The chain reads it (readBlock): it
+   * must be a block, its body its header's, and its id `hash`; it is not validated further.
+   * @throws NetworkError (not connected, stream failed, or no chain to read the block by),
+   *   UnexpectedMessageError (0x0A) or InvalidMessageFormatError (0x05) for a wrong answer,
+   *   which is charged to the peer; InvalidMessageFormatError for a hash that is not 32
+   *   bytes; the signal's reason if it aborted
    */
-  async getBlock(peerId: string, hash: Uint8Array): Promise<Uint8Array | undefined> {
+  async getBlock(
+    peerId: string,
+    hash: Uint8Array,
+    options: AbortOptions = {},
+  ): Promise<Uint8Array | undefined> {
     const payload = encodeGetBlock(hash)
-    const limits = answerLimits({ type: BlocksFrameType.GetBlock }, this.#init.maxBlockBytes)
-    return this.#request(peerId, BlocksFrameType.GetBlock, payload, limits, (frame) =>
-      matchBlock(payload, frame),
+    const chain = this.#init.chain
+    if (chain === undefined) throw new NetworkError('this node has no chain to read a block by')
+    const { shape, limits } = this.#requestingAs()
+    return this.#request(
+      peerId,
+      BlocksFrameType.GetBlock,
+      payload,
+      limits.getBlock,
+      (frame) => matchBlock(payload, frame, chain, shape),
+      options,
     )
   }
 
   /**
    * Block encodings of the peer's best chain at heights fromHeight, fromHeight + 1, …: at
    * most `count`, possibly fewer (trimmed by the answer bounds or the peer's tip; empty
-   * above its tip). Not validated: the caller decodes and checks linkage.
-   * @throws as getBlock; InvalidMessageFormatError for a range outside u32 / 1..65535
+   * above its tip), each of a length the chain's shape allows. Not validated: the caller
+   * has the chain check them and their linkage.
+   * @throws as getBlock (but needs no chain); InvalidMessageFormatError for a range outside
+   *   u32 / 1..65535
    */
-  async getBlocks(peerId: string, fromHeight: number, count: number): Promise<Uint8Array[]> {
+  async getBlocks(
+    peerId: string,
+    fromHeight: number,
+    count: number,
+    options: AbortOptions = {},
+  ): Promise<Uint8Array[]> {
     const range: RangeRequest = { startHeight: fromHeight, count }
     const payload = encodeGetBlocks(range)
-    const limits = answerLimits({ type: BlocksFrameType.GetBlocks, range }, this.#init.maxBlockBytes)
-    return this.#request(peerId, BlocksFrameType.GetBlocks, payload, limits, (frame) =>
-      matchBlocks(range, frame),
+    const { shape, limits } = this.#requestingAs()
+    return this.#request(
+      peerId,
+      BlocksFrameType.GetBlocks,
+      payload,
+      limits.answer({ type: BlocksFrameType.GetBlocks, range }),
+      (frame) => matchBlocks(range, frame, shape),
+      options,
     )
   }
 
   /**
-   * 153-byte header encodings of the peer's best chain from `fromHeight`: at most `count`,
-   * possibly fewer (at most 512 per answer; empty above its tip). Not validated.
+   * Header encodings (of the chain's fixed size) of the peer's best chain from
+   * `fromHeight`: at most `count`, possibly fewer (at most 512 per answer; empty above its
+   * tip). Not validated.
    * @throws as getBlocks
    */
-  async getHeaders(peerId: string, fromHeight: number, count: number): Promise<Uint8Array[]> {
+  async getHeaders(
+    peerId: string,
+    fromHeight: number,
+    count: number,
+    options: AbortOptions = {},
+  ): Promise<Uint8Array[]> {
     const range: RangeRequest = { startHeight: fromHeight, count }
     const payload = encodeGetHeaders(range)
-    const limits = answerLimits({ type: BlocksFrameType.GetHeaders, range }, this.#init.maxBlockBytes)
-    return this.#request(peerId, BlocksFrameType.GetHeaders, payload, limits, (frame) =>
-      matchHeaders(range, frame),
+    const { shape, limits } = this.#requestingAs()
+    return this.#request(
+      peerId,
+      BlocksFrameType.GetHeaders,
+      payload,
+      limits.answer({ type: BlocksFrameType.GetHeaders, range }),
+      (frame) => matchHeaders(range, frame, shape),
+      options,
     )
+  }
+
+  /**
+   * The shape our requests' answers are sized and checked by.
+   * @throws NetworkError on a node without a chain or a shape (it cannot read an answer)
+   */
+  #requestingAs(): { shape: ChainShape; limits: BlocksLimits } {
+    if (this.#requesting === undefined) {
+      throw new NetworkError(`this node has no chain: it cannot read what ${BLOCKS_PROTOCOL} answers`)
+    }
+    return this.#requesting
   }
 
   /** The lane a new request to `connection` joins: an idle one, a new one while under the cap, else the least busy. */
@@ -250,7 +285,9 @@ export class BlocksProtocol {
 
   /**
    * Sends one request on one of the connection's lanes, accepting one answer within
-   * `limits` (what the request can be answered with), and matches it.
+   * `limits` (what the request can be answered with), and matches it. A request given up
+   * (its signal aborted) while it waits for the lane is never sent; one given up after it
+   * was sent resets its stream (an answer it will not read cannot stay on the lane).
    */
   async #request<T>(
     peerId: string,
@@ -258,44 +295,54 @@ export class BlocksProtocol {
     payload: Uint8Array,
     limits: FrameLimits,
     match: (frame: Frame) => T,
+    options: AbortOptions,
   ): Promise<T> {
     if (!this.#plumbing.running) throw new NetworkError(`${BLOCKS_PROTOCOL} is not running`)
+    const signal = options.signal
+    signal?.throwIfAborted()
     const connection = this.#plumbing.connectionOf(peerId)
     const lane = this.#laneFor(connection)
     lane.pending++
     const run = lane.tail.then(async () => {
-      lane.channel ??= await this.#plumbing.open(connection, laneLimits(this.#init.maxBlockBytes))
+      signal?.throwIfAborted()
+      lane.channel ??= await this.#plumbing.open(connection, this.#requestingAs().limits.lane, options)
       const channel = lane.channel
+      const stopListening = abortOnSignal(channel.stream, signal)
       try {
         channel.expectOne(limits)
         await channel.write(type, payload)
         this.#stats.requestsSent++
-        const frame = await nextMessage(this.#context, channel, peerId, false)
+        const frame = await nextMessage(channel, (fault) => this.#refuse(peerId, fault), {
+          skipFaults: false,
+          ...(signal === undefined ? {} : { signal }),
+        })
         if (frame === undefined) throw new NetworkError('the peer closed the stream without answering')
         return match(frame)
       } catch (error) {
         // The stream is not reused after a failure: the next request opens another.
         lane.channel = undefined
         this.#failed(channel, peerId, error)
+        if (signal?.aborted) throw reasonOf(signal)
         throw error instanceof PeerFault ? error.error : asNetworkError(error)
+      } finally {
+        stopListening()
       }
     })
     lane.tail = run.then(
       () => undefined,
       () => undefined,
     )
-    try {
-      return await run
-    } finally {
+    const settled = run.finally(() => {
       lane.pending--
       if (lane.pending === 0) this.#linger(connection.id, lane)
-    }
+    })
+    return raceSignal(settled, signal)
   }
 
   /** A stream the peer opened: its requests, answered one by one. */
   async #serve(stream: Stream, connection: Connection): Promise<void> {
     const peerId = connection.remotePeer.toString()
-    const channel = this.#plumbing.channel(stream, connection, responderLimits(this.#init.maxBlockBytes))
+    const channel = this.#plumbing.channel(stream, connection, this.#responderLimits)
     try {
       await serveRequests(
         this.#context,

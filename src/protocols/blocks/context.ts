@@ -1,7 +1,7 @@
 /** What the parts of /paw/blocks/1 share: the node's parts, counters and fault reporting. */
 import type { PeerFault } from '../shared/faults.ts'
-import type { BlocksProtocolInit } from './blocks-protocol.ts'
 import type { BlocksStats } from './stats.ts'
+import type { BlocksProtocolInit } from './types.ts'
 
 export interface BlocksContext {
   readonly init: BlocksProtocolInit

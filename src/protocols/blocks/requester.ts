@@ -2,12 +2,13 @@
  * Matching an answer to the request it answers (protocols/blocks.md "Answers and
  * trimming", "Stream rules"). A well-formed answer of the wrong type, with more entries
  * than asked for, a `not_found` for a range, or a block or `not_found` for another hash
- * is 0x0A; a malformed one is 0x05. Block contents are not validated here (the sync layer
- * decodes and validates them); the answer's entries are returned as bytes.
+ * is 0x0A; a malformed one is 0x05. Entries are sized by the chain's shape; their contents
+ * are the chain's to validate (the sync layer imports them through the port), except that a
+ * get_block answer must be a block whose id, as the chain reads it, is the hash asked for.
+ * The answer's entries are returned as bytes.
  */
-import { sha256 } from '@noble/hashes/sha2.js'
+import type { ChainShape } from '../../ports/chain.ts'
 import {
-  BLOCK_HEADER_LENGTH,
   BlocksFrameType,
   decodeBlocks,
   decodeHeaders,
@@ -16,7 +17,8 @@ import {
 } from '../../wire/blocks.ts'
 import { equalBytes } from '../../wire/bytes.ts'
 import type { Frame } from '../../wire/frame.ts'
-import { decodePeerPayload, unexpectedFault } from '../shared/faults.ts'
+import { decodePeerPayload, invalidFault, unexpectedFault } from '../shared/faults.ts'
+import type { BlocksChain } from './types.ts'
 
 /** A request we send and what its answer must be. */
 export type BlocksRequest =
@@ -29,10 +31,16 @@ function wrongType(request: BlocksRequest, frame: Frame): never {
 }
 
 /**
- * The block of a `get_block` answer (undefined for `not_found`).
- * @throws PeerFault 0x0A (mismatch), 0x05 (malformed)
+ * The block of a `get_block` answer (undefined for `not_found`), checked by `chain` to be a
+ * block whose id is `hash`.
+ * @throws PeerFault 0x0A (mismatch: another block), 0x05 (malformed, or not a block of the chain)
  */
-export function matchBlock(hash: Uint8Array, frame: Frame): Uint8Array | undefined {
+export function matchBlock(
+  hash: Uint8Array,
+  frame: Frame,
+  chain: Pick<BlocksChain, 'readBlock'>,
+  shape: Pick<ChainShape, 'isBlockLength'>,
+): Uint8Array | undefined {
   const request: BlocksRequest = { type: BlocksFrameType.GetBlock, hash }
   const payload = frame.payload
   if (frame.type === BlocksFrameType.NotFound) {
@@ -41,10 +49,13 @@ export function matchBlock(hash: Uint8Array, frame: Frame): Uint8Array | undefin
     return undefined
   }
   if (frame.type !== BlocksFrameType.Blocks) wrongType(request, frame)
-  const blocks = decodePeerPayload(() => decodeBlocks(payload))
+  const blocks = decodePeerPayload(() => decodeBlocks(payload, shape))
   if (blocks.length !== 1) throw unexpectedFault(`get_block answered with ${blocks.length} blocks, not 1`)
   const block = blocks[0] as Uint8Array
-  if (!equalBytes(sha256(block.subarray(0, BLOCK_HEADER_LENGTH)), hash)) {
+  const read = chain.readBlock(block)
+  if (read === undefined)
+    throw invalidFault('get_block answered with bytes that are not a block of this chain')
+  if (!equalBytes(read.header.hash, hash)) {
     throw unexpectedFault('get_block answered with a block whose hash is not the one asked for')
   }
   return block
@@ -54,12 +65,16 @@ export function matchBlock(hash: Uint8Array, frame: Frame): Uint8Array | undefin
  * The blocks of a `get_blocks` answer (0..count, trimmed by the responder).
  * @throws PeerFault 0x0A (mismatch), 0x05 (malformed)
  */
-export function matchBlocks(range: RangeRequest, frame: Frame): Uint8Array[] {
+export function matchBlocks(
+  range: RangeRequest,
+  frame: Frame,
+  shape: Pick<ChainShape, 'isBlockLength'>,
+): Uint8Array[] {
   if (frame.type !== BlocksFrameType.Blocks) {
     wrongType({ type: BlocksFrameType.GetBlocks, range }, frame)
   }
   const payload = frame.payload
-  const blocks = decodePeerPayload(() => decodeBlocks(payload))
+  const blocks = decodePeerPayload(() => decodeBlocks(payload, shape))
   if (blocks.length > range.count) {
     throw unexpectedFault(`get_blocks for ${range.count} answered with ${blocks.length} blocks`)
   }
@@ -67,15 +82,20 @@ export function matchBlocks(range: RangeRequest, frame: Frame): Uint8Array[] {
 }
 
 /**
- * The 153-byte header encodings of a `headers` answer (0..count, trimmed by the responder).
+ * The header encodings (of the chain's size) of a `headers` answer (0..count, trimmed by
+ * the responder).
  * @throws PeerFault 0x0A (mismatch), 0x05 (malformed)
  */
-export function matchHeaders(range: RangeRequest, frame: Frame): Uint8Array[] {
+export function matchHeaders(
+  range: RangeRequest,
+  frame: Frame,
+  shape: Pick<ChainShape, 'headerBytes'>,
+): Uint8Array[] {
   if (frame.type !== BlocksFrameType.Headers) {
     wrongType({ type: BlocksFrameType.GetHeaders, range }, frame)
   }
   const payload = frame.payload
-  const headers = decodePeerPayload(() => decodeHeaders(payload))
+  const headers = decodePeerPayload(() => decodeHeaders(payload, shape.headerBytes))
   if (headers.length > range.count) {
     throw unexpectedFault(`get_headers for ${range.count} answered with ${headers.length} headers`)
   }

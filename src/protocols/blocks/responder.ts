@@ -2,13 +2,12 @@
  * The answering side (protocols/blocks.md "Answers and trimming", "Stream rules"): every
  * request gets exactly one answer frame, one request at a time (the next is read only
  * after this answer is written, so at most one answer is held per stream). Stored block
- * encodings are written as they are (writer.ts); a light node answers get_headers only
- * and resets the stream on a block request.
+ * encodings are written as they are (writer.ts), and so are stored header encodings; a
+ * light node answers get_headers only and resets the stream on a block request.
  */
-import { encodeHeader } from '../../chain/encoding.ts'
-import { blockHash } from '../../chain/hashing.ts'
-import { NetworkError } from '../../errors.ts'
+import { ErrorCode, PawError } from '../../errors.ts'
 import { blockAnswerCost } from '../../peers/rate-limits.ts'
+import type { TrafficCounter } from '../../peers/traffic-counter.ts'
 import {
   BlocksFrameType,
   blocksPayloadLength,
@@ -25,37 +24,51 @@ import {
 } from '../../wire/blocks.ts'
 import type { Frame } from '../../wire/frame.ts'
 import { decodePeerPayload, rateLimitedFault, unexpectedFault } from '../shared/faults.ts'
-import type { FrameChannel, TrafficCounter } from '../shared/frame-channel.ts'
+import type { FrameChannel } from '../shared/frame-channel.ts'
 import { Holdings } from '../shared/memory-budget.ts'
-import type { BlocksSource } from './blocks-protocol.ts'
+import { nextMessage } from '../shared/reader.ts'
 import type { BlocksContext } from './context.ts'
-import { nextMessage } from './reader.ts'
+import type { BlockServingChain, BlocksChain } from './types.ts'
 import { writeBlocksAnswer } from './writer.ts'
 
-/** Thrown when this node cannot answer a request (a light node asked for blocks): not the peer's fault. */
-export class CannotServeError extends NetworkError {}
+/**
+ * Thrown when this node cannot answer a request (a light node asked for blocks): not the
+ * peer's fault; the stream is reset (wire code 0x08).
+ */
+export class CannotServeError extends PawError {
+  constructor(message: string) {
+    super(ErrorCode.NetworkError, message, undefined, { code: 'ERR_CANNOT_SERVE', name: 'CannotServe' })
+  }
+}
+
+/** Whether `chain` serves blocks (a full node's), not headers only. */
+function servesBlocks(chain: BlocksChain | undefined): chain is BlockServingChain {
+  return chain?.encodedBlock !== undefined
+}
 
 /**
  * The stored encodings of the blocks a `get_blocks` answer carries: the best chain's
- * blocks from `request.startHeight`, trimmed by rangeToServe, then to the longest prefix
- * within the byte bound of an answer (blocksThatFit), read one at a time so that at most
- * the bound plus one block is held, and to what `holdings` grants of the memory budget:
- * each block is reserved before it is read (at the size of the largest block served so
- * far, `sizes.largest`, then exactly), and a refusal ends the answer.
+ * blocks from `request.startHeight` (their ids read from its header encodings by the chain),
+ * trimmed by rangeToServe, then to the longest prefix within the byte bound of an answer
+ * (blocksThatFit), read one at a time so that at most the bound plus one block is held,
+ * and to what `holdings` grants of the memory budget: each block is reserved before it is
+ * read (at the size of the largest block served so far, `sizes.largest`, then exactly),
+ * and a refusal ends the answer.
  */
 export async function blocksToServe(
-  source: Required<Pick<BlocksSource, 'getEncodedBlock'>> & BlocksSource,
+  chain: BlockServingChain,
   request: RangeRequest,
   holdings: Holdings = new Holdings(undefined, '', ''),
   sizes: { largest: number } = { largest: 0 },
 ): Promise<Uint8Array[]> {
-  const count = rangeToServe(request, source.tip().height, MAX_BLOCKS_PER_ANSWER)
+  const count = rangeToServe(request, chain.tip().height, MAX_BLOCKS_PER_ANSWER)
   if (count === 0) return []
-  const headers = await source.getHeaders(request.startHeight, count)
+  const headers = await chain.encodedHeaders(request.startHeight, count)
   const blocks: Uint8Array[] = []
   let total = 0
   for (const header of headers) {
-    const block = await holdings.hold(sizes.largest, () => source.getEncodedBlock(blockHash(header)))
+    const hash = chain.readHeader(header).hash
+    const block = await holdings.hold(sizes.largest, () => chain.encodedBlock(hash))
     // The best chain moved under us (a reorg between the two reads): serve what links.
     if (block === undefined || block === 'refused') break
     sizes.largest = Math.max(sizes.largest, block.length)
@@ -66,12 +79,11 @@ export async function blocksToServe(
   return blocks
 }
 
-/** The 153-byte encodings of the best chain's headers a `get_headers` answer carries. */
-export async function headersToServe(source: BlocksSource, request: RangeRequest): Promise<Uint8Array[]> {
-  const count = rangeToServe(request, source.tip().height, MAX_HEADERS_PER_ANSWER)
+/** The stored encodings of the best chain's headers a `get_headers` answer carries, as they are. */
+export async function headersToServe(chain: BlocksChain, request: RangeRequest): Promise<Uint8Array[]> {
+  const count = rangeToServe(request, chain.tip().height, MAX_HEADERS_PER_ANSWER)
   if (count === 0) return []
-  const headers = await source.getHeaders(request.startHeight, count)
-  return headers.map((header) => encodeHeader(header))
+  return chain.encodedHeaders(request.startHeight, count)
 }
 
 /**
@@ -87,9 +99,9 @@ export async function serveRequests(
   peerId: string,
   traffic: TrafficCounter | undefined,
 ): Promise<void> {
-  const { source, limiter, settings } = context.init
+  const { chain, limiter, settings } = context.init
   for (;;) {
-    const frame: Frame | undefined = await nextMessage(context, channel, peerId)
+    const frame: Frame | undefined = await nextMessage(channel, (fault) => context.refuse(peerId, fault))
     if (frame === undefined) break
     const payload = frame.payload
     switch (frame.type) {
@@ -98,9 +110,9 @@ export async function serveRequests(
           throw rateLimitedFault('get_headers beyond the headerRequests limit: not answered')
         }
         const request = decodePeerPayload(() => decodeGetHeaders(payload))
-        if (source === undefined) throw new CannotServeError('this node holds no chain')
-        const headers = await headersToServe(source, request)
-        await channel.write(BlocksFrameType.Headers, encodeHeaders(headers))
+        if (chain === undefined) throw new CannotServeError('this node holds no chain')
+        const headers = await headersToServe(chain, request)
+        await channel.write(BlocksFrameType.Headers, encodeHeaders(headers, chain.shape.headerBytes))
         context.stats.headersServed += headers.length
         break
       }
@@ -116,9 +128,14 @@ export async function serveRequests(
         })
         try {
           const blocks = await answerBlockRequest(context, channel, frame, holdings)
-          if (blocks === undefined) break
+          // Blocks come only from a chain that serves them (else CannotServeError).
+          if (blocks === undefined || !servesBlocks(chain)) break
           if (blocks.length === 0 && holdings.refusal !== undefined) throw holdings.refusal
-          await writeBlocksAnswer(channel.stream, blocks, { writeMs: settings.timeouts.writeMs, traffic })
+          await writeBlocksAnswer(channel.stream, blocks, {
+            writeMs: settings.timeouts.writeMs,
+            rule: chain.shape,
+            ...(traffic === undefined ? {} : { traffic }),
+          })
           // The request took one token; an answer over 1 MiB costs one per started MiB.
           limiter.charge(peerId, 'blockRequests', blockAnswerCost(blocksPayloadLength(blocks)) - 1)
           context.stats.blocksServed += blocks.length
@@ -145,13 +162,12 @@ async function answerBlockRequest(
   frame: Frame,
   holdings: Holdings,
 ): Promise<Uint8Array[] | undefined> {
-  const source = context.init.source
+  const chain = context.init.chain
   const payload = frame.payload
   if (frame.type === BlocksFrameType.GetBlock) {
     const hash = decodePeerPayload(() => decodeGetBlock(payload)).slice()
-    const getEncodedBlock = source?.getEncodedBlock?.bind(source)
-    if (getEncodedBlock === undefined) throw new CannotServeError('a light node holds no blocks')
-    const block = await holdings.hold(context.sizes.largest, () => getEncodedBlock(hash))
+    if (!servesBlocks(chain)) throw new CannotServeError('a light node holds no blocks')
+    const block = await holdings.hold(context.sizes.largest, () => chain.encodedBlock(hash))
     if (block === 'refused') return []
     if (block !== undefined) {
       context.sizes.largest = Math.max(context.sizes.largest, block.length)
@@ -161,6 +177,6 @@ async function answerBlockRequest(
     return undefined
   }
   const request = decodePeerPayload(() => decodeGetBlocks(payload))
-  if (source?.getEncodedBlock === undefined) throw new CannotServeError('a light node holds no blocks')
-  return blocksToServe(source as Parameters<typeof blocksToServe>[0], request, holdings, context.sizes)
+  if (!servesBlocks(chain)) throw new CannotServeError('a light node holds no blocks')
+  return blocksToServe(chain, request, holdings, context.sizes)
 }

@@ -8,15 +8,21 @@
  */
 import type { Stream } from '@libp2p/interface'
 import { NetworkError, ResourceLimitExceededError } from '../../errors.ts'
-import { BlocksFrameType, blocksPayloadLength, encodeBlocksParts } from '../../wire/blocks.ts'
+import type { TrafficCounter } from '../../peers/traffic-counter.ts'
+import {
+  type BlockLengthRule,
+  BlocksFrameType,
+  blocksPayloadLength,
+  encodeBlocksParts,
+} from '../../wire/blocks.ts'
 import { encodeFrameHeader } from '../../wire/frame.ts'
 import { drained, flushed } from '../shared/drain.ts'
 import { slowReaderFault } from '../shared/faults.ts'
-import type { TrafficCounter } from '../shared/frame-channel.ts'
 import { WRITE_CHUNK_BYTES, writeTimeoutFor } from './constants.ts'
 
 /**
- * Sends one `blocks` frame carrying `blocks` as they are. Returns the bytes written.
+ * Sends one `blocks` frame carrying `blocks` as they are (each of a length the chain's
+ * `rule` allows). Returns the bytes written.
  * @throws InvalidMessageFormatError for a list the decoder would reject (nothing sent);
  *   PeerFault 0x0B (the peer did not read it within the deadline: the stream is aborted);
  *   NetworkError (closed, reset)
@@ -24,9 +30,9 @@ import { WRITE_CHUNK_BYTES, writeTimeoutFor } from './constants.ts'
 export async function writeBlocksAnswer(
   stream: Stream,
   blocks: readonly Uint8Array[],
-  init: { writeMs: number; traffic?: TrafficCounter },
+  init: { writeMs: number; rule: BlockLengthRule; traffic?: TrafficCounter },
 ): Promise<number> {
-  const parts = encodeBlocksParts(blocks)
+  const parts = encodeBlocksParts(blocks, init.rule)
   const header = encodeFrameHeader(BlocksFrameType.Blocks, blocksPayloadLength(blocks))
   const total = header.length + blocksPayloadLength(blocks)
   const timeoutMs = writeTimeoutFor(total, init.writeMs)

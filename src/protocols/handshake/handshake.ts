@@ -7,7 +7,7 @@
  * it is closed with 0x03. Until it completes, `isComplete()` is false and the other
  * /paw/* protocols refuse the peer (see gate.ts).
  */
-import type { Connection, Libp2p, Stream } from '@libp2p/interface'
+import type { AbortOptions, Connection, Libp2p, Stream } from '@libp2p/interface'
 import {
   type ErrorCodeValue,
   HandshakeTimeoutError,
@@ -18,6 +18,8 @@ import {
   UnexpectedMessageError,
 } from '../../errors.ts'
 import type { Logger } from '../../logging.ts'
+import { closeConnection } from '../../peers/close-connection.ts'
+import type { HandshakeHooks } from '../../peers/handshake-hooks.ts'
 import { equalBytes } from '../../wire/bytes.ts'
 import { FrameType, PROTOCOL_VERSION } from '../../wire/constants.ts'
 import type { FrameLimits } from '../../wire/frame-limits.ts'
@@ -29,30 +31,29 @@ import {
   encodeReject,
   type Handshake,
 } from '../../wire/handshake.ts'
-import { closeConnection } from '../shared/close-connection.ts'
+import { reasonOf } from '../shared/abort.ts'
 import { PeerFault } from '../shared/faults.ts'
-import { FrameChannel, type TrafficCounter } from '../shared/frame-channel.ts'
+import { FrameChannel } from '../shared/frame-channel.ts'
 import type { MemoryBudget } from '../shared/memory-budget.ts'
 import { HANDSHAKE_PROTOCOL, MAX_HANDSHAKE_STREAMS } from './constants.ts'
 import { DIALER_LIMITS, LISTENER_LIMITS } from './limits.ts'
 
-/** The error a peer's `reject` frame carried. */
+/**
+ * The error a peer's `reject` frame carried: its `wireCode` is the peer's code, as sent
+ * (kept even if this version does not know it: protocols/errors.md).
+ */
 export class PeerRejectedError extends PawError {
   readonly reason: string
 
   constructor(code: number, reason: string) {
-    super(code as ErrorCodeValue, `rejected by peer with 0x${code.toString(16).padStart(2, '0')}: ${reason}`)
+    super(
+      code as ErrorCodeValue,
+      `rejected by peer with 0x${code.toString(16).padStart(2, '0')}: ${reason}`,
+      undefined,
+      { code: 'ERR_PEER_REJECTED', name: 'PeerRejected' },
+    )
     this.reason = reason
   }
-}
-
-export interface HandshakeHooks {
-  /** After a valid inbound handshake: an error refuses the peer (0x06 limits, 0x07 bans). */
-  admitInbound(connection: Connection, remote: Handshake): PawError | undefined
-  completed(connection: Connection, remote: Handshake): void
-  /** The handshake failed or timed out; the connection is being closed. */
-  failed(connection: Connection, error: PawError): void
-  traffic(connection: Connection, protocol: string): TrafficCounter | undefined
 }
 
 export interface HandshakeInit {
@@ -136,13 +137,27 @@ export class HandshakeProtocol {
   /**
    * Resolves true once this connection completes /paw/handshake/1, false if its handshake
    * fails or the connection closes first (at once if either already happened).
+   * @throws the signal's reason if it aborts first (the handshake itself goes on)
    */
-  whenComplete(connection: Connection): Promise<boolean> {
+  whenComplete(connection: Connection, options: AbortOptions = {}): Promise<boolean> {
     if (this.isComplete(connection)) return Promise.resolve(true)
     if (connection.status !== 'open') return Promise.resolve(false)
-    return new Promise((resolve) => {
+    const signal = options.signal
+    if (signal?.aborted) return Promise.reject(reasonOf(signal))
+    return new Promise((resolve, reject) => {
+      const waiter = (done: boolean): void => {
+        signal?.removeEventListener('abort', onAbort)
+        resolve(done)
+      }
+      const onAbort = (): void => {
+        const waiting = this.#waiting.get(connection.id)?.filter((other) => other !== waiter)
+        if (waiting === undefined || waiting.length === 0) this.#waiting.delete(connection.id)
+        else this.#waiting.set(connection.id, waiting)
+        reject(reasonOf(signal as AbortSignal))
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
       const waiting = this.#waiting.get(connection.id) ?? []
-      waiting.push(resolve)
+      waiting.push(waiter)
       this.#waiting.set(connection.id, waiting)
     })
   }
@@ -276,7 +291,7 @@ export class HandshakeProtocol {
   async #sendReject(channel: FrameChannel, error: PawError): Promise<void> {
     if (error instanceof PeerRejectedError || channel.stream.status !== 'open') return
     try {
-      await channel.write(FrameType.Reject, encodeReject(error.code, error.message))
+      await channel.write(FrameType.Reject, encodeReject(error.wireCode, error.message))
       await channel.close()
     } catch {
       // The peer may already be gone; the connection is closed next either way.
@@ -300,7 +315,7 @@ export class HandshakeProtocol {
     this.#settleWaiting(connection, false)
     this.#init.log.debug('handshake failed', {
       peer: connection.remotePeer.toString(),
-      code: error.code,
+      code: error.wireCode,
       error,
     })
     this.#init.hooks.failed(connection, error)

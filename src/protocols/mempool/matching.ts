@@ -1,14 +1,15 @@
 /**
  * Request/answer matching (protocols/mempool.md "Answering", "Unsolicited or mismatched
  * answers"): a `transactions` frame answers one `get_transactions` when every requested
- * hash appears exactly once, either as a transaction whose hash it is or in the not-found
- * list, each list in request order. Anything else is 0x0A and none of it is used.
+ * hash appears exactly once, either as a transaction whose id it is (the chain's
+ * `transactionId`: nothing here decodes or hashes a transaction) or in the not-found list,
+ * each list in request order. Anything else is 0x0A and none of it is used.
  */
-import { sha256 } from '@noble/hashes/sha2.js'
 import { UnexpectedMessageError } from '../../errors.ts'
 import type { FetchedTransaction } from '../../ports/transaction-pool.ts'
 import { toHex } from '../../wire/bytes.ts'
 import type { TransactionsResponse } from '../../wire/mempool.ts'
+import type { MempoolChain } from './types.ts'
 
 export interface MatchedAnswer {
   /** The encodings found, each with its id (hex of its hash), in request order. */
@@ -18,10 +19,16 @@ export interface MatchedAnswer {
 }
 
 /**
- * Checks that `answer` answers exactly `requested` (distinct hashes, as sent).
- * @throws UnexpectedMessageError naming the first mismatch
+ * Checks that `answer` answers exactly `requested` (distinct hashes, as sent), each
+ * transaction's id as `chain` gives it.
+ * @throws UnexpectedMessageError naming the first mismatch (an encoding the chain gives no
+ *   id is no requested transaction either)
  */
-export function matchAnswer(requested: readonly Uint8Array[], answer: TransactionsResponse): MatchedAnswer {
+export function matchAnswer(
+  requested: readonly Uint8Array[],
+  answer: TransactionsResponse,
+  chain: MempoolChain,
+): MatchedAnswer {
   const positions = new Map<string, number>()
   for (const [index, hash] of requested.entries()) positions.set(toHex(hash), index)
   const answered = answer.transactions.length + answer.notFound.length
@@ -41,8 +48,14 @@ export function matchAnswer(requested: readonly Uint8Array[], answer: Transactio
   }
   const found: FetchedTransaction[] = []
   let last = -1
-  for (const encoding of answer.transactions) {
-    const id = toHex(sha256(encoding))
+  for (const [index, encoding] of answer.transactions.entries()) {
+    const hash = chain.transactionId(encoding)
+    if (hash === undefined) {
+      throw new UnexpectedMessageError(
+        `transaction ${index} is not a transaction of this chain: it answers no request`,
+      )
+    }
+    const id = toHex(hash)
     last = place(id, last, 'transaction')
     found.push({ id, encoded: encoding })
   }

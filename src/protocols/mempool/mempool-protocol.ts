@@ -10,19 +10,19 @@
  * - TRANSACTION_REQUESTs we open for `requestTransactions` (requester.ts).
  *
  * Every stream goes through a FrameChannel (read-idle and write timeouts, traffic
- * counters). A peer's fault (faults.ts) is logged at WARN, charged to its reputation and
- * counted, and its stream is reset; transport failures only end the stream.
+ * counters). A peer's fault (shared/faults.ts) is logged at WARN, charged to its reputation
+ * and counted, and its stream is reset; transport failures only end the stream.
+ *
+ * Transactions are the chain's opaque encodings: the pool port (src/ports/transaction-pool.ts)
+ * names them by id, the chain port gives a fetched one's id, and the chain's shape their
+ * size on the wire.
  */
-import type { Connection, Libp2p, Stream } from '@libp2p/interface'
-import type { Settings } from '../../config/settings.ts'
+import type { AbortOptions, Connection, Stream } from '@libp2p/interface'
 import { NetworkError } from '../../errors.ts'
 import type { Logger } from '../../logging.ts'
-import type { Enforcer } from '../../peers/enforcer.ts'
-import type { PeerManager } from '../../peers/peer-manager.ts'
-import type { PeerRateLimiter } from '../../peers/rate-limits.ts'
-import type { TransactionPoolPort } from '../../ports/transaction-pool.ts'
 import { FrameType } from '../../wire/constants.ts'
-import { decodeMempoolHashes, encodeGetTransactions } from '../../wire/mempool.ts'
+import { decodeMempoolHashes, encodeGetTransactions, MEMPOOL_HASH_LENGTH } from '../../wire/mempool.ts'
+import { abortOnSignal, reasonOf } from '../shared/abort.ts'
 import {
   decodePeerPayload,
   endFailedStream,
@@ -33,40 +33,22 @@ import {
   unexpectedFault,
 } from '../shared/faults.ts'
 import type { FrameChannel } from '../shared/frame-channel.ts'
-import type { MemoryBudget } from '../shared/memory-budget.ts'
 import { asNetworkError, ProtocolStreams } from '../shared/protocol-streams.ts'
+import { nextMessage } from '../shared/reader.ts'
 import { announce, inventory } from './announcer.ts'
 import { MAX_MEMPOOL_STREAMS, MEMPOOL_PROTOCOL, REJECTED_HASHES_REMEMBERED } from './constants.ts'
-import type { MempoolContext } from './context.ts'
-import { answerLimits, OPENED_BY_PEER_LIMITS, REQUESTING_LIMITS, SERVING_LIMITS } from './limits.ts'
-import { nextMessage } from './reader.ts'
+import type { MempoolChainSide, MempoolContext } from './context.ts'
+import { mempoolLimits, OPENED_BY_PEER_LIMITS, SERVING_LIMITS } from './limits.ts'
 import { readAnswer, receiveInventory } from './receiver.ts'
 import { RecentSet } from './recent-set.ts'
 import { requestHashes } from './requester.ts'
 import { serveRequests } from './responder.ts'
 import { copyMempoolSyncStats, type MempoolSyncStats, newMempoolSyncStats } from './stats.ts'
+import type { MempoolProtocolInit } from './types.ts'
 
 export { MAX_MEMPOOL_STREAMS, MEMPOOL_PROTOCOL } from './constants.ts'
 export type { MempoolSyncStats } from './stats.ts'
-
-export interface MempoolProtocolInit {
-  libp2p: Libp2p
-  peers: PeerManager
-  settings: Settings
-  log: Logger
-  /** Whether /paw/handshake/1 completed on the connection (requireHandshake). */
-  isHandshaken: (connection: Connection) => boolean
-  /**
-   * The node's pool of pending transactions, through the port (src/ports); undefined on a
-   * light node (it announces nothing and serves nothing).
-   */
-  pool: TransactionPoolPort | undefined
-  limiter: PeerRateLimiter
-  /** Charges peers for their faults (src/peers/enforcer.ts). */
-  enforcer: Pick<Enforcer, 'charge'>
-  /** The memory budget frames are reserved from; none: unbounded (tests). */
-  budget?: MemoryBudget | undefined
-}
+export type { MempoolChain, MempoolProtocolInit } from './types.ts'
 
 /** What a TRANSACTION_REQUEST brought, as the chain will decode it. */
 export interface FetchedTransactions {
@@ -90,14 +72,27 @@ export class MempoolProtocol {
   /** One sync in flight per peer and direction. */
   readonly #receivingFrom = new Set<string>()
   readonly #announcingTo = new Set<string>()
+  readonly #chain: MempoolChainSide | undefined
   readonly #context: MempoolContext
   readonly #onConnectionClose = (event: CustomEvent<Connection>): void => {
     this.#inventoryFrom.delete(event.detail.id)
     this.#announcedOn.delete(event.detail.id)
   }
 
+  /**
+   * @throws RangeError for a chain whose ids are not the 32 bytes /paw/mempool/1 carries
+   *   (protocols/mempool.md)
+   */
   constructor(init: MempoolProtocolInit) {
+    const chain = init.chain
+    if (chain !== undefined && chain.shape.hashBytes !== MEMPOOL_HASH_LENGTH) {
+      throw new RangeError(
+        `${MEMPOOL_PROTOCOL} carries ${MEMPOOL_HASH_LENGTH}-byte transaction ids, the chain's are ${chain.shape.hashBytes}`,
+      )
+    }
     this.#init = init
+    this.#chain =
+      chain === undefined ? undefined : { port: chain, pool: chain.pool, limits: mempoolLimits(chain.shape) }
     this.#plumbing = new ProtocolStreams({
       protocol: MEMPOOL_PROTOCOL,
       settings: init.settings,
@@ -108,11 +103,12 @@ export class MempoolProtocol {
     this.#log = init.log
     this.#context = {
       init,
+      chain: this.#chain,
       stats: this.#stats,
       inFlight: this.#inFlight,
       rejected: this.#rejected,
       channel: (stream, connection, limits) => this.#plumbing.channel(stream, connection, limits),
-      open: (connection, limits) => this.#plumbing.open(connection, limits),
+      open: (connection, limits, options) => this.#plumbing.open(connection, limits, options),
       refuse: (peerId, fault) => this.#refuse(peerId, fault),
     }
   }
@@ -150,11 +146,13 @@ export class MempoolProtocol {
   /**
    * MEMPOOL_SYNC: announce our pending set to a peer that just completed the handshake, and
    * answer its fetches. Resolves when the peer closes the stream. Does nothing on a light
-   * node, with an empty mempool, or if this connection was announced to already.
-   * @throws NetworkError if the peer is not connected or the stream fails
+   * node, with an empty mempool, or if this connection was announced to already. The
+   * signal, if it aborts, resets the stream.
+   * @throws NetworkError if the peer is not connected or the stream fails; the signal's reason
    */
-  async announceTo(peerId: string): Promise<void> {
-    if (!this.#plumbing.running || this.#init.pool === undefined) return
+  async announceTo(peerId: string, options: AbortOptions = {}): Promise<void> {
+    if (!this.#plumbing.running || this.#chain?.pool === undefined) return
+    options.signal?.throwIfAborted()
     const connection = this.#plumbing.connectionOf(peerId)
     if (this.#announcedOn.has(connection.id) || this.#announcingTo.has(peerId)) return
     const payload = inventory(this.#context)
@@ -163,11 +161,19 @@ export class MempoolProtocol {
     this.#announcingTo.add(peerId)
     let channel: FrameChannel | undefined
     try {
-      await announce(this.#context, connection, peerId, payload, (opened) => {
-        channel = opened
-      })
+      await announce(
+        this.#context,
+        connection,
+        peerId,
+        payload,
+        (opened) => {
+          channel = opened
+        },
+        options,
+      )
     } catch (error) {
       this.#failed(channel, peerId, error)
+      if (options.signal?.aborted) throw reasonOf(options.signal)
       if (!(error instanceof PeerFault)) throw error
     } finally {
       this.#announcingTo.delete(peerId)
@@ -176,28 +182,42 @@ export class MempoolProtocol {
 
   /**
    * TRANSACTION_REQUEST: fetch transactions by id (hex hash) from a peer, at most 256 per
-   * call. The answer must match the request; what it brings is not added to the mempool.
+   * call. The answer must match the request (each transaction's id as the chain gives it);
+   * what it brings is not added to the mempool.
    * @throws RangeError (not 1..256 ids), TypeError (an id that is not a hash, or a repeat),
-   *   NetworkError (peer not connected, stream failed or closed unanswered),
-   *   UnexpectedMessageError (0x0A: the answer does not match; the peer is charged),
-   *   InvalidMessageFormatError (0x05: a malformed answer; the peer is charged)
+   *   NetworkError (peer not connected, stream failed or closed unanswered, or no chain to
+   *   check the answer by), UnexpectedMessageError (0x0A: the answer does not match; the
+   *   peer is charged), InvalidMessageFormatError (0x05: a malformed answer; the peer is
+   *   charged); the signal's reason if it aborted (the stream is reset)
    */
-  async requestTransactions(peerId: string, ids: readonly string[]): Promise<FetchedTransactions> {
+  async requestTransactions(
+    peerId: string,
+    ids: readonly string[],
+    options: AbortOptions = {},
+  ): Promise<FetchedTransactions> {
     const hashes = requestHashes(ids)
     if (!this.#plumbing.running) throw new NetworkError('the node is not running')
+    const chain = this.#chain
+    if (chain === undefined) throw new NetworkError('this node has no chain to check transactions by')
+    options.signal?.throwIfAborted()
     const connection = this.#plumbing.connectionOf(peerId)
     let channel: FrameChannel | undefined
+    let stopListening = (): void => {}
     try {
-      channel = await this.#plumbing.open(connection, REQUESTING_LIMITS)
-      channel.expectOne(answerLimits(hashes.length))
+      channel = await this.#plumbing.open(connection, chain.limits.requesting, options)
+      stopListening = abortOnSignal(channel.stream, options.signal)
+      channel.expectOne(chain.limits.answer(hashes.length))
       await channel.write(FrameType.GetTransactions, encodeGetTransactions(hashes))
       this.#stats.requestsSent++
-      const answer = await readAnswer(this.#context, channel, peerId, hashes)
+      const answer = await readAnswer(this.#context, chain.port, channel, peerId, hashes)
       await channel.close()
       return { found: answer.found.map((entry) => entry.encoded), notFound: answer.notFound }
     } catch (error) {
       this.#failed(channel, peerId, error)
+      if (options.signal?.aborted) throw reasonOf(options.signal)
       throw error instanceof PeerFault ? error.error : asNetworkError(error)
+    } finally {
+      stopListening()
     }
   }
 
@@ -206,7 +226,7 @@ export class MempoolProtocol {
     const peerId = connection.remotePeer.toString()
     const channel = this.#plumbing.channel(stream, connection, OPENED_BY_PEER_LIMITS)
     try {
-      const first = await nextMessage(this.#context, channel, peerId)
+      const first = await nextMessage(channel, (fault) => this.#refuse(peerId, fault))
       if (first === undefined) {
         await channel.close()
       } else if (first.type === FrameType.MempoolHashes) {

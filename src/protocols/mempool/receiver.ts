@@ -5,7 +5,6 @@
  * one request at a time; check each answer against its request; admit what it brings; then
  * close. A light node (no mempool) closes at once.
  */
-
 import { NetworkError, UnexpectedMessageError } from '../../errors.ts'
 import { toHex } from '../../wire/bytes.ts'
 import { FrameType } from '../../wire/constants.ts'
@@ -16,24 +15,26 @@ import {
 } from '../../wire/mempool.ts'
 import { decodePeerPayload, unexpectedFault } from '../shared/faults.ts'
 import type { FrameChannel } from '../shared/frame-channel.ts'
+import { nextMessage } from '../shared/reader.ts'
 import { SyncAdmission } from './admission.ts'
 import type { MempoolContext } from './context.ts'
-import { answerLimits, REQUESTING_LIMITS } from './limits.ts'
 import { type MatchedAnswer, matchAnswer } from './matching.ts'
-import { nextMessage } from './reader.ts'
+import type { MempoolChain } from './types.ts'
 
 /**
- * Reads the answer to `requested` on `channel` and checks it.
+ * Reads the answer to `requested` on `channel` and checks it, the transactions' ids as
+ * `chain` gives them.
  * @throws PeerFault (0x0A: another frame, or an answer that does not match; 0x05: a
  *   malformed payload); NetworkError if the peer closes first
  */
 export async function readAnswer(
   context: MempoolContext,
+  chain: MempoolChain,
   channel: FrameChannel,
   peerId: string,
   requested: readonly Uint8Array[],
 ): Promise<MatchedAnswer> {
-  const frame = await nextMessage(context, channel, peerId)
+  const frame = await nextMessage(channel, (fault) => context.refuse(peerId, fault))
   if (frame === undefined) throw new NetworkError('the peer closed the stream without answering')
   if (frame.type !== FrameType.Transactions) {
     throw unexpectedFault(
@@ -43,9 +44,10 @@ export async function readAnswer(
     )
   }
   const payload = frame.payload
-  const answer = decodePeerPayload(() => decodeTransactions(payload))
+  const transactionBytes = chain.shape.transactionBytes
+  const answer = decodePeerPayload(() => decodeTransactions(payload, transactionBytes))
   try {
-    return matchAnswer(requested, answer)
+    return matchAnswer(requested, answer, chain)
   } catch (error) {
     if (error instanceof UnexpectedMessageError) throw unexpectedFault(error)
     throw error
@@ -58,7 +60,7 @@ function nextBatch(
   inventory: readonly Uint8Array[],
   start: number,
 ): { hashes: Uint8Array[]; ids: string[]; next: number } {
-  const pool = context.init.pool
+  const pool = context.chain?.pool
   const hashes: Uint8Array[] = []
   const ids: string[] = []
   let position = start
@@ -79,12 +81,13 @@ export async function receiveInventory(
   peerId: string,
   inventory: readonly Uint8Array[],
 ): Promise<void> {
-  if (context.init.pool === undefined) {
+  const side = context.chain
+  if (side?.pool === undefined) {
     await channel.close()
     return
   }
   // From here we ask and the peer answers: one answer per request, none unasked.
-  channel.setLimits(REQUESTING_LIMITS)
+  channel.setLimits(side.limits.requesting)
   const admission = new SyncAdmission(context, peerId)
   let requests = 0
   let fetched = 0
@@ -97,11 +100,11 @@ export async function receiveInventory(
     if (batch.hashes.length === 0) break
     for (const id of batch.ids) context.inFlight.add(id)
     try {
-      channel.expectOne(answerLimits(batch.hashes.length))
+      channel.expectOne(side.limits.answer(batch.hashes.length))
       await channel.write(FrameType.GetTransactions, encodeGetTransactions(batch.hashes))
       requests++
       context.stats.requestsSent++
-      const answer = await readAnswer(context, channel, peerId, batch.hashes)
+      const answer = await readAnswer(context, side.port, channel, peerId, batch.hashes)
       fetched += answer.found.length
       notFound += answer.notFound.length
       context.stats.transactionsFetched += answer.found.length

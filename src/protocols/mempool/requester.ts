@@ -20,7 +20,7 @@ export function requestHashes(ids: readonly string[]): Uint8Array[] {
   const seen = new Set<string>()
   return ids.map((id) => {
     if (typeof id !== 'string' || !/^[0-9a-fA-F]{64}$/.test(id)) {
-      throw new TypeError(`a transaction id is 64 hex digits (a SHA-256 hash), got ${JSON.stringify(id)}`)
+      throw new TypeError(`a transaction id is 64 hex digits (a 32-byte hash), got ${JSON.stringify(id)}`)
     }
     const key = id.toLowerCase()
     if (seen.has(key)) throw new TypeError(`transaction id ${key} is listed twice`)

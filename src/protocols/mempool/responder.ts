@@ -11,13 +11,17 @@ import type { Frame } from '../../wire/frame.ts'
 import { decodeGetTransactions, encodeTransactions } from '../../wire/mempool.ts'
 import { decodePeerPayload, rateLimitedFault, unexpectedFault } from '../shared/faults.ts'
 import type { FrameChannel } from '../shared/frame-channel.ts'
+import { nextMessage } from '../shared/reader.ts'
 import type { MempoolContext } from './context.ts'
-import { nextMessage } from './reader.ts'
 
-/** The `transactions` payload answering `hashes` from `pool`, and how many were found. */
+/**
+ * The `transactions` payload answering `hashes` from `pool` (its encodings as they are,
+ * each `transactionBytes`: the chain's), and how many were found.
+ */
 export function answerRequest(
   pool: Pick<TransactionPoolPort, 'encoded'>,
   hashes: readonly Uint8Array[],
+  transactionBytes: number,
 ): { payload: Uint8Array; found: number } {
   const transactions: Uint8Array[] = []
   const notFound: Uint8Array[] = []
@@ -26,7 +30,10 @@ export function answerRequest(
     if (encoded === undefined) notFound.push(hash)
     else transactions.push(encoded)
   }
-  return { payload: encodeTransactions({ transactions, notFound }), found: transactions.length }
+  return {
+    payload: encodeTransactions({ transactions, notFound }, transactionBytes),
+    found: transactions.length,
+  }
 }
 
 /** Why a frame other than `get_transactions` is not allowed where requests are answered. */
@@ -48,10 +55,11 @@ export async function serveRequests(
   peerId: string,
   first?: Frame,
 ): Promise<void> {
-  const { pool, limiter } = context.init
+  const { limiter } = context.init
+  const side = context.chain
   let frame = first
   for (;;) {
-    frame ??= await nextMessage(context, channel, peerId)
+    frame ??= await nextMessage(channel, (fault) => context.refuse(peerId, fault))
     if (frame === undefined) break
     if (frame.type !== FrameType.GetTransactions) throw unexpectedFault(misplaced(frame.type))
     if (!limiter.allow(peerId, 'mempoolRequests')) {
@@ -59,8 +67,8 @@ export async function serveRequests(
     }
     const payload = frame.payload
     const hashes = decodePeerPayload(() => decodeGetTransactions(payload))
-    if (pool === undefined) break // a light node holds no transactions and serves none
-    const answer = answerRequest(pool, hashes)
+    if (side?.pool === undefined) break // a light node holds no transactions and serves none
+    const answer = answerRequest(side.pool, hashes, side.port.shape.transactionBytes)
     await channel.write(FrameType.Transactions, answer.payload)
     context.stats.requestsServed++
     context.stats.transactionsServed += answer.found

@@ -12,12 +12,12 @@
  *   list (entries with a bad IP, port or id are skipped, counted and logged). We never ask
  *   one peer twice within PEER_REQUEST_INTERVAL_MS: an early call is refused locally.
  */
-import type { Connection, Libp2p, Stream } from '@libp2p/interface'
+import type { AbortOptions, Connection, Libp2p, Stream } from '@libp2p/interface'
+import type { PeersStats } from '../../api/stats.ts'
 import type { Settings } from '../../config/settings.ts'
 import { NetworkError, RateLimitedError } from '../../errors.ts'
 import type { Logger } from '../../logging.ts'
 import type { Enforcer } from '../../peers/enforcer.ts'
-import type { PeerManager } from '../../peers/peer-manager.ts'
 import type { PeerRateLimiter } from '../../peers/rate-limits.ts'
 import { FrameType } from '../../wire/constants.ts'
 import type { Frame } from '../../wire/frame.ts'
@@ -29,13 +29,13 @@ import {
   type PeerAddress,
   type PeerList,
 } from '../../wire/peer-list.ts'
+import { abortOnSignal, reasonOf } from '../shared/abort.ts'
 import {
   decodePeerPayload,
   endFailedStream,
   type FaultSink,
   newRefusedCounts,
   PeerFault,
-  type RefusedCounts,
   rateLimitedFault,
   refuseFault,
   unexpectedFault,
@@ -43,7 +43,8 @@ import {
 import type { FrameChannel } from '../shared/frame-channel.ts'
 import type { MemoryBudget } from '../shared/memory-budget.ts'
 import { asNetworkError, ProtocolStreams } from '../shared/protocol-streams.ts'
-import { nextFrame } from '../shared/reader.ts'
+import { nextMessage } from '../shared/reader.ts'
+import type { StreamPeers } from '../shared/stream-peers.ts'
 import { REQUESTER_LIMITS, RESPONDER_LIMITS } from './limits.ts'
 
 export const PEERS_PROTOCOL = '/paw/peers/1'
@@ -57,18 +58,11 @@ export const PEER_REQUEST_INTERVAL_MS = 11_000
 /** One request and one answer per stream; 2 leaves room for a stream that is closing. */
 const MAX_PEERS_STREAMS = 2
 
-export interface PeersStats {
-  requestsSent: number
-  requestsServed: number
-  /** Entries received in answers, and of those the ones skipped as unusable. */
-  entriesReceived: number
-  entriesSkipped: number
-  refused: RefusedCounts
-}
+export type { PeersStats }
 
 export interface PeersProtocolInit {
   libp2p: Libp2p
-  peers: Pick<PeerManager, 'connected' | 'traffic'>
+  peers: StreamPeers
   settings: Settings
   log: Logger
   isHandshaken: (connection: Connection) => boolean
@@ -143,10 +137,12 @@ export class PeersProtocol {
    * 000 PEER_DISCOVERY: the peer's list of other peers.
    * @throws RateLimitedError (asked within the last 10 s: nothing sent), NetworkError,
    *   UnexpectedMessageError (0x0A) or InvalidMessageFormatError (0x05) for a wrong
-   *   answer, which is charged to the peer
+   *   answer, which is charged to the peer; the signal's reason if it aborted (the stream
+   *   is reset)
    */
-  async getPeers(peerId: string): Promise<PeerList> {
+  async getPeers(peerId: string, options: AbortOptions = {}): Promise<PeerList> {
     if (!this.#plumbing.running) throw new NetworkError(`${PEERS_PROTOCOL} is not running`)
+    options.signal?.throwIfAborted()
     const now = Date.now()
     if (!this.mayAsk(peerId, now)) {
       throw new RateLimitedError(
@@ -155,7 +151,8 @@ export class PeersProtocol {
     }
     const connection = this.#plumbing.connectionOf(peerId)
     this.#askedAt.set(peerId, now)
-    const channel = await this.#plumbing.open(connection, REQUESTER_LIMITS)
+    const channel = await this.#plumbing.open(connection, REQUESTER_LIMITS, options)
+    const stopListening = abortOnSignal(channel.stream, options.signal)
     try {
       await channel.write(FrameType.GetPeers, encodeGetPeers())
       this.#stats.requestsSent++
@@ -174,7 +171,10 @@ export class PeersProtocol {
       return list
     } catch (error) {
       this.#failed(channel, peerId, error)
+      if (options.signal?.aborted) throw reasonOf(options.signal)
       throw error instanceof PeerFault ? error.error : asNetworkError(error)
+    } finally {
+      stopListening()
     }
   }
 
@@ -184,7 +184,7 @@ export class PeersProtocol {
    * (framing.md "Receiving").
    */
   #readOne(channel: FrameChannel, peerId: string): Promise<Frame | undefined> {
-    return nextFrame(channel, (fault) => refuseFault(this.#sink(), peerId, fault))
+    return nextMessage(channel, (fault) => refuseFault(this.#sink(), peerId, fault))
   }
 
   /** A stream the peer opened: one get_peers, answered. */

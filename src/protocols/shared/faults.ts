@@ -6,7 +6,9 @@
  * bans where the offence says so), the stream reset. Errors that are not PeerFaults (a
  * reset stream, our own shutdown, the node's memory budget) charge nobody.
  */
+import type { RefusedCounts } from '../../api/stats.ts'
 import {
+  codeText,
   ErrorCode,
   hasErrorCode,
   InvalidMessageFormatError,
@@ -18,25 +20,9 @@ import {
 } from '../../errors.ts'
 import type { Logger } from '../../logging.ts'
 import type { Enforcer } from '../../peers/enforcer.ts'
-import type { OffenceName } from '../../peers/reputation.ts'
+import type { OffenceName } from '../../peers/offences.ts'
 
-/** What peers did that a protocol refused, by reason (each logged at WARN). */
-export interface RefusedCounts {
-  /** 0x09: a request beyond the peer's rate limit (not answered, stream reset). */
-  rateLimited: number
-  /** 0x0A: a frame not allowed at that point, an answer nobody asked for, or one that does not match its request. */
-  unexpectedMessage: number
-  /** 0x05: a malformed frame or payload, or a frame type the protocol does not define. */
-  invalidMessage: number
-  /** 0x04: a frame over its type's limit (the peer is disconnected). */
-  messageTooLarge: number
-  /** 0x0B: an answer the peer did not read within the write timeout (stream reset). */
-  slowReader: number
-  /** 0x0B: work refused because the peer, or the node, was at its memory budget (not charged). */
-  overBudget: number
-  /** A stream from a peer whose /paw/handshake/1 had not completed (reset by the gate). */
-  notHandshaken: number
-}
+export type { RefusedCounts }
 
 export type RefusalReason = keyof RefusedCounts
 
@@ -52,7 +38,13 @@ export function newRefusedCounts(): RefusedCounts {
   }
 }
 
+/**
+ * A peer's fault inside a stream's flow: the PawError it stands for (`error`, what a caller
+ * outside the protocol is given) and what it costs the peer.
+ */
 export class PeerFault extends Error {
+  readonly code = 'ERR_PEER_FAULT'
+  override readonly name = 'PeerFault'
   readonly error: PawError
   /** The offence charged; undefined where it was charged already (0x09: the rate limiter's). */
   readonly offence: OffenceName | undefined
@@ -104,8 +96,8 @@ export function rateLimitedFault(message: string): PeerFault {
  */
 export function faultOfSkipped(item: unknown): PeerFault | undefined {
   if (!isPawError(item)) return undefined
-  if (item.code === ErrorCode.UnexpectedMessage) return unexpectedFault(item as UnexpectedMessageError)
-  if (item.code === ErrorCode.InvalidMessageFormat) return invalidFault(item as InvalidMessageFormatError)
+  if (item.wireCode === ErrorCode.UnexpectedMessage) return unexpectedFault(item as UnexpectedMessageError)
+  if (item.wireCode === ErrorCode.InvalidMessageFormat) return invalidFault(item as InvalidMessageFormatError)
   return undefined
 }
 
@@ -117,11 +109,6 @@ export function decodePeerPayload<T>(decode: () => T): T {
     if (hasErrorCode(error, ErrorCode.InvalidMessageFormat)) throw invalidFault(error)
     throw error
   }
-}
-
-/** "0x0a" for logs. */
-export function codeText(error: PawError): string {
-  return `0x${error.code.toString(16).padStart(2, '0')}`
 }
 
 /** Where a protocol's refusals go: its counters, the enforcer that charges, its log. */

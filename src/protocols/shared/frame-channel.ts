@@ -25,19 +25,20 @@
  */
 import type { Stream } from '@libp2p/interface'
 import type { Uint8ArrayList } from 'uint8arraylist'
-import { isPawError, NetworkError, type PawError, ResourceLimitExceededError } from '../../errors.ts'
+import {
+  ErrorCode,
+  isPawError,
+  NetworkError,
+  type PawError,
+  ResourceLimitExceededError,
+} from '../../errors.ts'
+import type { TrafficCounter } from '../../peers/traffic-counter.ts'
 import { encodeFrame, type Frame } from '../../wire/frame.ts'
 import { FrameDecoder, isFatal } from '../../wire/frame-decoder.ts'
 import type { FrameLimits } from '../../wire/frame-limits.ts'
 import { drained, flushed } from './drain.ts'
 import { PeerFault, slowReaderFault, tooLargeFault, unexpectedFault } from './faults.ts'
 import type { MemoryBudget, Reservation } from './memory-budget.ts'
-
-/** Counts traffic; the connection manager keeps one per peer. */
-export interface TrafficCounter {
-  received(bytes: number, frames: number): void
-  sent(bytes: number, frames: number): void
-}
 
 /**
  * Bytes a peer may send beyond a decoded frame the reader has not taken yet
@@ -190,7 +191,7 @@ export class FrameChannel {
       const item = this.#decoder.next()
       if (item === undefined) break
       if (isFatal(item)) {
-        this.#fail(item.code === 0x04 ? tooLargeFault(item) : item)
+        this.#fail(item.wireCode === ErrorCode.MessageTooLarge ? tooLargeFault(item) : item)
         return
       }
       if ('payload' in item) {
@@ -355,5 +356,8 @@ export class FrameChannel {
 
 /** A skipped frame's error, delivered as an item (not thrown): 0x05 or 0x0A. */
 function isPawErrorItem(value: unknown): boolean {
-  return isPawError(value) && (value.code === 0x05 || value.code === 0x0a)
+  return (
+    isPawError(value) &&
+    (value.wireCode === ErrorCode.InvalidMessageFormat || value.wireCode === ErrorCode.UnexpectedMessage)
+  )
 }

@@ -18,6 +18,7 @@
  * and briefly; a peer that makes the node hold the most when memory runs out is the one
  * that goes. Browser-safe.
  */
+import type { MemoryBudgetStats } from '../../api/stats.ts'
 import { ResourceLimitExceededError } from '../../errors.ts'
 
 export interface MemoryBudgetLimits {
@@ -54,22 +55,7 @@ export interface ReserveOptions {
   revoke?: (error: ResourceLimitExceededError) => void
 }
 
-export interface MemoryBudgetStats {
-  nodeLimitBytes: number
-  peerLimitBytes: number
-  /** Bytes reserved now, in all. */
-  usedBytes: number
-  /** The most reserved at once since start. */
-  peakBytes: number
-  /** Peers holding reservations now. */
-  peers: number
-  /** The peers holding the most now (at most 5), largest first. */
-  top: Array<{ peerId: string; bytes: number }>
-  /** Reservations refused since start, by the scope that refused them. */
-  refused: { peer: number; node: number }
-  /** Reservations taken back from the peer holding the most, and the bytes they held. */
-  revoked: { reservations: number; bytes: number }
-}
+export type { MemoryBudgetStats }
 
 class Held implements Reservation {
   readonly peerId: string

@@ -4,15 +4,15 @@
  * the shutdown signal, wrapping streams in FrameChannels with the node's timeouts and the
  * peer's traffic counters, and aborting every open stream on stop. Browser-safe.
  */
-import type { Connection, Libp2p, Stream } from '@libp2p/interface'
+import type { AbortOptions, Connection, Libp2p, Stream } from '@libp2p/interface'
 import type { Settings } from '../../config/settings.ts'
 import { isPawError, NetworkError, type PawError } from '../../errors.ts'
-import type { PeerManager } from '../../peers/peer-manager.ts'
 import type { FrameLimits } from '../../wire/frame-limits.ts'
 import type { PeerFault } from './faults.ts'
 import { FrameChannel } from './frame-channel.ts'
 import { requireHandshake } from './gate.ts'
 import type { MemoryBudget } from './memory-budget.ts'
+import type { StreamPeers } from './stream-peers.ts'
 
 /** How a request/response protocol answers the streams peers open. */
 export interface ListenInit {
@@ -40,7 +40,7 @@ export function asNetworkError(error: unknown): PawError {
 export class ProtocolStreams {
   readonly #protocol: string
   readonly #settings: Settings
-  readonly #peers: Pick<PeerManager, 'connected' | 'traffic'>
+  readonly #peers: StreamPeers
   readonly #budget: MemoryBudget | undefined
   readonly #onFault: ((peerId: string, fault: PeerFault) => void) | undefined
   /** Open streams, aborted by stop(). */
@@ -52,7 +52,7 @@ export class ProtocolStreams {
   constructor(init: {
     protocol: string
     settings: Settings
-    peers: Pick<PeerManager, 'connected' | 'traffic'>
+    peers: StreamPeers
     /** What every frame of these streams is reserved from (src/protocols/shared/memory-budget.ts). */
     budget?: MemoryBudget | undefined
     /** Refuses a peer's fault that fails a stream, as it happens (FrameChannelInit.onFault). */
@@ -133,16 +133,22 @@ export class ProtocolStreams {
     })
   }
 
-  /** Opens a stream of the protocol on `connection`, accepting `limits`. @throws NetworkError */
-  async open(connection: Connection, limits: FrameLimits): Promise<FrameChannel> {
+  /**
+   * Opens a stream of the protocol on `connection`, accepting `limits`, within the write
+   * timeout, cut short by stop() or the caller's signal.
+   * @throws NetworkError; the signal's reason if it aborted
+   */
+  async open(connection: Connection, limits: FrameLimits, options: AbortOptions = {}): Promise<FrameChannel> {
     const signal = AbortSignal.any([
       AbortSignal.timeout(this.#settings.timeouts.writeMs),
       this.#shutdown.signal,
+      ...(options.signal === undefined ? [] : [options.signal]),
     ])
     let stream: Stream
     try {
       stream = await connection.newStream(this.#protocol, { signal })
     } catch (error) {
+      options.signal?.throwIfAborted()
       const cause = toError(error)
       throw new NetworkError(`cannot open ${this.#protocol}: ${cause.message}`, { cause })
     }

@@ -27,7 +27,7 @@ describe('MemoryBudget', () => {
     reserved(budget.reserve('a', 50, 'x'))
     const refusal = budget.reserve('a', 11, 'blocks answer')
     expect(refusal).toBeInstanceOf(ResourceLimitExceededError)
-    expect((refusal as ResourceLimitExceededError).code).toBe(ErrorCode.ResourceLimitExceeded)
+    expect((refusal as ResourceLimitExceededError).wireCode).toBe(ErrorCode.ResourceLimitExceeded)
     expect((refusal as ResourceLimitExceededError).scope).toBe('peer')
     expect(budget.usage('a')).toBe(50)
     expect(budget.stats().refused).toEqual({ peer: 1, node: 0 })

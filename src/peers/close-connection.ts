@@ -1,5 +1,6 @@
+/** Closing a libp2p connection without leaving it half-closed or rejecting. Browser-safe. */
 import type { Connection } from '@libp2p/interface'
-import { NetworkError } from '../../errors.ts'
+import { NetworkError } from '../errors.ts'
 
 /**
  * Closes a connection gracefully, aborting it if that fails or takes longer than

@@ -1,11 +1,13 @@
 /**
- * The public shape of a PAW node: what dApps, the CLI and tests program against.
- * Browser-safe types only.
+ * The public shape of a PAW node: what dApps, the CLI and tests program against. Browser-safe
+ * types only; besides the other public types, they name the chain port (src/ports), the
+ * reference chain's types and block store, and the settings (derived from their definitions
+ * in src/config/setting-definitions.ts).
  */
 
-import type { Libp2p, PeerId, PrivateKey, TypedEventTarget } from '@libp2p/interface'
+import type { AbortOptions, Libp2p, PeerId, PrivateKey, TypedEventTarget } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
-import type { BlockStore } from './chain/store/block-store.ts'
+import type { BlockStore } from '../chain/store/block-store.ts'
 import type {
   AddBlockOutcome,
   AddResult,
@@ -16,115 +18,73 @@ import type {
   HeaderChainEvents,
   Transaction,
   TransactionPool,
-} from './chain/types.ts'
-import type { NodeType } from './config/defaults.ts'
-import type { Settings, SettingsInput } from './config/settings.ts'
-import type { GossipStats } from './gossip/gossip-service.ts'
-import type { Logger } from './logging.ts'
-import type { AddressBookDocument } from './peers/address-book-document.ts'
-import type { Ban, BanListDocument } from './peers/ban-list.ts'
-import type { DiscoveryStats } from './peers/discovery.ts'
-import type { EnforcerStats } from './peers/enforcer.ts'
-import type { JsonStore } from './peers/json-store.ts'
-import type { ProtocolTraffic } from './peers/peer-manager.ts'
-import type { RateLimit, RateLimitName } from './peers/rate-limits.ts'
-import type { MempoolSyncStats } from './protocols/mempool/mempool-protocol.ts'
-import type { PeersStats } from './protocols/peers/peers-protocol.ts'
-import type { MemoryBudgetStats } from './protocols/shared/memory-budget.ts'
-import type { SyncProgress, SyncResult } from './sync/block-sync.ts'
+} from '../chain/types.ts'
+import type { Settings, SettingsInput } from '../config/settings.ts'
+import type { ChainPort, ImportOutcome } from '../ports/chain.ts'
+import type { Logger } from './logger.ts'
+import type { MessageHandler, PawMessage } from './messages.ts'
+import type {
+  NodeStats,
+  PeerInfo,
+  PeerStateEvent,
+  ProtocolTraffic,
+  RateLimit,
+  RateLimitName,
+} from './peers.ts'
+import type {
+  DiscoveryStats,
+  EnforcerStats,
+  GossipStats,
+  MemoryBudgetStats,
+  MempoolSyncStats,
+  PeersStats,
+  SyncProgress,
+  SyncResult,
+} from './stats.ts'
+import type { AddressBookDocument, Ban, BanListDocument, JsonStore } from './stores.ts'
 
-/** 004 §3.2 connection states, per peer. */
-export type PeerState = 'connecting' | 'handshaking' | 'connected' | 'disconnecting' | 'disconnected'
+/** 000 node types: full (whole chain), light (headers only), miner (full + produces blocks). */
+export type NodeType = Settings['nodeType']
 
-export type Direction = 'inbound' | 'outbound'
-
-/** 004 §7.1 per-peer statistics, on /paw/* streams. */
-export interface PeerStats {
-  bytesSent: number
-  bytesReceived: number
-  messagesSent: number
-  messagesReceived: number
-  /** ms since the connection opened (0 when disconnected). */
-  connectionDurationMs: number
-  /** Unix ms of the last frame or ping answer received. */
-  lastActivity: number
-  /** Last ping round trip in ms, if one completed. */
-  rttMs: number | undefined
-}
-
-export interface PeerInfo {
-  peerId: string
-  state: PeerState
-  direction: Direction | undefined
-  remoteAddr: string | undefined
-  /** Listed in persistent_peers: reconnected forever (004 §3.3). */
-  persistent: boolean
-  /** The peer's chain ID and node ID (hex) once its handshake completed. */
-  chainId: string | undefined
-  /** Why the last connection ended, if it did (e.g. "0x02 ChainIdMismatch: …"). */
-  lastError: string | undefined
-  stats: PeerStats
-  /** Reputation: local penalties plus the gossipsub score (src/peers/reputation.ts). */
-  score?: number
-}
-
-/** 004 §7.1 global statistics. */
-export interface NodeStats {
-  /** Connections opened since start (inbound and outbound, before handshake). */
-  totalConnections: number
-  successfulDials: number
-  failedDials: number
-  /** Inbound peers refused at the handshake (limits, reputation, wrong chain, bad handshake). */
-  rejectedInbound: number
-  /** Handshaken peers now, by direction. */
-  inbound: number
-  outbound: number
-}
-
-export interface PeerStateEvent {
-  peerId: string
-  state: PeerState
-  previous: PeerState | undefined
-  direction: Direction | undefined
-  /** Set for transitions caused by an error (a reject, a timeout, a failed dial). */
-  error?: { code: number | undefined; message: string }
-}
-
-export interface PawNodeEvents {
+/**
+ * A node's events. `B`, `T`, `H` are the chain's own block, transaction and header types
+ * (the reference chain's by default; a node on another chain's port has that chain's).
+ */
+export interface PawNodeEvents<B = Block, T = Transaction, H = BlockHeader> {
   /** Every 004 §3.2 state change of a peer. */
   'peer:state': CustomEvent<PeerStateEvent>
   /** A peer completed /paw/handshake/1 and may use the other /paw/* protocols. */
   'peer:connected': CustomEvent<PeerInfo>
   'peer:disconnected': CustomEvent<PeerInfo>
   /** A block from a peer (gossip) passed validation and was added to the chain (full, miner). */
-  block: CustomEvent<ReceivedBlock>
+  block: CustomEvent<ReceivedBlock<B>>
   /** A block header from a peer (gossip) was added to the header chain (light). */
-  header: CustomEvent<ReceivedHeader>
+  header: CustomEvent<ReceivedHeader<H>>
   /** A transaction from a peer (gossip or mempool sync) entered the mempool (full, miner). */
-  transaction: CustomEvent<ReceivedTransaction>
+  transaction: CustomEvent<ReceivedTransaction<T>>
   /** A running sync's progress: at most once a second, and once with `done` when it ends. */
   'sync:progress': CustomEvent<SyncProgress>
 }
 
-export interface ReceivedBlock {
-  block: Block
+export interface ReceivedBlock<B = Block> {
+  block: B
   /** Block hash, hex. */
   hash: string
   /** The peer that delivered it. */
   from: string
-  outcome: AddBlockOutcome
+  outcome: ImportOutcome
 }
 
-export interface ReceivedHeader {
-  header: BlockHeader
+export interface ReceivedHeader<H = BlockHeader> {
+  header: H
   /** Block hash, hex. */
   hash: string
   from: string
-  outcome: AddBlockOutcome
+  outcome: ImportOutcome
 }
 
-export interface ReceivedTransaction {
-  transaction: Transaction
+export interface ReceivedTransaction<T = Transaction> {
+  transaction: T
   /** Transaction hash, hex. */
   id: string
   from: string
@@ -163,7 +123,7 @@ export interface AnnounceResult {
   /** Block hash, hex. */
   hash: string
   /** What the local chain made of it ('duplicate' if it was already stored, e.g. by the miner). */
-  outcome: AddBlockOutcome
+  outcome: ImportOutcome
   /** Peers the block was sent to directly (gossipsub floods on from there). */
   recipients: number
 }
@@ -175,35 +135,29 @@ export interface SubmitResult extends AddResult {
 }
 
 /** 000 broadcastMessage for what gossipsub floods: a block or a transaction. */
-export type GossipBroadcast =
-  | { kind: 'block'; block: Block }
-  | { kind: 'transaction'; transaction: Transaction }
-
-/** A message of the 000 vocabulary as it travels: a frame on a /paw/* protocol. */
-export interface PawMessage {
-  /** The /paw/* protocol the frame belongs to. */
-  protocol: string
-  type: string
-  payload: Uint8Array
-}
+export type GossipBroadcast<B = Block, T = Transaction> =
+  | { kind: 'block'; block: B }
+  | { kind: 'transaction'; transaction: T }
 
 /** What a TRANSACTION_REQUEST brought (PawNode.requestTransactions). */
-export interface TransactionRequestResult {
+export interface TransactionRequestResult<T = Transaction> {
   /** The transactions the peer held, in request order. */
-  found: Transaction[]
+  found: T[]
   /** The ids (hex hashes) it did not hold, in request order. */
   notFound: string[]
 }
-
-export type MessageHandler = (message: PawMessage, peer: PeerInfo) => void | Promise<void>
 
 export interface PawNodeInit extends SettingsInput {
   /** Ed25519 identity; a new one is generated if absent (src/node keeps it in the home). */
   privateKey?: PrivateKey
   /** @default a logger at settings.logLevel / logFormat writing to stderr (console.error) */
   logger?: Logger
-  /** The chain this node follows; its type must match settings.nodeType (light ↔ headers). */
-  chain?: NodeChain
+  /**
+   * The chain this node follows; its type must match settings.nodeType (light ↔ headers).
+   * The reference chain's objects, or any chain's port (src/ports/chain.ts; docs/chain-port.md).
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: a port of any chain's block, transaction and header types
+  chain?: NodeChain | ChainPort<any, any, any>
   /** Gossip tuning (src/gossip/gossipsub-options.ts). */
   gossip?: {
     /** Peak network-wide transactions/s the score parameters tolerate. @default 50 */
@@ -237,32 +191,38 @@ export interface PawNodeInit extends SettingsInput {
   params?: ChainParams
 }
 
-export interface PawNode extends TypedEventTarget<PawNodeEvents> {
+/**
+ * A PAW node. `B`, `T`, `H`: the block, transaction and header types of its chain (the
+ * reference chain's unless created on another chain's port). Every async method takes
+ * libp2p's `AbortOptions`: an aborted call rejects with the signal's reason.
+ */
+export interface PawNode<B = Block, T = Transaction, H = BlockHeader>
+  extends TypedEventTarget<PawNodeEvents<B, T, H>> {
   readonly peerId: PeerId
   readonly settings: Settings
   readonly libp2p: Libp2p
   readonly log: Logger
-  start(): Promise<void>
+  start(options?: AbortOptions): Promise<void>
   /** Graceful shutdown (004 §5.2): stop dialling, close every connection, stop libp2p. */
-  stop(): Promise<void>
+  stop(options?: AbortOptions): Promise<void>
   /** Full listen multiaddrs, each ending in /p2p/<peer id>. */
   getMultiaddrs(): Multiaddr[]
   /** 000 connectToPeer: dial and complete /paw/handshake/1; rejects with a PawError if refused. */
-  connectToPeer(address: string | Multiaddr, options?: { signal?: AbortSignal }): Promise<PeerInfo>
+  connectToPeer(address: string | Multiaddr, options?: AbortOptions): Promise<PeerInfo>
   /** 000 managePeerConnections: one maintenance pass (min outbound, inactivity, persistent peers). */
-  managePeerConnections(): Promise<void>
+  managePeerConnections(options?: AbortOptions): Promise<void>
   /**
    * 000 discoverPeers: asks every connected peer for its peers (/paw/peers/1, at most once
    * per peer per 10 s), and the seeds if the address book is empty. Resolves with the
    * number of new addresses.
    */
-  discoverPeers(): Promise<number>
+  discoverPeers(options?: AbortOptions): Promise<number>
   /** Closes a peer's connection (it may reconnect; ban it to keep it out). */
   disconnectPeer(peerId: string): void
   /** Bans a peer for `durationMs` (persisted): disconnected now, refused on dial and inbound. */
-  ban(peerId: string, options: { durationMs: number; reason: string }): Promise<Ban>
+  ban(peerId: string, options: { durationMs: number; reason: string } & AbortOptions): Promise<Ban>
   /** Lifts a ban; false if there was none. */
-  unban(peerId: string): Promise<boolean>
+  unban(peerId: string, options?: AbortOptions): Promise<boolean>
   /** Active bans, soonest-expiring first. */
   bans(): Ban[]
   addressBookStats(): { entries: number; groups: number }
@@ -285,42 +245,53 @@ export interface PawNode extends TypedEventTarget<PawNodeEvents> {
    * block or transaction is flooded by gossipsub (announceBlock / submitTransaction).
    * Resolves to how many peers it was sent to directly.
    */
-  broadcastMessage(message: PawMessage | GossipBroadcast): Promise<{ sent: number; failed: number }>
+  broadcastMessage(
+    message: PawMessage | GossipBroadcast<B, T>,
+    options?: AbortOptions,
+  ): Promise<{ sent: number; failed: number }>
   /**
    * 000 announceBlock: adds the block to the local chain (full and miner nodes; it must be
    * valid) and floods it, with its header for light nodes. Throws the ChainError of an
    * invalid block.
    */
-  announceBlock(block: Block): Promise<AnnounceResult>
+  announceBlock(block: B, options?: AbortOptions): Promise<AnnounceResult>
+  /** announceBlock for a block already encoded (the chain's encoding: src/ports/chain.ts). */
+  announceEncodedBlock(encoded: Uint8Array, options?: AbortOptions): Promise<AnnounceResult>
   /**
    * 000 NEW_TRANSACTION: validates the transaction, adds it to the mempool and floods it.
    * Throws the ChainError of an invalid or unwanted transaction.
    */
-  submitTransaction(transaction: Transaction): Promise<SubmitResult>
+  submitTransaction(transaction: T, options?: AbortOptions): Promise<SubmitResult>
+  /** submitTransaction for a transaction already encoded. */
+  submitEncodedTransaction(encoded: Uint8Array, options?: AbortOptions): Promise<SubmitResult>
   /**
    * 000 TRANSACTION_REQUEST over /paw/mempool/1: fetches transactions by id (hex hash, at
    * most 256) from a connected peer. Fetched transactions are not added to the mempool.
    */
-  requestTransactions(peerId: string, ids: readonly string[]): Promise<TransactionRequestResult>
+  requestTransactions(
+    peerId: string,
+    ids: readonly string[],
+    options?: AbortOptions,
+  ): Promise<TransactionRequestResult<T>>
   /**
    * 000 syncBlockchain: headers first from every connected peer, then bodies from the peers
    * of the chain with the most work, in parallel; each block validated and stored as it
    * comes (full and miner nodes). Runs by itself when a peer connects and when a gossiped
    * block's parent is unknown; a second call joins the one running.
    */
-  syncBlockchain(): Promise<SyncResult>
+  syncBlockchain(options?: AbortOptions): Promise<SyncResult>
   /** The tip of the chain this node follows (its header chain on a light node); undefined without one. */
   chainTip(): { height: number; hash: Uint8Array } | undefined
   /** 000 BLOCK_REQUEST over /paw/blocks/1: a block's encoding by hash from a peer (undefined: not_found). */
-  requestBlock(peerId: string, hash: Uint8Array): Promise<Uint8Array | undefined>
+  requestBlock(peerId: string, hash: Uint8Array, options?: AbortOptions): Promise<Uint8Array | undefined>
   /**
    * A block by hash from whichever connected peer has it, checked before it is returned: it
    * must hash to `hash`, and on a light node its body must match the header it holds. A peer
    * that sends a wrong block is charged and the next one asked. Undefined if none has it.
    */
-  fetchBlock(hash: Uint8Array): Promise<Block | undefined>
+  fetchBlock(hash: Uint8Array, options?: AbortOptions): Promise<B | undefined>
   /** 000 handleIncomingMessage: dispatch a received message to the handler of its protocol and type. */
-  handleIncomingMessage(message: PawMessage, peer: PeerInfo): Promise<void>
+  handleIncomingMessage(message: PawMessage, peer: PeerInfo, options?: AbortOptions): Promise<void>
   /**
    * Registers the handler handleIncomingMessage dispatches to. A frame of this type larger
    * than `maxPayloadBytes` (default 64 KiB) is refused from its header with 0x04 and the
@@ -330,7 +301,7 @@ export interface PawNode extends TypedEventTarget<PawNodeEvents> {
     protocol: string,
     type: string,
     handler: MessageHandler,
-    options?: { maxPayloadBytes?: number },
+    options?: { maxPayloadBytes?: number } & AbortOptions,
   ): Promise<void>
   peers(): PeerInfo[]
   peer(peerId: string): PeerInfo | undefined
@@ -340,5 +311,5 @@ export interface PawNode extends TypedEventTarget<PawNodeEvents> {
   /** /paw/mempool/1: inventories, requests, transactions served and fetched, refusals by reason. */
   mempoolSyncStats(): MempoolSyncStats
   /** Resolves once every gossip message received so far has been validated (tests, benchmarks). */
-  gossipIdle(): Promise<void>
+  gossipIdle(options?: AbortOptions): Promise<void>
 }
