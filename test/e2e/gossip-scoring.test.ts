@@ -83,7 +83,14 @@ describe('gossip scoring of an invalid-block publisher', () => {
     }
     expect(victim.full?.chain.tip().height).toBe(1)
 
-    // Reconnecting does not help: the victim refuses it with 0x07, naming the ban.
+    // Reconnecting does not help: the victim refuses it with 0x07, naming the ban. (Once the
+    // attacker has seen the connection close: until then connectToPeer returns the open one.)
+    const victimId = victim.node.peerId.toString()
+    await waitFor(
+      'the attacker sees the connection closed',
+      () => attacker.node.peer(victimId)?.state !== 'connected',
+      5_000,
+    )
     await expect(attacker.node.connectToPeer(tcpAddress(victim.node))).rejects.toMatchObject({
       wireCode: ErrorCode.ReputationRejection,
       message: expect.stringMatching(/banned until/),
