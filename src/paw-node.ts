@@ -18,6 +18,7 @@ import type {
   SubmitResult,
   TransactionRequestResult,
 } from './api/index.ts'
+import { listenFailure } from './assembly/listen-failure.ts'
 import { assembleServices, type NodeServices, type PawNodeParts } from './assembly/node-services.ts'
 import type { Settings } from './config/settings.ts'
 import { NetworkError } from './errors.ts'
@@ -105,7 +106,12 @@ export class PawNodeImpl<B, T, H>
     await this.#services.mempool.start()
     await this.#services.blocks.start()
     await this.#services.peerExchange.start()
-    await this.libp2p.start()
+    try {
+      await this.libp2p.start()
+    } catch (error) {
+      // A taken port or a bad listen address, named by its setting (issue 17, item 2).
+      throw listenFailure(error)
+    }
     const { handshake } = this.#services
     await gateGossipsubStreams(
       this.libp2p,
