@@ -1,4 +1,6 @@
 /** `paw-node init`: creates the home, config.toml and the node key; prints the PeerId. */
+
+import { DEVNET_CHAIN_ID } from '../../config/defaults.ts'
 import { readConfigFile } from '../../node/config-file.ts'
 import { initHome, resolveHome } from '../../node/home.ts'
 import { EXIT_OK, HOME_OPTION, parseFlags } from '../options.ts'
@@ -11,7 +13,7 @@ An existing config or key is never replaced: running init again keeps them.
 
 Options:
   --home DIR       home directory (default: $PAW_HOME, else ~/.paw)
-  --chain-id ID    chain_id written into a new config.toml (default: paw-mainnet)
+  --chain-id ID    chain_id written into a new config.toml (default: ${DEVNET_CHAIN_ID})
   -h, --help       show this help
 `
 
