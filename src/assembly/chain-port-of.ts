@@ -10,7 +10,7 @@ import { referenceHeaderPort } from '../chain/port/header-port.ts'
 import type { ChainPort } from '../ports/chain.ts'
 
 /** Whether `given` is a chain port rather than the reference chain's objects. */
-export function isChainPort(given: NodeChain | ChainPort): given is ChainPort {
+function isChainPort(given: NodeChain | ChainPort): given is ChainPort {
   return 'kind' in given && (given.kind === 'full' || given.kind === 'headers')
 }
 
