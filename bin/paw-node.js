@@ -38,14 +38,16 @@ if (major >= MIN_NODE_MAJOR) {
   // The node's own process: glibc's mmap threshold fixed at 128 KiB, so that large blocks
   // freed go back to the system at once (src/node/runtime-env.ts says why; keep the two the
   // same). An operator's own setting wins.
+  // PAW_NODE_LAUNCHER_PID: the node stops if this launcher dies without passing a signal on
+  // (src/cli/stop-signals.ts).
   const child = spawn(runtime, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: 'inherit',
-    env: { MALLOC_MMAP_THRESHOLD_: '131072', ...process.env },
+    env: { MALLOC_MMAP_THRESHOLD_: '131072', ...process.env, PAW_NODE_LAUNCHER_PID: String(process.pid) },
   })
-  // The child shares the terminal, so Ctrl-C reaches it directly; forward what a
-  // supervisor sends to this process only.
-  for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal))
-  process.on('SIGINT', () => {})
+  // An operator stops the node by the PID they have, which may be this one: pass every stop
+  // signal on. Ctrl-C in a terminal reaches the child directly as well; the node takes the
+  // repeat that follows within a second as the same request.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal))
   child.on('exit', (code, signal) => {
     if (signal === null) process.exit(code ?? 1)
     // Die of the same signal, so whoever started us sees what happened to the node.

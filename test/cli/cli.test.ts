@@ -212,7 +212,7 @@ describe('paw-node start', () => {
 
       node.child.kill(signal)
       expect(await node.exit).toEqual({ code: 0, signal: null })
-      expect(node.stderr()).toContain(`shutting down signal=${signal}`)
+      expect(node.stderr()).toContain(`shutting down reason=${signal}`)
     },
   )
 

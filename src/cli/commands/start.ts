@@ -1,11 +1,11 @@
 /**
  * `paw-node start`: home → config.toml → flags → validated settings → node. Prints each
  * full listen multiaddr on stdout (logs go to stderr) and stops gracefully on SIGINT or
- * SIGTERM (004 §5.2 "Graceful Shutdown").
+ * SIGTERM (004 §5.2 "Graceful Shutdown"; src/cli/stop-signals.ts).
  */
 import type { PawNode } from '../../api/index.ts'
 import { ConfigError, resolveSettings } from '../../config/settings.ts'
-import { createLogger, type Logger } from '../../logging.ts'
+import { createLogger } from '../../logging.ts'
 import { type AdminServer, startHomeAdmin } from '../../node/admin/index.ts'
 import { announceMinedBlocks, type ChainRuntime, openChainRuntime } from '../../node/chain-runtime.ts'
 import { mergeSettings, readConfigFile } from '../../node/config-file.ts'
@@ -13,6 +13,7 @@ import { initHome, resolveHome } from '../../node/home.ts'
 import { createLibp2pMetrics, createPawNode, homePeerStores } from '../../node/index.ts'
 import { EXIT_FAILURE, EXIT_OK, parseFlags, START_OPTIONS, settingsFromFlags } from '../options.ts'
 import { StatusLine } from '../status-line.ts'
+import { watchStopSignals } from '../stop-signals.ts'
 import { formatSyncProgress } from '../sync-bar.ts'
 
 export const START_USAGE = `Usage: paw-node start [--home DIR] [flags]
@@ -20,7 +21,8 @@ export const START_USAGE = `Usage: paw-node start [--home DIR] [flags]
 Starts a node. Initialises the home first if it is not (as \`paw-node init\` does).
 Settings come from <home>/config/config.toml; each flag below overrides its setting for
 this run. Prints every listen address (multiaddr ending in /p2p/<PeerId>) on stdout;
-logs go to stderr. SIGINT or SIGTERM stops the node cleanly; a second one exits at once.
+logs go to stderr. SIGINT or SIGTERM stops the node cleanly (exit 0), also when sent to
+the PID of npx; a second one, a second or more later, exits at once.
 
 Options:
   --home DIR                  home directory (default: $PAW_HOME, else ~/.paw)
@@ -68,34 +70,6 @@ async function tracingFlags<T>(sources: Map<string, string>, step: () => T | Pro
   }
 }
 
-/**
- * Counts SIGINT/SIGTERM from the moment it is called, so a signal during start-up is not
- * lost: the first one resolves `first`; the next, while stopping, exits with 1 at once
- * (an operator pressing Ctrl-C twice wants out, whatever is hanging).
- */
-function watchSignals(log: () => Logger) {
-  let count = 0
-  let resolveFirst: (signal: NodeJS.Signals) => void = () => {}
-  const first = new Promise<NodeJS.Signals>((resolve) => {
-    resolveFirst = resolve
-  })
-  const onSignal = (signal: NodeJS.Signals) => {
-    count += 1
-    if (count === 1) return resolveFirst(signal)
-    log().error('second signal while stopping: exiting without a clean shutdown', { signal })
-    process.exit(EXIT_FAILURE)
-  }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
-  return {
-    first,
-    dispose: () => {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
-    },
-  }
-}
-
 export async function start(args: readonly string[]): Promise<number> {
   const flags = parseFlags(args, START_OPTIONS)
   if (flags.help === true) {
@@ -124,7 +98,7 @@ export async function start(args: readonly string[]): Promise<number> {
     format: settings.logFormat,
     ...(status.enabled ? { sink: (line: string) => status.write(line) } : {}),
   })
-  const signals = watchSignals(() => log)
+  const signals = watchStopSignals(() => log, EXIT_FAILURE)
   let node: PawNode | undefined
   let runtime: ChainRuntime | undefined
   let admin: AdminServer | undefined
@@ -174,7 +148,7 @@ export async function start(args: readonly string[]): Promise<number> {
     runtime.start()
     const signal = await signals.first
     status.clear()
-    log.info('shutting down', { signal })
+    log.info('shutting down', { reason: signal })
     // The admin API first: no transaction is accepted into a node that is going away.
     await admin?.stop()
     await runtime.miner?.stop()
