@@ -48,7 +48,9 @@ export async function loadChainParams(home: string, chainId: string): Promise<Ch
   } catch {
     throw new ConfigError(
       'chain_id',
-      `${JSON.stringify(chainId)} is not a built-in chain and ${file} does not exist`,
+      `${JSON.stringify(chainId)} is not a built-in chain and ${file} does not exist: ` +
+        `\`paw-node init --home ${home} --chain-id ${chainId}\` writes one for a new chain, ` +
+        `\`--genesis FILE\` copies an existing chain's (docs/chain.md "Custom chains")`,
     )
   }
   let params: ChainParams

@@ -9,30 +9,23 @@
  * its PAW node ID), and losing it silently would make the node a stranger to its peers.
  */
 
-import { chmod, link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, stat } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { Ed25519PrivateKey, PeerId, PublicKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { DEFAULT_CHAIN_ID } from '../config/defaults.ts'
 import { resolveSettings } from '../config/settings.ts'
+import { readConfigFile } from './config-file.ts'
 import { configTemplate } from './config-template.ts'
-import { removeStaleTemporaries, temporaryPathFor } from './temporary-files.ts'
+import { createFileOnce, HomeError } from './home-files.ts'
+import { ensureGenesisFile, type GenesisFileResult } from './home-genesis.ts'
+
+export { createFileOnce, HomeError }
 
 export const HOME_ENV = 'PAW_HOME'
 export const DEFAULT_HOME = '~/.paw'
-
-/** A home or key file that cannot be used as it is; `path` names the file to look at. */
-export class HomeError extends Error {
-  override readonly name = 'HomeError'
-  readonly code = 'ERR_NODE_HOME'
-  readonly path: string
-
-  constructor(path: string, message: string) {
-    super(message)
-    this.path = path
-  }
-}
 
 export interface HomePaths {
   home: string
@@ -73,33 +66,6 @@ interface NodeKeyFile {
 /** The PAW node ID of 000/004 logs and older tooling: hex of the first 20 bytes of the key. */
 export function legacyNodeId(publicKey: PublicKey): string {
   return Buffer.from(publicKey.raw.subarray(0, 20)).toString('hex')
-}
-
-/**
- * Creates `path` with `content` (mode 0600 when `secret`) unless it exists; true if this
- * call created it. The file is written in full under a temporary name, then linked into
- * place: link() fails if the name exists, so a reader never sees a half-written file and
- * two processes initialising the same home at once cannot both install their own key.
- */
-async function createExclusive(path: string, content: string, secret: boolean): Promise<boolean> {
-  const mode = secret ? 0o600 : 0o644
-  await removeStaleTemporaries(path)
-  const temp = temporaryPathFor(path)
-  const cannot = (error: unknown) => new HomeError(path, `cannot create ${path}: ${(error as Error).message}`)
-  await writeFile(temp, content, { flag: 'wx', mode, flush: true }).catch((error) => {
-    throw cannot(error)
-  })
-  try {
-    // writeFile's mode is filtered by the umask, which may only remove bits; set it exactly.
-    await chmod(temp, mode)
-    await link(temp, path)
-    return true
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false
-    throw cannot(error)
-  } finally {
-    await unlink(temp).catch(() => {})
-  }
 }
 
 function encodeKeyFile(key: Ed25519PrivateKey): string {
@@ -168,19 +134,25 @@ export interface InitHomeOptions {
   home: string
   /** chain_id written into a new config.toml (ignored when config.toml exists). */
   chainId?: string
+  /** A chain definition to copy to config/genesis.json (a chain that is not built in). */
+  genesisFrom?: string
 }
 
 export interface InitHomeResult {
   paths: HomePaths
   /** What this call created; what it did not create existed and was kept as it was. */
   created: { config: boolean; key: boolean }
+  /** The home's genesis.json, for a chain that is not built in (home-genesis.ts). */
+  genesis: GenesisFileResult | undefined
   privateKey: Ed25519PrivateKey
   peerId: PeerId
 }
 
 /**
- * Creates whatever of the home is missing and loads the key. An existing config.toml or
- * node key is never replaced. Throws ConfigError for a bad `chainId` before writing anything.
+ * Creates whatever of the home is missing and loads the key: config.toml, the node key and,
+ * for a chain that is not built in, genesis.json. An existing file is never replaced (nor
+ * written to: a read-only config directory that holds them all is fine). Throws ConfigError
+ * for a bad `chainId` before writing anything.
  */
 export async function initHome(options: InitHomeOptions): Promise<InitHomeResult> {
   const paths = homePaths(options.home)
@@ -192,14 +164,24 @@ export async function initHome(options: InitHomeOptions): Promise<InitHomeResult
   } catch (error) {
     throw new HomeError(paths.home, `cannot create the home ${paths.home}: ${(error as Error).message}`)
   }
-  const config = await createExclusive(paths.configFile, template, false)
+  const config = await createFileOnce(paths.configFile, template, false)
   // Generating a key is cheap; only the one that wins the link() is kept.
   let key = false
   try {
     await stat(paths.keyFile)
   } catch {
-    key = await createExclusive(paths.keyFile, encodeKeyFile(await generateKeyPair('Ed25519')), true)
+    key = await createFileOnce(paths.keyFile, encodeKeyFile(await generateKeyPair('Ed25519')), true)
   }
   const privateKey = await readNodeKeyFile(paths.keyFile)
-  return { paths, created: { config, key }, privateKey, peerId: peerIdFromPrivateKey(privateKey) }
+  // The chain of this home: the new config's, or the one an existing config names.
+  const chainId = config
+    ? resolveSettings({ chainId: options.chainId }).chainId
+    : ((await readConfigFile(paths.configFile).catch(() => undefined))?.chainId ?? DEFAULT_CHAIN_ID)
+  const genesis = await ensureGenesisFile({
+    configDir: paths.configDir,
+    chainId,
+    fundedAddress: privateKey.publicKey.raw,
+    ...(options.genesisFrom === undefined ? {} : { copyFrom: options.genesisFrom }),
+  })
+  return { paths, created: { config, key }, genesis, privateKey, peerId: peerIdFromPrivateKey(privateKey) }
 }

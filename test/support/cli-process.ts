@@ -5,7 +5,7 @@
  * `npm test` builds dist/ before Vitest runs.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { paramsToJson } from '../../src/chain/params.ts'
 import type { ChainParams } from '../../src/chain/types.ts'
@@ -97,15 +97,18 @@ export function openedHeights(log: string): number[] {
 }
 
 /**
- * Makes `home` ready for `paw-node start <startArgs>` on a test chain: a first start
- * initialises the home (config.toml, node key) and is killed, then the chain's definition
- * goes next to config.toml as config/genesis.json.
+ * Makes `home` ready for `paw-node start <startArgs>` on a test chain: the chain's definition
+ * goes into config/genesis.json first (so the start keeps it rather than writing a new chain
+ * of its own), then a first start initialises the rest of the home (config.toml, node key)
+ * and is killed.
  */
 export async function prepareHome(
   home: string,
   startArgs: readonly string[],
   params: ChainParams,
 ): Promise<void> {
+  await mkdir(join(home, 'config'), { recursive: true, mode: 0o700 })
+  await writeFile(join(home, 'config', 'genesis.json'), JSON.stringify(paramsToJson(params), null, 2))
   const probe = startCli(startArgs)
   try {
     await waitFor(
@@ -116,6 +119,5 @@ export async function prepareHome(
   } finally {
     await stopCli(probe.child, 'SIGKILL')
   }
-  await writeFile(join(home, 'config', 'genesis.json'), JSON.stringify(paramsToJson(params), null, 2))
   await forgetAdminAddr(home)
 }
