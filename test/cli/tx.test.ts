@@ -250,7 +250,7 @@ describe('paw-node tx send without a node', () => {
     ])
     expect(result.status).toBe(1)
     expect(result.stderr).toBe(
-      `paw-node tx send: no node answering at 127.0.0.1:${port} — is \`paw-node start\` running with this --home?\n`,
+      `paw-node tx send: the node of ${stale} is not running: no node answering at 127.0.0.1:${port} (from ${join(stale, 'data', 'admin.addr')})\n`,
     )
   })
 

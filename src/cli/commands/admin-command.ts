@@ -1,30 +1,30 @@
 /**
  * What the operator commands (status, peers, netinfo, ban, unban, bans, dial, disconnect)
- * share: their flags (--home, --node, --json, --help), finding the node's admin API as
- * `tx send` does, and turning admin API failures into one line and exit 1. Each command is
- * then one request and a printer.
+ * share: their flags (--home, --node, --expect-peer-id, --json, --help), finding the node's
+ * admin API and the peer ID it must answer with as `tx send` does (admin-target.ts), and
+ * turning admin API failures into one line and exit 1. Each command is then one request and
+ * a printer.
  */
-import { existsSync } from 'node:fs'
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util'
-import { DEFAULT_ADMIN_LISTEN } from '../../config/defaults.ts'
-import { parseHostPort } from '../../config/host-port.ts'
-import { resolveSettings, SETTING_KEYS } from '../../config/settings.ts'
-import { readAdminAddr } from '../../node/admin/addr-file.ts'
-import { readConfigFile } from '../../node/config-file.ts'
-import { homePaths, resolveHome } from '../../node/home.ts'
 import { AdminClient, AdminClientError } from '../admin-client.ts'
+import { type AdminTarget, AdminTargetError, resolveAdminTarget, targetFailure } from '../admin-target.ts'
 import { EXIT_FAILURE, EXIT_OK, HOME_OPTION, UsageError } from '../options.ts'
 
 export const ADMIN_OPTIONS = {
   ...HOME_OPTION,
   node: { type: 'string' },
+  'expect-peer-id': { type: 'string' },
   json: { type: 'boolean' },
 } as const satisfies ParseArgsOptionsConfig
 
 /** The option lines every operator command's usage ends with. */
 export const ADMIN_OPTION_LINES = `  --node HOST:PORT   the node's admin API (default: <home>/data/admin.addr, written by
                      a running \`paw-node start\`, else admin.listen in config.toml)
-  --home DIR         home directory (default: $PAW_HOME, else ~/.paw)
+  --home DIR         home directory (default: $PAW_HOME, else ~/.paw); the node that
+                     answers must hold its node key, else the command is refused
+  --expect-peer-id ID
+                     refuse unless the node that answers has this peer ID (the check
+                     for --node without --home, which has no key to check against)
   --json             print the admin API's JSON reply instead of text
   -h, --help         show this help
 
@@ -49,32 +49,6 @@ export function parseCommandLine<const T extends ParseArgsOptionsConfig>(
 /** Thrown by a command for a failure at run time already explained in its message: exit 1. */
 export class CommandFailure extends Error {
   override readonly name = 'CommandFailure'
-}
-
-/** --node, else the address a running node wrote, else admin.listen of config.toml. */
-async function adminAddress(node: string | undefined, homeFlag: string | undefined): Promise<string> {
-  if (node !== undefined) {
-    let port: number
-    try {
-      port = parseHostPort(node).port
-    } catch (error) {
-      throw new UsageError(`--node: ${(error as Error).message}`)
-    }
-    if (port === 0) throw new UsageError('--node needs the port the node listens on, not 0')
-    return node
-  }
-  const home = resolveHome(homeFlag)
-  const written = await readAdminAddr(home)
-  if (written !== undefined) return written
-  const { configFile } = homePaths(home)
-  if (!existsSync(configFile)) return DEFAULT_ADMIN_LISTEN
-  const { adminListen } = resolveSettings(await readConfigFile(configFile))
-  if (adminListen === null) {
-    throw new CommandFailure(
-      `the admin API is off (${SETTING_KEYS.adminListen} in ${configFile}); turn it on or pass --node`,
-    )
-  }
-  return adminListen
 }
 
 export interface AdminCommand<T extends ParseArgsOptionsConfig> {
@@ -103,7 +77,13 @@ export async function runAdminCommand<T extends ParseArgsOptionsConfig>(
   args: readonly string[],
 ): Promise<number> {
   const { values, positionals } = parseCommandLine(args, { ...ADMIN_OPTIONS, ...command.options })
-  const flags = values as { home?: string; node?: string; json?: boolean; help?: boolean }
+  const flags = values as {
+    home?: string
+    node?: string
+    'expect-peer-id'?: string
+    json?: boolean
+    help?: boolean
+  }
   if (flags.help === true) {
     process.stdout.write(command.usage)
     return EXIT_OK
@@ -118,14 +98,18 @@ export async function runAdminCommand<T extends ParseArgsOptionsConfig>(
     )
   }
   command.check?.(positionals)
-  let address: string
+  let target: AdminTarget
   try {
-    address = await adminAddress(flags.node, flags.home)
+    target = await resolveAdminTarget({
+      node: flags.node,
+      home: flags.home,
+      expectPeerId: flags['expect-peer-id'],
+    })
   } catch (error) {
-    if (error instanceof CommandFailure) return fail(command.name, error.message)
+    if (error instanceof AdminTargetError) return fail(command.name, error.message)
     throw error
   }
-  const client = new AdminClient(address)
+  const client = new AdminClient(target.address, { expectPeerId: target.expectPeerId })
   try {
     const { json, text } = await command.run(client, { positionals, values })
     process.stdout.write(flags.json === true ? `${JSON.stringify(json, null, 2)}\n` : text)
@@ -133,10 +117,7 @@ export async function runAdminCommand<T extends ParseArgsOptionsConfig>(
   } catch (error) {
     if (error instanceof CommandFailure) return fail(command.name, error.message)
     if (!(error instanceof AdminClientError)) throw error
-    if (error.code === 'UNREACHABLE') {
-      return fail(command.name, `is the node running? (no admin API at ${address})`)
-    }
-    return fail(command.name, `${error.code}: ${error.message}`)
+    return fail(command.name, targetFailure(target, error) ?? `${error.code}: ${error.message}`)
   }
 }
 

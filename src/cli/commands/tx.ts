@@ -3,20 +3,22 @@
  * API (src/node/admin), which validates it, adds it to the mempool and floods it. The id
  * goes to stdout (for scripts), everything else to stderr.
  */
-import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { Ed25519PrivateKey } from '@libp2p/interface'
 import { encodeTransaction, MAX_U64 } from '../../chain/encoding.ts'
 import { DEVNET_ACCOUNT_COUNT, devnetAccount } from '../../chain/params.ts'
 import { signTransaction } from '../../chain/signing.ts'
-import { DEFAULT_ADMIN_LISTEN } from '../../config/defaults.ts'
-import { parseHostPort } from '../../config/host-port.ts'
-import { resolveSettings, SETTING_KEYS } from '../../config/settings.ts'
-import { readAdminAddr } from '../../node/admin/addr-file.ts'
-import { readConfigFile } from '../../node/config-file.ts'
-import { homePaths, loadNodeKey, readNodeKeyFile, resolveHome } from '../../node/home.ts'
+import { loadNodeKey, readNodeKeyFile, resolveHome } from '../../node/home.ts'
 import { fromHex, toHex } from '../../wire/bytes.ts'
 import { AdminClient, AdminClientError } from '../admin-client.ts'
+import {
+  type AdminTarget,
+  AdminTargetError,
+  expectPeerIdFlag,
+  nodeFlag,
+  resolveAdminTarget,
+  targetFailure,
+} from '../admin-target.ts'
 import { EXIT_FAILURE, EXIT_OK, HOME_OPTION, parseFlags, UsageError } from '../options.ts'
 import { formatPaw, parsePaw } from '../paw-amount.ts'
 
@@ -50,7 +52,10 @@ Options:
                         transactions, as the node reports it)
   --node HOST:PORT      the node's admin API (default: <home>/data/admin.addr, written by
                         a running \`paw-node start\`, else admin.listen in config.toml)
-  --home DIR            home directory (default: $PAW_HOME, else ~/.paw)
+  --home DIR            home directory (default: $PAW_HOME, else ~/.paw); the node that
+                        answers must hold its node key, else nothing is sent
+  --expect-peer-id ID   refuse unless the node that answers has this peer ID (the check
+                        for --node without --home)
   --wait                wait up to 60 s for the transaction to leave the mempool and say
                         whether it was included in a block (exit 1 if it was not)
   -h, --help            show this help
@@ -71,6 +76,7 @@ const SEND_OPTIONS = {
   'devnet-account': { type: 'string' },
   nonce: { type: 'string' },
   node: { type: 'string' },
+  'expect-peer-id': { type: 'string' },
   wait: { type: 'boolean' },
 } as const
 
@@ -120,17 +126,6 @@ function nonNegative(flag: string, text: string, max: bigint): bigint {
   return BigInt(text)
 }
 
-/** --node: a host:port to dial (port 0 means something only to a listener). */
-function nodeAddress(text: string): void {
-  let port: number
-  try {
-    port = parseHostPort(text).port
-  } catch (error) {
-    throw new UsageError(`--node: ${(error as Error).message}`)
-  }
-  if (port === 0) throw new UsageError('--node needs the port the node listens on, not 0')
-}
-
 /** The 32-byte Ed25519 seed of a libp2p key (its `raw` is the seed, then the public key). */
 const seedOf = (key: Ed25519PrivateKey) => key.raw.subarray(0, 32)
 
@@ -149,27 +144,6 @@ async function sender(flags: SendFlags, home: string): Promise<Sender> {
       ? await readNodeKeyFile(resolve(flags['from-key']))
       : await loadNodeKey(home)
   return { privateKey: seedOf(key), address: key.publicKey.raw }
-}
-
-interface Target {
-  address: string
-  /** What to check when nothing answers there. */
-  hint: string
-}
-
-/** --node, else the address a running node wrote, else admin.listen of config.toml. */
-async function target(flags: SendFlags, home: string): Promise<Target | string> {
-  const withHome = 'is `paw-node start` running with this --home?'
-  if (flags.node !== undefined) return { address: flags.node, hint: 'is `paw-node start` running there?' }
-  const written = await readAdminAddr(home)
-  if (written !== undefined) return { address: written, hint: withHome }
-  const { configFile } = homePaths(home)
-  if (!existsSync(configFile)) return { address: DEFAULT_ADMIN_LISTEN, hint: withHome }
-  const { adminListen } = resolveSettings(await readConfigFile(configFile))
-  if (adminListen === null) {
-    return `the admin API is off (${SETTING_KEYS.adminListen} in ${configFile}); turn it on or pass --node`
-  }
-  return { address: adminListen, hint: withHome }
 }
 
 async function waitForInclusion(
@@ -219,12 +193,22 @@ async function send(args: readonly string[]): Promise<number> {
   if (flags['from-key'] !== undefined && flags['devnet-account'] !== undefined) {
     throw new UsageError('--from-key and --devnet-account both name the sender: give one')
   }
-  if (flags.node !== undefined) nodeAddress(flags.node)
+  if (flags.node !== undefined) nodeFlag(flags.node)
+  if (flags['expect-peer-id'] !== undefined) expectPeerIdFlag(flags['expect-peer-id'])
   const home = resolveHome(flags.home)
   const from = await sender(flags, home)
-  const found = await target(flags, home)
-  if (typeof found === 'string') return fail(found)
-  const client = new AdminClient(found.address)
+  let found: AdminTarget
+  try {
+    found = await resolveAdminTarget({
+      node: flags.node,
+      home: flags.home,
+      expectPeerId: flags['expect-peer-id'],
+    })
+  } catch (error) {
+    if (error instanceof AdminTargetError) return fail(error.message)
+    throw error
+  }
+  const client = new AdminClient(found.address, { expectPeerId: found.expectPeerId })
   let submitting = false
   try {
     const status = await client.get<StatusReply>('/status')
@@ -249,7 +233,8 @@ async function send(args: readonly string[]): Promise<number> {
     return flags.wait === true ? await waitForInclusion(client, result.id, fromHex64, nonce) : EXIT_OK
   } catch (error) {
     if (!(error instanceof AdminClientError)) throw error
-    if (error.code === 'UNREACHABLE') return fail(`no node answering at ${found.address} — ${found.hint}`)
+    const wrong = targetFailure(found, error)
+    if (wrong !== undefined) return fail(wrong)
     return fail(`${submitting ? 'refused: ' : ''}${error.code}: ${error.message}`)
   }
 }

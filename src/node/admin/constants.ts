@@ -21,3 +21,16 @@ export const MAX_CONNECTIONS = 32
 
 /** In <home>/data/: the bound `host:port` while the node runs (port 0 picks one). */
 export const ADMIN_ADDR_FILE = 'admin.addr'
+
+/**
+ * Sent on every reply: the answering node's libp2p peer ID, so a client that meant another
+ * node (a stale admin.addr, a port another node took) can tell. Peer IDs are public.
+ */
+export const PEER_ID_HEADER = 'Paw-Node-Peer-Id'
+
+/**
+ * Sent by a client that knows which node it means (the CLI reads it from the home's node
+ * key): a node with another peer ID refuses the request, 409 WRONG_NODE, before routing it,
+ * so a ban or a transaction never lands on the wrong node.
+ */
+export const EXPECT_PEER_ID_HEADER = 'Paw-Expect-Peer-Id'

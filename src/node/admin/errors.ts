@@ -38,6 +38,8 @@ export const AdminErrorCode = {
   DialRefused: 'DIAL_REFUSED',
   /** The dial or the handshake failed on the way (unreachable, timeout, refused by the peer). */
   DialFailed: 'DIAL_FAILED',
+  /** Paw-Expect-Peer-Id names another node: nothing was done (constants.ts). */
+  WrongNode: 'WRONG_NODE',
   /** The node cannot answer this (a light node has no accounts or mempool). */
   NotAvailable: 'NOT_AVAILABLE',
   Internal: 'INTERNAL',

@@ -17,6 +17,7 @@ import {
 } from './constants.ts'
 import { AdminError, AdminErrorCode } from './errors.ts'
 import { readJsonBody, sendError, sendJson } from './http.ts'
+import { checkExpectedPeerId, statePeerId } from './identity.ts'
 import type { AdminContext, Route } from './route-types.ts'
 import { Router } from './router.ts'
 import { ROUTES } from './routes.ts'
@@ -66,6 +67,7 @@ export async function startAdminServer(init: AdminServerInit): Promise<AdminServ
   const endpoint = parseHostPort(init.listen)
 
   const dispatch = async (req: IncomingMessage, res: ServerResponse): Promise<number> => {
+    statePeerId(res, context.node.peerId)
     try {
       if (init.allowRemote !== true && !isLoopbackHost(hostOf(req.headers.host ?? ''))) {
         throw new AdminError(
@@ -74,6 +76,7 @@ export async function startAdminServer(init: AdminServerInit): Promise<AdminServ
           'the admin API answers requests for loopback host names only (admin.allow_remote is off)',
         )
       }
+      checkExpectedPeerId(req, context.node.peerId)
       const path = (req.url ?? '/').split('?')[0] as string
       const method = req.method ?? 'GET'
       const match = router.match(method, path)
