@@ -7,6 +7,7 @@
  */
 import type { AbortOptions } from '@libp2p/interface'
 import type { AnnounceResult, SubmitResult, TransactionRequestResult } from '../api/index.ts'
+import { logNewTip } from '../gossip/tip-line.ts'
 import type { Logger } from '../logging.ts'
 import type { Enforcer } from '../peers/enforcer.ts'
 import { verdictAction } from '../peers/offences.ts'
@@ -91,7 +92,15 @@ export class ChainActions<B = unknown, T = unknown> {
     // A block that lost the race to another of the same height would only be Ignored.
     if (outcome === 'side-branch') return { hash, outcome, recipients: 0 }
     const recipients = await this.#init.gossip.publishBlock(encoded, summary.headerEncoding)
-    this.#init.log.debug('block announced', { height: summary.header.height, hash, outcome, recipients })
+    logNewTip(this.#init.log, {
+      height: summary.header.height,
+      hash,
+      outcome,
+      transactions: summary.transactionIds.length,
+      bytes: encoded.length,
+      from: 'local',
+    })
+    this.#init.log.debug('block announced', { hash, recipients })
     return { hash, outcome, recipients }
   }
 

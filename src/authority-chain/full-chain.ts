@@ -247,6 +247,7 @@ export class AuthorityFullChain
         height: entry.header.height,
         headerEncoding: entry.headerEncoding,
         decoded: entry.data.block,
+        transactionCount: entry.data.block.transactions.length,
       },
     }
   }

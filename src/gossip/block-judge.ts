@@ -12,6 +12,7 @@ import type { Forwarding } from './forwarding.ts'
 import type { AcceptedGossip, Verdict } from './gossip-types.ts'
 import type { HeaderRelay } from './header-relay.ts'
 import { verdictForOutcome, verdictForRefusal } from './refusals.ts'
+import { logNewTip } from './tip-line.ts'
 
 /**
  * A block message this much over the chain's maxBlockBytes is Rejected before the chain
@@ -76,7 +77,8 @@ export class BlockJudge {
     const verdict = verdictForOutcome(outcome)
     if (verdict !== TopicValidatorResult.Accept) return verdict
     const hash = toHex(judgement.value.hash)
-    log.debug('block accepted', { height, hash, from: source, outcome })
+    const transactions = judgement.value.transactionCount
+    logNewTip(log, { height, hash, outcome, transactions, bytes: data.length, from: source })
     this.#init.onAccepted({ kind: 'block', decoded, hash, height, from: source, outcome })
     // Light nodes follow headers; ours may be the first copy they get. A header held for
     // this block is relayed instead: the same message.

@@ -10,6 +10,7 @@ import type { HeaderChainPort } from '../ports/chain.ts'
 import { toHex } from '../wire/bytes.ts'
 import type { AcceptedGossip, Verdict } from './gossip-types.ts'
 import { verdictForOutcome, verdictForRefusal } from './refusals.ts'
+import { logNewTip } from './tip-line.ts'
 
 export interface HeaderJudgeInit {
   chain: Pick<HeaderChainPort, 'importHeader'>
@@ -41,6 +42,7 @@ export class HeaderJudge {
     const verdict = verdictForOutcome(outcome)
     if (verdict === TopicValidatorResult.Accept) {
       const hash = toHex(judgement.value.hash)
+      logNewTip(this.#init.log, { height, hash, outcome, bytes: data.length, from: source })
       this.#init.onAccepted({ kind: 'header', decoded, hash, height, from: source, outcome })
     }
     return verdict

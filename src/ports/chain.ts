@@ -103,6 +103,8 @@ export interface Imported<D> {
   headerEncoding: Uint8Array
   /** The chain's own decoded form, handed to the node's events untouched. */
   decoded: D
+  /** How many transactions the block holds (absent for a header): the operator's tip line. */
+  transactionCount?: number
 }
 
 /**

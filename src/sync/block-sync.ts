@@ -12,6 +12,7 @@
 import type { AbortOptions } from '@libp2p/interface'
 import type { Logger } from '../logging.ts'
 import type { FullChainPort } from '../ports/chain.ts'
+import { toHex } from '../wire/bytes.ts'
 import { fetchBodies } from './body-fetch.ts'
 import {
   BLOCKS_PER_REQUEST,
@@ -118,9 +119,12 @@ export class BlockSync {
       started,
       options,
     )
-    const to = chain.tip().height
+    const tip = chain.tip()
+    const to = tip.height
+    // The one line for every block this sync brought (src/gossip/tip-line.ts).
     this.#log.info('sync finished', {
       height: to,
+      hash: toHex(tip.hash),
       blocks: added,
       ms: Math.round(performance.now() - started),
     })

@@ -74,6 +74,7 @@ class ReferenceFullPort extends ReferenceView implements FullChainPort<Block, Tr
           height: block.header.height,
           headerEncoding: encoded.subarray(0, HEADER_LENGTH),
           decoded: block,
+          transactionCount: block.transactions.length,
         },
       }
     } catch (error) {
