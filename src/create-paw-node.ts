@@ -29,7 +29,7 @@ import { builtInParams } from './chain/params.ts'
 import type { BlockStore } from './chain/store/block-store.ts'
 import { MemoryBlockStore } from './chain/store/memory-store.ts'
 import type { ChainParams } from './chain/types.ts'
-import { resolveSettings, type Settings } from './config/settings.ts'
+import { resolveOptions, type Settings } from './config/settings.ts'
 import { pawGossipsubOptions } from './gossip/gossipsub-options.ts'
 import { createLogger } from './logging.ts'
 import { PawNodeImpl } from './paw-node.ts'
@@ -102,6 +102,9 @@ async function ownHeaderChain(
   return { headers: await HeaderChain.open({ params: chainParams, store: store ?? new MemoryBlockStore() }) }
 }
 
+/** What an embedded node logs when given neither `logger` nor `logLevel`. */
+export const LIBRARY_LOG_LEVEL = 'warn'
+
 export async function buildPawNode(
   init: PawNodeInit,
   platform: PlatformParts,
@@ -123,13 +126,16 @@ export async function buildPawNode(
   if (type !== undefined && input.nodeType !== undefined && type !== input.nodeType) {
     throw new TypeError(`type ${type} contradicts nodeType ${input.nodeType}`)
   }
-  const settings = resolveSettings({ ...input, ...(type === undefined ? {} : { nodeType: type }) })
+  const settings = resolveOptions({ ...input, ...(type === undefined ? {} : { nodeType: type }) })
   const given =
     givenChain ??
     (settings.nodeType === 'light' ? await ownHeaderChain(settings, params, headerStore) : undefined)
   const chain = given === undefined ? undefined : chainPortOf(given)
   checkChainBinding(chain, settings)
-  const log = logger ?? createLogger({ level: settings.logLevel, format: settings.logFormat })
+  // A library is quiet unless asked: with no logger and no logLevel, warnings and errors only
+  // (the CLI passes its own logger at log.level, INFO by default).
+  const log =
+    logger ?? createLogger({ level: input.logLevel ?? LIBRARY_LOG_LEVEL, format: settings.logFormat })
   const privateKey: PrivateKey = givenKey ?? (await generateKeyPair('Ed25519'))
   if (privateKey.type !== 'Ed25519') throw new TypeError('a PAW node identity must be an Ed25519 key')
   // libp2p's bootstrap dials addresses with a peer ID; one without (host:port) is crawled

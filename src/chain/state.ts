@@ -5,6 +5,7 @@
  * Browser-safe.
  */
 import { toHex } from '../wire/bytes.ts'
+import { describeAmount } from './amount.ts'
 import { MAX_U64 } from './encoding.ts'
 import { ChainError, ChainErrorCode } from './errors.ts'
 import { blockHash } from './hashing.ts'
@@ -152,7 +153,7 @@ function applyTransfer(recorder: Recorder, tx: Transaction): void {
   if (sender.balance < cost) {
     throw new ChainError(
       ChainErrorCode.InsufficientBalance,
-      `${fromKey} holds ${sender.balance}, needs ${cost}`,
+      `${fromKey} holds ${describeAmount(sender.balance)}, needs ${describeAmount(cost)}`,
     )
   }
   recorder.set(fromKey, { balance: sender.balance - cost, nonce: sender.nonce + 1n })

@@ -10,6 +10,7 @@
  * Browser-safe.
  */
 import { equalBytes, toHex } from '../wire/bytes.ts'
+import { describeAmount } from './amount.ts'
 import { encodedBlockLength, encodeTransaction, MAX_U64 } from './encoding.ts'
 import { ChainError, ChainErrorCode, type ChainErrorCodeValue } from './errors.ts'
 import { blockHash, merkleRoot, txHash } from './hashing.ts'
@@ -227,6 +228,9 @@ export function validateTransaction(tx: Transaction, state: StateView, params: C
   if (tx.nonce !== sender.nonce)
     refuse(ChainErrorCode.BadNonce, `nonce ${tx.nonce}, expected ${sender.nonce}`)
   if (sender.balance < tx.amount + tx.fee) {
-    refuse(ChainErrorCode.InsufficientBalance, `balance ${sender.balance}, needs ${tx.amount + tx.fee}`)
+    refuse(
+      ChainErrorCode.InsufficientBalance,
+      `balance ${describeAmount(sender.balance)}, needs ${describeAmount(tx.amount + tx.fee)}`,
+    )
   }
 }

@@ -1,10 +1,11 @@
 /** Amounts as operators type them: PAW with up to 8 decimals, held as base units (u64). */
+
+import { formatPaw, PAW_DECIMALS } from '../chain/amount.ts'
 import { MAX_U64 } from '../chain/encoding.ts'
 import { BASE_UNITS_PER_PAW } from '../chain/params.ts'
 import { UsageError } from './options.ts'
 
-/** 8: one PAW is 100,000,000 base units. */
-export const PAW_DECIMALS = BASE_UNITS_PER_PAW.toString().length - 1
+export { formatPaw, PAW_DECIMALS }
 
 /** `text` PAW in base units; a malformed, negative, over-precise or over-u64 value is a UsageError. */
 export function parsePaw(flag: string, text: string): bigint {
@@ -24,11 +25,4 @@ export function parsePaw(flag: string, text: string): bigint {
   const units = BigInt(whole) * BASE_UNITS_PER_PAW + BigInt(fraction.padEnd(PAW_DECIMALS, '0'))
   if (units > MAX_U64) throw new UsageError(`--${flag} is above the largest amount (2^64 - 1 base units)`)
   return units
-}
-
-/** Base units as PAW, without trailing zeros: 150000000n → "1.5". */
-export function formatPaw(units: bigint): string {
-  const whole = units / BASE_UNITS_PER_PAW
-  const fraction = (units % BASE_UNITS_PER_PAW).toString().padStart(PAW_DECIMALS, '0').replace(/0+$/, '')
-  return fraction === '' ? whole.toString() : `${whole}.${fraction}`
 }

@@ -37,8 +37,11 @@ export interface Settings extends TopLevel {
   bufferMemory: BufferMemory
 }
 
+/** A setting that can be off (null) may also be given `false`, the word config.toml uses. */
+type OffAsFalse<T> = { [K in keyof T]?: null extends T[K] ? T[K] | false : T[K] }
+
 /** What a caller may give: any subset; limits and timeouts field by field. */
-export type SettingsInput = Partial<Omit<Settings, Group>> & {
+export type SettingsInput = OffAsFalse<Omit<Settings, Group>> & {
   limits?: Partial<PeerLimits>
   timeouts?: Partial<Timeouts>
   inbound?: Partial<InboundGuards>
@@ -78,6 +81,28 @@ export function setSetting(input: SettingsInput, name: SettingName, value: unkno
   else target[group] = { ...(target[group] as object | undefined), [name]: value }
 }
 
+/** The library's name for the setting whose config.toml key is `key`: `maxInbound` → `limits.maxInbound`. */
+export function optionNameOf(key: string): string | undefined {
+  const name = SETTING_NAMES.find((candidate) => definitionOf(candidate).key === key)
+  if (name === undefined) return undefined
+  const group = definitionOf(name).group
+  return group === undefined ? name : `${group}.${name}`
+}
+
+/**
+ * resolveSettings for a library caller: a bad value is reported by the option they passed
+ * (`limits.maxInbound`), with its config.toml key after it.
+ */
+export function resolveOptions(input: SettingsInput = {}): Settings {
+  try {
+    return resolveSettings(input)
+  } catch (error) {
+    const option = error instanceof ConfigError ? optionNameOf(error.key) : undefined
+    if (option === undefined) throw error
+    throw (error as ConfigError).forOption(option)
+  }
+}
+
 /** The value `input` gives `name`, undefined if none. */
 function given(input: SettingsInput, name: SettingName): unknown {
   const group = definitionOf(name).group
@@ -88,7 +113,9 @@ function given(input: SettingsInput, name: SettingName): unknown {
 /** The checked value of `name`: the given one, else its default (per chain, per profile). */
 function resolveOne(input: SettingsInput, name: SettingName, chainId: string, profile: ProfileName): unknown {
   const definition = definitionOf(name)
-  const value = given(input, name)
+  const raw = given(input, name)
+  // `false` turns off what can be off, as in config.toml (`ws_port = false`).
+  const value = raw === false && definition.nullable ? null : raw
   if (value !== undefined && (value !== null || definition.nullable)) return definition.check(value)
   const fallback = definition.default
   if (isChainDefault(fallback)) return definition.check(fallback.ofChain(chainId))

@@ -77,7 +77,12 @@ export class PeerRegistry {
       this.#init.log.info('peer connected', { peer: change.peerId, direction: record.direction })
       this.#init.onConnected?.(this.info(record))
     } else if (state === 'disconnected' && (previous === 'connected' || previous === 'disconnecting')) {
-      this.#init.log.info('peer disconnected', { peer: change.peerId, reason: record.lastError })
+      // A close with no recorded cause: ours (this node stopping, an operator's disconnect)
+      // if it went through Disconnecting, else the peer's or the network's.
+      const reason =
+        record.lastError ??
+        (previous === 'disconnecting' ? 'closed by this node' : 'closed by the peer or the network')
+      this.#init.log.info('peer disconnected', { peer: change.peerId, reason })
       this.#init.onDisconnected?.(this.info(record))
     }
   }

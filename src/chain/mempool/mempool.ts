@@ -10,6 +10,7 @@
  * There is no replace-by-fee either: a second transaction for a pending nonce is BAD_NONCE.
  */
 import { toHex } from '../../wire/bytes.ts'
+import { describeAmount } from '../amount.ts'
 import { ChainError, ChainErrorCode, type ChainErrorCodeValue, isChainError } from '../errors.ts'
 import type { AddResult, Address, Block, Transaction, TransactionPool } from '../types.ts'
 import { compareEntries, type MempoolEntry, RankedEntries } from './fee-order.ts'
@@ -256,7 +257,7 @@ export class Mempool implements TransactionPool {
   #full(entry: MempoolEntry): ChainError {
     return new ChainError(
       ChainErrorCode.MempoolFull,
-      `mempool full: transaction ${entry.id} (fee ${entry.tx.fee} for ${entry.size} bytes) pays too little to displace others`,
+      `mempool full: transaction ${entry.id} (fee ${describeAmount(entry.tx.fee)} for ${entry.size} bytes) pays too little to displace others`,
     )
   }
 

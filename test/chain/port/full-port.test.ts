@@ -50,6 +50,7 @@ describe('referenceFullPort', () => {
         height: 1,
         headerEncoding: encodeHeader(block.header),
         decoded: block,
+        transactionCount: block.transactions.length,
       },
     })
     expect(tips).toEqual([port.tip()])
