@@ -41,6 +41,7 @@ import { ERROR_ACTIONS } from './peers/offences.ts'
 import { ipOf } from './peers/peer-addresses.ts'
 import { PeerRateLimiter } from './peers/rate-limits.ts'
 import { Reputation } from './peers/reputation.ts'
+import { countStreamTraffic } from './peers/stream-traffic-metrics.ts'
 import type { ChainPort } from './ports/chain.ts'
 import { AGENT_VERSION, VERSION } from './version.ts'
 
@@ -207,7 +208,8 @@ export async function buildPawNode(
     // Keep-alive pings are sent by the connection manager (004 §10.1 interval, RTT per peer).
     connectionMonitor: { enabled: false },
     connectionGater: banGater(bans),
-    ...(platform.metrics === undefined ? {} : { metrics: platform.metrics }),
+    // libp2p's metrics, if the platform has them, with every stream counted per peer (004 §7.1).
+    metrics: countStreamTraffic(platform.metrics),
     services: {
       identify: identify(),
       ping: ping(),

@@ -26,9 +26,10 @@ import type { GossipStats, PawPubSub } from './gossip/gossip-service.ts'
 import { gateGossipsubStreams } from './gossip/gossipsub-gate.ts'
 import type { Logger } from './logging.ts'
 import type { AddressBook } from './peers/address-book.ts'
-import type { Ban } from './peers/ban-list.ts'
+import type { Ban, IpBan } from './peers/ban-list.ts'
 import type { DiscoveryStats } from './peers/discovery.ts'
 import type { EnforcerStats } from './peers/enforcer.ts'
+import { IpBans } from './peers/ip-bans.ts'
 import type { ProtocolTraffic } from './peers/peer-manager.ts'
 import type { ChainPort } from './ports/chain.ts'
 import type { MempoolSyncStats } from './protocols/mempool/mempool-protocol.ts'
@@ -51,6 +52,7 @@ export class PawNodeImpl<B, T, H>
   readonly settings: Settings
   readonly log: Logger
   readonly #addressBook: AddressBook
+  readonly #ipBans: IpBans
   readonly #services: NodeServices<B, T>
   #discoveryTimer: ReturnType<typeof setInterval> | undefined
   readonly #startedAt = Date.now()
@@ -64,6 +66,12 @@ export class PawNodeImpl<B, T, H>
     this.log = parts.log
     this.#chain = parts.chain
     this.#addressBook = parts.addressBook
+    this.#ipBans = new IpBans({
+      bans: parts.bans,
+      peers: () => this.#services.peers.peers(),
+      disconnect: (peerId, error) => this.#services.peers.disconnect(peerId, error),
+      log: parts.log.child({ component: 'peers' }),
+    })
     this.#services = assembleServices<B, T>(parts, {
       dispatch: (name, detail) => {
         this.safeDispatchEvent(name, { detail } as never)
@@ -190,6 +198,21 @@ export class PawNodeImpl<B, T, H>
 
   bans(): Ban[] {
     return this.#services.peers.bans()
+  }
+
+  async banIp(ip: string, options: { durationMs: number; reason: string } & AbortOptions): Promise<IpBan> {
+    checkSignal(options)
+    const { durationMs, reason } = options
+    return this.#ipBans.ban(ip, { durationMs, reason, source: 'operator' })
+  }
+
+  async unbanIp(ip: string, options?: AbortOptions): Promise<boolean> {
+    checkSignal(options)
+    return this.#ipBans.unban(ip)
+  }
+
+  ipBans(): IpBan[] {
+    return this.#ipBans.list()
   }
 
   addressBookStats(): { entries: number; groups: number } {

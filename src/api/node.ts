@@ -43,6 +43,16 @@ import type {
 } from './stats.ts'
 import type { AddressBookDocument, Ban, BanListDocument, JsonStore } from './stores.ts'
 
+/**
+ * A ban of an IP address or a subnet (PawNode.banIp): every connection from or to an address
+ * inside it is refused, whoever the peer is. Kept in the ban list's document beside the
+ * peer bans (src/peers/ban-list.ts).
+ */
+export interface IpBan extends Omit<Ban, 'peerId' | 'ip'> {
+  /** `10.1.2.3`, or `10.1.0.0/16` for a subnet (host bits cleared); IPv6 in RFC 5952 form. */
+  readonly ip: string
+}
+
 /** 000 node types: full (whole chain), light (headers only), miner (full + produces blocks). */
 export type NodeType = Settings['nodeType']
 
@@ -150,7 +160,10 @@ export interface TransactionRequestResult<T = Transaction> {
 export interface PawNodeInit extends SettingsInput {
   /** Ed25519 identity; a new one is generated if absent (src/node keeps it in the home). */
   privateKey?: PrivateKey
-  /** @default a logger at settings.logLevel / logFormat writing to stderr (console.error) */
+  /**
+   * @default a logger writing to stderr (console.error) at `logLevel` if given, else `warn`
+   * (an embedded node is quiet unless asked), in `logFormat`
+   */
   logger?: Logger
   /**
    * The chain this node follows; its type must match settings.nodeType (light ↔ headers).
@@ -225,8 +238,22 @@ export interface PawNode<B = Block, T = Transaction, H = BlockHeader>
   unban(peerId: string, options?: AbortOptions): Promise<boolean>
   /** Active bans, soonest-expiring first. */
   bans(): Ban[]
+  /**
+   * Bans an IP address or a subnet in CIDR form (`10.1.2.3`, `10.1.0.0/16`, `2001:db8::/32`),
+   * as Bitcoin Core's `setban`, for `durationMs` (persisted): peers connected from inside it
+   * are disconnected now, and it is refused on dial and inbound whatever the peer's identity.
+   * @throws TypeError for text that is neither an IP nor a subnet
+   */
+  banIp(ip: string, options: { durationMs: number; reason: string } & AbortOptions): Promise<IpBan>
+  /** Lifts the ban on exactly this IP or subnet (as banIp wrote it, or any text of the same); false if there was none. */
+  unbanIp(ip: string, options?: AbortOptions): Promise<boolean>
+  /** Active IP and subnet bans, soonest-expiring first. */
+  ipBans(): IpBan[]
   addressBookStats(): { entries: number; groups: number }
-  /** Bytes and frames by /paw/* protocol since start (PAW frames only: no identify, ping or yamux). */
+  /**
+   * Bytes and messages by protocol since start, every protocol stream (/paw/*, gossipsub,
+   * identify, ping), without yamux or encryption overhead (src/peers/traffic.ts).
+   */
   protocolTraffic(): Record<string, ProtocolTraffic>
   /** Refused handshakes by PAW error code ("0x06": 3), since start. */
   rejectionsByCode(): Record<string, number>

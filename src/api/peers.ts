@@ -10,15 +10,23 @@ export type PeerState = 'connecting' | 'handshaking' | 'connected' | 'disconnect
 
 export type Direction = 'inbound' | 'outbound'
 
-/** 004 §7.1 per-peer statistics, on /paw/* streams. */
+/**
+ * 004 §7.1 per-peer statistics since the peer was first seen, over every protocol stream on
+ * its connections: /paw/*, gossipsub, identify, ping (src/peers/stream-traffic.ts). Bytes
+ * are what the streams carried (libp2p's per-protocol count: no muxer or encryption
+ * overhead); messages are /paw/* frames, and for other protocols the writes to and reads
+ * from the stream (a gossipsub RPC is one write).
+ */
 export interface PeerStats {
   bytesSent: number
   bytesReceived: number
   messagesSent: number
   messagesReceived: number
+  /** The same by protocol id; the totals above are their sums. */
+  byProtocol: Record<string, ProtocolTraffic>
   /** ms since the connection opened (0 when disconnected). */
   connectionDurationMs: number
-  /** Unix ms of the last frame or ping answer received. */
+  /** Unix ms of the last data received on any stream, or of a ping answer. */
   lastActivity: number
   /** Last ping round trip in ms, if one completed. */
   rttMs: number | undefined
@@ -33,6 +41,8 @@ export interface PeerInfo {
   persistent: boolean
   /** The peer's chain ID and node ID (hex) once its handshake completed. */
   chainId: string | undefined
+  /** The software the peer names in libp2p identify (`paw-node/0.1.0`), once identify ran. */
+  agent?: string
   /** Why the last connection ended, if it did (e.g. "0x02 ChainIdMismatch: …"). */
   lastError: string | undefined
   stats: PeerStats
@@ -62,7 +72,7 @@ export interface PeerStateEvent {
   error?: { code: number | undefined; message: string }
 }
 
-/** Bytes and frames of one /paw/* protocol, both ways. */
+/** Bytes and messages of one protocol, both ways (PeerStats says what a message is). */
 export interface ProtocolTraffic {
   bytesSent: number
   bytesReceived: number

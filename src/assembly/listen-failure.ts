@@ -3,7 +3,8 @@
  * this machine does not have) as a ConfigError naming the setting and the flag that set it,
  * in one line. libp2p's own message carries each address's stack trace and advice about
  * `transportManager.faultTolerance`, which an operator cannot reach (issue 17, item 2); the
- * admin API's busy port is reported the same way (src/node/admin/server.ts). Browser-safe.
+ * admin API's busy port is reported the same way (src/node/admin/server.ts), and the metrics
+ * listener's through endpointListenFailure (src/node/metrics/metrics-server.ts). Browser-safe.
  */
 import { ConfigError } from '../config/config-error.ts'
 import { definitionOf, type SettingName } from '../config/settings.ts'
@@ -29,6 +30,21 @@ const CAUSES: Record<string, { why: string; setting?: SettingName; hint: string 
 function named(setting: SettingName): string {
   const { key, flag } = definitionOf(setting)
   return flag === undefined ? key : `${key}, --${flag}`
+}
+
+/**
+ * The ConfigError for a listener of the node's own (an endpoint setting such as metrics.listen)
+ * that could not bind `endpoint`: the same one line as libp2p's failures, naming `setting`.
+ */
+export function endpointListenFailure(
+  setting: SettingName,
+  endpoint: string,
+  error: { code?: string | undefined; message: string },
+): ConfigError {
+  const cause = error.code === undefined ? undefined : CAUSES[error.code]
+  const why =
+    cause === undefined ? (error.code ?? error.message) : `${cause.why} (${named(setting)}: ${cause.hint})`
+  return new ConfigError(definitionOf(setting).key, `cannot listen on ${endpoint}: ${why}`)
 }
 
 /**

@@ -27,8 +27,8 @@ Commands:
   status         the running node's identity, chain tip, peer counts and uptime
   peers          the running node's peers: direction, state, address, RTT, score, traffic
   netinfo        a one-screen summary of the running node's network
-  ban            ban a peer for a while: paw-node ban PEER_ID 24h REASON...
-  unban          lift a ban: paw-node unban PEER_ID
+  ban            ban a peer, an IP or a subnet for a while: paw-node ban PEER_ID|IP|SUBNET 24h REASON...
+  unban          lift a ban: paw-node unban PEER_ID|IP|SUBNET
   bans           the running node's active bans and when they end
   dial           have the running node connect to a peer: paw-node dial ADDRESS
   disconnect     close the running node's connection to a peer: paw-node disconnect PEER_ID

@@ -338,6 +338,22 @@ export const SETTING_DEFINITIONS = {
     default: false,
     doc: 'Allow a listen host that is not loopback (127.0.0.1, ::1, localhost). Without it such a host stops start-up, so the admin API is never exposed by accident; with it, put the API behind a firewall or an authenticating proxy.',
   }),
+  // Off by default, as CometBFT's instrumentation.prometheus and Lodestar's --metrics are: on,
+  // every second node on a machine would find the port taken.
+  metricsEnabled: boolean({
+    key: 'metrics.enabled',
+    flag: 'metrics',
+    default: false,
+    doc: 'Serve Prometheus metrics on metrics.listen: GET /metrics and nothing else, no admin route.',
+  }),
+  // CometBFT's Prometheus port, clear of p2p.port, p2p.ws_port and admin.listen (26656-26658)
+  // and of the devnet's ports (26756 up). Loopback: another host is written here on purpose.
+  metricsListen: endpoint({
+    key: 'metrics.listen',
+    flag: 'metrics-listen',
+    default: '127.0.0.1:26660',
+    doc: 'Where the metrics listener listens when metrics.enabled. It serves only read-only metrics, so a host that is not loopback (e.g. "0.0.0.0:26660" for a Prometheus on another machine) needs no other switch; the node logs the bound address.',
+  }),
   minerHashesPerSecond: integer({
     key: 'mining.max_hashes_per_second',
     flag: 'max-hashrate',

@@ -14,6 +14,7 @@ const TABLE_TITLES: Record<string, string> = {
   p2p: 'Peer-to-peer networking: listeners, peers, limits and timeouts (004 §3, §10)',
   log: 'Logging (004 §7.2)',
   admin: 'Admin API: the local HTTP endpoint operators and `paw-node tx send` use',
+  metrics: 'Prometheus metrics: a listener of its own that serves GET /metrics only',
   mining: 'Mining (node_type = "miner")',
 }
 

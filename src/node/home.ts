@@ -17,6 +17,7 @@ import type { Ed25519PrivateKey, PeerId, PublicKey } from '@libp2p/interface'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { DEFAULT_CHAIN_ID } from '../config/defaults.ts'
 import { resolveSettings } from '../config/settings.ts'
+import { nodeIdOfKey } from '../peers/node-id.ts'
 import { readConfigFile } from './config-file.ts'
 import { configTemplate } from './config-template.ts'
 import { createFileOnce, HomeError } from './home-files.ts'
@@ -65,7 +66,7 @@ interface NodeKeyFile {
 
 /** The PAW node ID of 000/004 logs and older tooling: hex of the first 20 bytes of the key. */
 export function legacyNodeId(publicKey: PublicKey): string {
-  return Buffer.from(publicKey.raw.subarray(0, 20)).toString('hex')
+  return nodeIdOfKey(publicKey.raw)
 }
 
 function encodeKeyFile(key: Ed25519PrivateKey): string {

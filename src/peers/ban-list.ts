@@ -3,16 +3,47 @@
  * and peers whose reputation fell too far are refused for a while, across restarts. A ban
  * has a reason and an end; an expired ban is no ban and is pruned. A ban that carries the
  * peer's IP also refuses that IP, since a banned operator can mint a new peer id for free
- * but not a new address as easily. Saved as one JSON document through a JsonStore, so the
- * same class serves node homes (atomic file) and browsers (memory). Browser-safe.
+ * but not a new address as easily. The operator can also ban an IP or a whole subnet, as
+ * Bitcoin Core's `setban` does (src/peers/ip-subnet.ts). Saved as one JSON document through a
+ * JsonStore, so the same class serves node homes (atomic file) and browsers (memory).
+ * Browser-safe.
  */
 
 import type { AbortOptions } from '@libp2p/interface'
+import type { IpBan } from '../api/node.ts'
 import type { Ban, BanListDocument, BanSource, StoredBan } from '../api/stores.ts'
-import { ipFamily } from '../wire/ip.ts'
+import { formatDuration, parseDuration } from './ban-duration.ts'
+import { IP_FORMS, normalizeIp, parseSubnet, type Subnet } from './ip-subnet.ts'
 import type { JsonStore } from './json-store.ts'
 
-export type { Ban, BanListDocument, BanSource, StoredBan }
+export type { Ban, BanListDocument, BanSource, IpBan, StoredBan }
+/** Also here, where src/cli/format.ts has always taken them. */
+export { formatDuration, parseDuration }
+
+/**
+ * The document as saved. Version 2 adds `ipBans` and is written only while there are some, so
+ * a node that never banned an address keeps a file older nodes read; an older node refuses a
+ * version 2 file rather than drop its IP bans on its next save.
+ * (BanListDocument in src/api/stores.ts still names version 1 only.)
+ */
+interface BanListFile {
+  version: 1 | 2
+  bans: StoredBan[]
+  ipBans?: StoredIpBan[]
+}
+
+interface StoredIpBan {
+  ip: string
+  reason: string
+  createdAt: number
+  until: number
+  source: BanSource
+}
+
+interface HeldIpBan {
+  ban: IpBan
+  subnet: Subnet
+}
 
 export interface BanOptions {
   durationMs: number
@@ -35,6 +66,8 @@ export class BanList {
   readonly #now: () => number
   /** By peer id: one ban per peer, the longest asked for. */
   readonly #bans = new Map<string, Ban>()
+  /** By the IP or subnet's text (Subnet.text): one ban per range, the longest asked for. */
+  readonly #ipBans = new Map<string, HeldIpBan>()
   #ignoredOnLoad = 0
   /** The last save in the queue: saves run one at a time, each writing the state of its turn. */
   #saving: Promise<void> = Promise.resolve()
@@ -57,8 +90,16 @@ export class BanList {
     const list = new BanList(init.store, init.now ?? Date.now)
     const document: unknown = await init.store.load(options)
     if (document === undefined) return list
-    if (!isRecord(document) || document.version !== 1 || !Array.isArray(document.bans)) {
-      throw new TypeError('the ban list is not a version 1 document ({ "version": 1, "bans": [...] })')
+    const ipBans = isRecord(document) && document.version === 2 ? document.ipBans : []
+    if (
+      !isRecord(document) ||
+      (document.version !== 1 && document.version !== 2) ||
+      !Array.isArray(document.bans) ||
+      !Array.isArray(ipBans)
+    ) {
+      throw new TypeError(
+        'the ban list is not a version 1 or 2 document ({ "version": 1, "bans": [...] }, { "version": 2, "bans": [...], "ipBans": [...] })',
+      )
     }
     const now = list.#now()
     for (const entry of document.bans) {
@@ -67,6 +108,17 @@ export class BanList {
         list.#ignoredOnLoad += 1
       } else if (ban.until > now && (list.#bans.get(ban.peerId)?.until ?? -Infinity) < ban.until) {
         list.#bans.set(ban.peerId, ban)
+      }
+    }
+    for (const entry of ipBans) {
+      const held = ipBanFromStored(entry)
+      if (held === undefined) {
+        list.#ignoredOnLoad += 1
+      } else if (
+        held.ban.until > now &&
+        (list.#ipBans.get(held.ban.ip)?.ban.until ?? -Infinity) < held.ban.until
+      ) {
+        list.#ipBans.set(held.ban.ip, held)
       }
     }
     return list
@@ -88,9 +140,7 @@ export class BanList {
   async ban(peerId: string, options: BanOptions & AbortOptions): Promise<Ban> {
     options.signal?.throwIfAborted()
     const { durationMs, reason, source } = options
-    if (!(durationMs > 0 && durationMs <= MAX_BAN_MS)) {
-      throw new RangeError(`a ban lasts more than 0 ms and at most ${formatDuration(MAX_BAN_MS)}`)
-    }
+    checkDuration(durationMs)
     let ip: string | undefined
     if (options.ip !== undefined) {
       ip = normalizeIp(options.ip)
@@ -117,6 +167,64 @@ export class BanList {
     return ban
   }
 
+  /**
+   * Bans an IP or a subnet (IP_FORMS) for `durationMs` from now and saves, keeping a longer
+   * active ban of the same range as ban() does. In force before the save resolves.
+   * @throws RangeError for a duration outside (0, MAX_BAN_MS]; TypeError for text that is
+   * neither an IP nor a subnet; the signal's reason if it was aborted
+   */
+  async banIp(ip: string, options: Omit<BanOptions, 'ip'> & AbortOptions): Promise<IpBan> {
+    options.signal?.throwIfAborted()
+    const { durationMs, reason, source } = options
+    checkDuration(durationMs)
+    const subnet = parseSubnet(ip)
+    if (subnet === undefined)
+      throw new TypeError(`not an IP or subnet: ${JSON.stringify(ip)} (expected ${IP_FORMS})`)
+    const now = this.#now()
+    const existing = this.#activeIpBan(subnet.text)
+    let held: HeldIpBan
+    if (existing !== undefined && existing.ban.until >= now + durationMs) {
+      held = existing
+    } else {
+      const ban: IpBan = Object.freeze({
+        ip: subnet.text,
+        reason,
+        createdAt: now,
+        until: now + durationMs,
+        source,
+      })
+      held = { ban, subnet }
+    }
+    this.#ipBans.set(subnet.text, held)
+    await this.save()
+    return held.ban
+  }
+
+  /** Lifts the ban on exactly this IP or subnet (any text of it); true if there was an active one. Resolves after the save. */
+  async unbanIp(ip: string, options: AbortOptions = {}): Promise<boolean> {
+    options.signal?.throwIfAborted()
+    const text = parseSubnet(ip)?.text
+    if (text === undefined || this.#activeIpBan(text) === undefined) return false
+    this.#ipBans.delete(text)
+    await this.save()
+    return true
+  }
+
+  /** The active IP and subnet bans, soonest-expiring first. */
+  ipBans(): IpBan[] {
+    this.prune()
+    return [...this.#ipBans.values()]
+      .map((held) => held.ban)
+      .sort((a, b) => a.until - b.until || compareText(a.ip, b.ip))
+  }
+
+  #activeIpBan(text: string): HeldIpBan | undefined {
+    const held = this.#ipBans.get(text)
+    if (held === undefined || held.ban.until > this.#now()) return held
+    this.#ipBans.delete(text)
+    return undefined
+  }
+
   /** Lifts the ban on `peerId`; true if there was an active one. Resolves after the save. */
   async unban(peerId: string, options: AbortOptions = {}): Promise<boolean> {
     options.signal?.throwIfAborted()
@@ -135,16 +243,21 @@ export class BanList {
     return undefined
   }
 
-  /** The active ban (the longest, if several) carrying this IP, compared normalised (`::ffff:1.2.3.4` is `1.2.3.4`). */
-  isIpBanned(ip: string): Ban | undefined {
+  /**
+   * The active ban (the longest, if several) that refuses this IP: a peer ban carrying it, or
+   * an IP or subnet ban containing it. Compared normalised (`::ffff:1.2.3.4` is `1.2.3.4`).
+   * The connection gater asks this of every socket, on dial and inbound.
+   */
+  isIpBanned(ip: string): Ban | IpBan | undefined {
     const normalized = normalizeIp(ip)
     if (normalized === undefined) return undefined
     const now = this.#now()
-    let found: Ban | undefined
-    for (const ban of this.#bans.values()) {
-      if (ban.ip === normalized && ban.until > now && (found === undefined || ban.until > found.until))
-        found = ban
+    let found: Ban | IpBan | undefined
+    const consider = (ban: Ban | IpBan): void => {
+      if (ban.until > now && (found === undefined || ban.until > found.until)) found = ban
     }
+    for (const ban of this.#bans.values()) if (ban.ip === normalized) consider(ban)
+    for (const { ban, subnet } of this.#ipBans.values()) if (subnet.contains(normalized)) consider(ban)
     return found
   }
 
@@ -167,6 +280,12 @@ export class BanList {
         pruned += 1
       }
     }
+    for (const [text, { ban }] of this.#ipBans) {
+      if (ban.until <= now) {
+        this.#ipBans.delete(text)
+        pruned += 1
+      }
+    }
     return pruned
   }
 
@@ -177,41 +296,71 @@ export class BanList {
    */
   save(options: AbortOptions = {}): Promise<void> {
     if (options.signal?.aborted === true) return Promise.reject(options.signal.reason)
-    const next = this.#saving.catch(() => undefined).then(() => this.#store.save(this.#document(), options))
+    // A version 2 file where BanListDocument still says 1 (see BanListFile).
+    const save = () => this.#store.save(this.#document() as unknown as BanListDocument, options)
+    const next = this.#saving.catch(() => undefined).then(save)
     this.#saving = next
     return next
   }
 
-  #document(): BanListDocument {
-    return {
-      version: 1,
-      bans: this.list().map((ban) => ({
-        peerId: ban.peerId,
-        ip: ban.ip ?? null,
-        reason: ban.reason,
-        createdAt: ban.createdAt,
-        until: ban.until,
-        source: ban.source,
-      })),
-    }
+  #document(): BanListFile {
+    const bans = this.list().map((ban) => ({
+      peerId: ban.peerId,
+      ip: ban.ip ?? null,
+      reason: ban.reason,
+      createdAt: ban.createdAt,
+      until: ban.until,
+      source: ban.source,
+    }))
+    const ipBans = this.ipBans().map(({ ip, reason, createdAt, until, source }) => ({
+      ip,
+      reason,
+      createdAt,
+      until,
+      source,
+    }))
+    return ipBans.length === 0 ? { version: 1, bans } : { version: 2, bans, ipBans }
   }
+}
+
+function checkDuration(durationMs: number): void {
+  if (!(durationMs > 0 && durationMs <= MAX_BAN_MS)) {
+    throw new RangeError(`a ban lasts more than 0 ms and at most ${formatDuration(MAX_BAN_MS)}`)
+  }
+}
+
+/** What a stored ban of either kind must hold, checked; undefined if it does not. */
+function checkedCommon(entry: Record<string, unknown>): Omit<IpBan, 'ip'> | undefined {
+  const { reason, createdAt, until, source } = entry
+  if (typeof reason !== 'string' || reason.length > MAX_TEXT_LENGTH) return undefined
+  if (typeof source !== 'string' || !SOURCES.has(source)) return undefined
+  if (typeof createdAt !== 'number' || !Number.isFinite(createdAt)) return undefined
+  if (typeof until !== 'number' || !(until > createdAt && until - createdAt <= MAX_BAN_MS)) return undefined
+  return { reason, createdAt, until, source: source as BanSource }
+}
+
+/** An IP ban from a stored entry, or undefined if the entry is not a valid one. */
+function ipBanFromStored(entry: unknown): HeldIpBan | undefined {
+  if (!isRecord(entry) || typeof entry.ip !== 'string' || entry.ip.length > MAX_TEXT_LENGTH) return undefined
+  const common = checkedCommon(entry)
+  const subnet = parseSubnet(entry.ip)
+  if (common === undefined || subnet === undefined) return undefined
+  return { ban: Object.freeze({ ip: subnet.text, ...common }), subnet }
 }
 
 /** A ban from a stored entry, or undefined if the entry is not a valid one. */
 function banFromStored(entry: unknown): Ban | undefined {
   if (!isRecord(entry)) return undefined
-  const { peerId, ip, reason, createdAt, until, source } = entry
+  const { peerId, ip } = entry
   if (typeof peerId !== 'string' || peerId === '' || peerId.length > MAX_TEXT_LENGTH) return undefined
-  if (typeof reason !== 'string' || reason.length > MAX_TEXT_LENGTH) return undefined
-  if (typeof source !== 'string' || !SOURCES.has(source)) return undefined
-  if (typeof createdAt !== 'number' || !Number.isFinite(createdAt)) return undefined
-  if (typeof until !== 'number' || !(until > createdAt && until - createdAt <= MAX_BAN_MS)) return undefined
+  const common = checkedCommon(entry)
+  if (common === undefined) return undefined
   let normalized: string | undefined
   if (ip !== null && ip !== undefined) {
     normalized = typeof ip === 'string' ? normalizeIp(ip) : undefined
     if (normalized === undefined) return undefined
   }
-  return Object.freeze({ peerId, ip: normalized, reason, createdAt, until, source: source as BanSource })
+  return Object.freeze({ peerId, ip: normalized, ...common })
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -220,119 +369,4 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0
-}
-
-/**
- * The one text of an IP address, so a ban matches however the address was written:
- * IPv4 as is (ip.ts already refuses leading zeros), IPv4-mapped IPv6 as its IPv4, other
- * IPv6 in RFC 5952 form (lower case, no leading zeros, the longest run of zero groups as `::`).
- * Undefined for text that is not an IP address.
- */
-export function normalizeIp(text: string): string | undefined {
-  const family = ipFamily(text)
-  if (family === 4) return text
-  if (family === undefined) return undefined
-  const groups = ipv6Groups(text)
-  if (groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff) {
-    const [high, low] = [groups[6] as number, groups[7] as number]
-    return `${high >> 8}.${high & 0xff}.${low >> 8}.${low & 0xff}`
-  }
-  // The longest run of two or more zero groups (the first, on a tie) becomes `::`.
-  let bestStart = -1
-  let bestLength = 1
-  for (let start = 0; start < 8; ) {
-    let end = start
-    while (end < 8 && groups[end] === 0) end += 1
-    if (end - start > bestLength) [bestStart, bestLength] = [start, end - start]
-    start = end === start ? start + 1 : end
-  }
-  const hex = groups.map((group) => group.toString(16))
-  if (bestStart === -1) return hex.join(':')
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`
-}
-
-/** The eight 16-bit groups of IPv6 text that isIPv6 accepted. */
-function ipv6Groups(text: string): number[] {
-  const toGroups = (half: string): number[] => {
-    if (half === '') return []
-    return half.split(':').flatMap((part) => {
-      if (!part.includes('.')) return [Number.parseInt(part, 16)]
-      const [a, b, c, d] = part.split('.').map(Number) as [number, number, number, number]
-      return [(a << 8) | b, (c << 8) | d]
-    })
-  }
-  const [head = '', tail] = text.split('::')
-  const headGroups = toGroups(head)
-  if (tail === undefined) return headGroups
-  const tailGroups = toGroups(tail)
-  return [
-    ...headGroups,
-    ...new Array<number>(8 - headGroups.length - tailGroups.length).fill(0),
-    ...tailGroups,
-  ]
-}
-
-const UNIT_MS = {
-  w: 7 * 24 * 60 * 60_000,
-  d: 24 * 60 * 60_000,
-  h: 60 * 60_000,
-  m: 60_000,
-  s: 1_000,
-  ms: 1,
-} as const
-type DurationUnit = keyof typeof UNIT_MS
-const DURATION_PART = /(\d+)(ms|[wdhms])/y
-
-/**
- * A duration as the CLI takes it: `30s`, `10m`, `2h`, `7d`, `1w` (also `500ms`, and
- * combinations such as `1d 3h`, which is what formatDuration prints), or plain digits
- * meaning milliseconds.
- * @throws TypeError naming the accepted forms
- */
-export function parseDuration(text: string): number {
-  const trimmed = text.trim()
-  const invalid = () =>
-    new TypeError(
-      `invalid duration ${JSON.stringify(text)}: expected a number with a unit (30s, 10m, 2h, 7d, 1w, or combined as 1d 3h) or plain milliseconds`,
-    )
-  let total: number
-  if (/^\d+$/.test(trimmed)) {
-    total = Number(trimmed)
-  } else {
-    const compact = trimmed.replace(/\s+/g, '')
-    // Spaces only between parts: "1 d" is refused, "1d 3h" accepted.
-    if (compact === '' || /\d\s+[a-z]/.test(trimmed)) throw invalid()
-    total = 0
-    DURATION_PART.lastIndex = 0
-    while (DURATION_PART.lastIndex < compact.length) {
-      const match = DURATION_PART.exec(compact)
-      if (match === null) throw invalid()
-      total += Number(match[1]) * UNIT_MS[match[2] as DurationUnit]
-    }
-  }
-  if (!Number.isSafeInteger(total)) throw new TypeError(`duration ${JSON.stringify(text)} is too long`)
-  return total
-}
-
-/**
- * A duration for people: its largest unit and, if not zero, the next one down, truncated
- * ("2h", "1d 3h", "45s"). Units as parseDuration reads them, so the text parses back (to
- * at most the original).
- * @throws RangeError for a negative or non-finite duration
- */
-export function formatDuration(ms: number): string {
-  if (!(ms >= 0 && Number.isFinite(ms))) throw new RangeError(`not a duration: ${ms}`)
-  let rest = Math.floor(ms)
-  const units = Object.keys(UNIT_MS) as DurationUnit[]
-  const parts: string[] = []
-  for (const unit of units) {
-    const count = Math.floor(rest / UNIT_MS[unit])
-    rest -= count * UNIT_MS[unit]
-    if (parts.length === 1) {
-      if (count > 0) parts.push(`${count}${unit}`)
-      break
-    }
-    if (count > 0) parts.push(`${count}${unit}`)
-  }
-  return parts.length === 0 ? '0s' : parts.join(' ')
 }

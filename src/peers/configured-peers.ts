@@ -2,14 +2,16 @@
  * The operator's peers at start: persistent peers become records the maintenance loop keeps
  * redialling (004 §3.3), and bootstrap and persistent addresses with a /p2p/ id go into the
  * peer store and the address book as candidates to dial like any address learned (004 §2).
- * Browser-safe.
+ * A persistent peer given with a hex node ID (`<hex>@host:port`) is resolved to its peer ID
+ * by src/peers/node-id-peers.ts first. Browser-safe.
  */
 import type { AbortOptions, Libp2p } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Settings } from '../config/settings.ts'
 import type { Logger } from '../logging.ts'
-import { parsePeerAddress, peerIdOf } from './address.ts'
+import { parsePeerAddress, parsePeerTarget, peerIdOf } from './address.ts'
 import type { AddressBook } from './address-book.ts'
+import { type NodeIdPeer, NodeIdPeers } from './node-id-peers.ts'
 import { tcpEndpoint } from './peer-addresses.ts'
 import type { PeerRegistry } from './peer-registry.ts'
 
@@ -17,24 +19,38 @@ import type { PeerRegistry } from './peer-registry.ts'
 const P2P_CODE = 421
 
 export interface ConfiguredPeersInit {
-  libp2p: Pick<Libp2p, 'peerId' | 'peerStore'>
-  settings: Pick<Settings, 'bootstrap' | 'persistentPeers'>
+  libp2p: Pick<
+    Libp2p,
+    'peerId' | 'peerStore' | 'dial' | 'status' | 'addEventListener' | 'removeEventListener'
+  >
+  settings: Pick<Settings, 'bootstrap' | 'persistentPeers' | 'timeouts'>
   registry: Pick<PeerRegistry, 'record'>
   addressBook?: Pick<AddressBook, 'add'> | undefined
   log: Logger
 }
 
-/** Marks the persistent peers and remembers the configured addresses; a persistent peer without an id is skipped with a warning. */
+/**
+ * Marks the persistent peers and remembers the configured addresses; a persistent peer
+ * without an id is skipped with a warning, one with a hex node ID is dialled until resolved.
+ * @returns what resolves the hex node IDs (already started; it stops with libp2p)
+ */
 export async function loadConfiguredPeers(
   init: ConfiguredPeersInit,
   options: AbortOptions = {},
-): Promise<void> {
+): Promise<NodeIdPeers> {
   const { settings, registry, log } = init
+  const byNodeId: NodeIdPeer[] = []
   for (const text of settings.persistentPeers) {
-    const address = parsePeerAddress(text)
+    const { address, nodeId } = parsePeerTarget(text)
     const id = peerIdOf(address)
+    if (nodeId !== undefined) {
+      byNodeId.push({ text, address, nodeId })
+      continue
+    }
     if (id === undefined) {
-      log.warn('persistent peer without /p2p/<id> ignored', { address: text })
+      log.warn('persistent peer without an id ignored (give it as <peer id or hex node id>@host:port)', {
+        address: text,
+      })
       continue
     }
     const record = registry.record(peerIdFromString(id))
@@ -43,6 +59,9 @@ export async function loadConfiguredPeers(
   }
   await remember(init, settings.bootstrap, options)
   await remember(init, settings.persistentPeers, options)
+  const resolver = new NodeIdPeers(init, byNodeId)
+  resolver.start()
+  return resolver
 }
 
 async function remember(

@@ -102,6 +102,7 @@ export class ConnectionEvents {
     const record = this.#init.registry.get(result.peerId.toString())
     if (record === undefined) return
     record.listenAddrs = result.listenAddrs
+    if (result.agentVersion !== undefined) record.agent = result.agentVersion
     // Identify may finish after the handshake, even after a short-lived connection (a seed
     // crawl) closed: learn from the connection it ran on.
     learnAddress(this.#init.addressBook, this.#init.settings.chainId, record, result.connection)

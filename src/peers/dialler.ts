@@ -2,7 +2,11 @@
  * 000 connectToPeer: dials a peer and resolves once /paw/handshake/1 has completed on the
  * connection, refusing first what must not be dialled (this node, bans, peers of another
  * chain, shunned peers: src/peers/peer-gate.ts) and what the outbound limit has no room for
- * (004 §3.2). A failed dial backs the peer off (DECISIONS.md "Connections"). Browser-safe.
+ * (004 §3.2). A failed dial backs the peer off (DECISIONS.md "Connections"). An address
+ * with a legacy hex node ID (`<hex>@host:port`, given here or in the configured bootstrap,
+ * seeds and persistent peers) is dialled without a peer ID, and the connection is closed and
+ * the dial failed unless the key Noise authenticated is the one the hex names
+ * (src/peers/node-id.ts). Browser-safe.
  */
 import type { AbortOptions, Connection, Libp2p } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -16,11 +20,14 @@ import {
   PeerLimitReachedError,
   ReputationRejectionError,
 } from '../errors.ts'
-import { parsePeerAddress, peerIdOf } from './address.ts'
+import type { Logger } from '../logging.ts'
+import { type PeerTarget, parsePeerTarget, peerIdOf } from './address.ts'
 import type { AddressBook } from './address-book.ts'
 import type { BackgroundWork } from './background-work.ts'
 import { reconnectDelayMs } from './backoff.ts'
+import { closeConnection } from './close-connection.ts'
 import type { HandshakeWaiters } from './handshake-waiters.ts'
+import { checkNodeId } from './node-id.ts'
 import { ipOf } from './peer-addresses.ts'
 import type { PeerGate } from './peer-gate.ts'
 import { describeError } from './peer-record.ts'
@@ -28,8 +35,10 @@ import type { PeerRegistry } from './peer-registry.ts'
 import type { Reputation } from './reputation.ts'
 
 export interface DiallerInit {
-  libp2p: Pick<Libp2p, 'dial' | 'peerId'>
-  settings: Pick<Settings, 'chainId' | 'limits' | 'timeouts'>
+  /** With addEventListener, every outbound connection libp2p opens counts as a successful dial. */
+  libp2p: Pick<Libp2p, 'dial' | 'peerId'> & Partial<Pick<Libp2p, 'addEventListener'>>
+  settings: Pick<Settings, 'chainId' | 'limits' | 'timeouts'> &
+    Partial<Pick<Settings, 'bootstrap' | 'seeds' | 'persistentPeers'>>
   registry: PeerRegistry
   waiters: Pick<HandshakeWaiters, 'wait'>
   gate: Pick<PeerGate, 'banOf' | 'isBlocked'>
@@ -37,19 +46,40 @@ export interface DiallerInit {
   work: Pick<BackgroundWork, 'signal'>
   reputation?: Pick<Reputation, 'penalize'> | undefined
   addressBook?: Pick<AddressBook, 'attempted' | 'failed'> | undefined
+  log?: Logger | undefined
 }
 
 export class Dialler {
   readonly #init: DiallerInit
   /** Peer IDs, or address texts for addresses without one, being dialled now. */
   readonly #pending = new Set<string>()
+  /** Configured addresses given with a hex node ID, by multiaddr text (they have no /p2p/). */
+  readonly #nodeIds: ReadonlyMap<string, string>
   #successfulDials = 0
+  /** Connections counted in successfulDials, so that an event and a dial count one once. */
+  readonly #counted = new WeakSet<Connection>()
   #failedDials = 0
 
   constructor(init: DiallerInit) {
     this.#init = init
+    const { bootstrap = [], seeds = [], persistentPeers = [] } = init.settings
+    this.#nodeIds = nodeIdsByAddress([...bootstrap, ...seeds, ...persistentPeers])
+    // A dial succeeded when an outbound connection opened, whoever dialled: libp2p's bootstrap
+    // service dials the p2p.bootstrap peers itself (src/create-paw-node.ts), and a node whose
+    // outbound peers all came that way reported no successful dial (issue 17, item 5). The
+    // listener lives as long as libp2p, which this dialler shares.
+    init.libp2p.addEventListener?.('connection:open', ({ detail }) => {
+      if (detail.direction === 'outbound') this.#countSuccess(detail)
+    })
   }
 
+  #countSuccess(connection: Connection): void {
+    if (this.#counted.has(connection)) return
+    this.#counted.add(connection)
+    this.#successfulDials++
+  }
+
+  /** Dials that gave a connection and outbound connections libp2p opened itself (bootstrap), each once. */
   get successfulDials(): number {
     return this.#successfulDials
   }
@@ -82,13 +112,13 @@ export class Dialler {
   async connectToPeer(target: string | Multiaddr, options: AbortOptions = {}): Promise<PeerInfo> {
     options.signal?.throwIfAborted()
     const { libp2p, settings, registry, gate, addressBook } = this.#init
-    const address = typeof target === 'string' ? parsePeerAddress(target) : target
+    const { address, nodeId } = this.#target(target)
     const idText = peerIdOf(address)
     if (idText === libp2p.peerId.toString()) throw new NetworkError('refusing to dial this node itself')
     const ban = gate.banOf(idText, ipOf(address))
     if (ban !== undefined) {
       throw new ReputationRejectionError(
-        `${ban.peerId} is banned until ${new Date(ban.until).toISOString()}: ${ban.reason}`,
+        `${'peerId' in ban ? ban.peerId : ban.ip} is banned until ${new Date(ban.until).toISOString()}: ${ban.reason}`,
       )
     }
     if (gate.isBlocked(address, idText)) {
@@ -113,7 +143,8 @@ export class Dialler {
       const signals = [AbortSignal.timeout(settings.timeouts.dialMs), this.#init.work.signal]
       if (options.signal !== undefined) signals.push(options.signal)
       connection = await libp2p.dial(address, { signal: AbortSignal.any(signals) })
-      this.#successfulDials++
+      if (nodeId !== undefined) this.#checkNodeId(connection, nodeId, address)
+      this.#countSuccess(connection)
     } catch (cause) {
       this.#failedDials++
       const error = isPawError(cause)
@@ -134,6 +165,27 @@ export class Dialler {
     return this.#awaitHandshake(connection, options)
   }
 
+  /** Where to dial, and the hex node ID to check: from the text, else from the configured addresses. */
+  #target(target: string | Multiaddr): PeerTarget {
+    const parsed = typeof target === 'string' ? parsePeerTarget(target) : { address: target }
+    if (parsed.nodeId !== undefined || peerIdOf(parsed.address) !== undefined) return parsed
+    return { address: parsed.address, nodeId: this.#nodeIds.get(parsed.address.toString()) }
+  }
+
+  /** @throws NodeIdMismatchError, having closed the connection, if another key answered */
+  #checkNodeId(connection: Connection, nodeId: string, address: Multiaddr): void {
+    const mismatch = checkNodeId(connection.remotePeer, nodeId, address.toString())
+    if (mismatch === undefined) return
+    this.#init.log?.warn('dialled peer refused: not the node its address names', {
+      address: address.toString(),
+      expected: nodeId,
+      peer: connection.remotePeer.toString(),
+      error: mismatch.message,
+    })
+    void closeConnection(connection)
+    throw mismatch
+  }
+
   #awaitHandshake(connection: Connection, options: AbortOptions): Promise<PeerInfo> {
     const { registry, waiters, settings } = this.#init
     const record = registry.get(connection.remotePeer.toString())
@@ -144,4 +196,14 @@ export class Dialler {
     }
     return waiters.wait(connection.id, settings.timeouts.handshakeMs, options)
   }
+}
+
+/** Each address given as `<hex>@host:port`, by the text of its multiaddr (which has no /p2p/). */
+function nodeIdsByAddress(texts: readonly string[]): Map<string, string> {
+  const byAddress = new Map<string, string>()
+  for (const text of texts) {
+    const { address, nodeId } = parsePeerTarget(text)
+    if (nodeId !== undefined) byAddress.set(address.toString(), nodeId)
+  }
+  return byAddress
 }

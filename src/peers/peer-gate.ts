@@ -1,5 +1,5 @@
 /**
- * Who is kept out, on dial and inbound alike: banned peers and IPs (src/peers/ban-list.ts),
+ * Who is kept out, on dial and inbound alike: banned peers, IPs and subnets (src/peers/ban-list.ts),
  * peers below reputation's disconnect threshold, and peers that answered for another chain
  * (DECISIONS.md "Handshake": neither their address nor their identity is redialled for
  * 24 h). Browser-safe.
@@ -7,7 +7,7 @@
 import type { Connection } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { WRONG_CHAIN_REDIAL_BLOCK_MS } from '../config/defaults.ts'
-import type { Ban, BanList } from './ban-list.ts'
+import type { Ban, BanList, IpBan } from './ban-list.ts'
 import { ipOf } from './peer-addresses.ts'
 import { addressKey, RedialBlock } from './redial-block.ts'
 import type { Reputation } from './reputation.ts'
@@ -31,8 +31,8 @@ export class PeerGate {
     this.#wrongChainMs = init.wrongChainMs ?? WRONG_CHAIN_REDIAL_BLOCK_MS
   }
 
-  /** The ban on a peer or its IP, if any. */
-  banOf(peerId: string | undefined, ip: string | undefined): Ban | undefined {
+  /** The ban on a peer, or on its IP or a subnet holding it, if any. */
+  banOf(peerId: string | undefined, ip: string | undefined): Ban | IpBan | undefined {
     if (this.#bans === undefined) return undefined
     return (
       (peerId === undefined ? undefined : this.#bans.isBanned(peerId)) ??

@@ -6,7 +6,8 @@
  * the minimum of outbound peers and reconnect backoff for persistent peers (dialler.ts,
  * outbound-maintenance.ts), keep-alive pings with the RTT per peer and the inactivity
  * timeout (keep-alive.ts, maintenance.ts), bans and eviction (peer-bans.ts, peer-gate.ts,
- * inbound-eviction.ts), and the statistics of 004 §7.1 (traffic.ts).
+ * inbound-eviction.ts), and the statistics of 004 §7.1 (traffic.ts: every protocol stream's
+ * bytes, counted through libp2p's metrics slot by stream-traffic.ts).
  */
 import type { AbortOptions, Connection, Libp2p } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -35,6 +36,8 @@ import { PeerGate } from './peer-gate.ts'
 import { describeError } from './peer-record.ts'
 import { type ConnectedPeer, PeerRegistry } from './peer-registry.ts'
 import type { Reputation } from './reputation.ts'
+import type { StreamTrafficSink } from './stream-traffic.ts'
+import { streamTrafficOf } from './stream-traffic-metrics.ts'
 import { type ProtocolTraffic, ProtocolTrafficTotals } from './traffic.ts'
 import type { TrafficCounter } from './traffic-counter.ts'
 
@@ -64,7 +67,10 @@ export interface PeerManagerInit {
   bans?: BanList
 }
 
-export class PeerManager extends TypedEventEmitter<PeerManagerEvents> implements HandshakeHooks {
+export class PeerManager
+  extends TypedEventEmitter<PeerManagerEvents>
+  implements HandshakeHooks, StreamTrafficSink
+{
   readonly #init: PeerManagerInit
   readonly #work = new BackgroundWork()
   readonly #registry: PeerRegistry
@@ -107,6 +113,8 @@ export class PeerManager extends TypedEventEmitter<PeerManagerEvents> implements
     this.#outbound = new OutboundMaintenance({ ...parts, dialler: this.#dialler })
     const keepAlive = new KeepAlive(parts)
     this.#maintenance = new Maintenance({ ...parts, keepAlive, outbound: this.#outbound })
+    // Before libp2p starts, so its first stream is counted.
+    streamTrafficOf(init.libp2p.metrics)?.attach(this)
   }
 
   async start(options: AbortOptions = {}): Promise<void> {
@@ -182,11 +190,16 @@ export class PeerManager extends TypedEventEmitter<PeerManagerEvents> implements
   // --- handshake hooks (src/peers/handshake-hooks.ts) -------------------------------------
 
   /**
-   * The counter a /paw/* stream of `protocol` on `connection` feeds: the peer's 004 §7.1
-   * statistics and the node's per-protocol totals (metrics), both counting PAW frames only.
+   * The counter a /paw/* frame channel of `protocol` on `connection` feeds: its frames into
+   * the peer's 004 §7.1 statistics and the node's per-protocol totals (traffic.ts).
    */
   traffic(connection: Connection, protocol: string): TrafficCounter {
-    return this.#traffic.counter(this.#registry.record(connection.remotePeer).traffic, protocol)
+    return this.#traffic.frameCounter(this.#registry.record(connection.remotePeer).traffic, protocol)
+  }
+
+  /** The counter a libp2p stream of `protocol` on `connection` feeds (stream-traffic.ts). */
+  streamCounter(connection: Connection, protocol: string): TrafficCounter {
+    return this.#traffic.streamCounter(this.#registry.record(connection.remotePeer).traffic, protocol)
   }
 
   admitInbound(connection: Connection, remote: Handshake): PawError | undefined {
@@ -201,7 +214,7 @@ export class PeerManager extends TypedEventEmitter<PeerManagerEvents> implements
     this.#admission.failed(connection, error)
   }
 
-  /** Bytes and frames by /paw/* protocol since start (a copy). */
+  /** Bytes and messages by protocol since start, every protocol (a copy). */
   protocolTraffic(): Record<string, ProtocolTraffic> {
     return this.#traffic.snapshot()
   }

@@ -17,6 +17,8 @@ export interface PeerRecord {
   reserved: boolean
   persistent: Multiaddr | undefined
   chainId: string | undefined
+  /** The peer's agent version from libp2p identify. */
+  agent: string | undefined
   lastError: string | undefined
   traffic: PeerTraffic
   rttMs: number | undefined
@@ -49,6 +51,7 @@ export function newPeerRecord(peerId: PeerId): PeerRecord {
     reserved: false,
     persistent: undefined,
     chainId: undefined,
+    agent: undefined,
     lastError: undefined,
     traffic: new PeerTraffic(),
     rttMs: undefined,
@@ -74,12 +77,14 @@ export function peerInfo(record: PeerRecord): PeerInfo {
     remoteAddr: connection?.remoteAddr.toString(),
     persistent: record.persistent !== undefined,
     chainId: record.chainId,
+    ...(record.agent === undefined ? {} : { agent: record.agent }),
     lastError: record.lastError,
     stats: {
       bytesSent: record.traffic.bytesSent,
       bytesReceived: record.traffic.bytesReceived,
       messagesSent: record.traffic.messagesSent,
       messagesReceived: record.traffic.messagesReceived,
+      byProtocol: record.traffic.byProtocol(),
       connectionDurationMs: open ? Date.now() - connection.timeline.open : 0,
       lastActivity: record.traffic.lastActivity,
       rttMs: record.rttMs,

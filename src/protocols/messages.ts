@@ -163,13 +163,14 @@ export class MessageRouter {
   ): Promise<{ sent: number; failed: number }> {
     const targets = this.#peers.connected()
     const results = await Promise.allSettled(
-      targets.map(async ({ connection, traffic }) => {
+      targets.map(async ({ connection }) => {
         const stream = await connection.newStream(message.protocol, {
           signal: AbortSignal.any([
             AbortSignal.timeout(this.#settings.timeouts.writeMs),
             ...(options.signal === undefined ? [] : [options.signal]),
           ]),
         })
+        const traffic = this.#peers.traffic(connection, message.protocol)
         const channel = new FrameChannel(stream, { writeTimeoutMs: this.#settings.timeouts.writeMs, traffic })
         await channel.write(message.type, message.payload)
         await channel.close()

@@ -75,7 +75,7 @@ describe('admin API: peers', () => {
     expect(body.peers).toHaveLength(1)
     const [peer] = body.peers
     expect(peer).toMatchObject({
-      id: bId,
+      peerId: bId,
       direction: 'outbound',
       state: 'connected',
       persistent: false,
@@ -132,7 +132,7 @@ describe('admin API: bans and dials', () => {
 
     const dialled = await post(`${url}/dial`, { address: tcpAddress(b).toString() })
     expect(dialled.status, JSON.stringify(dialled.body)).toBe(200)
-    expect(dialled.body.peer).toMatchObject({ id: bId, state: 'connected', direction: 'outbound' })
+    expect(dialled.body.peer).toMatchObject({ peerId: bId, state: 'connected', direction: 'outbound' })
   })
 
   it('a duration in ms is taken as is', async () => {

@@ -78,6 +78,8 @@ describe('configTemplate', () => {
       logFormat: 'json',
       adminListen: '0.0.0.0:9000',
       adminAllowRemote: true,
+      metricsEnabled: true,
+      metricsListen: '0.0.0.0:9100',
       minerHashesPerSecond: 50_000,
       bufferMemory: { nodeMiB: 512, peerMiB: 32 },
     })

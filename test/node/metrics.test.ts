@@ -212,11 +212,37 @@ describe('renderPawMetrics', () => {
     expect(value(s, 'paw_p2p_peer_bytes_total', { direction: 'in' })).toBe(0)
   })
 
-  it('omits the sync target and score range when there are none', () => {
-    const text = renderPawMetrics(empty())
-    expect(text).not.toContain('paw_p2p_sync_target_height')
-    expect(text).not.toContain('paw_p2p_peer_score_')
-    expect(text).toContain('paw_p2p_chain_height 0')
+  it('gives the local height as the sync target when no sync runs; omits the score range without peers', () => {
+    const snapshot = empty()
+    snapshot.sync.height = 42
+    const s = parseExposition(renderPawMetrics(snapshot))
+    expect(value(s, 'paw_p2p_sync_target_height')).toBe(42)
+    expect(value(s, 'paw_p2p_chain_height')).toBe(42)
+    expect(find(s, 'paw_p2p_peer_score_min')).toEqual([])
+  })
+
+  it('zero-fills rejections for every PAW error code and offences for every offence before any happens', () => {
+    const s = parseExposition(renderPawMetrics(empty()))
+    const codes = find(s, 'paw_p2p_rejections_total').map((x) => x.labels.code)
+    expect(codes).toEqual([
+      '0x01',
+      '0x02',
+      '0x03',
+      '0x04',
+      '0x05',
+      '0x06',
+      '0x07',
+      '0x08',
+      '0x09',
+      '0x0a',
+      '0x0b',
+    ])
+    expect(find(s, 'paw_p2p_rejections_total').every((x) => x.value === 0)).toBe(true)
+    expect(value(s, 'paw_p2p_offences_total', { offence: 'messageTooLarge' })).toBe(0)
+    // A counted code keeps its count among the zeros.
+    const counted = parseExposition(renderPawMetrics(populated()))
+    expect(value(counted, 'paw_p2p_rejections_total', { code: '0x02' })).toBe(3)
+    expect(value(counted, 'paw_p2p_rejections_total', { code: '0x06' })).toBe(0)
   })
 
   it('escapes backslash, double quote and newline in label values', () => {
@@ -429,8 +455,7 @@ describe('createLibp2pMetrics', () => {
     if (addr === undefined) throw new Error('b has no address')
     const streamSeries = async () =>
       parseExposition(await aMetrics.render()).filter(
-        (s) =>
-          s.name === 'libp2p_protocol_streams_total' && JSON.stringify(s.labels).includes('/paw-test/echo/1'),
+        (s) => s.name === 'libp2p_protocol_streams' && JSON.stringify(s.labels).includes('/paw-test/echo/1'),
       )
     const stream = await a.dialProtocol(addr, '/paw-test/echo/1')
     await expect.poll(async () => (await streamSeries()).map((s) => s.value)).toEqual([1])

@@ -1,8 +1,9 @@
 /**
- * Peer addresses as operators write them: multiaddrs and CometBFT's id@host:port.
+ * Peer addresses as operators write them: multiaddrs and CometBFT's id@host:port, the id a
+ * peer ID or the legacy hex node ID.
  */
 import { describe, expect, it } from 'vitest'
-import { AddressError, parsePeerAddress } from '../../src/peers/address.ts'
+import { AddressError, parsePeerAddress, parsePeerTarget } from '../../src/peers/address.ts'
 
 const ID = '12D3KooWD3eckifWpRn9wQpMG9R9hX3sD158z7EqHWmweQAJU5SA'
 
@@ -64,5 +65,45 @@ describe('seed addresses', () => {
     expect(parsePeerAddress('35.184.142.101:26656').toString()).toBe('/ip4/35.184.142.101/tcp/26656')
     expect(parsePeerAddress('[2001:db8::1]:26656').toString()).toBe('/ip6/2001:db8::1/tcp/26656')
     expect(() => parsePeerAddress('seed1.paw.network')).toThrow(/host:port/)
+  })
+})
+
+describe('the hex node ID of show-node-id', () => {
+  const HEX = '8a2bc65a9e5989c3a2a9c8de0970b48001fcca3e'
+
+  it('<hex>@host:port → dialled without a peer ID, the hex kept (lower case) to check the key', () => {
+    expect(parsePeerTarget(`${HEX}@127.0.0.1:26656`)).toEqual({
+      address: parsePeerAddress('127.0.0.1:26656'),
+      nodeId: HEX,
+    })
+    expect(parsePeerTarget(`${HEX.toUpperCase()}@[::1]:26656`).nodeId).toBe(HEX)
+    expect(parsePeerTarget(`${HEX}@seed1.example.org:26656`).address.toString()).toBe(
+      '/dns/seed1.example.org/tcp/26656',
+    )
+    expect(parsePeerAddress(`${HEX}@127.0.0.1:26656`).toString()).toBe('/ip4/127.0.0.1/tcp/26656')
+    expect(parsePeerTarget(`${ID}@1.2.3.4:26656`).nodeId).toBeUndefined()
+    expect(parsePeerTarget('1.2.3.4:26656').nodeId).toBeUndefined()
+  })
+
+  it.each([
+    ['39 hex digits', `${HEX.slice(1)}@1.2.3.4:26656`],
+    ['41 hex digits', `${HEX}0@1.2.3.4:26656`],
+    ['a typo in a peer ID', `${ID.slice(0, -1)}@1.2.3.4:26656`],
+  ])('%s: the error names the accepted ids', (_what, text) => {
+    expect(() => parsePeerAddress(text)).toThrow(
+      /not a valid peer ID in .*\(expected a peer ID \(12D3KooW…, Qm…\) or the 40 hex digits of the node ID that `show-node-id` prints second\)/,
+    )
+  })
+
+  it('a hex node ID in a multiaddr points to the id@host:port form', () => {
+    expect(() => parsePeerAddress(`/ip4/1.2.3.4/tcp/26656/p2p/${HEX}`)).toThrow(
+      `/p2p/ takes a peer ID (12D3KooW…); write a hex node ID as ${HEX}@host:port`,
+    )
+  })
+
+  it('text of no form at all names every form', () => {
+    expect(() => parsePeerAddress('nowhere')).toThrow(
+      /expected a multiaddr \(.*\), id@host:port \(id: a peer ID .* or the 40 hex digits .*\) or host:port/,
+    )
   })
 })

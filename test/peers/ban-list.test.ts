@@ -1,16 +1,21 @@
 import { describe, expect, it } from 'vitest'
 import {
+  type Ban,
   BanList,
   type BanListDocument,
   DEFAULT_BAN_MS,
   formatDuration,
+  type IpBan,
   MAX_BAN_MS,
-  normalizeIp,
   parseDuration,
 } from '../../src/peers/ban-list.ts'
 import { type JsonStore, MemoryJsonStore } from '../../src/peers/json-store.ts'
 
 const HOUR = 60 * 60_000
+
+/** Who a ban names: the peer of a peer ban, the range of an IP ban. */
+const whoOf = (ban: Ban | IpBan | undefined): string | undefined =>
+  ban === undefined ? undefined : 'peerId' in ban ? ban.peerId : ban.ip
 
 function clock(start = 1_000_000) {
   const state = { now: start }
@@ -102,17 +107,17 @@ describe('BanList', () => {
     await bans.ban('q', { durationMs: 2 * HOUR, reason: 'r', source: 'operator', ip: '2001:DB8:0:0:0:0:0:1' })
     await bans.ban('r', { durationMs: HOUR, reason: 'r', source: 'operator' })
     expect(bans.isBanned('p')?.ip).toBe('203.0.113.7')
-    expect(bans.isIpBanned('203.0.113.7')?.peerId).toBe('p')
-    expect(bans.isIpBanned('::ffff:cb00:7107')?.peerId).toBe('p')
-    expect(bans.isIpBanned('2001:db8::1')?.peerId).toBe('q')
+    expect(whoOf(bans.isIpBanned('203.0.113.7'))).toBe('p')
+    expect(whoOf(bans.isIpBanned('::ffff:cb00:7107'))).toBe('p')
+    expect(whoOf(bans.isIpBanned('2001:db8::1'))).toBe('q')
     expect(bans.isIpBanned('2001:db8::2')).toBeUndefined()
     expect(bans.isIpBanned('not an ip')).toBeUndefined()
     // A ban kept as it is still learns the IP.
     await bans.ban('r', { durationMs: 1, reason: 'r', source: 'reputation', ip: '198.51.100.1' })
-    expect(bans.isIpBanned('198.51.100.1')?.peerId).toBe('r')
+    expect(whoOf(bans.isIpBanned('198.51.100.1'))).toBe('r')
     state.now += HOUR
     expect(bans.isIpBanned('203.0.113.7')).toBeUndefined()
-    expect(bans.isIpBanned('2001:db8::1')?.peerId).toBe('q')
+    expect(whoOf(bans.isIpBanned('2001:db8::1'))).toBe('q')
   })
 
   it('survives a restart, dropping expired and invalid entries', async () => {
@@ -127,7 +132,7 @@ describe('BanList', () => {
     const restarted = await BanList.open({ store, now })
     expect(restarted.list()).toEqual(bans.list())
     expect(restarted.ignoredOnLoad).toBe(0)
-    expect(restarted.isIpBanned('192.0.2.1')?.peerId).toBe('a')
+    expect(whoOf(restarted.isIpBanned('192.0.2.1'))).toBe('a')
 
     state.now += HOUR
     const later = await BanList.open({ store, now })
@@ -163,13 +168,20 @@ describe('BanList', () => {
     const bans = await BanList.open({ store: store as JsonStore<BanListDocument>, now })
     expect(bans.ignoredOnLoad).toBe(7)
     expect(bans.list().map((ban) => ban.peerId)).toEqual(['ip', 'ok'])
-    expect(bans.isIpBanned('2001:db8::1')?.peerId).toBe('ip')
+    expect(whoOf(bans.isIpBanned('2001:db8::1'))).toBe('ip')
   })
 
   it('refuses a document of another version rather than overwrite it', async () => {
     const store = new MemoryJsonStore<unknown>()
+    await store.save({ version: 3, bans: [] })
+    await expect(BanList.open({ store: store as JsonStore<BanListDocument> })).rejects.toThrow(
+      /not a version 1 or 2 document/,
+    )
+    // Version 2 is version 1 with `ipBans`: without them it is not one.
     await store.save({ version: 2, bans: [] })
-    await expect(BanList.open({ store: store as JsonStore<BanListDocument> })).rejects.toThrow(/version 1/)
+    await expect(BanList.open({ store: store as JsonStore<BanListDocument> })).rejects.toThrow(
+      /not a version 1 or 2/,
+    )
   })
 
   it('serialises saves, each writing the latest state', async () => {
@@ -225,19 +237,130 @@ describe('BanList', () => {
   })
 })
 
-describe('normalizeIp', () => {
-  it('gives one text per address', () => {
-    expect(normalizeIp('203.0.113.7')).toBe('203.0.113.7')
-    expect(normalizeIp('::ffff:203.0.113.7')).toBe('203.0.113.7')
-    expect(normalizeIp('2001:DB8:0000:0:0:0:0:1')).toBe('2001:db8::1')
-    expect(normalizeIp('2001:db8:0:0:1:0:0:1')).toBe('2001:db8::1:0:0:1')
-    expect(normalizeIp('2001:db8:0:1:1:1:1:1')).toBe('2001:db8:0:1:1:1:1:1')
-    expect(normalizeIp('::')).toBe('::')
-    expect(normalizeIp('::1')).toBe('::1')
-    expect(normalizeIp('fe80::')).toBe('fe80::')
-    expect(normalizeIp('::1.2.3.4')).toBe('::102:304')
-    expect(normalizeIp('1.2.3')).toBeUndefined()
-    expect(normalizeIp('fe80::1%eth0')).toBeUndefined()
+describe('IP and subnet bans', () => {
+  it('bans a range by its one text, matches every address inside, and lifts it by any text of it', async () => {
+    const { state, now } = clock()
+    const bans = await BanList.open({ store: new MemoryJsonStore<BanListDocument>(), now })
+    const ban = await bans.banIp('10.1.2.3/16', { durationMs: HOUR, reason: 'scan', source: 'operator' })
+    expect(ban).toEqual({
+      ip: '10.1.0.0/16',
+      reason: 'scan',
+      createdAt: state.now,
+      until: state.now + HOUR,
+      source: 'operator',
+    })
+    expect(whoOf(bans.isIpBanned('10.1.255.9'))).toBe('10.1.0.0/16')
+    expect(whoOf(bans.isIpBanned('::ffff:10.1.0.1'))).toBe('10.1.0.0/16')
+    expect(bans.isIpBanned('10.2.0.1')).toBeUndefined()
+    await bans.banIp('2001:DB8::1', { durationMs: 2 * HOUR, reason: 'one', source: 'operator' })
+    await bans.banIp('2001:db8:ff::/48', { durationMs: HOUR, reason: 'range', source: 'operator' })
+    expect(whoOf(bans.isIpBanned('2001:db8::1'))).toBe('2001:db8::1')
+    expect(bans.isIpBanned('2001:db8::2')).toBeUndefined()
+    expect(whoOf(bans.isIpBanned('2001:db8:ff:1::7'))).toBe('2001:db8:ff::/48')
+    expect(bans.ipBans().map((b) => b.ip)).toEqual(['10.1.0.0/16', '2001:db8:ff::/48', '2001:db8::1'])
+    // Peer bans are another list.
+    expect(bans.list()).toEqual([])
+
+    // By the range, not by an address inside it.
+    expect(await bans.unbanIp('10.1.2.3')).toBe(false)
+    expect(await bans.unbanIp('10.1.99.99/16')).toBe(true)
+    expect(bans.isIpBanned('10.1.2.3')).toBeUndefined()
+    state.now += HOUR
+    expect(bans.ipBans().map((b) => b.ip)).toEqual(['2001:db8::1'])
+  })
+
+  it('keeps the longer of two bans of one range, and the longest of those matching an address', async () => {
+    const { now } = clock()
+    const bans = await BanList.open({ store: new MemoryJsonStore<BanListDocument>(), now })
+    const long = await bans.banIp('192.0.2.0/24', {
+      durationMs: 2 * HOUR,
+      reason: 'long',
+      source: 'operator',
+    })
+    expect(
+      await bans.banIp('192.0.2.0/24', { durationMs: HOUR, reason: 'short', source: 'reputation' }),
+    ).toBe(long)
+    await bans.banIp('192.0.2.7', { durationMs: 3 * HOUR, reason: 'host', source: 'operator' })
+    await bans.ban('p', { durationMs: HOUR, reason: 'peer', source: 'operator', ip: '192.0.2.7' })
+    expect(bans.isIpBanned('192.0.2.7')?.reason).toBe('host')
+    expect(bans.isIpBanned('192.0.2.8')?.reason).toBe('long')
+  })
+
+  it('refuses what is neither an IP nor a subnet, naming the forms, and durations out of bounds', async () => {
+    const bans = await BanList.open({ store: new MemoryJsonStore<BanListDocument>() })
+    for (const text of [
+      '',
+      'host.example',
+      '10.1.2.3/33',
+      '10.1.2.3/',
+      '10.1.2.3/08',
+      '::1/129',
+      '10.0.0.1/8/1',
+    ]) {
+      await expect(bans.banIp(text, { durationMs: HOUR, reason: 'r', source: 'operator' })).rejects.toThrow(
+        /not an IP or subnet: .*10\.1\.0\.0\/16/,
+      )
+    }
+    await expect(bans.banIp('10.0.0.1', { durationMs: 0, reason: 'r', source: 'operator' })).rejects.toThrow(
+      RangeError,
+    )
+    expect(bans.ipBans()).toEqual([])
+  })
+
+  it('saves version 1 until there is an IP ban, then version 2 with ipBans; both load', async () => {
+    const { state, now } = clock()
+    const store = new MemoryJsonStore<BanListDocument>()
+    const bans = await BanList.open({ store, now })
+    await bans.ban('p', { durationMs: HOUR, reason: 'peer', source: 'operator' })
+    // A node that never banned an address keeps a file older nodes read.
+    expect(await store.load()).toMatchObject({ version: 1, bans: [{ peerId: 'p' }] })
+    expect(await store.load()).not.toHaveProperty('ipBans')
+    await bans.banIp('127.0.0.0/8', { durationMs: 2 * HOUR, reason: 'range', source: 'operator' })
+    expect(await store.load()).toEqual({
+      version: 2,
+      bans: [expect.objectContaining({ peerId: 'p' })],
+      ipBans: [
+        {
+          ip: '127.0.0.0/8',
+          reason: 'range',
+          createdAt: state.now,
+          until: state.now + 2 * HOUR,
+          source: 'operator',
+        },
+      ],
+    })
+    const restarted = await BanList.open({ store, now })
+    expect(restarted.ipBans()).toEqual(bans.ipBans())
+    expect(whoOf(restarted.isIpBanned('127.0.0.1'))).toBe('127.0.0.0/8')
+    expect(restarted.ignoredOnLoad).toBe(0)
+    await restarted.unbanIp('127.0.0.0/8')
+    expect(await store.load()).toMatchObject({ version: 1 })
+  })
+
+  it('skips invalid IP bans on load and counts them', async () => {
+    const { state, now } = clock()
+    const valid = {
+      ip: '10.0.0.0/8',
+      reason: 'r',
+      createdAt: state.now,
+      until: state.now + HOUR,
+      source: 'operator',
+    }
+    const store = new MemoryJsonStore<unknown>()
+    await store.save({
+      version: 2,
+      bans: [],
+      ipBans: [
+        valid,
+        { ...valid, ip: '10.0.0.1/33' },
+        { ...valid, ip: 7 },
+        { ...valid, ip: '10.9.9.9', source: 'x' },
+        null,
+      ],
+    })
+    const bans = await BanList.open({ store: store as JsonStore<BanListDocument>, now })
+    expect(bans.ignoredOnLoad).toBe(4)
+    expect(bans.ipBans().map((b) => b.ip)).toEqual(['10.0.0.0/8'])
   })
 })
 

@@ -16,6 +16,7 @@ import { BanList, type BanListDocument } from '../../src/peers/ban-list.ts'
 import { Dialler } from '../../src/peers/dialler.ts'
 import { HandshakeWaiters } from '../../src/peers/handshake-waiters.ts'
 import { MemoryJsonStore } from '../../src/peers/json-store.ts'
+import { nodeIdOfPeer } from '../../src/peers/node-id.ts'
 import { PeerGate } from '../../src/peers/peer-gate.ts'
 import { PeerRegistry } from '../../src/peers/peer-registry.ts'
 import { Reputation } from '../../src/peers/reputation.ts'
@@ -33,6 +34,7 @@ async function harness(
   init: {
     maxOutbound?: number
     dial?: (address: Multiaddr, options: AbortOptions) => Promise<Connection>
+    seeds?: string[]
   } = {},
 ) {
   const registry = new PeerRegistry({ log: silentLogger })
@@ -60,6 +62,7 @@ async function harness(
       chainId: 'c',
       limits: { maxPeers: 10, maxInbound: 5, maxOutbound: init.maxOutbound ?? 5, minOutbound: 1 },
       timeouts: { dialMs: 1_000, handshakeMs: 100 } as never,
+      seeds: init.seeds ?? [],
     },
     registry,
     waiters,
@@ -178,6 +181,52 @@ describe('Dialler.connectToPeer', () => {
     gate.resolve(fakeConnection({ remotePeer: ids[0] as PeerId, status: 'closed' }))
     await expect(dialling).rejects.toThrow('connection closed before the handshake completed')
     expect(dialler.activeOutbound()).toBe(0)
+  })
+
+  it('<hex>@host:port: dials without a peer ID and closes the connection unless the key matches', async () => {
+    const answering = ids[1] as PeerId
+    const opened: Connection[] = []
+    const { dialler, dials, waiters } = await harness({
+      dial: async (address) => {
+        opened.push(fakeConnection({ remotePeer: answering, remoteAddr: address.toString() }))
+        return opened.at(-1) as Connection
+      },
+    })
+    const wrong = nodeIdOfPeer(ids[0] as PeerId) as string
+    const refused = dialler.connectToPeer(`${wrong}@203.0.113.5:26656`)
+    await expect(refused).rejects.toMatchObject({
+      code: 'ERR_NODE_ID_MISMATCH',
+      wireCode: ErrorCode.NetworkError,
+    })
+    await expect(refused).rejects.toThrow(
+      `/ip4/203.0.113.5/tcp/26656 is not node ${wrong}: it answered with ${answering} (node ID ${nodeIdOfPeer(answering)})`,
+    )
+    expect(dials[0]?.address).toBe('/ip4/203.0.113.5/tcp/26656')
+    expect(dialler.failedDials).toBe(1)
+    expect(waiters.size).toBe(0)
+    expect(opened[0]?.status).toBe('closed')
+
+    const right = nodeIdOfPeer(answering) as string
+    const connecting = dialler.connectToPeer(`${right.toUpperCase()}@203.0.113.5:26656`)
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(waiters.size).toBe(1)
+    await expect(connecting).rejects.toBeInstanceOf(HandshakeTimeoutError)
+  })
+
+  it('checks the hex node ID of a configured seed dialled by its address', async () => {
+    const answering = ids[1] as PeerId
+    const wrong = nodeIdOfPeer(ids[0] as PeerId) as string
+    const { dialler } = await harness({
+      seeds: [`${wrong}@203.0.113.5:26656`],
+      dial: async (address) => fakeConnection({ remotePeer: answering, remoteAddr: address.toString() }),
+    })
+    await expect(dialler.connectToPeer(multiaddr('/ip4/203.0.113.5/tcp/26656'))).rejects.toMatchObject({
+      code: 'ERR_NODE_ID_MISMATCH',
+    })
+    // Another address is not that seed: nothing to check.
+    await expect(dialler.connectToPeer(multiaddr('/ip4/203.0.113.6/tcp/26656'))).rejects.toBeInstanceOf(
+      HandshakeTimeoutError,
+    )
   })
 
   it('times out a handshake that never ends with 0x03', async () => {

@@ -34,10 +34,21 @@ describe('PeerGate', () => {
     await bans.ban(a.toString(), { durationMs: 60_000, reason: 'test', source: 'operator', ip: '5.6.7.8' })
     const gate = new PeerGate({ bans })
     expect(gate.banOf(a.toString(), undefined)?.reason).toBe('test')
-    expect(gate.banOf(b.toString(), '5.6.7.8')?.peerId).toBe(a.toString())
+    expect(gate.banOf(b.toString(), '5.6.7.8')).toMatchObject({ peerId: a.toString() })
     expect(gate.banOf(b.toString(), '5.6.7.9')).toBeUndefined()
     expect(gate.isBlocked(multiaddr(`/ip4/5.6.7.8/tcp/1/p2p/${b}`), b.toString())).toBe(true)
     expect(gate.isBlocked(multiaddr('/ip4/5.6.7.8/tcp/1'), undefined)).toBe(true)
+  })
+
+  it('keeps any peer at an IP or inside a subnet out, whatever its id', async () => {
+    const bans = await banList()
+    await bans.banIp('10.1.0.0/16', { durationMs: 60_000, reason: 'range', source: 'operator' })
+    const gate = new PeerGate({ bans })
+    expect(gate.banOf(a.toString(), '10.1.200.3')).toMatchObject({ ip: '10.1.0.0/16', reason: 'range' })
+    expect(gate.banOf(undefined, '::ffff:10.1.0.1')?.reason).toBe('range')
+    expect(gate.banOf(a.toString(), '10.2.0.1')).toBeUndefined()
+    expect(gate.isBlocked(multiaddr(`/ip4/10.1.9.9/tcp/1/p2p/${b}`), b.toString())).toBe(true)
+    expect(gate.isBlocked(multiaddr('/ip4/10.1.9.9/tcp/1'), undefined)).toBe(true)
   })
 
   it('blocks a shunned peer', () => {

@@ -308,12 +308,12 @@ describe('a node no peer can exhaust (issue 15)', () => {
     await sleep(3_000)
     const after = await peers.status(attackers.map((p) => p.id))
     const scores = (
-      await adminGet<{ peers: Array<{ id: string; score: number | null }> }>(target.home, '/peers')
+      await adminGet<{ peers: Array<{ peerId: string; score: number | null }> }>(target.home, '/peers')
     )?.peers
     for (const peer of after) {
       expect(peer.open, `${peer.id} still connected`).toBe(false)
       expect(target.warnings(peer.id, '0x04').length).toBe(1)
-      expect(scores?.find((p) => p.id === peer.id)?.score ?? 0).toBeLessThan(-45)
+      expect(scores?.find((p) => p.peerId === peer.id)?.score ?? 0).toBeLessThan(-45)
     }
     await finish('oversize', `3 peers, one per protocol, each disconnected and at −50`)
   }, 120_000)

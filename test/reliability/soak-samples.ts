@@ -15,7 +15,7 @@ export interface Sample {
   rssMiB: number
   fds: number
   /**
-   * Open streams, every protocol and direction (libp2p_protocol_streams_total summed: computed
+   * Open streams, every protocol and direction (libp2p_protocol_streams summed: computed
    * at each scrape, the labels of protocols with no stream left cleared by the node's
    * clearCalculatedGauges; before that, closed streams went on counting).
    */
@@ -77,8 +77,8 @@ export async function sampleNode(pid: number, client: AdminClient, t: number): P
     t,
     rssMiB: rss,
     fds,
-    streams: sumSeries(metrics, 'libp2p_protocol_streams_total'),
-    streamsByProtocol: seriesByLabel(metrics, 'libp2p_protocol_streams_total'),
+    streams: sumSeries(metrics, 'libp2p_protocol_streams'),
+    streamsByProtocol: seriesByLabel(metrics, 'libp2p_protocol_streams'),
     connections: sumSeries(
       metrics,
       'libp2p_connection_manager_connections',

@@ -43,7 +43,11 @@ export async function handshakeRaw(
   if (!peer.libp2p.getProtocols().includes(PING_PROTOCOL)) {
     await peer.libp2p.handle(PING_PROTOCOL, (stream) => {
       stream.addEventListener('message', (event) => {
-        stream.send(event.data instanceof Uint8Array ? event.data : event.data.subarray())
+        // The node may close the ping stream (or the connection) while an echo is due.
+        if (stream.writeStatus !== 'writable') return
+        try {
+          stream.send(event.data instanceof Uint8Array ? event.data : event.data.subarray())
+        } catch {}
       })
     })
   }

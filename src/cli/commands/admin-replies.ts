@@ -26,17 +26,25 @@ export interface StatusReply {
   memory?: MemoryBudgetStats
 }
 
-export interface PeerRow {
-  id: string
-  direction: 'inbound' | 'outbound' | null
-  state: string
-  address: string | null
-  rttMs: number | null
-  score: number | null
+/** A peer's traffic, in all or of one protocol (every protocol since the node first saw it). */
+export interface TrafficRow {
   bytesIn: number
   bytesOut: number
   messagesIn: number
   messagesOut: number
+}
+
+export interface PeerRow extends TrafficRow {
+  peerId: string
+  direction: 'inbound' | 'outbound' | null
+  state: string
+  address: string | null
+  /** What the peer calls its software in libp2p identify; null before identify ran. */
+  agent: string | null
+  rttMs: number | null
+  score: number | null
+  /** By protocol id. */
+  protocols: Record<string, TrafficRow>
   durationMs: number
   persistent: boolean
   chainId: string | null
@@ -48,7 +56,8 @@ export interface PeersReply {
 }
 
 export interface BanRow {
-  peerId: string
+  /** null for a ban of an IP or subnet (`ip`). */
+  peerId: string | null
   ip: string | null
   reason: string
   source: string

@@ -10,7 +10,8 @@ export const DIAL_USAGE = `Usage: paw-node dial ADDRESS [options]
 
 Has the running node dial a peer and complete the PAW handshake with it.
 
-  ADDRESS    a multiaddr (/ip4/1.2.3.4/tcp/26656/p2p/12D3KooW…) or id@host:port
+  ADDRESS    a multiaddr (/ip4/1.2.3.4/tcp/26656/p2p/12D3KooW…) or id@host:port, where id
+             is a peer ID or the 40-hex node ID that \`show-node-id\` prints second
 
 Exit 1 if the node refuses (the peer is banned, the outbound limit is reached, it is
 known to be on another chain) or the dial or the handshake fails.
@@ -51,7 +52,7 @@ export function dial(args: readonly string[]): Promise<number> {
         const { peer } = reply
         return {
           json: reply,
-          text: `connected to ${peer.id} (${shortPeerId(peer.id)}) at ${peer.address ?? address}, ${peer.direction ?? 'outbound'}, rtt ${formatRtt(peer.rttMs)}\n`,
+          text: `connected to ${peer.peerId} (${shortPeerId(peer.peerId)}) at ${peer.address ?? address}, ${peer.direction ?? 'outbound'}, rtt ${formatRtt(peer.rttMs)}\n`,
         }
       },
     },

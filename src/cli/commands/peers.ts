@@ -1,27 +1,30 @@
 /**
- * `paw-node peers` (one line per known peer) and `paw-node netinfo` (the whole network on
- * one screen, after `bitcoin-cli -netinfo`): what an operator looks at first when a node
- * is slow to sync or short of peers.
+ * `paw-node peers` (one line per known peer, after `bitcoin-cli getpeerinfo`) and
+ * `paw-node netinfo` (the whole network on one screen, after `bitcoin-cli -netinfo`): what
+ * an operator looks at first when a node is slow to sync, short of peers, or flooded.
  */
 import { formatBytes, formatMs, formatRtt, shortPeerId, table, withoutPeerId } from '../format.ts'
 import { ADMIN_OPTION_LINES, runAdminCommand } from './admin-command.ts'
-import type { PeerRow, PeersReply, StatusReply } from './admin-replies.ts'
+import type { PeerRow, PeersReply, StatusReply, TrafficRow } from './admin-replies.ts'
 
 export const PEERS_USAGE = `Usage: paw-node peers [options]
 
 Lists every peer the running node knows of: connected ones and those it is dialling,
 handshaking or has lost, with direction, address, round trip, reputation score, bytes
-in and out and how long the connection has lasted.
+in and out over every protocol (gossip, /paw/*, identify, ping), how long the
+connection has lasted and the software the peer runs (libp2p identify).
 
 Options:
   --full-ids         print whole peer ids (to paste into ban or disconnect)
+  --by-protocol      also list each peer's bytes and messages by protocol
 ${ADMIN_OPTION_LINES}
 `
 
 export const NETINFO_USAGE = `Usage: paw-node netinfo [options]
 
 A one-screen summary of the running node's network: peers by state and direction,
-address book, bans, traffic in total and by /paw/* protocol, uptime, listen addresses.
+address book, bans, traffic since start in total and by protocol (gossip, /paw/*,
+identify, ping), uptime, listen addresses.
 
 Options:
 ${ADMIN_OPTION_LINES}
@@ -31,26 +34,36 @@ ${ADMIN_OPTION_LINES}
 const STATE_ORDER = ['connected', 'handshaking', 'connecting', 'disconnecting', 'disconnected']
 
 const byState = (a: PeerRow, b: PeerRow) =>
-  STATE_ORDER.indexOf(a.state) - STATE_ORDER.indexOf(b.state) || a.id.localeCompare(b.id)
+  STATE_ORDER.indexOf(a.state) - STATE_ORDER.indexOf(b.state) || a.peerId.localeCompare(b.peerId)
 
-export function peersText(peers: readonly PeerRow[], fullIds = false): string {
+export interface PeersTextOptions {
+  /** Whole peer ids rather than `12D3…abcd`. */
+  fullIds?: boolean
+  /** A second table: each peer's traffic by protocol. */
+  byProtocol?: boolean
+}
+
+export function peersText(peers: readonly PeerRow[], options: PeersTextOptions = {}): string {
   if (peers.length === 0) return 'no peers\n'
-  return table(
-    [
-      { title: 'PEER' },
-      { title: 'DIR' },
-      { title: 'STATE' },
-      { title: 'ADDRESS' },
-      { title: 'RTT', align: 'right' },
-      { title: 'SCORE', align: 'right' },
-      { title: 'IN', align: 'right' },
-      { title: 'OUT', align: 'right' },
-      { title: 'UP', align: 'right' },
-    ],
-    [...peers]
-      .sort(byState)
-      .map((peer) => [
-        (fullIds ? peer.id : shortPeerId(peer.id)) + (peer.persistent ? '*' : ''),
+  const id = (peer: PeerRow) => (options.fullIds === true ? peer.peerId : shortPeerId(peer.peerId))
+  const sorted = [...peers].sort(byState)
+  const parts = [
+    table(
+      [
+        { title: 'PEER' },
+        { title: 'DIR' },
+        { title: 'STATE' },
+        { title: 'ADDRESS' },
+        { title: 'RTT', align: 'right' },
+        { title: 'SCORE', align: 'right' },
+        { title: 'IN', align: 'right' },
+        { title: 'OUT', align: 'right' },
+        { title: 'UP', align: 'right' },
+        // Last: its width varies most (Bitcoin Core's -netinfo puts the version last too).
+        { title: 'AGENT' },
+      ],
+      sorted.map((peer) => [
+        id(peer) + (peer.persistent ? '*' : ''),
         peer.direction === null ? '-' : peer.direction === 'inbound' ? 'in' : 'out',
         peer.state,
         peer.address === null ? '-' : withoutPeerId(peer.address),
@@ -59,8 +72,52 @@ export function peersText(peers: readonly PeerRow[], fullIds = false): string {
         formatBytes(peer.bytesIn),
         formatBytes(peer.bytesOut),
         peer.state === 'connected' ? formatMs(peer.durationMs) : '-',
+        peer.agent ?? '-',
       ]),
+    ).trimEnd(),
+  ]
+  if (options.byProtocol === true) {
+    const rows = sorted.flatMap((peer) =>
+      Object.entries(peer.protocols)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([protocol, traffic]) => [id(peer), protocol, ...trafficCells(traffic)]),
+    )
+    parts.push('', table([{ title: 'PEER' }, { title: 'PROTOCOL' }, ...TRAFFIC_COLUMNS], rows).trimEnd())
+  }
+  parts.push('', ...legend(peers, options))
+  return `${parts.join('\n')}\n`
+}
+
+/** What the marks and the shortened ids mean, and where the totals come from. */
+function legend(peers: readonly PeerRow[], options: PeersTextOptions): string[] {
+  const lines: string[] = []
+  if (peers.some((peer) => peer.persistent)) {
+    lines.push('* persistent peer (p2p.persistent_peers): kept connected, redialled with backoff')
+  }
+  if (options.fullIds !== true) lines.push('PEER ids are shortened: --full-ids prints them whole')
+  if (peers.some((peer) => peer.state === 'connected' && peer.rttMs === null)) {
+    lines.push('RTT -: no keep-alive ping answered yet')
+  }
+  lines.push(
+    `IN/OUT: bytes of every protocol since the node first saw the peer${options.byProtocol === true ? '' : '; --by-protocol splits them'}`,
   )
+  return lines
+}
+
+const TRAFFIC_COLUMNS = [
+  { title: 'IN', align: 'right' },
+  { title: 'OUT', align: 'right' },
+  { title: 'MSGS IN', align: 'right' },
+  { title: 'MSGS OUT', align: 'right' },
+] as const
+
+function trafficCells(traffic: TrafficRow): string[] {
+  return [
+    formatBytes(traffic.bytesIn),
+    formatBytes(traffic.bytesOut),
+    String(traffic.messagesIn),
+    String(traffic.messagesOut),
+  ]
 }
 
 export function netinfoText(status: StatusReply, peers: readonly PeerRow[]): string {
@@ -81,9 +138,9 @@ export function netinfoText(status: StatusReply, peers: readonly PeerRow[]): str
       String(count(state, undefined)),
     ]),
   )
-  const bytesIn = peers.reduce((sum, p) => sum + p.bytesIn, 0)
-  const bytesOut = peers.reduce((sum, p) => sum + p.bytesOut, 0)
   const protocols = Object.entries(status.protocols).sort(([a], [b]) => a.localeCompare(b))
+  const bytesIn = protocols.reduce((sum, [, t]) => sum + t.bytesReceived, 0)
+  const bytesOut = protocols.reduce((sum, [, t]) => sum + t.bytesSent, 0)
   const lines = [
     `paw-node ${status.version} on ${status.chainId} (${status.nodeType}), ${shortPeerId(status.peerId)}, tip ${status.tip.height}, up ${formatMs(status.uptimeMs)}`,
     '',
@@ -91,7 +148,7 @@ export function netinfoText(status: StatusReply, peers: readonly PeerRow[]): str
     '',
     `address book  ${status.addressBook.entries} entries in ${status.addressBook.groups} groups`,
     `bans          ${status.bans} active`,
-    `traffic       ${formatBytes(bytesIn)} in, ${formatBytes(bytesOut)} out (peers known now)`,
+    `traffic       ${formatBytes(bytesIn)} in, ${formatBytes(bytesOut)} out since start, every protocol`,
   ]
   const memory = status.memory
   if (memory !== undefined) {
@@ -106,8 +163,20 @@ export function netinfoText(status: StatusReply, peers: readonly PeerRow[]): str
     lines.push(
       '',
       table(
-        [{ title: 'protocol' }, { title: 'in', align: 'right' }, { title: 'out', align: 'right' }],
-        protocols.map(([protocol, t]) => [protocol, formatBytes(t.bytesReceived), formatBytes(t.bytesSent)]),
+        // Lower case, as the other tables of this screen.
+        [
+          { title: 'protocol' },
+          ...TRAFFIC_COLUMNS.map((column) => ({ ...column, title: column.title.toLowerCase() })),
+        ],
+        protocols.map(([protocol, t]) => [
+          protocol,
+          ...trafficCells({
+            bytesIn: t.bytesReceived,
+            bytesOut: t.bytesSent,
+            messagesIn: t.messagesReceived,
+            messagesOut: t.messagesSent,
+          }),
+        ]),
       ).trimEnd(),
     )
   }
@@ -124,10 +193,11 @@ export function peers(args: readonly string[]): Promise<number> {
     {
       name: 'peers',
       usage: PEERS_USAGE,
-      options: { 'full-ids': { type: 'boolean' } },
+      options: { 'full-ids': { type: 'boolean' }, 'by-protocol': { type: 'boolean' } },
       run: async (client, { values }) => {
         const reply = await client.get<PeersReply>('/peers')
-        return { json: reply, text: peersText(reply.peers, values['full-ids'] === true) }
+        const options = { fullIds: values['full-ids'] === true, byProtocol: values['by-protocol'] === true }
+        return { json: reply, text: peersText(reply.peers, options) }
       },
     },
     args,

@@ -10,7 +10,10 @@ import { type AdminServer, startHomeAdmin } from '../../node/admin/index.ts'
 import { announceMinedBlocks, type ChainRuntime, openChainRuntime } from '../../node/chain-runtime.ts'
 import { mergeSettings, readConfigFile } from '../../node/config-file.ts'
 import { initHome, resolveHome } from '../../node/home.ts'
+import { describeGenesis } from '../../node/home-genesis.ts'
 import { createLibp2pMetrics, createPawNode, homePeerStores } from '../../node/index.ts'
+import { type MetricsServer, startNodeMetrics } from '../../node/metrics/metrics-server.ts'
+import { renderNodeMetrics } from '../../node/metrics/node-metrics.ts'
 import { EXIT_FAILURE, EXIT_OK, parseFlags, START_OPTIONS, settingsFromFlags } from '../options.ts'
 import { StatusLine } from '../status-line.ts'
 import { watchStopSignals } from '../stop-signals.ts'
@@ -48,6 +51,9 @@ Options:
   --admin-listen HOST:PORT    admin.listen, the admin HTTP API (default 127.0.0.1:26658;
                               0 = any free port; off = none); the bound address is
                               written to <home>/data/admin.addr for \`paw-node tx\`
+  --metrics                   metrics.enabled: serve Prometheus metrics on metrics.listen
+  --metrics-listen HOST:PORT  metrics.listen, where --metrics serves (default
+                              127.0.0.1:26660; 0 = any free port); the bound address is logged
   --max-hashrate N            mining.max_hashes_per_second: cap a miner's proof-of-work
                               search (0 = no cap), to leave CPU to other devnet nodes
   --max-buffer-mib N          p2p.max_buffer_mib: memory all peers may make the node hold
@@ -78,7 +84,7 @@ export async function start(args: readonly string[]): Promise<number> {
   }
   const fromFlags = settingsFromFlags(flags)
   const home = resolveHome(flags.home)
-  const { paths, created, privateKey, peerId } = await tracingFlags(fromFlags.sources, () =>
+  const { paths, created, genesis, privateKey, peerId } = await tracingFlags(fromFlags.sources, () =>
     initHome({ home, chainId: fromFlags.input.chainId }),
   )
   if (created.config || created.key) {
@@ -87,6 +93,7 @@ export async function start(args: readonly string[]): Promise<number> {
       `paw-node start: ${home} was not initialised; created ${what.filter((p) => p !== undefined).join(', ')}\n`,
     )
   }
+  if (genesis?.created === true) process.stderr.write(`paw-node start: ${describeGenesis(genesis)}\n`)
   const fromFile = await readConfigFile(paths.configFile)
   const settings = await tracingFlags(fromFlags.sources, () =>
     resolveSettings(mergeSettings(fromFile, fromFlags.input)),
@@ -102,6 +109,7 @@ export async function start(args: readonly string[]): Promise<number> {
   let node: PawNode | undefined
   let runtime: ChainRuntime | undefined
   let admin: AdminServer | undefined
+  let metrics: MetricsServer | undefined
   try {
     log.info('starting', {
       home,
@@ -112,8 +120,9 @@ export async function start(args: readonly string[]): Promise<number> {
     // The chain first: a store another process holds, or an unknown chain, fails before
     // anything listens.
     runtime = await openChainRuntime({ home, settings, privateKey, log: log.child({ component: 'chain' }) })
-    // libp2p's own metrics, with the process's, for the admin API's /metrics.
-    const libp2pMetrics = createLibp2pMetrics({ processMetrics: true })
+    // libp2p's own metrics, with the process's and the data directory's disk space, for the
+    // metrics listener and the admin API's /metrics.
+    const libp2pMetrics = createLibp2pMetrics({ processMetrics: true, filesystemPath: paths.dataDir })
     node = await createPawNode({
       ...settings,
       privateKey,
@@ -129,6 +138,7 @@ export async function start(args: readonly string[]): Promise<number> {
       else status.set(formatSyncProgress(detail))
     })
     await node.start()
+    const started = node
     admin = await startHomeAdmin({
       home,
       settings,
@@ -142,6 +152,18 @@ export async function start(args: readonly string[]): Promise<number> {
       },
       log: log.child({ component: 'admin' }),
     })
+    const { chain, headers } = runtime
+    metrics = await startNodeMetrics({
+      settings,
+      render: () =>
+        renderNodeMetrics({
+          node: started,
+          height: () => chain?.tip().height ?? headers?.tip().height ?? 0,
+          syncTarget: () => syncTarget,
+          libp2p: () => libp2pMetrics.render(),
+        }),
+      log: log.child({ component: 'metrics' }),
+    })
     for (const address of node.getMultiaddrs()) process.stdout.write(`${address.toString()}\n`)
     if (runtime.miner !== undefined)
       announceMinedBlocks(node, runtime.miner, log.child({ component: 'miner' }))
@@ -151,6 +173,7 @@ export async function start(args: readonly string[]): Promise<number> {
     log.info('shutting down', { reason: signal })
     // The admin API first: no transaction is accepted into a node that is going away.
     await admin?.stop()
+    await metrics?.stop()
     await runtime.miner?.stop()
     await node.stop()
     await runtime.close()
@@ -158,6 +181,7 @@ export async function start(args: readonly string[]): Promise<number> {
   } catch (error) {
     log.error('node failed', { error })
     await admin?.stop().catch(() => {})
+    await metrics?.stop().catch(() => {})
     await node?.stop().catch(() => {})
     await runtime?.close().catch(() => {})
     return EXIT_FAILURE

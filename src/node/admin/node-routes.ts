@@ -48,10 +48,11 @@ export function status(_request: RouteRequest, context: AdminContext): Reply {
     },
     peers: { inbound: stats.inbound, outbound: stats.outbound, connected: stats.inbound + stats.outbound },
     addressBook: node.addressBookStats(),
-    bans: node.bans().length,
+    bans: node.bans().length + node.ipBans().length,
     uptimeMs: node.uptimeMs(),
     listen: node.getMultiaddrs().map(String),
-    // Bytes and frames by /paw/* protocol since start (`paw-node netinfo`).
+    // Bytes and messages since start by protocol, every one: /paw/*, gossipsub, identify,
+    // ping (src/peers/traffic.ts; `paw-node netinfo`).
     protocols: node.protocolTraffic(),
     // What peers make the node hold on /paw/* streams, against its budget; what they were charged.
     memory: node.memoryBudget(),

@@ -1,10 +1,12 @@
 /**
  * The admin API's request fields, parsed and checked: hex path parameters, a JSON body's
- * fields, peer ids, ban durations and reasons. Each returns the value or throws the 400
- * AdminError that names what was wrong.
+ * fields, peer ids, IPs and subnets, ban durations and reasons. Each returns the value or
+ * throws the 400 AdminError that names what was wrong.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
-import { DEFAULT_BAN_MS, formatDuration, MAX_BAN_MS, parseDuration } from '../../peers/ban-list.ts'
+import { formatDuration, parseDuration } from '../../peers/ban-duration.ts'
+import { DEFAULT_BAN_MS, MAX_BAN_MS } from '../../peers/ban-list.ts'
+import { IP_FORMS, parseSubnet } from '../../peers/ip-subnet.ts'
 import { fromHex } from '../../wire/bytes.ts'
 import { AdminError, AdminErrorCode } from './errors.ts'
 import type { AdminContext } from './route-types.ts'
@@ -45,6 +47,19 @@ export function peerIdField(value: unknown, context: AdminContext): string {
     throw new AdminError(400, AdminErrorCode.BadPeerId, `${text} is this node itself`)
   }
   return text
+}
+
+/** An IP or a subnet in CIDR form, as its one text (`10.1.2.3/16` is `10.1.0.0/16`). */
+export function ipField(value: unknown): string {
+  const subnet = typeof value === 'string' ? parseSubnet(value) : undefined
+  if (subnet === undefined) {
+    throw new AdminError(
+      400,
+      AdminErrorCode.BadPeerAddress,
+      `ip must be ${IP_FORMS}, got ${JSON.stringify(value)}`,
+    )
+  }
+  return subnet.text
 }
 
 /** `"24h"`, `"1d 3h"`, plain ms digits, or a number of ms; absent means DEFAULT_BAN_MS. */

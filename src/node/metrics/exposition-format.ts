@@ -1,27 +1,38 @@
 /**
- * The text-format primitives renderPawMetrics writes through (Prometheus text exposition
- * format 0.0.4): metric families with their HELP and TYPE lines and the `paw_p2p_` prefix,
- * label and HELP escaping, sample values, counter clamping.
+ * Prometheus text exposition format 0.0.4: metric families with their HELP and TYPE lines,
+ * label and HELP escaping, sample values, counter clamping. renderPawMetrics writes PAW's own
+ * families through `Families` (the `paw_p2p_` prefix); libp2p's and prom-client's, once
+ * renamed (libp2p-families.ts), go through `renderFamilies`.
  */
+
+/** The Content-Type of text exposition format 0.0.4, what /metrics serves. */
+export const EXPOSITION_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
 
 /** Every series renderPawMetrics can emit starts with this. */
 export const PAW_METRIC_PREFIX = 'paw_p2p_'
 
-type MetricType = 'counter' | 'gauge'
+export type MetricType = 'counter' | 'gauge' | 'histogram' | 'summary'
 export type Labels = Record<string, string>
 
-interface Family {
+export interface Sample {
+  /** Set where it differs from the family's: `_bucket`, `_sum`, `_count` of a histogram. */
+  name?: string
+  labels: Labels
+  value: number
+}
+
+export interface MetricFamily {
   name: string
   help: string
   type: MetricType
-  samples: Array<{ labels: Labels; value: number }>
+  samples: Sample[]
 }
 
-/** Collects metric families in emission order; counters are clamped so they never go negative. */
+/** Collects PAW's metric families in emission order; counters are clamped so they never go negative. */
 export class Families {
-  readonly #families: Family[] = []
+  readonly #families: MetricFamily[] = []
 
-  add(name: string, type: MetricType, help: string, samples: Array<[Labels, number]>): void {
+  add(name: string, type: 'counter' | 'gauge', help: string, samples: Array<[Labels, number]>): void {
     if (samples.length === 0) return
     this.#families.push({
       name: PAW_METRIC_PREFIX + name,
@@ -34,21 +45,26 @@ export class Families {
     })
   }
 
-  one(name: string, type: MetricType, help: string, value: number): void {
+  one(name: string, type: 'counter' | 'gauge', help: string, value: number): void {
     this.add(name, type, help, [[{}, value]])
   }
 
   render(): string {
-    const lines: string[] = []
-    for (const family of this.#families) {
-      lines.push(`# HELP ${family.name} ${escapeHelp(family.help)}`)
-      lines.push(`# TYPE ${family.name} ${family.type}`)
-      for (const { labels, value } of family.samples) {
-        lines.push(`${family.name}${renderLabels(labels)} ${formatValue(value)}`)
-      }
-    }
-    return lines.length === 0 ? '' : `${lines.join('\n')}\n`
+    return renderFamilies(this.#families)
   }
+}
+
+/** The families as exposition text: HELP, TYPE, then the samples of each. */
+export function renderFamilies(families: readonly MetricFamily[]): string {
+  const lines: string[] = []
+  for (const family of families) {
+    lines.push(`# HELP ${family.name} ${escapeHelp(family.help)}`)
+    lines.push(`# TYPE ${family.name} ${family.type}`)
+    for (const { name, labels, value } of family.samples) {
+      lines.push(`${name ?? family.name}${renderLabels(labels)} ${formatValue(value)}`)
+    }
+  }
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`
 }
 
 /**
@@ -75,7 +91,8 @@ function renderLabels(labels: Labels): string {
   return `{${entries.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',')}}`
 }
 
-function formatValue(value: number): string {
+/** A sample value, or a number as a label value (a histogram's `le="+Inf"`). */
+export function formatValue(value: number): string {
   if (Number.isNaN(value)) return 'NaN'
   if (value === Number.POSITIVE_INFINITY) return '+Inf'
   if (value === Number.NEGATIVE_INFINITY) return '-Inf'

@@ -64,10 +64,12 @@ function parseLabels(text: string, into: Record<string, string>): number {
   }
 }
 
+/** Prometheus reads values with Go's ParseFloat, which takes NaN and Inf in any case (prom-client writes "Nan"). */
 function parseValue(text: string, line: string): number {
-  if (text === '+Inf' || text === 'Inf') return Number.POSITIVE_INFINITY
-  if (text === '-Inf') return Number.NEGATIVE_INFINITY
-  if (text === 'NaN') return Number.NaN
+  const lower = text.toLowerCase()
+  if (lower === '+inf' || lower === 'inf') return Number.POSITIVE_INFINITY
+  if (lower === '-inf') return Number.NEGATIVE_INFINITY
+  if (lower === 'nan') return Number.NaN
   const value = Number(text)
   if (text === '' || Number.isNaN(value)) throw new Error(`bad sample value: ${line}`)
   return value

@@ -21,6 +21,8 @@
 import type { Metrics } from '@libp2p/interface'
 import { prometheusMetrics } from '@libp2p/prometheus-metrics'
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client'
+import { EXPOSITION_CONTENT_TYPE, renderFamilies } from './exposition-format.ts'
+import { exportedFamilies, type RegistryFamily } from './libp2p-families.ts'
 
 /** What prometheusMetrics returns: libp2p calls it with the node's components. */
 type MetricsFactory = ReturnType<typeof prometheusMetrics>
@@ -29,19 +31,28 @@ export interface Libp2pMetricsInit {
   /**
    * Also export process metrics (CPU, memory, event loop lag, GC) as `paw_process_*` and
    * `paw_nodejs_*`. Off by default: they describe the process, not the node, and two nodes
-   * in one process would report the same values twice.
+   * in one process would report the same values twice. With them come the size, free and
+   * available bytes of the filesystem holding `filesystemPath` (`paw_filesystem_*`).
    */
   processMetrics?: boolean
+  /**
+   * A path on the filesystem whose space `paw_filesystem_*` reports: the node's data directory.
+   * @default process.cwd()
+   */
+  filesystemPath?: string
 }
 
 export interface Libp2pMetrics {
   /** Pass as `createLibp2p({ metrics })`; call it for one node only. */
   metrics: (components: Parameters<MetricsFactory>[0]) => Metrics
-  /** The registry holding this node's libp2p series. */
+  /** The registry holding this node's libp2p series, under the names libp2p gives them. */
   registry: Registry
   /** The HTTP Content-Type for `render()` output (text exposition format 0.0.4). */
   contentType: string
-  /** This node's series in Prometheus text exposition format. */
+  /**
+   * This node's series in Prometheus text exposition format, under the names and HELP texts
+   * the node exports (libp2p-families.ts).
+   */
   render(): Promise<string>
 }
 
@@ -70,21 +81,22 @@ function clearCalculatedGauges(registry: Registry): void {
 /** A metrics factory and a renderer for one libp2p node, backed by a registry of its own. */
 export function createLibp2pMetrics(init: Libp2pMetricsInit = {}): Libp2pMetrics {
   const registry = new Registry()
-  if (init.processMetrics === true) {
-    collectDefaultMetrics({ register: registry, prefix: PROCESS_METRICS_PREFIX })
-  }
+  const processMetrics = init.processMetrics === true
+  if (processMetrics) collectDefaultMetrics({ register: registry, prefix: PROCESS_METRICS_PREFIX })
   const factory = prometheusMetrics({
     registry,
     collectDefaultMetrics: false,
     preserveExistingMetrics: false,
+    ...(init.filesystemPath === undefined ? {} : { statfsLocation: init.filesystemPath }),
   })
   return {
     metrics: factory,
     registry,
-    contentType: registry.contentType,
-    render: () => {
+    contentType: EXPOSITION_CONTENT_TYPE,
+    render: async () => {
       clearCalculatedGauges(registry)
-      return registry.metrics()
+      const families = (await registry.getMetricsAsJSON()) as unknown as RegistryFamily[]
+      return renderFamilies(exportedFamilies(families, { processMetrics }))
     },
   }
 }

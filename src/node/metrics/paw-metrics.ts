@@ -8,6 +8,8 @@
  * series count of every Prometheus that scrapes us; per-peer detail belongs to the admin API.
  */
 import type { NodeStats } from '../../api/peers.ts'
+import { codeText, ErrorCode } from '../../errors.ts'
+import { OFFENCES } from '../../peers/offences.ts'
 import { counter, Families, type Labels } from './exposition-format.ts'
 
 export type PeerStateName = 'connecting' | 'handshaking' | 'connected' | 'disconnecting' | 'disconnected'
@@ -32,7 +34,7 @@ export interface P2pMetricsSnapshot {
   node: NodeStats
   /** Rejections (refused handshakes / connections) by PAW error code, e.g. {'0x02': 3, '0x07': 1}. */
   rejectionsByCode: Record<string, number>
-  /** Bytes and messages by /paw/* protocol id, both directions. */
+  /** Bytes and messages by stream protocol id, both directions. */
   protocols: Record<string, TrafficStats>
   bans: { active: number; total: number }
   addressBook: { entries: number; groups: number }
@@ -60,8 +62,7 @@ export interface P2pMetricsSnapshot {
   }
 }
 
-/** The Content-Type to serve renderPawMetrics output with. */
-export const EXPOSITION_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
+export { EXPOSITION_CONTENT_TYPE } from './exposition-format.ts'
 
 const PEER_STATES: readonly PeerStateName[] = [
   'connecting',
@@ -73,6 +74,23 @@ const PEER_STATES: readonly PeerStateName[] = [
 const DIRECTIONS = ['inbound', 'outbound'] as const
 const TOPICS: readonly GossipTopicName[] = ['blocks', 'transactions', 'headers']
 const VERDICTS = ['accept', 'ignore', 'reject'] as const
+/**
+ * Every label value a counter can take is exported from the start, at 0: a series that appears
+ * only at its first event leaves a dashboard blank ("No data") in steady state and makes
+ * `rate()` miss that first event.
+ */
+const REJECTION_CODES: readonly string[] = Object.values(ErrorCode).map((wireCode) => codeText({ wireCode }))
+const OFFENCE_NAMES: readonly string[] = Object.keys(OFFENCES)
+
+/** `counts` with every one of `known` present, 0 where it has none. */
+function zeroFilled(
+  known: readonly string[],
+  counts: Partial<Record<string, number>>,
+): Record<string, number> {
+  const out: Record<string, number> = Object.fromEntries(known.map((key) => [key, 0]))
+  for (const [key, n] of Object.entries(counts)) out[key] = n ?? 0
+  return out
+}
 
 function sortedEntries<T>(record: Record<string, T>): Array<[string, T]> {
   return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
@@ -116,20 +134,30 @@ export function renderPawMetrics(snapshot: P2pMetricsSnapshot): string {
   )
   // Sums over the peers the node tracks now: a peer that is forgotten takes its bytes with it,
   // which Prometheus reads as a counter reset (rate() copes).
-  f.add('peer_bytes_total', 'counter', 'Bytes exchanged with tracked peers, by direction.', [
-    [{ direction: 'in' }, bytesIn],
-    [{ direction: 'out' }, bytesOut],
-  ])
-  f.add('peer_messages_total', 'counter', 'PAW messages exchanged with tracked peers, by direction.', [
-    [{ direction: 'in' }, messagesIn],
-    [{ direction: 'out' }, messagesOut],
-  ])
+  f.add(
+    'peer_bytes_total',
+    'counter',
+    'Bytes exchanged with tracked peers on every stream protocol (gossipsub, /paw/*, identify, ping), by direction.',
+    [
+      [{ direction: 'in' }, bytesIn],
+      [{ direction: 'out' }, bytesOut],
+    ],
+  )
+  f.add(
+    'peer_messages_total',
+    'counter',
+    'Messages exchanged with tracked peers (/paw/* frames; stream writes and reads of other protocols), by direction.',
+    [
+      [{ direction: 'in' }, messagesIn],
+      [{ direction: 'out' }, messagesOut],
+    ],
+  )
 
   const protocols = sortedEntries(snapshot.protocols)
   f.add(
     'protocol_bytes_total',
     'counter',
-    'Bytes by /paw/* protocol and direction.',
+    'Bytes by stream protocol (gossipsub, /paw/*, identify, ping) and direction.',
     protocols.flatMap(
       ([protocol, s]): Array<[Labels, number]> => [
         [{ protocol, direction: 'in' }, s.bytesReceived],
@@ -140,7 +168,7 @@ export function renderPawMetrics(snapshot: P2pMetricsSnapshot): string {
   f.add(
     'protocol_messages_total',
     'counter',
-    'Messages by /paw/* protocol and direction.',
+    'Messages by stream protocol and direction (/paw/* frames; stream writes and reads of others).',
     protocols.flatMap(
       ([protocol, s]): Array<[Labels, number]> => [
         [{ protocol, direction: 'in' }, s.messagesReceived],
@@ -150,10 +178,15 @@ export function renderPawMetrics(snapshot: P2pMetricsSnapshot): string {
   )
 
   const { node } = snapshot
-  f.add('dials_total', 'counter', 'Outbound dials by result.', [
-    [{ result: 'success' }, node.successfulDials],
-    [{ result: 'failure' }, node.failedDials],
-  ])
+  f.add(
+    'dials_total',
+    'counter',
+    'Outbound dials by result: success for every outbound connection opened, bootstrap dials included; failure for the dials of the node that failed.',
+    [
+      [{ result: 'success' }, node.successfulDials],
+      [{ result: 'failure' }, node.failedDials],
+    ],
+  )
   f.one(
     'connections_total',
     'counter',
@@ -170,7 +203,7 @@ export function renderPawMetrics(snapshot: P2pMetricsSnapshot): string {
     'rejections_total',
     'counter',
     'Refused handshakes and connections by PAW error code.',
-    sortedEntries(snapshot.rejectionsByCode).map(([code, n]) => [{ code }, n]),
+    sortedEntries(zeroFilled(REJECTION_CODES, snapshot.rejectionsByCode)).map(([code, n]) => [{ code }, n]),
   )
 
   f.one('bans_active', 'gauge', 'Peers or addresses banned right now.', snapshot.bans.active)
@@ -198,9 +231,14 @@ export function renderPawMetrics(snapshot: P2pMetricsSnapshot): string {
   )
 
   f.one('chain_height', 'gauge', 'Height of the local chain tip.', snapshot.sync.height)
-  if (snapshot.sync.target !== undefined) {
-    f.one('sync_target_height', 'gauge', 'Height the running sync is heading for.', snapshot.sync.target)
-  }
+  // Between syncs the node is where it is heading: the target is its own height, so
+  // target - height reads 0 blocks behind instead of no data.
+  f.one(
+    'sync_target_height',
+    'gauge',
+    'Height the running sync is heading for; the local tip height when no sync runs.',
+    snapshot.sync.target ?? snapshot.sync.height,
+  )
   f.one('uptime_seconds', 'gauge', 'Seconds since the node started.', snapshot.uptimeSeconds)
 
   const { memory, enforcement } = snapshot
@@ -234,7 +272,7 @@ export function renderPawMetrics(snapshot: P2pMetricsSnapshot): string {
     'offences_total',
     'counter',
     'Offences charged to peers, by offence (protocols/errors.md).',
-    sortedEntries(enforcement.charged as Record<string, number>).map(([offence, n]) => [{ offence }, n]),
+    sortedEntries(zeroFilled(OFFENCE_NAMES, enforcement.charged)).map(([offence, n]) => [{ offence }, n]),
   )
   f.add('enforcement_bans_total', 'counter', 'Peers banned by the enforcer, by cause.', [
     [{ cause: 'offence' }, enforcement.bans.offence],
