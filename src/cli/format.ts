@@ -10,6 +10,11 @@ import { formatDuration } from '../peers/ban-list.ts'
  * starts 12D3KooW, so the tail carries the difference; `--json` and `--full-ids` give the
  * whole id to paste into `ban` or `disconnect`.
  */
+/** `count` and its noun, plural unless one: counted(1, 'group') → "1 group". */
+export function counted(count: number, noun: string, plural = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : plural}`
+}
+
 export function shortPeerId(id: string): string {
   return id.length <= 12 ? id : `${id.slice(0, 4)}…${id.slice(-4)}`
 }

@@ -3,7 +3,7 @@
  * `paw-node netinfo` (the whole network on one screen, after `bitcoin-cli -netinfo`): what
  * an operator looks at first when a node is slow to sync, short of peers, or flooded.
  */
-import { formatBytes, formatMs, formatRtt, shortPeerId, table, withoutPeerId } from '../format.ts'
+import { counted, formatBytes, formatMs, formatRtt, shortPeerId, table, withoutPeerId } from '../format.ts'
 import { ADMIN_OPTION_LINES, runAdminCommand } from './admin-command.ts'
 import type { PeerRow, PeersReply, StatusReply, TrafficRow } from './admin-replies.ts'
 
@@ -146,7 +146,7 @@ export function netinfoText(status: StatusReply, peers: readonly PeerRow[]): str
     '',
     counts.trimEnd(),
     '',
-    `address book  ${status.addressBook.entries} entries in ${status.addressBook.groups} groups`,
+    `address book  ${counted(status.addressBook.entries, 'entry', 'entries')} in ${counted(status.addressBook.groups, 'group')}`,
     `bans          ${status.bans} active`,
     `traffic       ${formatBytes(bytesIn)} in, ${formatBytes(bytesOut)} out since start, every protocol`,
   ]

@@ -1,5 +1,5 @@
 /** `paw-node status`: who the running node is, where its chain is, and how many peers it has. */
-import { formatMs } from '../format.ts'
+import { counted, formatMs } from '../format.ts'
 import { ADMIN_OPTION_LINES, runAdminCommand } from './admin-command.ts'
 import type { StatusReply } from './admin-replies.ts'
 
@@ -18,7 +18,7 @@ export function statusText(s: StatusReply): string {
     `chain       ${s.chainId} (${s.nodeType} node, paw-node ${s.version})`,
     `tip         height ${s.tip.height}, ${s.tip.hash}`,
     `peers       ${s.peers.connected} connected (${s.peers.inbound} in, ${s.peers.outbound} out)`,
-    `addresses   ${s.addressBook.entries} known in ${s.addressBook.groups} groups`,
+    `addresses   ${s.addressBook.entries} known in ${counted(s.addressBook.groups, 'group')}`,
     `bans        ${s.bans} active`,
     ...(s.mempool === undefined ? [] : [`mempool     ${s.mempool.size} transactions`]),
     `uptime      ${formatMs(s.uptimeMs)}`,
