@@ -7,9 +7,12 @@
 // documents) are reachable through these and not exported by name.
 export type {
   AnnounceResult,
+  ChainSource,
+  ChainTip,
   Direction,
   GossipBroadcast,
   GossipStats,
+  HashInput,
   HeaderSource,
   MessageHandler,
   NodeChain,
@@ -25,9 +28,11 @@ export type {
   ReceivedBlock,
   ReceivedHeader,
   ReceivedTransaction,
+  ReorgEvent,
   SubmitResult,
   SyncProgress,
   SyncResult,
+  TipEvent,
   TransactionRequestResult,
 } from './api/index.ts'
 export {

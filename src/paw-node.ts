@@ -8,7 +8,9 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 import { TypedEventEmitter } from 'main-event'
 import type {
   AnnounceResult,
+  ChainTip,
   GossipBroadcast,
+  HashInput,
   MessageHandler,
   NodeStats,
   PawMessage,
@@ -36,8 +38,14 @@ import type { MempoolSyncStats } from './protocols/mempool/mempool-protocol.ts'
 import type { PeersStats } from './protocols/peers/peers-protocol.ts'
 import type { MemoryBudgetStats } from './protocols/shared/memory-budget.ts'
 import type { SyncResult } from './sync/types.ts'
+import { fromHex, toHex } from './wire/bytes.ts'
 
 const FORWARDED_EVENTS = ['peer:state', 'peer:connected', 'peer:disconnected'] as const
+
+/** A hash the API was given: hex, or (deprecated) bytes. */
+function hashBytes(hash: HashInput): Uint8Array {
+  return typeof hash === 'string' ? fromHex(hash) : hash
+}
 
 /** Throws the signal's reason if it is aborted (a call that does its work at once). */
 function checkSignal(options: AbortOptions | undefined): void {
@@ -78,10 +86,11 @@ export class PawNodeImpl<B, T, H>
       },
       isRunning: () => this.#started,
       disconnectPeer: (peerId) => this.disconnectPeer(peerId),
+      hasListeners: (name) => this.listenerCount(name) > 0,
     })
     const { settings } = parts
-    // Eviction protects peers that recently brought us something new.
-    this.addEventListener('block', (event) => this.#services.peers.noteDelivery(event.detail.from, 'block'))
+    // Eviction protects peers that recently brought us something new (blocks: noted by
+    // gossip itself, src/assembly/node-services.ts).
     this.addEventListener('transaction', (event) =>
       this.#services.peers.noteDelivery(event.detail.from, 'transaction'),
     )
@@ -131,6 +140,7 @@ export class PawNodeImpl<B, T, H>
       this.log,
     )
     this.#services.gossip.start()
+    this.#services.chainFeed?.start()
     await this.#services.peers.start()
     this.#discoveryTimer = setInterval(
       () => void this.#services.discovery.tick(),
@@ -157,6 +167,7 @@ export class PawNodeImpl<B, T, H>
     await this.#services.mempool.stop()
     await this.#services.blocks.stop()
     await this.#services.sync?.settled()
+    this.#services.chainFeed?.stop()
     await this.#services.messages.stop()
     await this.#services.handshake.stop()
     await this.libp2p.stop()
@@ -219,9 +230,11 @@ export class PawNodeImpl<B, T, H>
     return { entries: this.#addressBook.size, groups: this.#addressBook.groups().size }
   }
 
-  chainTip(): { height: number; hash: Uint8Array } | undefined {
+  chainTip(): ChainTip | undefined {
     const tip = this.#chain?.tip()
-    return tip === undefined ? undefined : { height: tip.height, hash: tip.hash }
+    return tip === undefined
+      ? undefined
+      : { height: tip.height, hash: toHex(tip.hash), totalWeight: tip.totalWeight }
   }
 
   /** The memory budget of /paw/* streams and its use now (docs/configuration.md "Memory budget"). */
@@ -297,12 +310,16 @@ export class PawNodeImpl<B, T, H>
     return this.#services.sync.run(options)
   }
 
-  fetchBlock(hash: Uint8Array, options?: AbortOptions): Promise<B | undefined> {
-    return this.#services.chainActions.fetchBlock(hash, options)
+  async fetchBlock(hash: HashInput, options?: AbortOptions): Promise<B | undefined> {
+    return this.#services.chainActions.fetchBlock(hashBytes(hash), options)
   }
 
-  requestBlock(peerId: string, hash: Uint8Array, options?: AbortOptions): Promise<Uint8Array | undefined> {
-    return this.#services.blocks.getBlock(peerId, hash, options)
+  async requestBlock(
+    peerId: string,
+    hash: HashInput,
+    options?: AbortOptions,
+  ): Promise<Uint8Array | undefined> {
+    return this.#services.blocks.getBlock(peerId, hashBytes(hash), options)
   }
 
   gossipStats(): GossipStats {

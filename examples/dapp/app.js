@@ -38,12 +38,16 @@ async function main() {
   await node.start()
   show('status', 'started')
 
-  const render = () => {
-    const tip = node.chainTip()
-    if (tip !== undefined) {
-      $('tip-height').textContent = String(tip.height)
-      $('tip-hash').textContent = toHex(tip.hash)
-    }
+  // The tip as it moves (headers synced, gossiped, or a reorg): the node says so, no polling.
+  const renderTip = (tip) => {
+    $('tip-height').textContent = String(tip.height)
+    $('tip-hash').textContent = tip.hash
+  }
+  const stored = node.chainTip() // where the headers kept in IndexedDB left off
+  if (stored !== undefined) renderTip(stored)
+  node.addEventListener('tip', (event) => renderTip(event.detail))
+
+  const renderPeers = () => {
     const connected = node.peers().filter((p) => p.state === 'connected')
     $('peers').replaceChildren(
       ...connected.map((p) => {
@@ -55,13 +59,14 @@ async function main() {
     )
     show('status', connected.length > 0 ? `connected to ${connected.length} peer(s)` : 'connecting…')
   }
-  render()
-  setInterval(render, 500)
+  renderPeers()
+  node.addEventListener('peer:connected', renderPeers)
+  node.addEventListener('peer:disconnected', renderPeers)
 
   $('fetch-form').addEventListener('submit', async (event) => {
     event.preventDefault()
     try {
-      const block = await node.fetchBlock(fromHex($('fetch-hash').value.trim()))
+      const block = await node.fetchBlock($('fetch-hash').value.trim())
       show(
         'fetch-result',
         block === undefined
@@ -99,29 +104,23 @@ async function main() {
 }
 
 /**
- * Watches for the block that includes `id`: a light node holds headers only, so each new
- * header (gossiped, or the tip after a sync) has its block fetched by hash and searched.
+ * Watches for the block that includes `id`: a light node holds headers only, so each
+ * header joining its chain (gossiped or synced) has its block fetched by hash and searched.
  */
 function watchForInclusion(node, id) {
   const seen = new Set()
   const check = async (hash) => {
-    const key = toHex(hash)
-    if (seen.has(key)) return
-    seen.add(key)
+    if (seen.has(hash)) return
+    seen.add(hash)
     const block = await node.fetchBlock(hash).catch(() => undefined)
     if (block?.transactions.some((tx) => toHex(txHash(tx)) === id)) {
-      clearInterval(timer)
       node.removeEventListener('header', onHeader)
       show('send-result', `mined: ${id} is in block ${block.header.height}`)
       $('send-result').dataset.minedIn = String(block.header.height)
     }
   }
-  const onHeader = (event) => void check(fromHex(event.detail.hash))
+  const onHeader = (event) => void check(event.detail.hash)
   node.addEventListener('header', onHeader)
-  const timer = setInterval(() => {
-    const tip = node.chainTip()
-    if (tip !== undefined) void check(tip.hash)
-  }, 500)
 }
 
 main().catch((error) => show('status', String(error?.stack ?? error), true))

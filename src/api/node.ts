@@ -21,6 +21,14 @@ import type {
 } from '../chain/types.ts'
 import type { Settings, SettingsInput } from '../config/settings.ts'
 import type { ChainPort, ImportOutcome } from '../ports/chain.ts'
+import type {
+  ChainTip,
+  HashInput,
+  ReceivedBlock,
+  ReceivedHeader,
+  ReorgEvent,
+  TipEvent,
+} from './chain-events.ts'
 import type { Logger } from './logger.ts'
 import type { MessageHandler, PawMessage } from './messages.ts'
 import type {
@@ -59,6 +67,12 @@ export type NodeType = Settings['nodeType']
 /**
  * A node's events. `B`, `T`, `H` are the chain's own block, transaction and header types
  * (the reference chain's by default; a node on another chain's port has that chain's).
+ *
+ * The chain events (`block` or `header`, `reorg`, `tip`) follow the best chain whatever
+ * moved it — gossip, sync, this node's own blocks — in the order the chain moved, shortly
+ * after it did: for each move, `reorg` (if the chain switched branches), then one `block`
+ * (full, miner) or `header` (light) per block joining the best chain, lowest first, then
+ * `tip`. Hashes are lowercase hex strings, as everywhere in the node's API.
  */
 export interface PawNodeEvents<B = Block, T = Transaction, H = BlockHeader> {
   /** Every 004 §3.2 state change of a peer. */
@@ -66,31 +80,18 @@ export interface PawNodeEvents<B = Block, T = Transaction, H = BlockHeader> {
   /** A peer completed /paw/handshake/1 and may use the other /paw/* protocols. */
   'peer:connected': CustomEvent<PeerInfo>
   'peer:disconnected': CustomEvent<PeerInfo>
-  /** A block from a peer (gossip) passed validation and was added to the chain (full, miner). */
+  /** A block joined the best chain (full, miner): gossiped, synced, or this node's own. */
   block: CustomEvent<ReceivedBlock<B>>
-  /** A block header from a peer (gossip) was added to the header chain (light). */
+  /** A block header joined the best header chain (light): gossiped, synced, or announced here. */
   header: CustomEvent<ReceivedHeader<H>>
+  /** The best chain's tip moved: once per move, after the `block`/`header` events that moved it. */
+  tip: CustomEvent<TipEvent>
+  /** The best chain switched branches: before the `block`/`header` events of the branch it took. */
+  reorg: CustomEvent<ReorgEvent>
   /** A transaction from a peer (gossip or mempool sync) entered the mempool (full, miner). */
   transaction: CustomEvent<ReceivedTransaction<T>>
   /** A running sync's progress: at most once a second, and once with `done` when it ends. */
   'sync:progress': CustomEvent<SyncProgress>
-}
-
-export interface ReceivedBlock<B = Block> {
-  block: B
-  /** Block hash, hex. */
-  hash: string
-  /** The peer that delivered it. */
-  from: string
-  outcome: ImportOutcome
-}
-
-export interface ReceivedHeader<H = BlockHeader> {
-  header: H
-  /** Block hash, hex. */
-  hash: string
-  from: string
-  outcome: ImportOutcome
 }
 
 export interface ReceivedTransaction<T = Transaction> {
@@ -307,16 +308,25 @@ export interface PawNode<B = Block, T = Transaction, H = BlockHeader>
    * block's parent is unknown; a second call joins the one running.
    */
   syncBlockchain(options?: AbortOptions): Promise<SyncResult>
-  /** The tip of the chain this node follows (its header chain on a light node); undefined without one. */
-  chainTip(): { height: number; hash: Uint8Array } | undefined
-  /** 000 BLOCK_REQUEST over /paw/blocks/1: a block's encoding by hash from a peer (undefined: not_found). */
-  requestBlock(peerId: string, hash: Uint8Array, options?: AbortOptions): Promise<Uint8Array | undefined>
   /**
-   * A block by hash from whichever connected peer has it, checked before it is returned: it
-   * must hash to `hash`, and on a light node its body must match the header it holds. A peer
-   * that sends a wrong block is charged and the next one asked. Undefined if none has it.
+   * The tip of the chain this node follows (its header chain on a light node); undefined
+   * without one. The `tip` event says when it moves.
    */
-  fetchBlock(hash: Uint8Array, options?: AbortOptions): Promise<B | undefined>
+  chainTip(): ChainTip | undefined
+  /**
+   * 000 BLOCK_REQUEST over /paw/blocks/1: a block's encoding by hash (hex; bytes are
+   * accepted but deprecated) from a peer (undefined: not_found).
+   * @throws TypeError for a hash that is not hex
+   */
+  requestBlock(peerId: string, hash: HashInput, options?: AbortOptions): Promise<Uint8Array | undefined>
+  /**
+   * A block by hash (hex; bytes are accepted but deprecated) from whichever connected peer
+   * has it, checked before it is returned: it must hash to `hash`, and on a light node its
+   * body must match the header it holds. A peer that sends a wrong block is charged and the
+   * next one asked. Undefined if none has it.
+   * @throws TypeError for a hash that is not hex
+   */
+  fetchBlock(hash: HashInput, options?: AbortOptions): Promise<B | undefined>
   /** 000 handleIncomingMessage: dispatch a received message to the handler of its protocol and type. */
   handleIncomingMessage(message: PawMessage, peer: PeerInfo, options?: AbortOptions): Promise<void>
   /**

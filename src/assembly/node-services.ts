@@ -27,6 +27,8 @@ import { MemoryBudget } from '../protocols/shared/memory-budget.ts'
 import { SyncRunner } from '../sync/sync-runner.ts'
 import type { SyncProgress } from '../sync/types.ts'
 import { ChainActions } from './chain-actions.ts'
+import { ChainFeed } from './chain-feed.ts'
+import { ImportOrigins } from './import-origins.ts'
 
 interface PingService {
   ping(peer: PeerId, options?: { signal?: AbortSignal }): Promise<number>
@@ -55,6 +57,8 @@ export interface NodeHooks {
   ) => void
   isRunning: () => boolean
   disconnectPeer: (peerId: string) => void
+  /** Whether anyone listens to the node's event `name` (what no one hears is not built). */
+  hasListeners: (name: keyof PawNodeEvents<unknown, unknown, unknown>) => boolean
 }
 
 export interface NodeServices<B = unknown, T = unknown> {
@@ -71,6 +75,8 @@ export interface NodeServices<B = unknown, T = unknown> {
   /** Undefined on a node without a chain. */
   sync: SyncRunner | undefined
   chainActions: ChainActions<B, T>
+  /** The chain events (block or header, reorg, tip); undefined on a node without a chain. */
+  chainFeed: ChainFeed | undefined
 }
 
 /** Bootstrap addresses without a peer ID (host:port): reached the way seeds are. */
@@ -146,12 +152,27 @@ export function assembleServices<B, T>(parts: PawNodeParts, node: NodeHooks): No
     log: log.child({ component: 'messages' }),
   })
   const { chain } = parts
+  // Gossip, sync and the API import through views of the port that record who brought
+  // what, so the chain events can say it (src/assembly/import-origins.ts).
+  const origins = new ImportOrigins()
+  const importing = (source: 'gossip' | 'sync' | 'local') =>
+    chain === undefined ? undefined : origins.portFor(chain, source)
+  const chainFeed =
+    chain === undefined
+      ? undefined
+      : new ChainFeed({
+          chain,
+          origins,
+          dispatch: (name, detail) => node.dispatch(name, detail as never),
+          hasListeners: node.hasListeners,
+          log: log.child({ component: 'chain-events' }),
+        })
   const pubsub = libp2p.services.pubsub as PawPubSub
   reputation.setGossipScore((peerId) => gossipScoreOf(pubsub, peerId))
   const gossip = new PawGossip({
     pubsub,
     chainId: settings.chainId,
-    chain,
+    chain: importing('gossip'),
     reputation,
     limiter: parts.limiter,
     isHandshaken: (peerId) => peers.peer(peerId)?.state === 'connected',
@@ -161,12 +182,12 @@ export function assembleServices<B, T>(parts: PawNodeParts, node: NodeHooks): No
       if (accepted.kind === 'transaction') {
         const { decoded, id, from } = accepted
         node.dispatch('transaction', { transaction: decoded as never, id, from, via: 'gossip' })
-      } else {
-        const { decoded, hash, from, outcome } = accepted
-        if (accepted.kind === 'block')
-          node.dispatch('block', { block: decoded as never, hash, from, outcome })
-        else node.dispatch('header', { header: decoded as never, hash, from, outcome })
+      } else if (accepted.kind === 'block') {
+        // Eviction protects peers that recently brought us a block first (it moved our best
+        // chain). The `block` event would not do: it also reports synced and local blocks.
+        peers.noteDelivery(accepted.from, 'block')
       }
+      // Blocks and headers reach the node's events from the chain's own (ChainFeed).
     },
     log: log.child({ component: 'gossip' }),
     onUnknownParent: () => sync?.inBackground(),
@@ -191,7 +212,7 @@ export function assembleServices<B, T>(parts: PawNodeParts, node: NodeHooks): No
     chain === undefined
       ? undefined
       : new SyncRunner({
-          chain,
+          chain: origins.portFor(chain, 'sync'),
           fetcher: blocks,
           peers: connectedPeers,
           enforcer,
@@ -201,7 +222,7 @@ export function assembleServices<B, T>(parts: PawNodeParts, node: NodeHooks): No
           mayRunInBackground: () => parts.autoSync && node.isRunning(),
         })
   const chainActions = new ChainActions<B, T>({
-    chain,
+    chain: importing('local'),
     gossip,
     blocks,
     mempool,
@@ -249,5 +270,6 @@ export function assembleServices<B, T>(parts: PawNodeParts, node: NodeHooks): No
     discovery,
     sync,
     chainActions,
+    chainFeed,
   }
 }

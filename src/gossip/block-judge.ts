@@ -61,7 +61,8 @@ export class BlockJudge {
 
   async judge(data: Uint8Array, source: string): Promise<Verdict> {
     const { chain, log } = this.#init
-    const judgement = await chain.importBlock(data)
+    // `from`: the node's events say which peer brought a block (src/ports/chain.ts ImportOptions).
+    const judgement = await chain.importBlock(data, { from: source })
     if (judgement.status !== 'accepted') {
       if (judgement.status === 'unknown-parent') this.#init.onUnknownParent?.(source)
       const verdict = verdictForRefusal('gossipBlock', judgement, source, this.#init.enforcer)

@@ -27,7 +27,7 @@ export class HeaderJudge {
   }
 
   async judge(data: Uint8Array, source: string): Promise<Verdict> {
-    const judgement = await this.#init.chain.importHeader(data)
+    const judgement = await this.#init.chain.importHeader(data, { from: source })
     if (judgement.status !== 'accepted') {
       const verdict = verdictForRefusal('gossipHeader', judgement, source, this.#init.enforcer)
       this.#init.log.debug('header refused', {

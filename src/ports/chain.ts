@@ -152,10 +152,23 @@ export interface ChainPortRejection extends Error {
 }
 
 export interface ChainPortEvents {
-  /** The best tip moved (a block or header from any source). */
+  /** The best tip moved (a block or header from any source): once per move. */
   tip: CustomEvent<{ tip: TipSummary }>
-  /** The best chain switched branches: the ids of the blocks rolled back, then of those applied. */
+  /**
+   * The best chain switched branches, right after the `tip` event of the same move: the ids
+   * of the blocks rolled back, then of those applied, each list lowest height first (the
+   * last applied is the new tip).
+   */
   reorg: CustomEvent<{ disconnected: Uint8Array[]; connected: Uint8Array[] }>
+}
+
+/**
+ * Options of an import. `from` names the peer that delivered the encoding (gossip, sync),
+ * absent for the node's own: the node's events report it (src/assembly/import-origins.ts
+ * reads it on its way to the chain); a chain may log it or ignore it.
+ */
+export interface ImportOptions extends AbortOptions {
+  from?: string
 }
 
 /**
@@ -201,19 +214,19 @@ export interface FullChainPort<B = unknown, T = unknown, H = unknown> extends Ch
   /** A stored block's encoding, served as it is. */
   encodedBlock(hash: Uint8Array, options?: AbortOptions): Promise<Uint8Array | undefined>
   /** Validates and stores a block, moving the tip by fork choice. */
-  importBlock(encoded: Uint8Array, options?: AbortOptions): Promise<Judgement<Imported<B>>>
+  importBlock(encoded: Uint8Array, options?: ImportOptions): Promise<Judgement<Imported<B>>>
 }
 
 /** A light node's chain: headers only. */
 export interface HeaderChainPort<B = unknown, T = unknown, H = unknown> extends ChainPortBase<B, T, H> {
   readonly kind: 'headers'
   /** Validates and stores one header (gossip). */
-  importHeader(encoded: Uint8Array, options?: AbortOptions): Promise<Judgement<Imported<H>>>
+  importHeader(encoded: Uint8Array, options?: ImportOptions): Promise<Judgement<Imported<H>>>
   /**
    * Adds headers in order (sync); how many were new. Throws a ChainPortRejection at the
    * first refused one.
    */
-  importHeaders(encoded: readonly Uint8Array[], options?: AbortOptions): Promise<number>
+  importHeaders(encoded: readonly Uint8Array[], options?: ImportOptions): Promise<number>
   /** Whether the header `hash` is held (on any branch): where a peer's headers can be joined. */
   hasHeader(hash: Uint8Array, options?: AbortOptions): Promise<boolean>
   /**

@@ -51,7 +51,8 @@ export async function fetchBodies(
   const { signal } = options
   const first = lead.ancestor + 1
   const expected = (height: number) => lead.headers[height - first] as HeaderSummary
-  const scheduler = new RangeScheduler<Uint8Array>({
+  // Each body with the peer that served it: the node's events say who brought a block.
+  const scheduler = new RangeScheduler<{ encoded: Uint8Array; peer: string }>({
     from: first,
     to: lead.ancestor + lead.headers.length,
     chunkSize: init.chunkSize,
@@ -81,9 +82,9 @@ export async function fetchBodies(
   /** Imports what is ready in height order; reports progress at most once a second. */
   const importReady = async (): Promise<void> => {
     let height = scheduler.nextHeight
-    for (const encoded of scheduler.takeReady()) {
+    for (const { encoded, peer } of scheduler.takeReady()) {
       signal?.throwIfAborted()
-      const judgement = await chain.importBlock(encoded, options)
+      const judgement = await chain.importBlock(encoded, { ...options, from: peer })
       if (judgement.status !== 'accepted') {
         // The body was its header's, so the block itself is refused: the chain the peers
         // offered ends here. Invalid: every peer that offered it is charged.
@@ -132,12 +133,15 @@ export async function fetchBodies(
           await sleep(IDLE_POLL_MS, options)
           continue
         }
-        let blocks: Uint8Array[]
+        let blocks: Array<{ encoded: Uint8Array; peer: string }>
         try {
           await pace.take(options)
           const encoded = await fetcher.getBlocks(peer, range.start, range.count, options)
           pace.charge(blockAnswerCost(blocksPayloadLength(encoded)) - 1)
-          blocks = encoded.map((bytes, offset) => checkedBody(chain, bytes, expected(range.start + offset)))
+          blocks = encoded.map((bytes, offset) => ({
+            encoded: checkedBody(chain, bytes, expected(range.start + offset)),
+            peer,
+          }))
         } catch (error) {
           if (signal?.aborted === true) throw signal.reason
           const refusal = refusalOf(error)

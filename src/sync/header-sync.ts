@@ -92,7 +92,7 @@ export class HeaderSync {
       await this.#pacers.for(peer, 'headerRequests').take(options)
       const encoded = await this.#init.fetcher.getHeaders(peer, start, this.#batch, options)
       if (encoded.length === 0) return added
-      added += await this.#chain.importHeaders(encoded, options)
+      added += await this.#chain.importHeaders(encoded, { ...options, from: peer })
       this.#current.target = Math.max(this.#current.target, start + encoded.length - 1)
       if (performance.now() - this.#current.lastReport >= PROGRESS_EVERY_MS) this.#report(false)
       if (encoded.length < this.#batch) return added

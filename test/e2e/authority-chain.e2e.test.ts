@@ -153,12 +153,43 @@ describe('authority chain: block sync', () => {
     }
     const reorgs: number[] = []
     shortChain.addEventListener('reorg', ({ detail }) => reorgs.push(detail.disconnected.length))
+    const hashesOf = (chain: AuthorityFullChain, from: number, to: number) =>
+      Array.from({ length: to - from + 1 }, (_, i) =>
+        toHex(blockHash((chain.blockAt(from + i) as AuthorityBlock).header)),
+      )
+    const shortHashes = hashesOf(shortChain, 1, 5)
     const short = await startNode(shortChain)
+    // The node's chain events, from this chain's port events (issue 18).
+    const heard = { blocks: [] as unknown[], tips: [] as unknown[], reorgs: [] as unknown[] }
+    short.addEventListener('block', ({ detail }) =>
+      heard.blocks.push([
+        detail.hash,
+        detail.block.header.height,
+        detail.source,
+        detail.from,
+        detail.outcome,
+      ]),
+    )
+    short.addEventListener('tip', ({ detail }) =>
+      heard.tips.push([detail.height, detail.hash, detail.source]),
+    )
+    short.addEventListener('reorg', ({ detail }) => heard.reorgs.push(detail))
     const long = await startNode(longChain)
     await short.connectToPeer(tcpAddress(long))
     await waitFor('the short node on the longer branch', () => shortChain.tip().height === 8, 15_000)
     expect(toHex(shortChain.tip().hash)).toBe(toHex(longChain.tip().hash))
     expect(reorgs).toEqual([5])
+    // Its 6th block outweighs the 5 held: a reorg connecting 6, then two extensions.
+    await waitFor('the tip events', () => heard.tips.length === 3, 5_000)
+    const longHashes = hashesOf(longChain, 1, 8)
+    const longId = long.peerId.toString()
+    expect(heard.reorgs).toEqual([
+      { disconnected: shortHashes, connected: longHashes.slice(0, 6), forkHeight: 0 },
+    ])
+    expect(heard.blocks).toEqual(
+      longHashes.map((hash, i) => [hash, i + 1, 'sync', longId, i < 6 ? 'reorg' : 'extended']),
+    )
+    expect(heard.tips).toEqual([6, 7, 8].map((height) => [height, longHashes[height - 1], 'sync']))
     // The longer node kept its own chain: the shorter one never outweighed it.
     expect(longChain.tip().height).toBe(8)
   }, 30_000)

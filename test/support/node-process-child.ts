@@ -213,12 +213,14 @@ async function init(options: ChildInit): Promise<{ peerId: string; addresses: st
     s.blocks.push(arrival)
     void send({ type: 'block', arrival })
   }
-  node.addEventListener('block', ({ detail }) =>
-    report('block', detail.hash, detail.block.header.height, detail.from, detail.block.transactions.length),
-  )
-  node.addEventListener('header', ({ detail }) =>
-    report('header', detail.hash, detail.header.height, detail.from, 0),
-  )
+  // Arrivals by gossip: the chain events also report synced blocks and the node's own.
+  node.addEventListener('block', ({ detail }) => {
+    if (detail.source !== 'gossip') return
+    report('block', detail.hash, detail.block.header.height, detail.from, detail.block.transactions.length)
+  })
+  node.addEventListener('header', ({ detail }) => {
+    if (detail.source === 'gossip') report('header', detail.hash, detail.header.height, detail.from, 0)
+  })
   node.addEventListener('transaction', ({ detail }) => {
     s.txReceived++
     countArrival(s, detail.id, now())
