@@ -1,0 +1,200 @@
+/**
+ * The authenticated account map (issue 18): a compact sparse Merkle tree over 256-bit
+ * keys, persistent (each `update` makes a new version and leaves the old one whole), with
+ * membership and non-membership proofs. Layout and hashing: docs/chain.md "State tree".
+ *
+ * Versions are named by their root. The tree retains the roots `update` made, newest last;
+ * `prune()` lets go of all but the newest `keep` and deletes the nodes no retained root
+ * reaches. Until then an old root answers `get` and `prove` as it did when it was new, which
+ * is what a node serving proofs against the last few headers (and reorging among them)
+ * needs. Browser-safe.
+ */
+
+import { ACCOUNT_VALUE_LENGTH } from './account.ts'
+import { StateTreeError, StateTreeErrorCode } from './errors.ts'
+import { STATE_HASH_LENGTH, valueHash } from './hashing.ts'
+import { bytesOfId, EMPTY_ID, idBit, idOf, type LeafRecord, type NodeId } from './node.ts'
+import { missing, NodeBatch } from './node-batch.ts'
+import { MemoryNodeStore, type NodeStore } from './node-store.ts'
+import type { StateProof } from './proof.ts'
+import { applyChanges, type KeyChange } from './update.ts'
+
+/**
+ * Roots kept by default: enough to answer for, and reorg among, the last 64 blocks. The
+ * reference chain has no finality, so the number is a policy, not a rule.
+ */
+export const DEFAULT_KEEP_ROOTS = 64
+
+export interface StateTreeInit {
+  /** Where the nodes live. @default a new MemoryNodeStore */
+  store?: NodeStore
+  /** How many of the newest roots `prune()` keeps (≥ 1). @default DEFAULT_KEEP_ROOTS */
+  keep?: number
+  /**
+   * Roots already retained in `store` (their references counted), oldest first: to reopen
+   * a persistent store. @default none
+   */
+  roots?: readonly Uint8Array[]
+}
+
+export interface UpdateOptions {
+  /** The version to change. @default the newest retained root (the empty tree if none) */
+  base?: Uint8Array
+}
+
+export interface PruneResult {
+  releasedRoots: number
+  deletedNodes: number
+}
+
+function checkBytes(bytes: Uint8Array, length: number, what: string): void {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== length) {
+    throw new TypeError(`${what} must be ${length} bytes`)
+  }
+}
+
+/** The changes as the update walk wants them: keys as ids, sorted, each once. */
+function sortedChanges(changes: ReadonlyMap<Uint8Array, Uint8Array | undefined>): KeyChange[] {
+  const list: KeyChange[] = []
+  for (const [key, value] of changes) {
+    checkBytes(key, STATE_HASH_LENGTH, 'a state key')
+    if (value !== undefined) checkBytes(value, ACCOUNT_VALUE_LENGTH, 'a state value')
+    list.push({ key: idOf(key), value: value === undefined ? undefined : idOf(value) })
+  }
+  list.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+  for (let i = 1; i < list.length; i++) {
+    if ((list[i] as KeyChange).key === (list[i - 1] as KeyChange).key) {
+      throw new TypeError('the same state key appears twice in one update')
+    }
+  }
+  return list
+}
+
+export class StateTree {
+  readonly #store: NodeStore
+  readonly #keep: number
+  /** Retained roots, oldest first; one reference each (a root may appear more than once). */
+  readonly #roots: NodeId[]
+
+  constructor(init: StateTreeInit = {}) {
+    const keep = init.keep ?? DEFAULT_KEEP_ROOTS
+    if (!Number.isSafeInteger(keep) || keep < 1) throw new TypeError('keep must be an integer ≥ 1')
+    this.#store = init.store ?? new MemoryNodeStore()
+    this.#keep = keep
+    this.#roots = (init.roots ?? []).map((root) => {
+      checkBytes(root, STATE_HASH_LENGTH, 'a root')
+      return idOf(root)
+    })
+  }
+
+  /** Retained roots, oldest first. */
+  get roots(): Uint8Array[] {
+    return this.#roots.map(bytesOfId)
+  }
+
+  /** The newest retained root: the empty tree's (32 zero bytes) before any update. */
+  get root(): Uint8Array {
+    return bytesOfId(this.#roots.at(-1) ?? EMPTY_ID)
+  }
+
+  get nodeCount(): number {
+    return this.#store.size
+  }
+
+  /** `root` as an id, if this tree retains it (the empty root always counts). */
+  #retained(root: Uint8Array): NodeId {
+    checkBytes(root, STATE_HASH_LENGTH, 'a root')
+    const id = idOf(root)
+    if (id !== EMPTY_ID && !this.#roots.includes(id)) {
+      throw new StateTreeError(
+        StateTreeErrorCode.UnknownRoot,
+        'this state root is not retained (pruned, or never made)',
+      )
+    }
+    return id
+  }
+
+  /**
+   * A new version: `base` (by default the newest) with each key set to its value, or
+   * removed where the value is undefined. The new root is retained; `base` stays whole.
+   * Keys are 32-byte state keys (accountKey), values 16-byte account encodings.
+   * @returns the new root (the same root when nothing changed)
+   */
+  update(changes: ReadonlyMap<Uint8Array, Uint8Array | undefined>, options: UpdateOptions = {}): Uint8Array {
+    const base = options.base === undefined ? (this.#roots.at(-1) ?? EMPTY_ID) : this.#retained(options.base)
+    const list = sortedChanges(changes)
+    const batch = new NodeBatch(this.#store)
+    const root = applyChanges(batch, base, list)
+    batch.retain(root)
+    this.#store.write(batch)
+    this.#roots.push(root)
+    return bytesOfId(root)
+  }
+
+  /** Lets go of all but the newest `keep` roots and deletes the nodes only they reached. */
+  prune(): PruneResult {
+    const released = this.#roots.length - this.#keep
+    if (released <= 0) return { releasedRoots: 0, deletedNodes: 0 }
+    const batch = new NodeBatch(this.#store)
+    for (const root of this.#roots.slice(0, released)) batch.release(root)
+    this.#store.write(batch)
+    this.#roots.splice(0, released)
+    return { releasedRoots: released, deletedNodes: batch.deleted.size }
+  }
+
+  /**
+   * Lets go of one retention of `root` at once, whatever its age: the root of a block found
+   * invalid after its root was computed, which should neither be served nor take one of
+   * the `keep` places.
+   * @returns the nodes deleted
+   */
+  release(root: Uint8Array): number {
+    const id = this.#retained(root)
+    const at = this.#roots.lastIndexOf(id)
+    if (at < 0) return 0
+    const batch = new NodeBatch(this.#store)
+    batch.release(id)
+    this.#store.write(batch)
+    this.#roots.splice(at, 1)
+    return batch.deleted.size
+  }
+
+  /** The node where `key`'s path ends under `root`, the siblings on the way (as ids). */
+  #walk(root: Uint8Array, key: Uint8Array): { end: LeafRecord | undefined; siblings: NodeId[] } {
+    checkBytes(key, STATE_HASH_LENGTH, 'a state key')
+    const keyId = idOf(key)
+    const siblings: NodeId[] = []
+    let node = this.#retained(root)
+    for (let depth = 0; node !== EMPTY_ID; depth++) {
+      const record = this.#store.get(node) ?? missing(node)
+      if (record.kind === 'leaf') return { end: record, siblings }
+      const right = idBit(keyId, depth) === 1
+      siblings.push(right ? record.left : record.right)
+      node = right ? record.right : record.left
+    }
+    return { end: undefined, siblings }
+  }
+
+  /** `key`'s value under `root`, or undefined if absent. */
+  get(root: Uint8Array, key: Uint8Array): Uint8Array | undefined {
+    const { end } = this.#walk(root, key)
+    return end !== undefined && end.key === idOf(key) ? bytesOfId(end.value) : undefined
+  }
+
+  /**
+   * The proof of `key`'s value, or of its absence, under `root` (a retained root).
+   * @throws StateTreeError ERR_UNKNOWN_STATE_ROOT for a root not retained
+   */
+  prove(root: Uint8Array, key: Uint8Array): StateProof {
+    const { end, siblings: ids } = this.#walk(root, key)
+    const siblings = ids.map(bytesOfId)
+    if (end === undefined) return { kind: 'empty', siblings }
+    if (end.key === idOf(key)) return { kind: 'member', value: bytesOfId(end.value), siblings }
+    return {
+      kind: 'other-leaf',
+      leafKey: bytesOfId(end.key),
+      leafValueHash: valueHash(bytesOfId(end.value)),
+      siblings,
+    }
+  }
+}
