@@ -15,6 +15,8 @@ export interface PassResult {
   valid: number
   /** Milliseconds of the part that counts on its own, when the pass has one. */
   criticalMs?: number
+  /** Milliseconds of a second part given apart (the store write after the root). */
+  secondMs?: number
 }
 
 export interface Side {
@@ -35,14 +37,16 @@ export interface SideResult {
   name: string
   passesPerRound: number
   itemsPerPass: number
-  /** Per round: wall ms per item, CPU ms per item, critical ms per item. */
+  /** Per round: wall ms per item, CPU ms per item, critical ms per item, second part's. */
   roundMs: number[]
   roundCpuMs: number[]
   roundCriticalMs: number[]
+  roundSecondMs: number[]
   /** Medians over rounds. */
   ms: number
   cpuMs: number
   criticalMs: number
+  secondMs: number
 }
 
 function fail(message: string): never {
@@ -52,22 +56,24 @@ function fail(message: string): never {
 async function timePasses(
   side: Side,
   passes: number,
-): Promise<{ ms: number; cpuMs: number; criticalMs: number }> {
+): Promise<{ ms: number; cpuMs: number; criticalMs: number; secondMs: number }> {
   let valid = 0
   let criticalMs = 0
+  let secondMs = 0
   const cpu = process.cpuUsage()
   const t0 = performance.now()
   for (let i = 0; i < passes; i++) {
     const result = await side.pass()
     valid += result.valid
     criticalMs += result.criticalMs ?? 0
+    secondMs += result.secondMs ?? 0
   }
   const ms = performance.now() - t0
   const used = process.cpuUsage(cpu)
   if (valid !== passes * side.itemsPerPass) {
     fail(`${side.name}: ${passes} passes found ${valid} valid, expected ${passes * side.itemsPerPass}`)
   }
-  return { ms, cpuMs: (used.user + used.system) / 1000, criticalMs }
+  return { ms, cpuMs: (used.user + used.system) / 1000, criticalMs, secondMs }
 }
 
 async function calibrate(side: Side, options: MeasureOptions): Promise<number> {
@@ -88,6 +94,7 @@ export async function measureRounds(sides: readonly Side[], options: MeasureOpti
     roundMs: [] as number[],
     roundCpuMs: [] as number[],
     roundCriticalMs: [] as number[],
+    roundSecondMs: [] as number[],
   }))
   for (let round = 0; round < options.rounds; round++) {
     for (let k = 0; k < sides.length; k++) {
@@ -96,11 +103,12 @@ export async function measureRounds(sides: readonly Side[], options: MeasureOpti
       // Garbage left by one side should not be collected on the next one's clock.
       globalThis.gc?.()
       const items = (passes[i] as number) * side.itemsPerPass
-      const { ms, cpuMs, criticalMs } = await timePasses(side, passes[i] as number)
+      const { ms, cpuMs, criticalMs, secondMs } = await timePasses(side, passes[i] as number)
       const result = results[i] as (typeof results)[number]
       result.roundMs.push(ms / items)
       result.roundCpuMs.push(cpuMs / items)
       result.roundCriticalMs.push(criticalMs / items)
+      result.roundSecondMs.push(secondMs / items)
     }
   }
   return results.map((r) => ({
@@ -108,5 +116,6 @@ export async function measureRounds(sides: readonly Side[], options: MeasureOpti
     ms: median(r.roundMs),
     cpuMs: median(r.roundCpuMs),
     criticalMs: median(r.roundCriticalMs),
+    secondMs: median(r.roundSecondMs),
   }))
 }

@@ -15,12 +15,12 @@
  * state.ts EMPTY_ACCOUNT) is not stored, so the root depends on what accounts hold, not on
  * whether a zero entry happens to exist in a node's state map.
  */
-import { sha256 } from '@noble/hashes/sha2.js'
 import { ADDRESS_LENGTH, MAX_U64 } from '../encoding.ts'
 import type { AccountState } from '../state.ts'
 import type { Address } from '../types.ts'
 import { StateTreeError, StateTreeErrorCode } from './errors.ts'
 import { type StateProof, verifyStateProof } from './proof.ts'
+import { digest32 } from './sha256.ts'
 
 export const ACCOUNT_VALUE_LENGTH = 16
 
@@ -53,8 +53,10 @@ export function decodeAccountValue(bytes: Uint8Array): AccountState {
 
 /** The state key of an address: SHA-256 of its 32 bytes. */
 export function accountKey(address: Address): Uint8Array {
-  if (address.length !== ADDRESS_LENGTH) throw new TypeError(`an address is 32 bytes, got ${address.length}`)
-  return sha256(address)
+  if (!(address instanceof Uint8Array) || address.length !== ADDRESS_LENGTH) {
+    throw new TypeError(`an address is 32 bytes, got ${address.length}`)
+  }
+  return digest32(address)
 }
 
 /** The tree value of an account: undefined (no leaf) for none, or for one holding nothing. */

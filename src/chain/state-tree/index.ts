@@ -41,6 +41,7 @@ export {
 export { decodeStateProof, encodeStateProof, MAX_STATE_PROOF_BYTES, StateProofKind } from './proof-codec.ts'
 export {
   DEFAULT_KEEP_ROOTS,
+  type PendingUpdate,
   type PruneResult,
   StateTree,
   type StateTreeInit,

@@ -10,8 +10,8 @@
  * references to it (parents in the store, plus retained roots), so pruning frees exactly
  * the nodes no retained root reaches, in time proportional to what it frees.
  */
-import { sha256 } from '@noble/hashes/sha2.js'
-import { INTERNAL_PREFIX, LEAF_PREFIX, STATE_HASH_LENGTH } from './hashing.ts'
+import { STATE_HASH_LENGTH } from './hashing.ts'
+import { internalDigest, leafDigest } from './sha256.ts'
 
 /** A node hash (or key, or leaf value) as a binary string, one character per byte. */
 export type NodeId = string
@@ -58,42 +58,12 @@ export function idBit(id: NodeId, depth: number): number {
   return (id.charCodeAt(depth >> 3) >> (7 - (depth & 7))) & 1
 }
 
-/**
- * SHA-256 without a new hasher per call. @noble/hashes sets up a hasher (buffers, a
- * DataView) on every `sha256(bytes)`, over a third of the cost of hashing 65 bytes; here
- * one hasher is reset from a pristine one with `_cloneInto` (its documented way to reuse an
- * instance) and digests into a fixed buffer. An update hashes tens of thousands of nodes.
- */
-const pristine = sha256.create()
-const hasher = sha256.create()
-const digest = new Uint8Array(STATE_HASH_LENGTH)
-const input = new Uint8Array(1 + 2 * STATE_HASH_LENGTH)
-const valueDigest = input.subarray(1 + STATE_HASH_LENGTH)
-
-function hashInto(data: Uint8Array, out: Uint8Array): void {
-  pristine._cloneInto(hasher)
-  hasher.update(data)
-  hasher.digestInto(out)
-}
-
-function writeString(text: string, offset: number): void {
-  for (let i = 0; i < text.length; i++) input[offset + i] = text.charCodeAt(i)
-}
-
 /** internalHash (hashing.ts) over ids. */
 export function internalId(left: NodeId, right: NodeId): NodeId {
-  input[0] = INTERNAL_PREFIX
-  writeString(left, 1)
-  writeString(right, 1 + STATE_HASH_LENGTH)
-  hashInto(input, digest)
-  return idOf(digest)
+  return internalDigest(left, right)
 }
 
 /** leafHash(key, SHA-256(value)) (hashing.ts) over ids. */
 export function leafId(key: NodeId, value: string): NodeId {
-  hashInto(bytesOfId(value), valueDigest)
-  input[0] = LEAF_PREFIX
-  writeString(key, 1)
-  hashInto(input, digest)
-  return idOf(digest)
+  return leafDigest(key, value)
 }

@@ -42,6 +42,27 @@ export interface UpdateOptions {
   base?: Uint8Array
 }
 
+/**
+ * A version computed but not yet stored: its root is known, its nodes wait in memory
+ * (Diem's `put_value_sets` likewise returns the root and a `TreeUpdateBatch` for the caller
+ * to write). Block validation compares `root` with the header's and commits only a block
+ * it accepts, so a refused block never reaches the store, and the write is off the path
+ * that decides.
+ */
+export interface PendingUpdate {
+  /** The new version's root (the base's when nothing changed). */
+  readonly root: Uint8Array
+  /** How many nodes committing adds to the store. */
+  readonly newNodes: number
+  /**
+   * Writes the version's nodes and retains its root. Only while the tree is as it was
+   * when the update was prepared: any update, prune or release in between (a commit of
+   * another pending update included) makes this throw a TypeError, storing nothing.
+   * @returns the root
+   */
+  commit(): Uint8Array
+}
+
 export interface PruneResult {
   releasedRoots: number
   deletedNodes: number
@@ -75,6 +96,8 @@ export class StateTree {
   readonly #keep: number
   /** Retained roots, oldest first; one reference each (a root may appear more than once). */
   readonly #roots: NodeId[]
+  /** Counts this tree's writes to the store, so a pending update can tell it is stale. */
+  #generation = 0
 
   constructor(init: StateTreeInit = {}) {
     const keep = init.keep ?? DEFAULT_KEEP_ROOTS
@@ -121,14 +144,41 @@ export class StateTree {
    * @returns the new root (the same root when nothing changed)
    */
   update(changes: ReadonlyMap<Uint8Array, Uint8Array | undefined>, options: UpdateOptions = {}): Uint8Array {
+    return this.prepare(changes, options).commit()
+  }
+
+  /**
+   * `update` in two steps: the new root now, the store written by `commit()` (or never,
+   * if the pending update is dropped: nothing to release).
+   */
+  prepare(
+    changes: ReadonlyMap<Uint8Array, Uint8Array | undefined>,
+    options: UpdateOptions = {},
+  ): PendingUpdate {
     const base = options.base === undefined ? (this.#roots.at(-1) ?? EMPTY_ID) : this.#retained(options.base)
     const list = sortedChanges(changes)
     const batch = new NodeBatch(this.#store)
     const root = applyChanges(batch, base, list)
-    batch.retain(root)
+    const generation = this.#generation
+    return {
+      root: bytesOfId(root),
+      newNodes: batch.added.size,
+      commit: () => {
+        if (this.#generation !== generation) {
+          throw new TypeError('the state tree changed since this update was prepared (or it was committed)')
+        }
+        batch.settle()
+        batch.retain(root)
+        this.#write(batch)
+        this.#roots.push(root)
+        return bytesOfId(root)
+      },
+    }
+  }
+
+  #write(batch: NodeBatch): void {
+    this.#generation++
     this.#store.write(batch)
-    this.#roots.push(root)
-    return bytesOfId(root)
   }
 
   /** Lets go of all but the newest `keep` roots and deletes the nodes only they reached. */
@@ -137,7 +187,7 @@ export class StateTree {
     if (released <= 0) return { releasedRoots: 0, deletedNodes: 0 }
     const batch = new NodeBatch(this.#store)
     for (const root of this.#roots.slice(0, released)) batch.release(root)
-    this.#store.write(batch)
+    this.#write(batch)
     this.#roots.splice(0, released)
     return { releasedRoots: released, deletedNodes: batch.deleted.size }
   }
@@ -154,7 +204,7 @@ export class StateTree {
     if (at < 0) return 0
     const batch = new NodeBatch(this.#store)
     batch.release(id)
-    this.#store.write(batch)
+    this.#write(batch)
     this.#roots.splice(at, 1)
     return batch.deleted.size
   }

@@ -102,7 +102,7 @@ function updateAt(
     }
     return build(batch, entries, 0, entries.length, depth)
   }
-  const record = batch.read(node)
+  const record = batch.readStored(node)
   if (record.kind === 'leaf') return mergeLeaf(batch, node, record.key, changes, lo, hi, depth)
   const mid = splitIndex(changes, lo, hi, depth)
   const left = updateAt(batch, record.left, changes, lo, mid, depth + 1)
