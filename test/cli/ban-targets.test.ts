@@ -3,40 +3,20 @@
  * takes it. The admin API's POST /bans, /unban and GET /bans on a real node, and the built
  * CLI's checks of its arguments, which refuse a bad one with exit 2 before any request.
  */
-import { spawn } from 'node:child_process'
-import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { silentLogger } from '../../src/logging.ts'
 import { startAdminServer } from '../../src/node/admin/index.ts'
+import { runCli } from '../support/cli-process.ts'
 import { startHomeNode } from '../support/home-node.ts'
 import { tcpAddress, waitFor } from '../support/nodes.ts'
-import { projectRoot } from '../support/system-node.ts'
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON replies, checked field by field
 type Json = any
 
-const runJs = join(projectRoot, 'dist', 'cli', 'run.js')
 const cleanups: Array<() => Promise<unknown>> = []
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {})
 })
-
-function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const { PAW_HOME: _, ...env } = process.env
-    const child = spawn(process.execPath, [runJs, ...args], { cwd: projectRoot, env })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString()
-    })
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString()
-    })
-    child.on('error', reject)
-    child.on('close', (status) => resolve({ status, stdout, stderr }))
-  })
-}
 
 async function post(url: string, body: unknown): Promise<{ status: number; body: Json }> {
   const response = await fetch(url, {
@@ -95,11 +75,11 @@ describe('bans of an IP or a subnet', () => {
   })
 
   it('the CLI takes a peer id, an IP or a subnet, and refuses anything else with exit 2', async () => {
-    const help = await cli(['ban', '--help'])
+    const help = await runCli(['ban', '--help'])
     expect(help.stdout).toMatch(
       /^Usage: paw-node ban PEER_ID DURATION REASON\.\.\. \[options\]\n\s+paw-node ban IP\|SUBNET/,
     )
-    expect((await cli(['unban', '--help'])).stdout).toMatch(/^Usage: paw-node unban PEER_ID\|IP\|SUBNET/)
+    expect((await runCli(['unban', '--help'])).stdout).toMatch(/^Usage: paw-node unban PEER_ID\|IP\|SUBNET/)
     // Nothing listens here: a bad argument must be refused before the node is looked for.
     const node = ['--node', '127.0.0.1:9']
     for (const args of [
@@ -107,7 +87,7 @@ describe('bans of an IP or a subnet', () => {
       ['ban', 'localhost', '1h', 'r'],
       ['unban', '12D3KooWnope'],
     ]) {
-      const result = await cli([...args, ...node])
+      const result = await runCli([...args, ...node])
       expect(result.status, result.stderr).toBe(2)
       expect(result.stderr).toContain('not a peer id, IP or subnet')
       expect(result.stderr).toContain('10.1.0.0/16, 2001:db8::/32')

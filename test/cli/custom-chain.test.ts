@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cliEntry, loopbackStartFlags } from '../support/cli-joiner.ts'
 import { adminGet, adminHeight, type CliProcess, cliEnv, startCli, stopCli } from '../support/cli-process.ts'
 import { projectRoot } from '../support/system-node.ts'
+import { until } from '../support/until.ts'
 
 let dir: string
 const running: CliProcess[] = []
@@ -32,14 +33,6 @@ function cli(args: string[]) {
     encoding: 'utf8',
     timeout: 60_000,
   })
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what()}`)
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
 }
 
 describe('init --chain-id my-chain, then start', () => {
@@ -64,9 +57,9 @@ describe('init --chain-id my-chain, then start', () => {
     const miner = startCli(['start', ...loopbackStartFlags(first), '--type', 'miner'])
     running.push(miner)
     await until(
+      () => miner.stderr(),
       async () => ((await adminHeight(first)) ?? 0) >= 3,
       60_000,
-      () => miner.stderr(),
     )
     const status = await adminGet<{ chainId: string }>(first, '/status')
     expect(status?.chainId).toBe('my-chain')
@@ -90,9 +83,9 @@ describe('init --chain-id my-chain, then start', () => {
     const joiner = startCli(['start', ...loopbackStartFlags(second), '--persistent-peers', address])
     running.push(joiner)
     await until(
+      () => joiner.stderr(),
       async () => ((await adminHeight(second)) ?? 0) >= 3,
       60_000,
-      () => joiner.stderr(),
     )
   })
 

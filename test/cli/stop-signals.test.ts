@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { projectRoot, systemNode } from '../support/system-node.ts'
+import { until } from '../support/until.ts'
 
 interface Started {
   child: ChildProcess
@@ -76,19 +77,11 @@ function launch(command: string, args: string[]): Started {
   return { child, stderr: () => stderr, stdout: () => stdout, exit }
 }
 
-async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: () => string) {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what()}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
-
 async function listening(node: Started): Promise<void> {
   await until(
+    () => `never listened:\n${node.stderr()}`,
     () => /\/p2p\/12D3KooW/.test(node.stdout()),
     60_000,
-    () => `never listened:\n${node.stderr()}`,
   )
 }
 
@@ -96,9 +89,9 @@ async function listening(node: Started): Promise<void> {
 async function nothingLeft(timeoutMs: number): Promise<void> {
   const home = join(dir, 'home')
   await until(
+    () => `processes still running for ${home}`,
     async () => (await processesMentioning(home)).length === 0,
     timeoutMs,
-    () => `processes still running for ${home}`,
   )
 }
 

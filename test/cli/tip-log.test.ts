@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cliEntry, loopbackStartFlags } from '../support/cli-joiner.ts'
 import { adminHeight, type CliProcess, cliEnv, startCli, stopCli } from '../support/cli-process.ts'
 import { projectRoot } from '../support/system-node.ts'
+import { until } from '../support/until.ts'
 
 let dir: string
 const running: CliProcess[] = []
@@ -25,14 +26,6 @@ afterAll(async () => {
   for (const node of running) await stopCli(node.child, 'SIGKILL')
   await rm(dir, { recursive: true, force: true })
 })
-
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what()}`)
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-}
 
 function peerIdOf(home: string): string {
   const shown = spawnSync(process.execPath, [cliEntry, 'show-node-id', '--home', home], {
@@ -59,9 +52,9 @@ describe('the log line per new tip', () => {
     const miner = startCli(['start', ...loopbackStartFlags(minerHome), '--type', 'miner'])
     running.push(miner)
     await until(
+      () => miner.stderr(),
       async () => /\/tcp\/\d+\/p2p\//.test(miner.stdout()),
       60_000,
-      () => miner.stderr(),
     )
     const minerAddress =
       miner
@@ -79,9 +72,9 @@ describe('the log line per new tip', () => {
     ])
     running.push(follower)
     await until(
+      () => follower.stderr(),
       async () => tipLines(follower.stderr()).filter((t) => t.from === minerId).length >= 5,
       90_000,
-      () => follower.stderr(),
     )
 
     // The miner's line per block is its own `mined block` (hash shortened to 8…4 digits).
@@ -105,17 +98,17 @@ describe('the log line per new tip', () => {
 
     // A node joining later syncs what it lacks: one summary, not a line per block.
     await until(
+      () => miner.stderr(),
       async () => ((await adminHeight(minerHome)) ?? 0) >= 40,
       120_000,
-      () => miner.stderr(),
     )
     const joinerHome = join(dir, 'joiner')
     const joiner = startCli(['start', ...loopbackStartFlags(joinerHome), '--persistent-peers', minerAddress])
     running.push(joiner)
     await until(
+      () => joiner.stderr(),
       async () => /sync finished .*blocks=(\d+)/.test(joiner.stderr()),
       60_000,
-      () => joiner.stderr(),
     )
     const synced = Number(/sync finished .*blocks=(\d+)/.exec(joiner.stderr())?.[1])
     expect(synced).toBeGreaterThanOrEqual(30)

@@ -21,6 +21,7 @@ import {
   adminGet,
   type CliProcess,
   hasExited,
+  runCli,
   startCli,
   stopCli,
 } from '../support/cli-process.ts'
@@ -37,15 +38,6 @@ interface Node {
 let dir: string
 let a: Node
 let b: Node
-
-/** Runs one CLI command to its end. */
-async function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const run = startCli(args)
-  const timer = setTimeout(() => run.child.kill('SIGKILL'), 30_000)
-  const status = await run.exited
-  clearTimeout(timer)
-  return { status, stdout: run.stdout(), stderr: run.stderr() }
-}
 
 async function startNode(name: string): Promise<Node> {
   const home = join(dir, name)
@@ -110,11 +102,11 @@ afterAll(async () => {
 describe('admin commands check the answering node against the home', () => {
   it('the matching case works as before', async () => {
     for (const node of [a, b]) {
-      const status = await cli(['status', '--home', node.home])
+      const status = await runCli(['status', '--home', node.home])
       expect(status.status, status.stderr).toBe(0)
       expect(status.stdout).toContain(`peer id     ${node.peerId}`)
     }
-    const plain = await cli(['status', '--node', b.admin])
+    const plain = await runCli(['status', '--node', b.admin])
     expect(plain.status, plain.stderr).toBe(0)
     expect(plain.stdout).toContain(b.peerId)
   })
@@ -139,7 +131,7 @@ describe('admin commands check the answering node against the home', () => {
     const addrFile = adminAddrFile(a.home)
     await writeFile(addrFile, `${b.admin}\n`)
     try {
-      const status = await cli(['status', '--home', a.home])
+      const status = await runCli(['status', '--home', a.home])
       expect(status.status).toBe(1)
       expect(status.stdout).toBe('')
       const line = status.stderr
@@ -147,24 +139,24 @@ describe('admin commands check the answering node against the home', () => {
       for (const part of [a.peerId, b.peerId, a.home, b.admin, addrFile]) expect(line).toContain(part)
 
       const target = await someone()
-      const ban = await cli(['ban', target, '1h', 'spam', '--home', a.home])
+      const ban = await runCli(['ban', target, '1h', 'spam', '--home', a.home])
       expect(ban.status).toBe(1)
       for (const part of [a.peerId, b.peerId, b.admin]) expect(ban.stderr).toContain(part)
       expect(await bansOf(b)).not.toContain(target)
     } finally {
       await writeFile(addrFile, `${a.admin}\n`)
     }
-    expect((await cli(['status', '--home', a.home])).stdout).toContain(a.peerId)
+    expect((await runCli(['status', '--home', a.home])).stdout).toContain(a.peerId)
   })
 
   it('--node with --expect-peer-id of another node is refused; with --home, --node is checked too', async () => {
-    const expectA = await cli(['status', '--node', b.admin, '--expect-peer-id', a.peerId])
+    const expectA = await runCli(['status', '--node', b.admin, '--expect-peer-id', a.peerId])
     expect(expectA.status).toBe(1)
     for (const part of [a.peerId, b.peerId, b.admin, '--node']) expect(expectA.stderr).toContain(part)
-    const homeA = await cli(['peers', '--node', b.admin, '--home', a.home])
+    const homeA = await runCli(['peers', '--node', b.admin, '--home', a.home])
     expect(homeA.status).toBe(1)
     for (const part of [a.peerId, b.peerId, a.home]) expect(homeA.stderr).toContain(part)
-    const expectB = await cli(['status', '--node', b.admin, '--expect-peer-id', b.peerId])
+    const expectB = await runCli(['status', '--node', b.admin, '--expect-peer-id', b.peerId])
     expect(expectB.status, expectB.stderr).toBe(0)
   })
 
@@ -175,7 +167,7 @@ describe('admin commands check the answering node against the home', () => {
     const mempool = await mempoolOf(b)
 
     const target = await someone()
-    const ban = await cli(['ban', target, '1h', 'spam', '--home', a.home])
+    const ban = await runCli(['ban', target, '1h', 'spam', '--home', a.home])
     expect(ban.status).toBe(1)
     expect(ban.stderr.trimEnd().split('\n')).toHaveLength(1)
     for (const part of [a.peerId, b.peerId, a.home, b.admin, configFile, 'not running']) {
@@ -183,7 +175,7 @@ describe('admin commands check the answering node against the home', () => {
     }
     expect(await bansOf(b)).not.toContain(target)
 
-    const send = await cli([
+    const send = await runCli([
       'tx',
       'send',
       '--home',
@@ -203,7 +195,7 @@ describe('admin commands check the answering node against the home', () => {
     // Nothing at A's address: says A's node is not running, names the address and its source.
     const port = await closedPort()
     await setAdminListen(a.home, `127.0.0.1:${port}`)
-    const status = await cli(['status', '--home', a.home])
+    const status = await runCli(['status', '--home', a.home])
     expect(status.status).toBe(1)
     for (const part of [`127.0.0.1:${port}`, configFile, a.home, 'not running']) {
       expect(status.stderr).toContain(part)
@@ -212,7 +204,7 @@ describe('admin commands check the answering node against the home', () => {
 
   it('a directory that is no node home is refused, not sent to the default address', async () => {
     const empty = join(dir, 'empty')
-    const result = await cli(['bans', '--home', empty])
+    const result = await runCli(['bans', '--home', empty])
     expect(result.status).toBe(1)
     expect(result.stderr).toContain(empty)
     expect(result.stderr).toContain('node_key.json')

@@ -5,63 +5,19 @@
  * across a restart of the banning node, and `unban` lets the address in again. Real
  * `paw-node start` processes on loopback, driven with the built CLI as an operator would.
  */
-import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { cliEntry, loopbackStartFlags } from '../support/cli-joiner.ts'
-import { adminGet, type CliProcess, startCli, stopCli } from '../support/cli-process.ts'
-import { projectRoot } from '../support/system-node.ts'
+import { loopbackStartFlags } from '../support/cli-joiner.ts'
+import { adminGet, type CliProcess, runCli, startCli, stopCli } from '../support/cli-process.ts'
+import { until } from '../support/until.ts'
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {})
 })
-
-interface Result {
-  status: number | null
-  stdout: string
-  stderr: string
-}
-
-/** A one-shot command (`ban`, `bans`, `unban`, `dial`), as an operator types it. */
-function cli(args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const { PAW_HOME: _, ...env } = process.env
-    const child = spawn(process.execPath, [cliEntry, ...args], { cwd: projectRoot, env })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString()
-    })
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString()
-    })
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
-    child.on('error', reject)
-    child.on('close', (status) => {
-      clearTimeout(timer)
-      resolve({ status, stdout, stderr })
-    })
-  })
-}
-
-async function until(
-  what: string | (() => string),
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 20_000,
-) {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`,
-      )
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
 
 async function newHome(): Promise<string> {
   const home = await mkdtemp(join(tmpdir(), 'paw-ip-bans-'))
@@ -113,7 +69,7 @@ describe('bans by IP and by subnet', () => {
     let admitted: string | undefined
 
     for (const target of ['127.0.0.1', '127.0.0.0/8']) {
-      const ban = await cli(['ban', target, '1h', 'test', 'ban', '--home', home])
+      const ban = await runCli(['ban', target, '1h', 'test', 'ban', '--home', home])
       expect(ban.status, ban.stderr).toBe(0)
       expect(ban.stdout).toMatch(
         new RegExp(`^banned ${target.replaceAll('.', '\\.')} until .*: test ban\\n$`),
@@ -129,7 +85,7 @@ describe('bans by IP and by subnet', () => {
       // A key never seen before, from the banned address: refused.
       const freshHome = await newHome()
       const fresh = await start(freshHome)
-      const refused = await cli(['dial', address, '--home', freshHome])
+      const refused = await runCli(['dial', address, '--home', freshHome])
       expect(refused.status, refused.stdout).toBe(1)
       expect(refused.stderr).toMatch(/^paw-node dial: DIAL_FAILED: /)
       expect(await connectedPeers(home)).not.toContain(fresh.peerId)
@@ -138,24 +94,24 @@ describe('bans by IP and by subnet', () => {
       await stopCli(banning.process.child, 'SIGTERM')
       expect(await readFile(join(home, 'data', 'bans.json'), 'utf8')).toContain(target)
       banning = await start(home, flags)
-      const listed = await cli(['bans', '--home', home])
+      const listed = await runCli(['bans', '--home', home])
       expect(listed.status, listed.stderr).toBe(0)
       expect(listed.stdout).toMatch(
         new RegExp(`^-\\s+${target.replaceAll('.', '\\.')}\\s+in \\d+m\\s+operator\\s+test ban$`, 'm'),
       )
-      const again = await cli(['dial', address, '--home', freshHome])
+      const again = await runCli(['dial', address, '--home', freshHome])
       expect(again.status, again.stdout).toBe(1)
       expect(await connectedPeers(home)).not.toContain(fresh.peerId)
 
-      const unban = await cli(['unban', target, '--home', home])
+      const unban = await runCli(['unban', target, '--home', home])
       expect(unban.status, unban.stderr).toBe(0)
       expect(unban.stdout).toBe(`unbanned ${target}\n`)
-      const dialled = await cli(['dial', address, '--home', freshHome])
+      const dialled = await runCli(['dial', address, '--home', freshHome])
       expect(dialled.status, dialled.stderr).toBe(0)
       expect(dialled.stdout).toContain(`connected to ${banning.peerId}`)
       await until('the fresh peer connected', async () => (await connectedPeers(home)).includes(fresh.peerId))
       admitted = fresh.peerId
     }
-    expect((await cli(['bans', '--home', home])).stdout).toBe('no active bans\n')
+    expect((await runCli(['bans', '--home', home])).stdout).toBe('no active bans\n')
   }, 240_000)
 })

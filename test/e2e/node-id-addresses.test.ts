@@ -5,62 +5,18 @@
  * names (docs/configuration.md "Peer addresses"). Real `paw-node start` processes on
  * loopback, driven with the built CLI as an operator would.
  */
-import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { cliEntry, loopbackStartFlags } from '../support/cli-joiner.ts'
-import { adminGet, type CliProcess, startCli, stopCli } from '../support/cli-process.ts'
-import { projectRoot } from '../support/system-node.ts'
+import { loopbackStartFlags } from '../support/cli-joiner.ts'
+import { adminGet, type CliProcess, runCli, startCli, stopCli } from '../support/cli-process.ts'
+import { until } from '../support/until.ts'
 
 const cleanups: Array<() => Promise<unknown>> = []
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => {})
 })
-
-interface Result {
-  status: number | null
-  stdout: string
-  stderr: string
-}
-
-/** A one-shot command (`show-node-id`, `peers`, `dial`), as an operator types it. */
-function cli(args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const { PAW_HOME: _, ...env } = process.env
-    const child = spawn(process.execPath, [cliEntry, ...args], { cwd: projectRoot, env })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString()
-    })
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString()
-    })
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000)
-    child.on('error', reject)
-    child.on('close', (status) => {
-      clearTimeout(timer)
-      resolve({ status, stdout, stderr })
-    })
-  })
-}
-
-async function until(
-  what: string | (() => string),
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 20_000,
-) {
-  const deadline = Date.now() + timeoutMs
-  while (!(await check())) {
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`,
-      )
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
 
 interface StartedNode {
   home: string
@@ -113,7 +69,7 @@ async function peersOf(node: StartedNode): Promise<PeerRow[]> {
 
 /** The two lines of `show-node-id`: the PeerId, then the legacy hex node ID. */
 async function nodeIds(node: StartedNode): Promise<{ peerId: string; hex: string }> {
-  const shown = await cli(['show-node-id', '--home', node.home])
+  const shown = await runCli(['show-node-id', '--home', node.home])
   expect(shown.status, shown.stderr).toBe(0)
   const [peerId = '', hex = ''] = shown.stdout.trim().split('\n')
   expect(hex).toMatch(/^[0-9a-f]{40}$/)
@@ -171,17 +127,17 @@ describe('id@host:port with the hex node ID of show-node-id', () => {
     const a = await startNode()
     const b = await startNode()
     const { hex } = await nodeIds(b)
-    const wrong = await cli(['dial', `${otherHex(hex)}@127.0.0.1:${b.port}`, '--home', a.home])
+    const wrong = await runCli(['dial', `${otherHex(hex)}@127.0.0.1:${b.port}`, '--home', a.home])
     expect(wrong.status).toBe(1)
     expect(wrong.stderr).toMatch(/^paw-node dial: DIAL_FAILED: .*is not node [0-9a-f]{40}/)
     expect(wrong.stderr).toContain(b.peerId)
 
-    const dialled = await cli(['dial', `${hex}@127.0.0.1:${b.port}`, '--home', a.home])
+    const dialled = await runCli(['dial', `${hex}@127.0.0.1:${b.port}`, '--home', a.home])
     expect(dialled.status, dialled.stderr).toBe(0)
     expect(dialled.stdout).toContain(`connected to ${b.peerId}`)
 
     // A malformed id says which forms are accepted.
-    const malformed = await cli(['dial', `${hex.slice(2)}@127.0.0.1:${b.port}`, '--home', a.home])
+    const malformed = await runCli(['dial', `${hex.slice(2)}@127.0.0.1:${b.port}`, '--home', a.home])
     expect(malformed.status).toBe(2)
     expect(malformed.stderr).toMatch(/12D3KooW.*40 hex digits/)
   }, 120_000)

@@ -52,6 +52,21 @@ export function startCli(args: readonly string[], wrapper: readonly string[] = [
   return { child, stderr: () => stderr, stdout: () => stdout, exited }
 }
 
+export interface CliResult {
+  status: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs one CLI command (`ban`, `peers`, `dial`…) to its end, as an operator types it; killed after 30 s. */
+export async function runCli(args: readonly string[]): Promise<CliResult> {
+  const run = startCli(args)
+  const timer = setTimeout(() => run.child.kill('SIGKILL'), 30_000)
+  const status = await run.exited
+  clearTimeout(timer)
+  return { status, stdout: run.stdout(), stderr: run.stderr() }
+}
+
 export function hasExited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null
 }
