@@ -41,10 +41,10 @@ export function blocksSide(cases: readonly BlockCase[], options: { cold: boolean
     itemsPerPass: cases.length,
     pass: async () => {
       let valid = 0
-      for (const { block, parent, parentState, context } of cases) {
+      for (const { block, parent, parentState, context, stateRootAfter } of cases) {
         if (options.cold) clearSignatureCache()
         try {
-          await validateBlock(block, parent, parentState, context)
+          await validateBlock(block, parent, parentState, context, stateRootAfter)
         } catch (error) {
           fail(`block ${block.header.height} was refused: ${(error as Error).message}`)
         }

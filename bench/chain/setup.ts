@@ -18,7 +18,14 @@ import {
 } from '../../src/chain/params.ts'
 import { mineHeader, nextTarget } from '../../src/chain/pow.ts'
 import { type Account, accountFromPrivateKey, signTransaction } from '../../src/chain/signing.ts'
-import { applyBlock, type ChainState, cloneState, getAccount } from '../../src/chain/state.ts'
+import { type ChainState, cloneState, getAccount } from '../../src/chain/state.ts'
+import {
+  blockState,
+  type StateRootAfter,
+  stateTreeOf,
+  treeChanges,
+} from '../../src/chain/state-commitment.ts'
+import type { StateTree } from '../../src/chain/state-tree/index.ts'
 import type { Address, Block, BlockHeader, ChainParams, Transaction } from '../../src/chain/types.ts'
 import { type ValidationContext, validateBlock } from '../../src/chain/validation.ts'
 import { utf8Encode } from '../../src/wire/bytes.ts'
@@ -42,6 +49,8 @@ export interface BlockCase {
   /** The state after the parent; validateBlock does not change it. */
   parentState: ChainState
   context: ValidationContext
+  /** validateBlock's state root computation, on the bench chain's tree from the parent's root. */
+  stateRootAfter: StateRootAfter
 }
 
 export interface BenchChain {
@@ -79,15 +88,23 @@ async function seal(header: BlockHeader, transactions: Transaction[]): Promise<B
   return { header: await mine({ ...header, txRoot: txRoot(transactions) }), transactions }
 }
 
+/** Prepares (never commits) the state after a child of `parent` in `tree`. */
+function rootAfter(tree: StateTree, parent: BlockHeader): StateRootAfter {
+  return (view, touched) => tree.prepare(treeChanges(touched, view), { base: parent.stateRoot })
+}
+
 class Builder {
   readonly params: ChainParams
   readonly blocks: Block[]
   readonly state: ChainState
+  /** Keeps every root: each case validates against its own parent's. */
+  readonly tree: StateTree
 
   constructor(params: ChainParams) {
     this.params = params
     this.blocks = [genesisBlock(params)]
     this.state = genesisState(params)
+    this.tree = stateTreeOf(this.state, { keep: 1_000 })
   }
 
   get tip(): BlockHeader {
@@ -110,24 +127,38 @@ class Builder {
     const fees = transfers.reduce((sum, tx) => sum + tx.fee, 0n)
     const height = parent.height + 1
     const draft: BlockHeader = {
-      version: 1,
+      version: 2,
       chainId: this.params.chainId,
       height,
       previousHash: blockHash(parent),
       timestamp: parent.timestamp + this.params.targetBlockTimeMs,
       txRoot: new Uint8Array(HASH_LENGTH),
+      stateRoot: new Uint8Array(32),
       target: await nextTarget(this.params, parent, (h) => this.blocks[h]?.header),
       nonce: 0n,
     }
-    const block = await seal(draft, [coinbase(height, this.params.blockReward + fees), ...transfers])
+    const transactions = [coinbase(height, this.params.blockReward + fees), ...transfers]
+    draft.stateRoot = blockState(this.tree, parent.stateRoot, this.state, {
+      header: draft,
+      transactions,
+    }).stateRoot.root
+    const block = await seal(draft, transactions)
     const blockCase: BlockCase = {
       block,
       parent,
       parentState: cloneState(this.state),
       context: this.context(),
+      stateRootAfter: rootAfter(this.tree, parent),
     }
-    await validateBlock(block, parent, this.state, blockCase.context)
-    applyBlock(this.state, block)
+    const validated = await validateBlock(
+      block,
+      parent,
+      this.state,
+      blockCase.context,
+      blockCase.stateRootAfter,
+    )
+    validated.overlay.commit(this.state)
+    validated.stateRoot.commit()
     this.blocks.push(block)
     return blockCase
   }
@@ -164,7 +195,13 @@ async function breakOneSignature(good: BlockCase): Promise<BlockCase> {
 /** The negative control: the broken block must be refused with BAD_SIGNATURE and nothing else. */
 export async function checkBrokenSignatureRefused(broken: BlockCase): Promise<void> {
   try {
-    await validateBlock(broken.block, broken.parent, broken.parentState, broken.context)
+    await validateBlock(
+      broken.block,
+      broken.parent,
+      broken.parentState,
+      broken.context,
+      broken.stateRootAfter,
+    )
   } catch (error) {
     if (isChainError(error) && error.code === ChainErrorCode.BadSignature) return
     throw new Error(

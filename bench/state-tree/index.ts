@@ -22,6 +22,7 @@
  */
 import { parseArgs } from 'node:util'
 import { sha256 } from '@noble/hashes/sha2.js'
+import { encodedBlockLength } from '../../src/chain/encoding.ts'
 import { clearSignatureCache, verifyTransactionSignature } from '../../src/chain/signing.ts'
 import {
   accountKey,
@@ -34,6 +35,7 @@ import { validateBlock } from '../../src/chain/validation.ts'
 import { machine, positiveInteger, round, table } from '../report.ts'
 import { median } from '../stats.ts'
 import { type BenchBlock, buildBenchBlock } from './block.ts'
+import { measureInclusion } from './inclusion.ts'
 import { type MeasureOptions, measureRounds, type Side, type SideResult } from './measure.ts'
 import { type BenchTree, buildBenchTree } from './trees.ts'
 
@@ -47,7 +49,7 @@ function validateSide(bench: BenchBlock, cold: boolean): Side {
     itemsPerPass: 1,
     pass: async () => {
       if (cold) clearSignatureCache()
-      await validateBlock(bench.block, bench.parent, bench.parentState, bench.context)
+      await validateBlock(bench.block, bench.parent, bench.parentState, bench.context, bench.stateRootAfter)
       return { valid: 1 }
     },
   }
@@ -169,6 +171,7 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '9' },
       'round-ms': { type: 'string', default: '300' },
       'warmup-ms': { type: 'string', default: '500' },
+      'inclusion-blocks': { type: 'string', default: '1000,10000,68983' },
     },
   })
   const options: MeasureOptions = {
@@ -196,6 +199,12 @@ async function main(): Promise<void> {
     signatureSide(transfers, bench.context.params.chainId),
   ]
   const results = await measureRounds(sides, options)
+  // Inclusion proofs depend on a block's transaction count, not on the accounts: blocks of
+  // 1,000 and 10,000 transfers, and the most a 10 MiB block holds (68,983).
+  const inclusion = await measureInclusion(
+    values['inclusion-blocks'].split(',').map((text) => positiveInteger(text, '--inclusion-blocks')),
+    { rounds: options.rounds },
+  )
   const [cold, warm] = results as [SideResult, SideResult]
   const roots = results.slice(2, 2 + trees.length)
   const verifies = results.slice(2 + trees.length, 2 + 3 * trees.length)
@@ -241,7 +250,7 @@ async function main(): Promise<void> {
     block: {
       transfers: transfers.length,
       touchedAccounts: bench.touched.length,
-      bytes: 157 + 152 * (transfers.length + 1),
+      bytes: encodedBlockLength(bench.block),
     },
     samples,
     setupSeconds: round(setupS, 1),
@@ -252,6 +261,7 @@ async function main(): Promise<void> {
     signatureCheckUs: round(signature.ms * 1000, 1),
     sha256Us: round(hash.ms * 1000, 3),
     trees: perTree,
+    inclusion,
     totalSeconds: round((performance.now() - started) / 1000, 0),
   }
   if (values.json) {
@@ -296,6 +306,16 @@ async function main(): Promise<void> {
       `one SHA-256 of 65 bytes ${report.sha256Us} µs`,
   )
   console.log('goal: validate + root / validate ≤ 1.2x (issue 18)')
+  const inclusionRows = [
+    ['inclusion proof (block of n transactions)', ...inclusion.map((m) => `n = ${count(m.transactions)}`)],
+  ]
+  inclusionRows.push([
+    'proof bytes (median / max)',
+    ...inclusion.map((m) => `${m.proofBytes.median} / ${m.proofBytes.max}`),
+  ])
+  inclusionRows.push(['verify µs (decode + verify)', ...inclusion.map((m) => `${m.verifyMicros}`)])
+  inclusionRows.push(['prove ms (whole tree hashed)', ...inclusion.map((m) => `${m.proveMillis}`)])
+  for (const line of table(inclusionRows)) console.log(line)
 }
 
 try {

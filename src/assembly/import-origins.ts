@@ -39,7 +39,7 @@ export interface InFlight {
 /**
  * Origins remembered, most recent first out last: a side branch's blocks keep theirs
  * until a reorg connects them (deeper than this, they are reported `local`). A light
- * node keeps each header's encoding with it (153 bytes on the reference chain).
+ * node keeps each header's encoding with it (185 bytes on the reference chain).
  */
 const REMEMBERED_ORIGINS = 4_096
 

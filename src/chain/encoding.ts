@@ -14,8 +14,12 @@ import { decodeChainId, encodeChainId } from '../wire/handshake.ts'
 import { ChainError, ChainErrorCode } from './errors.ts'
 import type { Block, BlockHeader, Transaction } from './types.ts'
 
-/** The only header format this version knows. */
-export const HEADER_VERSION = 1
+/**
+ * The only header format this version knows: 2, which added the state root (issue 18).
+ * Version 1 (153 bytes, no state root) is refused like any unknown version: devnet data
+ * written before it is not upgraded in place (docs/chain.md "Header").
+ */
+export const HEADER_VERSION = 2
 
 export const ADDRESS_LENGTH = 32
 export const HASH_LENGTH = 32
@@ -27,8 +31,11 @@ export const CHAIN_ID_FIELD_LENGTH = 32
 export const TRANSACTION_BODY_LENGTH = 88
 /** The body, then the signature(64). */
 export const TRANSACTION_LENGTH = TRANSACTION_BODY_LENGTH + SIGNATURE_LENGTH
-/** version(1) chainId(32) height(8) previousHash(32) timestamp(8) txRoot(32) target(32) nonce(8). */
-export const HEADER_LENGTH = 153
+/**
+ * version(1) chainId(32) height(8) previousHash(32) timestamp(8) txRoot(32) stateRoot(32)
+ * target(32) nonce(8).
+ */
+export const HEADER_LENGTH = 185
 /** Offset of the header's nonce: the last 8 bytes, which mining rewrites. */
 export const HEADER_NONCE_OFFSET = HEADER_LENGTH - 8
 /** The header, then the u32 transaction count. */
@@ -159,11 +166,12 @@ function writeHeader(out: Uint8Array, view: DataView, header: BlockHeader): void
   out.set(checkBytes(header.previousHash, HASH_LENGTH, 'header previousHash'), 41)
   view.setBigUint64(73, BigInt(checkSafeU64(header.timestamp, 'header timestamp')))
   out.set(checkBytes(header.txRoot, HASH_LENGTH, 'header txRoot'), 81)
-  out.set(checkBytes(header.target, TARGET_LENGTH, 'header target'), 113)
+  out.set(checkBytes(header.stateRoot, HASH_LENGTH, 'header stateRoot'), 113)
+  out.set(checkBytes(header.target, TARGET_LENGTH, 'header target'), 145)
   view.setBigUint64(HEADER_NONCE_OFFSET, checkU64(header.nonce, 'header nonce'))
 }
 
-/** The 153-byte header encoding (what the block hash covers). */
+/** The 185-byte header encoding (what the block hash covers). */
 export function encodeHeader(header: BlockHeader): Uint8Array {
   const out = new Uint8Array(HEADER_LENGTH)
   writeHeader(out, viewOf(out), header)
@@ -179,7 +187,8 @@ function readSafeU64(view: DataView, offset: number, field: string): number {
 function readHeader(bytes: Uint8Array, view: DataView): BlockHeader {
   const version = bytes[0] as number
   // Another version may lay out its header differently: nothing after the byte can be judged.
-  if (version !== HEADER_VERSION) throw malformed(`unknown header version ${version}`)
+  if (version !== HEADER_VERSION)
+    throw malformed(`unknown header version ${version}, expected ${HEADER_VERSION}`)
   return {
     version,
     chainId: readChainId(bytes.subarray(1, 33)),
@@ -187,7 +196,8 @@ function readHeader(bytes: Uint8Array, view: DataView): BlockHeader {
     previousHash: bytes.slice(41, 73),
     timestamp: readSafeU64(view, 73, 'timestamp'),
     txRoot: bytes.slice(81, 113),
-    target: bytes.slice(113, 145),
+    stateRoot: bytes.slice(113, 145),
+    target: bytes.slice(145, 177),
     nonce: view.getBigUint64(HEADER_NONCE_OFFSET),
   }
 }

@@ -16,6 +16,8 @@ export const ChainErrorCode = {
   /** The target is not the one retargeting requires. */
   BadTarget: 'BAD_TARGET',
   BadTxRoot: 'BAD_TX_ROOT',
+  /** The header's stateRoot is not the root of the state after its block (docs/chain.md "Validation"). */
+  BadStateRoot: 'BAD_STATE_ROOT',
   BlockTooLarge: 'BLOCK_TOO_LARGE',
   BadCoinbase: 'BAD_COINBASE',
   BadSignature: 'BAD_SIGNATURE',

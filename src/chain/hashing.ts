@@ -11,7 +11,7 @@ export function txHash(tx: Transaction): Hash {
   return sha256(encodeTransaction(tx))
 }
 
-/** SHA-256 of the 153-byte header encoding: the block's identity and its proof of work. */
+/** SHA-256 of the 185-byte header encoding: the block's identity and its proof of work. */
 export function blockHash(header: BlockHeader): Hash {
   return sha256(encodeHeader(header))
 }

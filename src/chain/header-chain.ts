@@ -5,8 +5,8 @@
  * work; a tie keeps the tip we have). Bodies are fetched from peers when needed and checked
  * against a stored header with `verifyBody` (rules 1 and 10–15, checkBlockBody).
  *
- * It uses the same BlockStore as the reference chain, storing each header's 153-byte
- * encoding as the "block" bytes (so ChainReader, which decodes the first 153 bytes, reads
+ * It uses the same BlockStore as the reference chain, storing each header's 185-byte
+ * encoding as the "block" bytes (so ChainReader, which decodes the first 185 bytes, reads
  * both kinds of store). Every change is one `store.commit`: a header with its metadata,
  * index entry and tip, or a whole branch switch, so a node killed at any moment reopens at
  * a consistent header tip. addHeader calls run one at a time. Browser-safe.
@@ -125,6 +125,11 @@ export class HeaderChain extends TypedEventEmitter<HeaderChainEvents> {
   /** A stored header on any branch. */
   async getHeader(hash: Hash): Promise<BlockHeader | undefined> {
     return (await this.#store.hasBlock(hash)) ? this.#reader.header(hash) : undefined
+  }
+
+  /** The header of `hash` if it is on the best chain. */
+  bestHeader(hash: Hash): Promise<BlockHeader | undefined> {
+    return this.#reader.bestHeader(hash)
   }
 
   /** The best chain's header at `height`. */

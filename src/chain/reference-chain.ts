@@ -21,6 +21,7 @@ import { workForTarget } from './pow.ts'
 import { stateEntries, stateOnBranch } from './reference-chain/branch-state.ts'
 import { openChainStore } from './reference-chain/open-store.ts'
 import { type Branch, ChainReader } from './reference-chain/reader.ts'
+import { type IncludedAt, RecentTransactions } from './reference-chain/recent-transactions.ts'
 import { SerialQueue } from './serial-queue.ts'
 import {
   type AccountState,
@@ -31,7 +32,10 @@ import {
   getAccount,
   StateOverlay,
 } from './state.ts'
+import { blockState, type StateRootAfter, stateTreeOf, treeChanges } from './state-commitment.ts'
+import type { PendingUpdate, StateTree } from './state-tree/index.ts'
 import type { BlockMeta, BlockStore, StoreChange, StoredBlock } from './store/block-store.ts'
+import { StoreError, StoreErrorCode } from './store/errors.ts'
 import type {
   AddBlockOutcome,
   Address,
@@ -47,6 +51,7 @@ import type {
 import { decodeAccount, decodeStateKey, encodeAccount, encodeStateKey, encodeUndo } from './undo-codec.ts'
 import {
   checkBlockBody,
+  type ValidatedBlock,
   type ValidationContext,
   validateBlock,
   validateHeader,
@@ -80,12 +85,30 @@ export class ReferenceChain extends TypedEventEmitter<ChainEvents> implements Ch
   readonly #mempool: Mempool | undefined
   readonly #now: () => number
   readonly #state: ChainState
+  /**
+   * The state tree over #state (docs/chain.md "State tree"): its newest root is the tip
+   * header's stateRoot; it keeps the roots of the last DEFAULT_KEEP_ROOTS blocks it
+   * applied, which is what proofs can be served against. Rebuilt from #state on open.
+   */
+  readonly #tree: StateTree
+  #tipStateRoot: Uint8Array
+  /** The best chain's newest blocks' transactions (transaction status, protocols/state.md). */
+  readonly #recent: RecentTransactions
   #tip: ChainPosition
   /** addBlock/validateBlock (addHeader) run one at a time. */
   readonly #queue = new SerialQueue()
 
-  private constructor(init: ReferenceChainInit, tip: ChainPosition, state: ChainState) {
+  private constructor(
+    init: ReferenceChainInit,
+    tip: ChainPosition,
+    state: ChainState,
+    tree: StateTree,
+    recent: RecentTransactions,
+  ) {
     super()
+    this.#tree = tree
+    this.#recent = recent
+    this.#tipStateRoot = tree.root
     this.params = init.params
     this.#store = init.store
     this.#reader = new ChainReader(init.store)
@@ -97,8 +120,12 @@ export class ReferenceChain extends TypedEventEmitter<ChainEvents> implements Ch
 
   /**
    * Opens the chain on `store`: writes the genesis (one commit) into an empty store, or
-   * loads the tip and the state a previous run committed.
-   * @throws StoreError STORE_INCOMPATIBLE if the store holds another chain's genesis
+   * loads the tip and the state a previous run committed, and rebuilds the state tree
+   * from that state (the store keeps accounts, not tree nodes: O(accounts · log accounts)
+   * once per start; a crash can never leave the two apart).
+   * @throws StoreError STORE_INCOMPATIBLE if the store holds another chain's genesis, or
+   *   blocks of an older header version
+   * @throws StoreError STORE_CORRUPT if the stored state is not the one the tip commits to
    */
   static async open(init: ReferenceChainInit): Promise<ReferenceChain> {
     const { params, store } = init
@@ -111,7 +138,25 @@ export class ReferenceChain extends TypedEventEmitter<ChainEvents> implements Ch
       state = createState()
       for await (const [key, value] of store.allState()) state.set(decodeStateKey(key), decodeAccount(value))
     }
-    return new ReferenceChain(init, opened.tip, state)
+    const tree = stateTreeOf(state)
+    const tipHeader = await new ChainReader(store).header(opened.tip.hash)
+    if (!equalBytes(tree.root, tipHeader.stateRoot)) {
+      throw new StoreError(
+        StoreErrorCode.Corrupt,
+        `the stored state's root ${toHex(tree.root)} is not the tip's stateRoot ${toHex(tipHeader.stateRoot)}`,
+      )
+    }
+    const recent = new RecentTransactions()
+    const reader = new ChainReader(store)
+    for (
+      let height = Math.max(1, opened.tip.height - recent.depth + 1);
+      height <= opened.tip.height;
+      height++
+    ) {
+      const hash = await store.getHashAtHeight(height)
+      if (hash !== undefined) recent.connect(await reader.block(hash), hash)
+    }
+    return new ReferenceChain(init, opened.tip, state, tree, recent)
   }
 
   /** Waits for queued work, then closes the store. */
@@ -129,8 +174,49 @@ export class ReferenceChain extends TypedEventEmitter<ChainEvents> implements Ch
     return getAccount(this.#state, address)
   }
 
+  /** The state tree (read it; the chain alone changes it): proofs against retained roots. */
+  get stateTree(): StateTree {
+    return this.#tree
+  }
+
+  /**
+   * The stateRoot a block extending the best tip must carry: the root of the tip's state
+   * with `block`'s transactions applied (the miner's template). Synchronous, so it reads
+   * the tip the caller just checked.
+   * @throws ChainError for a block whose transactions break a state rule
+   */
+  stateRootOnTip(block: Block): Uint8Array {
+    return blockState(this.#tree, this.#tipStateRoot, this.#state, block).stateRoot.root
+  }
+
+  /** The tree version after a block on the tip, not yet stored (validateBlock's StateRootAfter). */
+  readonly #rootAfterTip: StateRootAfter = (view, touched) =>
+    this.#tree.prepare(treeChanges(touched, view), { base: this.#tipStateRoot })
+
+  /** The same for a block on a side branch: the accounts the branch moved count too. */
+  #rootAfterBranch(branchTouched: ReadonlySet<string>): StateRootAfter {
+    return (view, touched) => {
+      const keys = new Set(branchTouched)
+      for (const key of touched) keys.add(key)
+      return this.#rootAfterTip(view, keys)
+    }
+  }
+
   async getBlock(hash: Hash): Promise<Block | undefined> {
     return (await this.#store.hasBlock(hash)) ? this.#reader.block(hash) : undefined
+  }
+
+  /** The header of `hash` if that block is on the best chain. */
+  bestHeader(hash: Hash): Promise<BlockHeader | undefined> {
+    return this.#reader.bestHeader(hash)
+  }
+
+  /**
+   * Where the best chain holds the transaction `id` (hex), if in its newest
+   * RECENT_TRANSACTION_BLOCKS blocks.
+   */
+  findTransaction(id: string): IncludedAt | undefined {
+    return this.#recent.find(id)
   }
 
   async getBlockAtHeight(height: number): Promise<Block | undefined> {
@@ -179,7 +265,13 @@ export class ReferenceChain extends TypedEventEmitter<ChainEvents> implements Ch
       blockTooLarge(block, this.params)
       const { parentHeader, branch } = await this.#parentOf(block)
       if (branch === undefined) {
-        await validateBlock(block, parentHeader, this.#state, this.#context(this.#reader.bestLookup))
+        await validateBlock(
+          block,
+          parentHeader,
+          this.#state,
+          this.#context(this.#reader.bestLookup),
+          this.#rootAfterTip,
+        )
         return
       }
       const moved = await stateOnBranch(this.#store, this.#reader, this.#tip, this.#state, branch)
@@ -188,6 +280,7 @@ export class ReferenceChain extends TypedEventEmitter<ChainEvents> implements Ch
         parentHeader,
         moved.overlay,
         this.#context(this.#reader.branchLookup(branch)),
+        this.#rootAfterBranch(moved.touched),
       )
     })
   }
@@ -228,8 +321,14 @@ export class ReferenceChain extends TypedEventEmitter<ChainEvents> implements Ch
       meta: { height: position.height, parent: block.header.previousHash.slice(), totalWork },
     }
     if (branch === undefined) {
-      await validateBlock(block, parentHeader, this.#state, this.#context(this.#reader.bestLookup))
-      return this.#extend(block, stored, position)
+      const validated = await validateBlock(
+        block,
+        parentHeader,
+        this.#state,
+        this.#context(this.#reader.bestLookup),
+        this.#rootAfterTip,
+      )
+      return this.#extend(block, stored, position, validated)
     }
     // Header and body rules before storing anything: a side branch costs its sender work.
     await validateHeader(block.header, parentHeader, this.#context(this.#reader.branchLookup(branch)))
@@ -242,9 +341,12 @@ export class ReferenceChain extends TypedEventEmitter<ChainEvents> implements Ch
     return this.#reorg(block, stored, position, branch)
   }
 
-  async #extend(block: Block, stored: StoredBlock, position: ChainPosition): Promise<AddBlockOutcome> {
-    const overlay = new StateOverlay(this.#state)
-    const undo = applyBlock(overlay, block)
+  async #extend(
+    block: Block,
+    stored: StoredBlock,
+    position: ChainPosition,
+    { overlay, undo, stateRoot }: ValidatedBlock,
+  ): Promise<AddBlockOutcome> {
     const touched = new Set(undo.previous.map(([key]) => key))
     await this.#store.commit({
       blocks: [stored],
@@ -254,6 +356,8 @@ export class ReferenceChain extends TypedEventEmitter<ChainEvents> implements Ch
       undo: [[position.hash, encodeUndo(undo)]],
     })
     overlay.commit(this.#state)
+    this.#commitStateRoot(stateRoot)
+    this.#recent.connect(block, position.hash)
     this.#tip = position
     this.#mempool?.onBlockConnected(block)
     this.safeDispatchEvent('tip', { detail: { tip: this.tip(), block } })
@@ -272,10 +376,18 @@ export class ReferenceChain extends TypedEventEmitter<ChainEvents> implements Ch
     position: ChainPosition,
     branch: Branch,
   ): Promise<AddBlockOutcome> {
-    const moved = await stateOnBranch(this.#store, this.#reader, this.#tip, this.#state, branch)
+    const moved = await stateOnBranch(
+      this.#store,
+      this.#reader,
+      this.#tip,
+      this.#state,
+      branch,
+      (view, touched, connected) => this.#checkStateRoot(connected, this.#rootAfterTip(view, touched)),
+    )
     const undo = applyBlock(moved.overlay, block)
     for (const [key] of undo.previous) moved.touched.add(key)
     moved.connected.push({ block, hash: position.hash, undo: encodeUndo(undo) })
+    const stateRoot = this.#checkStateRoot(block, this.#rootAfterTip(moved.overlay, moved.touched))
 
     const change: StoreChange = {
       blocks: [stored],
@@ -292,6 +404,9 @@ export class ReferenceChain extends TypedEventEmitter<ChainEvents> implements Ch
     }
     await this.#store.commit(change)
     moved.overlay.commit(this.#state)
+    this.#commitStateRoot(stateRoot)
+    for (const { header } of moved.disconnected.toReversed()) this.#recent.disconnect(header.height)
+    for (const { block: connected, hash } of moved.connected) this.#recent.connect(connected, hash)
     this.#tip = position
     const reorg = { disconnected: moved.disconnected, connected: moved.connected.map((c) => c.block) }
     const pool = this.#mempool?.onReorg(reorg)
@@ -300,5 +415,22 @@ export class ReferenceChain extends TypedEventEmitter<ChainEvents> implements Ch
       detail: pool === undefined ? reorg : { ...reorg, restored: pool.restored },
     })
     return 'reorg'
+  }
+
+  /** BAD_STATE_ROOT unless `pending` reaches the root `block`'s header commits to. */
+  #checkStateRoot(block: Block, pending: PendingUpdate): PendingUpdate {
+    if (!equalBytes(pending.root, block.header.stateRoot)) {
+      throw new ChainError(
+        ChainErrorCode.BadStateRoot,
+        `block ${block.header.height}: stateRoot ${toHex(block.header.stateRoot)}, the state after it has ${toHex(pending.root)}`,
+      )
+    }
+    return pending
+  }
+
+  /** After the store took the block: the tree keeps its version, and forgets the oldest. */
+  #commitStateRoot(pending: PendingUpdate): void {
+    this.#tipStateRoot = pending.commit()
+    this.#tree.prune()
   }
 }

@@ -9,13 +9,9 @@ import { describeAmount } from './amount.ts'
 import { MAX_U64 } from './encoding.ts'
 import { ChainError, ChainErrorCode } from './errors.ts'
 import { blockHash } from './hashing.ts'
-import type { Address, Block, Hash, Transaction } from './types.ts'
+import type { AccountState, Address, Block, Hash, Transaction } from './types.ts'
 
-export interface AccountState {
-  readonly balance: bigint
-  /** Transactions sent so far: the nonce its next transaction must carry. */
-  readonly nonce: bigint
-}
+export type { AccountState }
 
 /** What an address that never appeared holds. */
 export const EMPTY_ACCOUNT: AccountState = Object.freeze({ balance: 0n, nonce: 0n })

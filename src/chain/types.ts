@@ -29,7 +29,7 @@ export interface Transaction {
 }
 
 export interface BlockHeader {
-  /** Header format version: 1. */
+  /** Header format version: 2 (the first to commit to the state; docs/chain.md "Header"). */
   version: number
   chainId: string
   height: number
@@ -38,6 +38,11 @@ export interface BlockHeader {
   timestamp: number
   /** Merkle root of the transaction hashes (docs/chain.md). */
   txRoot: Hash
+  /**
+   * Root of the state tree after this block's transactions (docs/chain.md "State tree"):
+   * what a light client checks an account proof against.
+   */
+  stateRoot: Hash
   /** Proof of work: the header hash, read as a 256-bit big-endian number, is ≤ target. */
   target: Uint8Array
   nonce: bigint
@@ -51,6 +56,13 @@ export interface BlockHeader {
 export interface Block {
   header: BlockHeader
   transactions: Transaction[]
+}
+
+/** An account: what the state holds per address (docs/chain.md "State"). */
+export interface AccountState {
+  readonly balance: bigint
+  /** Transactions sent so far: the nonce its next transaction must carry. */
+  readonly nonce: bigint
 }
 
 export interface GenesisAllocation {

@@ -16,7 +16,9 @@ import { ChainError, ChainErrorCode, type ChainErrorCodeValue } from './errors.t
 import { blockHash, merkleRoot, txHash } from './hashing.ts'
 import { type HeaderLookup, meetsTarget, nextTarget } from './pow.ts'
 import { verifyTransactionSignature } from './signing.ts'
-import { applyBlock, getAccount, StateOverlay, type StateView } from './state.ts'
+import { applyBlock, type BlockUndo, getAccount, StateOverlay, type StateView } from './state.ts'
+import type { StateRootAfter } from './state-commitment.ts'
+import type { PendingUpdate } from './state-tree/index.ts'
 import type { Block, BlockHeader, ChainParams, Transaction } from './types.ts'
 
 /** A block's timestamp must exceed the median of this many before it (Bitcoin's rule). */
@@ -192,27 +194,50 @@ export function checkBlockBody(block: Block, params: ChainParams): void {
   }
 }
 
+/** A block that passed every rule: the state after it, not yet written anywhere. */
+export interface ValidatedBlock {
+  /** The parent's state with the block applied (commit it to the parent state to accept). */
+  overlay: StateOverlay
+  undo: BlockUndo
+  /** The state tree's version after the block, its root the header's stateRoot: commit it with the block. */
+  stateRoot: PendingUpdate
+}
+
 /**
  * Every rule: the size first (before hashing megabytes), the header (validateHeader),
  * the body (checkBlockBody), then the transfers in order against the parent's state
  * (BAD_NONCE: a sender's transactions in one block carry consecutive nonces;
  * INSUFFICIENT_BALANCE; BAD_TRANSACTION for a recipient balance overflow; BAD_COINBASE
- * if the miner's would). `parentState` is not changed: apply the block with applyBlock
- * once it is accepted.
+ * if the miner's would), and last the header's stateRoot against the root of the state
+ * after the block, which `stateRootAfter` computes (BAD_STATE_ROOT). `parentState` is not
+ * changed: the result holds the state after the block for the caller to commit.
  */
 export async function validateBlock(
   block: Block,
   parent: BlockHeader,
   parentState: StateView,
   context: ValidationContext,
-): Promise<void> {
+  stateRootAfter: StateRootAfter,
+): Promise<ValidatedBlock> {
   const size = encodedBlockLength(block)
   if (size > context.params.maxBlockBytes) {
     refuse(ChainErrorCode.BlockTooLarge, `block is ${size} bytes, over ${context.params.maxBlockBytes}`)
   }
   await validateHeader(block.header, parent, context)
   checkBlockBody(block, context.params)
-  applyBlock(new StateOverlay(parentState), block)
+  const overlay = new StateOverlay(parentState)
+  const undo = applyBlock(overlay, block)
+  const stateRoot = stateRootAfter(
+    overlay,
+    undo.previous.map(([key]) => key),
+  )
+  if (!equalBytes(stateRoot.root, block.header.stateRoot)) {
+    refuse(
+      ChainErrorCode.BadStateRoot,
+      `stateRoot ${toHex(block.header.stateRoot)}, the state after the block has ${toHex(stateRoot.root)}`,
+    )
+  }
+  return { overlay, undo, stateRoot }
 }
 
 /**

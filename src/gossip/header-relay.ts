@@ -34,7 +34,7 @@ export class HeaderRelay {
 
   /**
    * Accept if the block is stored. A header that overtook its block (the chain's header is
-   * small, its block up to maxBlockBytes: 153 bytes against 10 MiB on the reference chain)
+   * small, its block up to maxBlockBytes: 185 bytes against 10 MiB on the reference chain)
    * is held, unanswered (undefined), until the block is accepted or the wait ends: Ignoring
    * it at once would leave its ID in the seen-cache and make our own header publication a
    * duplicate nobody hears.

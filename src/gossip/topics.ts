@@ -7,13 +7,13 @@
  *
  *   /paw/<chainId>/blocks/1        full blocks (the reference chain: header, u32 count, transactions)
  *   /paw/<chainId>/transactions/1  one transaction per message (152 bytes on the reference chain)
- *   /paw/<chainId>/headers/1       one block header per message (153 bytes on the reference chain)
+ *   /paw/<chainId>/headers/1       one block header per message (185 bytes on the reference chain)
  *
  * Why a header topic: light nodes store headers only (DECISIONS.md "Node types"). On the
  * blocks topic they would download every block (up to the chain's maxBlockBytes) only to
  * throw the body away, and gossipsub has no per-peer "send me only the prefix". A separate
  * topic that full nodes publish the header of each block they accept to costs them a
- * header per block (153 bytes on the reference chain: ~1/6,800 of a full 1 MiB block for
+ * header per block (185 bytes on the reference chain: ~1/5,700 of a full 1 MiB block for
  * a light node following the tip), and keeps the header a self-authenticating message
  * (on the reference chain its hash is its proof of work), so light nodes can score and
  * reject header senders with the same machinery.

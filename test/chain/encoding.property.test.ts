@@ -42,12 +42,13 @@ const txArb: fc.Arbitrary<Transaction> = fc.record({
 })
 
 const headerArb: fc.Arbitrary<BlockHeader> = fc.record({
-  version: fc.constant(1),
+  version: fc.constant(2),
   chainId: fc.oneof(chainIdArb, fc.constant('paw-devnet')),
   height: safe,
   previousHash: bytes(32),
   timestamp: safe,
   txRoot: bytes(32),
+  stateRoot: bytes(32),
   target: bytes(32),
   nonce: u64,
 })
@@ -134,13 +135,13 @@ describe('arbitrary bytes decode canonically or fail with MALFORMED', () => {
     )
   })
 
-  it('header (including version 1 with random fields)', () => {
-    const versionOne = bytes(HEADER_LENGTH).map((b) => {
-      b[0] = 1
+  it('header (including version 2 with random fields)', () => {
+    const versionTwo = bytes(HEADER_LENGTH).map((b) => {
+      b[0] = 2
       return b
     })
     fc.assert(
-      fc.property(fc.oneof(versionOne, mutated(headerArb.map(encodeHeader))), (input) => {
+      fc.property(fc.oneof(versionTwo, mutated(headerArb.map(encodeHeader))), (input) => {
         decodesCanonicallyOrRefuses(input, decodeHeader, encodeHeader)
       }),
       RUNS,

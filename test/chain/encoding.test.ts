@@ -34,12 +34,13 @@ const tx: Transaction = {
 }
 
 const header: BlockHeader = {
-  version: 1,
+  version: 2,
   chainId: 'paw-devnet',
   height: 0x0102,
   previousHash: fill(32, 0xaa),
   timestamp: 1_767_225_600_000,
   txRoot: fill(32, 0xbb),
+  stateRoot: fill(32, 0xdd),
   target: fill(32, 0xcc),
   nonce: 0xfedcba9876543210n,
 }
@@ -97,18 +98,19 @@ describe('transaction', () => {
 describe('header', () => {
   const bytes = encodeHeader(header)
 
-  it('is 153 bytes at the documented offsets', () => {
+  it('is 185 bytes at the documented offsets', () => {
     expect(bytes.length).toBe(HEADER_LENGTH)
-    expect(HEADER_LENGTH).toBe(153)
+    expect(HEADER_LENGTH).toBe(185)
     const chainId = Buffer.alloc(32)
     chainId.write('paw-devnet')
     expect(hex(bytes)).toBe(
-      '01' +
+      '02' +
         chainId.toString('hex') +
         '0000000000000102' +
         'aa'.repeat(32) +
         '0000019b76daa800' +
         'bb'.repeat(32) +
+        'dd'.repeat(32) +
         'cc'.repeat(32) +
         'fedcba9876543210',
     )
@@ -123,7 +125,8 @@ describe('header', () => {
       copy.set(values, offset)
       return copy
     }
-    expect(codeOf(() => decodeHeader(patched(0, [2])))).toBe('MALFORMED')
+    expect(codeOf(() => decodeHeader(patched(0, [1])))).toBe('MALFORMED')
+    expect(codeOf(() => decodeHeader(patched(0, [3])))).toBe('MALFORMED')
     expect(codeOf(() => decodeHeader(patched(1, new Array(32).fill(0))))).toBe('MALFORMED')
     expect(codeOf(() => decodeHeader(patched(20, [0x41])))).toBe('MALFORMED')
     expect(codeOf(() => decodeHeader(patched(1, [0xff])))).toBe('MALFORMED')
@@ -134,7 +137,8 @@ describe('header', () => {
   })
 
   it('refuses to encode a header with no canonical form', () => {
-    expect(codeOf(() => encodeHeader({ ...header, version: 2 }))).toBe('MALFORMED')
+    expect(codeOf(() => encodeHeader({ ...header, version: 1 }))).toBe('MALFORMED')
+    expect(codeOf(() => encodeHeader({ ...header, stateRoot: fill(31, 0) }))).toBe('MALFORMED')
     expect(codeOf(() => encodeHeader({ ...header, height: -1 }))).toBe('MALFORMED')
     expect(codeOf(() => encodeHeader({ ...header, height: 1.5 }))).toBe('MALFORMED')
     expect(codeOf(() => encodeHeader({ ...header, timestamp: 2 ** 53 }))).toBe('MALFORMED')

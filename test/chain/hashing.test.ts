@@ -32,12 +32,13 @@ describe('hashes', () => {
 
   it('blockHash is SHA-256 of the header encoding', () => {
     const header: BlockHeader = {
-      version: 1,
+      version: 2,
       chainId: 'paw-devnet',
       height: 1,
       previousHash: new Uint8Array(32),
       timestamp: 1,
       txRoot: new Uint8Array(32),
+      stateRoot: new Uint8Array(32),
       target: new Uint8Array(32).fill(0xff),
       nonce: 9n,
     }

@@ -65,12 +65,13 @@ export function block(height: number, transactions: Transaction[], miner = 250):
   }
   return {
     header: {
-      version: 1,
+      version: 2,
       chainId: 'paw-test',
       height,
       previousHash: new Uint8Array(32),
       timestamp: height * 1000,
       txRoot: new Uint8Array(32),
+      stateRoot: new Uint8Array(32),
       target: new Uint8Array(32).fill(0xff),
       nonce: 0n,
     },

@@ -19,7 +19,7 @@ import { newAccount, signTransaction } from '../../src/chain/signing.ts'
 import { MemoryBlockStore } from '../../src/chain/store/memory-store.ts'
 import type { Address, Block, ChainParams, Transaction } from '../../src/chain/types.ts'
 import { createLogger } from '../../src/logging.ts'
-import { toHex } from '../../src/wire/bytes.ts'
+import { fromHex, toHex } from '../../src/wire/bytes.ts'
 import { alice, bob, carol, TestChain } from '../support/chain-builder.ts'
 
 const REWARD_ADDRESS: Address = new Uint8Array(32).fill(0x4d)
@@ -34,7 +34,7 @@ const HARD: ChainParams = {
 validateParams(HARD)
 
 /**
- * A block at height 1 of HARD paying OTHER, mined once offline (about 27M hashes): the
+ * A block at height 1 of HARD paying OTHER, mined once offline (about 653M hashes): the
  * "peer's block" that arrives while the miner searches the same height.
  */
 function hardPeerBlock(): Block {
@@ -42,14 +42,16 @@ function hardPeerBlock(): Block {
   const transactions = [coinbaseTransaction(1, HARD.blockReward, OTHER)]
   return {
     header: {
-      version: 1,
+      version: 2,
       chainId: HARD.chainId,
       height: 1,
       previousHash: blockHash(genesis.header),
       timestamp: HARD.genesisTimestamp + 60_000,
       txRoot: txRoot(transactions),
+      // The state after it: genesis plus the reward to OTHER (checked by the test that adds it).
+      stateRoot: fromHex('9c5988fa165cf3488c8d12286fb1dc5714af2db23d2a0444ce475355f2f4bcf4'),
       target: HARD.initialTarget,
-      nonce: 27_232_244n,
+      nonce: 653_088_315n,
     },
     transactions,
   }

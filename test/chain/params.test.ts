@@ -33,9 +33,9 @@ import { hex } from '../support/vectors.ts'
  * devnet node running older code would disagree. Update them only on purpose.
  */
 const GENESIS_HASHES: Record<string, string> = {
-  'paw-devnet': 'a27ec4a0457a5a1ce228a314fcef497de872bb0caceb4a86bb27d51f0b933e49',
-  'paw-testnet': 'a7e14ccf1197f6fa105b0507e0fa26b5889781655f94860607b928a2a082bba4',
-  'paw-mainnet': '0ec47841b253e2b4ee63db78482d51acee1071603f8308fed0a0aec9357f5e01',
+  'paw-devnet': '8f3873fcd3eb2ddfaacd7e5e667753843c67e0d1ca729561c4a156b8641f8cbe',
+  'paw-testnet': 'ffc19a3a5c90c44f26ee4fbc2b1c0915b49141461cb8493e2b5aa14813f7a43f',
+  'paw-mainnet': '82788490222d50236b57491dd15f5aa2b68664264fadda532fc67e7a6e511b59',
 }
 
 describe('built-in chains', () => {
@@ -85,11 +85,16 @@ describe('genesis', () => {
       expect(hex(second)).toBe(hex(first))
       expect(hex(genesisHash(params))).toBe(GENESIS_HASHES[params.chainId])
     }
+    // docs/chain.md "Built-in chains": the devnet's four allocations; no allocations, the empty tree.
+    expect(hex(genesisBlock(PAW_DEVNET).header.stateRoot)).toBe(
+      'ba2c6b2d805502bf05ae0d60785d062488cee1d9cb4e8c144e549a998a90a97f',
+    )
+    expect(hex(genesisBlock(PAW_TESTNET).header.stateRoot)).toBe('00'.repeat(32))
   })
 
   it('height 0, previousHash zero, the genesis timestamp and initial target, nonce 0', () => {
     const { header, transactions } = genesisBlock(PAW_DEVNET)
-    expect(header).toMatchObject({ version: 1, chainId: 'paw-devnet', height: 0, nonce: 0n })
+    expect(header).toMatchObject({ version: 2, chainId: 'paw-devnet', height: 0, nonce: 0n })
     expect(header.previousHash).toEqual(new Uint8Array(32))
     expect(header.timestamp).toBe(PAW_DEVNET.genesisTimestamp)
     expect(header.target).toEqual(PAW_DEVNET.initialTarget)

@@ -23,12 +23,13 @@ const PREV = T(1n << 230n)
 const big = targetToBigInt
 
 const header: BlockHeader = {
-  version: 1,
+  version: 2,
   chainId: 'paw-devnet',
   height: 1,
   previousHash: new Uint8Array(32),
   timestamp: 1_800_000_000_000,
   txRoot: new Uint8Array(32),
+  stateRoot: new Uint8Array(32),
   target: PAW_DEVNET.initialTarget,
   nonce: 0n,
 }

@@ -274,6 +274,40 @@ describe.each([
     expectStateOf(main)
   })
 
+  it('checks every state root: a branch block committing to a wrong state is refused when its branch would win', async () => {
+    const main = new TestChain()
+    const a1 = await extend(main, MINER)
+    await chain.addBlock(a1)
+    const side = new TestChain()
+    const tx = side.transfer(alice, bob.address, 10n)
+    // b1 is valid but for its stateRoot (the genesis root): stored while lighter, refused when b2 makes it heavier.
+    const b1 = await side.build({
+      transactions: [tx],
+      coinbase: coinbase(1, REWARD + tx.fee, OTHER),
+      header: { stateRoot: side.tip.stateRoot },
+    })
+    expect(await refusal(chain.validateBlock(b1))).toBe('BAD_STATE_ROOT')
+    expect(await chain.addBlock(b1)).toBe('side-branch')
+    side.blocks.push(b1)
+    const b2 = await side.build({ coinbase: coinbase(2, REWARD, OTHER) })
+    expect(await refusal(chain.addBlock(b2))).toBe('BAD_STATE_ROOT')
+    expect(chain.tip().hash).toEqual(blockHash(a1.header))
+    expectStateOf(main)
+    // The tip's tree is untouched: a child of a1 with the right root is still accepted.
+    expect(await chain.addBlock(await extend(main, MINER))).toBe('extended')
+    expect(toHex(chain.stateTree.root)).toBe(toHex(main.tip.stateRoot))
+  })
+
+  it('rebuilds the state tree on reopen and serves the tip root', async () => {
+    const main = new TestChain()
+    await chain.addBlock(await extend(main, MINER, [main.transfer(alice, carol.address, 42n)]))
+    await chain.addBlock(await extend(main, OTHER, [main.transfer(carol, bob.address, 2n, { fee: 0n })]))
+    await reopen()
+    expect(toHex(chain.stateTree.root)).toBe(toHex(main.tip.stateRoot))
+    expect(await chain.addBlock(await extend(main, MINER))).toBe('extended')
+    expectStateOf(main)
+  })
+
   it('refuses a block whose parent it does not know', async () => {
     const main = new TestChain()
     await extend(main, MINER)

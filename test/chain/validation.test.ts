@@ -10,6 +10,7 @@ import { PAW_DEVNET } from '../../src/chain/params.ts'
 import { bigIntToTarget, meetsTarget, targetToBigInt } from '../../src/chain/pow.ts'
 import { newAccount } from '../../src/chain/signing.ts'
 import { applyBlock, getAccount, StateOverlay, type StateView } from '../../src/chain/state.ts'
+import { stateRootOf } from '../../src/chain/state-commitment.ts'
 import type { Block, ChainParams, Transaction } from '../../src/chain/types.ts'
 import {
   checkBlockBody,
@@ -18,6 +19,7 @@ import {
   validateHeader,
   validateTransaction,
 } from '../../src/chain/validation.ts'
+import { toHex } from '../../src/wire/bytes.ts'
 import { alice, bob, carol, coinbase, MINER, mine, reseal, TestChain } from '../support/chain-builder.ts'
 
 /** The code a promise or call fails with, or 'ok'. */
@@ -37,7 +39,7 @@ describe('block validation', () => {
   // A chain with a few blocks of history, so the median-time rule has something to bite.
   const chain = new TestChain()
   const check = (block: Block, now?: number) =>
-    outcome(() => validateBlock(block, chain.tip, chain.state, chain.context(now)))
+    outcome(() => validateBlock(block, chain.tip, chain.state, chain.context(now), chain.stateRootAfter))
 
   beforeAll(async () => {
     await chain.extend()
@@ -72,7 +74,8 @@ describe('block validation', () => {
   describe('header rules', () => {
     it('MALFORMED: a header of an unknown version', async () => {
       const block = await chain.build()
-      expect(await check({ ...block, header: { ...block.header, version: 2 } })).toBe('MALFORMED')
+      expect(await check({ ...block, header: { ...block.header, version: 1 } })).toBe('MALFORMED')
+      expect(await check({ ...block, header: { ...block.header, version: 3 } })).toBe('MALFORMED')
     })
 
     it('WRONG_CHAIN: another chain ID', async () => {
@@ -123,9 +126,9 @@ describe('block validation', () => {
     it('UNKNOWN_PARENT: the context lacks the branch headers the median time needs', async () => {
       const block = await chain.build()
       const context = { ...chain.context(), getHeaderAtHeight: () => undefined }
-      expect(await outcome(() => validateBlock(block, chain.tip, chain.state, context))).toBe(
-        'UNKNOWN_PARENT',
-      )
+      expect(
+        await outcome(() => validateBlock(block, chain.tip, chain.state, context, chain.stateRootAfter)),
+      ).toBe('UNKNOWN_PARENT')
     })
   })
 
@@ -150,13 +153,19 @@ describe('block validation', () => {
       }
       const tight = new TestChain(small)
       const two = await tight.build({ transactions: [tight.transfer(alice, bob.address, 1n)] })
-      expect(await outcome(() => validateBlock(two, tight.tip, tight.state, tight.context()))).toBe('ok')
+      expect(
+        await outcome(() =>
+          validateBlock(two, tight.tip, tight.state, tight.context(), tight.stateRootAfter),
+        ),
+      ).toBe('ok')
       const three = await tight.build({
         transactions: [tight.transfer(alice, bob.address, 1n), tight.transfer(bob, alice.address, 1n)],
       })
-      expect(await outcome(() => validateBlock(three, tight.tip, tight.state, tight.context()))).toBe(
-        'BLOCK_TOO_LARGE',
-      )
+      expect(
+        await outcome(() =>
+          validateBlock(three, tight.tip, tight.state, tight.context(), tight.stateRootAfter),
+        ),
+      ).toBe('BLOCK_TOO_LARGE')
     })
 
     it('BLOCK_TOO_LARGE: the devnet limit, checked before anything is hashed', async () => {
@@ -297,9 +306,9 @@ describe('block validation', () => {
       const big = new TestChain(params)
       const tx = big.transfer(alice, rich.address, 1_000_000_000n)
       const block = await big.build({ transactions: [tx] })
-      expect(await outcome(() => validateBlock(block, big.tip, big.state, big.context()))).toBe(
-        'BAD_TRANSACTION',
-      )
+      expect(
+        await outcome(() => validateBlock(block, big.tip, big.state, big.context(), big.stateRootAfter)),
+      ).toBe('BAD_TRANSACTION')
     })
   })
 })
@@ -346,6 +355,62 @@ describe('validateTransaction (mempool)', () => {
     ['MALFORMED', () => ({ ...chain.transfer(alice, bob.address, 1n), fee: -1n })],
   ])('%s', async (code, make) => {
     expect(await check(make())).toBe(code)
+  })
+})
+
+describe('state root rule (BAD_STATE_ROOT)', () => {
+  /** The root of the whole state after `block`, from a fresh tree: independent of the chain's tree and its versions. */
+  function rootFromScratch(chain: TestChain, block: Block): string {
+    const after = new Map(chain.state)
+    applyBlock(after, block)
+    return toHex(stateRootOf(after))
+  }
+
+  it('a header carries the root of the state after its block; the state and the tree stay as they were', async () => {
+    const chain = new TestChain()
+    await chain.extend({ transactions: [chain.transfer(alice, bob.address, 7n)] })
+    const block = await chain.build({
+      transactions: [chain.transfer(bob, carol.address, 3n), chain.transfer(alice, newAccount().address, 5n)],
+    })
+    expect(toHex(block.header.stateRoot)).toBe(rootFromScratch(chain, block))
+    expect(toHex(block.header.stateRoot)).not.toBe(toHex(chain.tip.stateRoot))
+    const before = new Map(chain.state)
+    const roots = chain.tree.roots.length
+    const validated = await validateBlock(
+      block,
+      chain.tip,
+      chain.state,
+      chain.context(),
+      chain.stateRootAfter,
+    )
+    expect(toHex(validated.stateRoot.root)).toBe(toHex(block.header.stateRoot))
+    expect(chain.state).toEqual(before)
+    expect(chain.tree.roots.length).toBe(roots)
+  })
+
+  it('refuses the parent root, a root one base unit off, and a random root', async () => {
+    const chain = new TestChain()
+    const check = (block: Block) =>
+      outcome(() => validateBlock(block, chain.tip, chain.state, chain.context(), chain.stateRootAfter))
+    const tx = chain.transfer(alice, bob.address, 1_000n)
+    const good = await chain.build({ transactions: [tx] })
+    expect(await check(good)).toBe('ok')
+    expect(
+      await check(await chain.build({ transactions: [tx], header: { stateRoot: chain.tip.stateRoot } })),
+    ).toBe('BAD_STATE_ROOT')
+    // What the block would commit to had bob received one base unit more.
+    const after = new Map(chain.state)
+    applyBlock(after, good)
+    const bobKey = toHex(bob.address)
+    const bobAfter = after.get(bobKey) as { balance: bigint; nonce: bigint }
+    after.set(bobKey, { ...bobAfter, balance: bobAfter.balance + 1n })
+    expect(
+      await check(await chain.build({ transactions: [tx], header: { stateRoot: stateRootOf(after) } })),
+    ).toBe('BAD_STATE_ROOT')
+    const random = new Uint8Array(32).map((_, i) => (i * 37 + 11) & 0xff)
+    expect(await check(await chain.build({ transactions: [tx], header: { stateRoot: random } }))).toBe(
+      'BAD_STATE_ROOT',
+    )
   })
 })
 

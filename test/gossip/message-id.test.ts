@@ -31,12 +31,13 @@ const tx = (n: number): Transaction => ({
 const transactions = [tx(0), tx(1), tx(2)]
 const block: Block = {
   header: {
-    version: 1,
+    version: 2,
     chainId: chain,
     height: 7,
     previousHash: new Uint8Array(32).fill(9),
     timestamp: 1_700_000_000_000,
     txRoot: txRoot(transactions),
+    stateRoot: new Uint8Array(32).fill(8),
     target: new Uint8Array(32).fill(0xff),
     nonce: 42n,
   },

@@ -9,7 +9,12 @@
 import type { Stream } from '@libp2p/interface'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { afterEach, describe, expect, it } from 'vitest'
-import { encodeHeader, HEADER_LENGTH } from '../../src/chain/encoding.ts'
+import {
+  BLOCK_PREFIX_LENGTH,
+  encodeHeader,
+  HEADER_LENGTH,
+  TRANSACTION_LENGTH,
+} from '../../src/chain/encoding.ts'
 import { blockHash } from '../../src/chain/hashing.ts'
 import { readReferenceHeader } from '../../src/chain/port/reader.ts'
 import { REFERENCE_SHAPE } from '../../src/chain/port/shape.ts'
@@ -45,6 +50,8 @@ import { tcpAddress, testLogger, trackedNodes, waitFor } from '../support/nodes.
 const nodes = trackedNodes()
 const params = testChainParams(testAccounts(2))
 const NOT_HELD = sha256(new TextEncoder().encode('not a block'))
+/** A reference-chain block of `n` transactions: header, count, transactions. */
+const blockBytes = (n: number) => BLOCK_PREFIX_LENGTH + TRANSACTION_LENGTH * n
 
 let wired: WiredBlocks[] = []
 afterEach(async () => {
@@ -181,7 +188,7 @@ describe('/paw/blocks/1 between full nodes', () => {
     expect(served.protocol.stats()).toMatchObject({ requestsServed: 4, blocksServed: 5 })
   })
 
-  it('answers get_headers with the 153-byte encodings of its best chain', async () => {
+  it(`answers get_headers with the ${HEADER_LENGTH}-byte encodings of its best chain`, async () => {
     const a = await fullNode(4)
     const b = await fullNode()
     await connect(b, a)
@@ -256,7 +263,7 @@ describe('/paw/blocks/1 answer bounds', () => {
       a.node,
       syntheticSource(
         header,
-        Array.from({ length: 600 }, () => 309),
+        Array.from({ length: 600 }, () => blockBytes(1)),
       ),
     )
     const { protocol } = await wire(b.node, undefined)
@@ -273,9 +280,12 @@ describe('/paw/blocks/1 answer bounds', () => {
     await connect(b, a)
     const header = (await a.full?.chain.getHeaders(1, 1))?.[0]
     if (header === undefined) throw new Error('no chain')
-    const third = 157 + 152 * 20_695 // 3,145,797 bytes
-    const largest = 157 + 152 * Math.floor((MAX_BLOCK_ENCODING_BYTES - 157) / 152)
-    const source = syntheticSource(header, [third, third, third, largest, 309])
+    // The smallest block over 3 MiB: two fit 8 MiB, three do not.
+    const third = blockBytes(Math.ceil((3 * 1024 * 1024 - BLOCK_PREFIX_LENGTH) / TRANSACTION_LENGTH))
+    const largest = blockBytes(
+      Math.floor((MAX_BLOCK_ENCODING_BYTES - BLOCK_PREFIX_LENGTH) / TRANSACTION_LENGTH),
+    )
+    const source = syntheticSource(header, [third, third, third, largest, blockBytes(1)])
     await wire(a.node, source)
     // The requester reads the block get_block brings with its chain: the same synthetic one.
     const { protocol } = await wire(b.node, source)
@@ -428,8 +438,8 @@ describe('/paw/blocks/1 against a raw peer', () => {
   })
 
   it("refuses bytes of a block's size that the chain does not read as a block (0x05)", async () => {
-    // 157 + 152·2 bytes of noise: the size of a block, but its count and body are not one.
-    const noise = randomBytes(157 + 152 * 2)
+    // Noise of a two-transaction block's size: its count and body are not one.
+    const noise = randomBytes(blockBytes(2))
     const { wired: wiredB, rawId } = await rawServer(() => [
       BlocksFrameType.Blocks,
       encodeBlocks([noise], REFERENCE_SHAPE),

@@ -4,12 +4,20 @@
  * Tests break one thing in a valid block, `reseal` it, and expect one error code.
  */
 import { HASH_LENGTH, SIGNATURE_LENGTH } from '../../src/chain/encoding.ts'
+import { isChainError } from '../../src/chain/errors.ts'
 import { genesisBlock, genesisState } from '../../src/chain/genesis.ts'
 import { blockHash, txRoot } from '../../src/chain/hashing.ts'
 import { devnetAccount, PAW_DEVNET } from '../../src/chain/params.ts'
 import { mineHeader, nextTarget } from '../../src/chain/pow.ts'
 import { type Account, signTransaction } from '../../src/chain/signing.ts'
-import { applyBlock, type ChainState, getAccount } from '../../src/chain/state.ts'
+import { type ChainState, getAccount } from '../../src/chain/state.ts'
+import {
+  blockState,
+  type StateRootAfter,
+  stateTreeOf,
+  treeChanges,
+} from '../../src/chain/state-commitment.ts'
+import type { StateTree } from '../../src/chain/state-tree/index.ts'
 import type { Address, Block, BlockHeader, ChainParams, Transaction } from '../../src/chain/types.ts'
 import { type ValidationContext, validateBlock } from '../../src/chain/validation.ts'
 
@@ -48,7 +56,7 @@ export function coinbase(height: number, amount: bigint, to: Address = MINER): T
 export interface BuildOptions {
   /** Transfers after the coinbase. */
   transactions?: Transaction[]
-  /** Fields to set before the coinbase, txRoot and nonce are worked out. */
+  /** Fields to set before the coinbase, txRoot, stateRoot and nonce are worked out (a stateRoot given is kept). */
   header?: Partial<BlockHeader>
   /** Replaces the coinbase built from the final height and the fees. */
   coinbase?: Transaction
@@ -59,11 +67,30 @@ export class TestChain {
   readonly params: ChainParams
   readonly blocks: Block[]
   readonly state: ChainState
+  /** The state tree over `state`: its newest root is the tip's stateRoot. */
+  readonly tree: StateTree
+  /** validateBlock's last argument for a child of the tip. */
+  readonly stateRootAfter: StateRootAfter = (view, touched) =>
+    this.tree.prepare(treeChanges(touched, view), { base: this.tip.stateRoot })
 
   constructor(params: ChainParams = PAW_DEVNET) {
     this.params = params
     this.blocks = [genesisBlock(params)]
     this.state = genesisState(params)
+    this.tree = stateTreeOf(this.state)
+  }
+
+  /**
+   * The stateRoot of a child of the tip with these transactions: the root after them, or
+   * the tip's own when they break a state rule (a test then expects that rule's error).
+   */
+  stateRootOf(block: Block): Uint8Array {
+    try {
+      return blockState(this.tree, this.tip.stateRoot, this.state, block).stateRoot.root
+    } catch (error) {
+      if (isChainError(error)) return this.tip.stateRoot
+      throw error
+    }
   }
 
   get tip(): BlockHeader {
@@ -95,12 +122,13 @@ export class TestChain {
     const parent = this.tip
     const transfers = options.transactions ?? []
     const draft: BlockHeader = {
-      version: 1,
+      version: 2,
       chainId: this.params.chainId,
       height: parent.height + 1,
       previousHash: blockHash(parent),
       timestamp: parent.timestamp + this.params.targetBlockTimeMs,
       txRoot: new Uint8Array(HASH_LENGTH),
+      stateRoot: new Uint8Array(HASH_LENGTH),
       target: await nextTarget(this.params, parent, (height) => this.blocks[height]?.header),
       nonce: 0n,
       ...options.header,
@@ -110,13 +138,15 @@ export class TestChain {
       options.coinbase ?? coinbase(draft.height, this.params.blockReward + fees),
       ...transfers,
     ]
-    return reseal({ header: draft, transactions })
+    const stateRoot = options.header?.stateRoot ?? this.stateRootOf({ header: draft, transactions })
+    return reseal({ header: { ...draft, stateRoot }, transactions })
   }
 
   /** Validates the block as a full node would, then applies it. */
   async add(block: Block, now?: number): Promise<void> {
-    await validateBlock(block, this.tip, this.state, this.context(now))
-    applyBlock(this.state, block)
+    const validated = await validateBlock(block, this.tip, this.state, this.context(now), this.stateRootAfter)
+    validated.overlay.commit(this.state)
+    validated.stateRoot.commit()
     this.blocks.push(block)
   }
 

@@ -39,8 +39,8 @@ interface Sized {
 }
 
 /**
- * The codec knows sizes only through the chain's shape: the reference chain's (157 + 152·n
- * byte blocks, 153-byte headers), and a made-up chain of another shape.
+ * The codec knows sizes only through the chain's shape: the reference chain's (189 + 152·n
+ * byte blocks, 185-byte headers), and a made-up chain of another shape.
  */
 const SHAPES: Sized[] = [
   { name: 'reference chain', shape: REFERENCE_SHAPE, prefix: BLOCK_PREFIX_LENGTH, step: TRANSACTION_LENGTH },
@@ -208,7 +208,7 @@ describe('blocks codec properties (1,000 runs each)', () => {
 
   it('blocksThatFit takes a prefix within the bounds, at least one block, and stops only at a bound', () => {
     const lengths = fc.array(
-      fc.integer({ min: 157, max: 3 * 1024 * 1024 }).map((length) => ({ length })),
+      fc.integer({ min: BLOCK_PREFIX_LENGTH, max: 3 * 1024 * 1024 }).map((length) => ({ length })),
       {
         maxLength: 200,
       },

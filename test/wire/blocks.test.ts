@@ -164,7 +164,7 @@ describe('protocols/blocks.vectors.json', () => {
     expect((largest - BLOCK_PREFIX_LENGTH) % TRANSACTION_LENGTH).toBe(0)
   })
 
-  it("the reference chain's block-length rule is 157 + 152·n up to its largest block", () => {
+  it(`the reference chain's block-length rule is ${BLOCK_PREFIX_LENGTH} + ${TRANSACTION_LENGTH}·n up to its largest block`, () => {
     expect(REFERENCE_SHAPE.isBlockLength(BLOCK_PREFIX_LENGTH)).toBe(true)
     expect(REFERENCE_SHAPE.isBlockLength(BLOCK_PREFIX_LENGTH + 3 * TRANSACTION_LENGTH)).toBe(true)
     expect(REFERENCE_SHAPE.isBlockLength(BLOCK_PREFIX_LENGTH - 1)).toBe(false)

@@ -24,6 +24,8 @@ import { MEDIAN_TIME_BLOCKS, medianTimePast } from '../validation.ts'
 export interface MinerChain extends Chain {
   /** An account at the best tip (ReferenceChain.accountOf). */
   accountOf(address: Address): AccountState
+  /** The stateRoot of a block on the best tip: the root after its transactions (ReferenceChain.stateRootOnTip). */
+  stateRootOnTip(block: Block): Hash
 }
 
 /** What the miner needs of a mempool. */
@@ -85,7 +87,7 @@ async function tipHeaders(
 /**
  * A template on the chain's best tip, paying `rewardAddress`.
  *
- * - header: version 1, the next height, timestamp = max(now, median time past + 1) (the
+ * - header: version 2, the next height, timestamp = max(now, median time past + 1) (the
  *   earliest valid, or the clock), target = nextTarget (the consensus retarget rule);
  * - transactions: the coinbase (reward + fees, nonce = height), then the mempool's
  *   selection, highest fee per byte first within maxBlockBytes, each applied in turn to
@@ -111,6 +113,7 @@ export async function buildTemplate(
     previousHash: tip.hash,
     timestamp: Math.max(now, (await medianTimePast(parent, lookup)) + 1),
     txRoot: new Uint8Array(HASH_LENGTH),
+    stateRoot: new Uint8Array(HASH_LENGTH),
     target: await nextTarget(params, parent, lookup),
     nonce: 0n,
   }
@@ -138,8 +141,10 @@ export async function buildTemplate(
     coinbaseTransaction(header.height, params.blockReward + fees, rewardAddress),
     ...transfers,
   ]
+  const block: Block = { header: { ...header, txRoot: txRoot(transactions) }, transactions }
+  block.header.stateRoot = chain.stateRootOnTip(block)
   return {
-    block: { header: { ...header, txRoot: txRoot(transactions) }, transactions },
+    block,
     parent: tip,
     fees,
   }

@@ -17,12 +17,13 @@ const BLOCK_STATE_CODES: ReadonlySet<ChainErrorCodeValue> = new Set([
   ChainErrorCode.BadNonce,
   ChainErrorCode.InsufficientBalance,
   ChainErrorCode.DuplicateTransaction,
+  ChainErrorCode.BadStateRoot,
 ])
 
 /**
  * The judgement of `error` (its `cause`, rethrown to a local caller as it is). A block whose transactions break a state rule (a nonce, a
  * balance, a transaction twice) is invalid: its state is the parent's, the same for every
- * node. A transaction refused for those is not: another may have spent the nonce first, or
+ * node, and so is the state root after it (BAD_STATE_ROOT). A transaction refused for those is not: another may have spent the nonce first, or
  * the pool may be full, and an honest peer can relay it. UNKNOWN_PARENT proves nothing (we
  * are behind); BAD_TIMESTAMP may be a clock ahead of ours, so it is refused, not invalid.
  */

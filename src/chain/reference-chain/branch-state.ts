@@ -24,6 +24,12 @@ export interface BranchState {
   connected: Array<{ block: Block; hash: Hash; undo: Uint8Array }>
 }
 
+/**
+ * Told after each of the branch's blocks is applied: the state so far, every account the
+ * switch touched so far, and the block (the reference chain checks its stateRoot here).
+ */
+export type OnConnected = (view: StateView, touched: ReadonlySet<string>, block: Block) => void
+
 /** The state at the top of `branch`, on an overlay of the best state (which is untouched). */
 export async function stateOnBranch(
   store: BlockStore,
@@ -31,6 +37,7 @@ export async function stateOnBranch(
   tip: ChainPosition,
   state: StateView,
   branch: Branch,
+  onConnected?: OnConnected,
 ): Promise<BranchState> {
   const overlay = new StateOverlay(state)
   const touched = new Set<string>()
@@ -51,6 +58,7 @@ export async function stateOnBranch(
     const block = await reader.block(hash)
     const undo = applyBlock(overlay, block)
     for (const [key] of undo.previous) touched.add(key)
+    onConnected?.(overlay, touched, block)
     connected.push({ block, hash, undo: encodeUndo(undo) })
   }
   return { overlay, touched, disconnectedHashes, disconnected, connected }

@@ -36,7 +36,7 @@ export class ChainReader {
   readonly #headers = new Map<string, BlockHeader>()
   /**
    * A header not in the cache is read as its whole block (the store keeps blocks only), up
-   * to 10 MiB for 153 bytes: such reads go one at a time, so that a `get_headers` over old
+   * to 10 MiB for 185 bytes: such reads go one at a time, so that a `get_headers` over old
    * heights, from however many peers, makes the node hold one block for it, not 512
    * (issue 15: every buffer a peer can fill has a bound).
    */
@@ -65,6 +65,14 @@ export class ChainReader {
     if (this.#headers.size >= HEADER_CACHE_SIZE) this.#headers.clear()
     this.#headers.set(key, header)
     return header
+  }
+
+  /** The header of `hash` if that block is on the best chain (what proofs are checked against). */
+  async bestHeader(hash: Hash): Promise<BlockHeader | undefined> {
+    const meta = await this.#store.getMeta(hash)
+    if (meta === undefined) return undefined
+    const best = await this.#store.getHashAtHeight(meta.height)
+    return best !== undefined && equalBytes(best, hash) ? this.header(hash) : undefined
   }
 
   /** Best-chain headers by height. */

@@ -5,18 +5,23 @@
  *
  * Reads are synchronous so the update walk stays a plain recursion. A LevelDB store can
  * still serve them: classic-level 3 has `getSync` (abstract-level 3), and the hot top of
- * the tree would sit in a cache anyway. Nothing else is asked of a store.
+ * the tree would sit in a cache anyway. Nothing else is asked of a store. A store that
+ * keeps records in memory links each internal record to its children's (node.ts), so walks
+ * read it once per operation, not once per level.
  */
 import type { NodeId, NodeRecord } from './node.ts'
 
-/** One atomic write. */
+/**
+ * One atomic write. Stored nodes are named by the records the store gave out (`get`, or a
+ * parent's link), so applying a count is no lookup.
+ */
 export interface NodeWrites {
-  /** New nodes (each with its reference count). */
-  readonly added: ReadonlyMap<NodeId, NodeRecord>
+  /** New nodes (each with its reference count), distinct ids none of them stored. */
+  readonly added: readonly NodeRecord[]
   /** Changes to the reference counts of stored nodes (never to 0: those are deleted). */
-  readonly refChanges: ReadonlyMap<NodeId, number>
-  /** Stored nodes that nothing references any more. */
-  readonly deleted: ReadonlySet<NodeId>
+  readonly refChanges: ReadonlyMap<NodeRecord, number>
+  /** Stored nodes that nothing references any more, each once. */
+  readonly deleted: readonly NodeRecord[]
 }
 
 export interface NodeStore {
@@ -58,9 +63,9 @@ export class MemoryNodeStore implements NodeStore {
 
   write(writes: NodeWrites): void {
     // NodeBatch read every node it names here, so nothing below can fail halfway.
-    for (const id of writes.deleted) this.#delete(id)
-    for (const [id, change] of writes.refChanges) (this.get(id) as NodeRecord).refs += change
-    for (const record of writes.added.values()) this.#add(record)
+    for (const record of writes.deleted) this.#delete(record)
+    for (const [record, change] of writes.refChanges) record.refs += change
+    for (const record of writes.added) this.#add(record)
   }
 
   #add(record: NodeRecord): void {
@@ -72,15 +77,15 @@ export class MemoryNodeStore implements NodeStore {
     this.#size++
   }
 
-  #delete(id: NodeId): void {
-    const slot = slotOf(id)
+  #delete(record: NodeRecord): void {
+    const slot = slotOf(record.id)
     const entry = this.#slots.get(slot)
     if (entry === undefined) return
     if (!Array.isArray(entry)) {
-      if (entry.id !== id) return
+      if (entry !== record) return
       this.#slots.delete(slot)
     } else {
-      const rest = entry.filter((record) => record.id !== id)
+      const rest = entry.filter((held) => held !== record)
       if (rest.length === entry.length) return
       this.#slots.set(slot, rest.length === 1 ? (rest[0] as NodeRecord) : rest)
     }

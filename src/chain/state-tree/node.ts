@@ -9,6 +9,11 @@
  * Nodes are immutable and shared between versions (path copying): each record counts the
  * references to it (parents in the store, plus retained roots), so pruning frees exactly
  * the nodes no retained root reaches, in time proportional to what it frees.
+ *
+ * An internal record also holds its children's records where the store can give them (the
+ * memory store always does): an update or a proof then goes down the tree from pointer to
+ * pointer, with no store lookup per level. At a million accounts that lookup in a table of
+ * millions of entries, a cache miss or more each, cost more than the hashing.
  */
 import { STATE_HASH_LENGTH } from './hashing.ts'
 import { internalDigest, leafDigest } from './sha256.ts'
@@ -29,6 +34,8 @@ export interface LeafRecord {
   readonly value: string
   /** References: parents holding this hash, plus retained roots equal to it. */
   refs: number
+  /** The batch that made it (node-batch.ts): its counts change in place until written. */
+  readonly batch: number
 }
 
 export interface InternalRecord {
@@ -36,10 +43,25 @@ export interface InternalRecord {
   readonly id: NodeId
   readonly left: NodeId
   readonly right: NodeId
+  /**
+   * The children's records (null for an empty child), or undefined where a store does not
+   * keep them (one read by id then). The memory store always has them.
+   */
+  readonly leftNode?: NodeRecord | null
+  readonly rightNode?: NodeRecord | null
   refs: number
+  readonly batch: number
 }
 
 export type NodeRecord = LeafRecord | InternalRecord
+
+/** A subtree: its node's record, or null when it is empty. */
+export type Child = NodeRecord | null
+
+/** A node's id; null is the empty subtree. */
+export function idOfNode(node: Child): NodeId {
+  return node === null ? EMPTY_ID : node.id
+}
 
 /** Bytes as a binary string. */
 export function idOf(bytes: Uint8Array): NodeId {

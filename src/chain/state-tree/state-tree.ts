@@ -13,8 +13,8 @@
 import { ACCOUNT_VALUE_LENGTH } from './account.ts'
 import { StateTreeError, StateTreeErrorCode } from './errors.ts'
 import { STATE_HASH_LENGTH, valueHash } from './hashing.ts'
-import { bytesOfId, EMPTY_ID, idBit, idOf, type LeafRecord, type NodeId } from './node.ts'
-import { missing, NodeBatch } from './node-batch.ts'
+import { bytesOfId, EMPTY_ID, idBit, idOf, idOfNode, type LeafRecord, type NodeId } from './node.ts'
+import { leftOf, NodeBatch, readNode, rightOf } from './node-batch.ts'
 import { MemoryNodeStore, type NodeStore } from './node-store.ts'
 import type { StateProof } from './proof.ts'
 import { applyChanges, type KeyChange } from './update.ts'
@@ -158,17 +158,18 @@ export class StateTree {
     const base = options.base === undefined ? (this.#roots.at(-1) ?? EMPTY_ID) : this.#retained(options.base)
     const list = sortedChanges(changes)
     const batch = new NodeBatch(this.#store)
-    const root = applyChanges(batch, base, list)
+    const rootNode = applyChanges(batch, readNode(this.#store, base), list)
+    const root = idOfNode(rootNode)
     const generation = this.#generation
     return {
       root: bytesOfId(root),
-      newNodes: batch.added.size,
+      newNodes: batch.added.length,
       commit: () => {
         if (this.#generation !== generation) {
           throw new TypeError('the state tree changed since this update was prepared (or it was committed)')
         }
         batch.settle()
-        batch.retain(root)
+        batch.retain(rootNode)
         this.#write(batch)
         this.#roots.push(root)
         return bytesOfId(root)
@@ -186,10 +187,10 @@ export class StateTree {
     const released = this.#roots.length - this.#keep
     if (released <= 0) return { releasedRoots: 0, deletedNodes: 0 }
     const batch = new NodeBatch(this.#store)
-    for (const root of this.#roots.slice(0, released)) batch.release(root)
+    for (const root of this.#roots.slice(0, released)) batch.release(readNode(this.#store, root))
     this.#write(batch)
     this.#roots.splice(0, released)
-    return { releasedRoots: released, deletedNodes: batch.deleted.size }
+    return { releasedRoots: released, deletedNodes: batch.deleted.length }
   }
 
   /**
@@ -203,10 +204,10 @@ export class StateTree {
     const at = this.#roots.lastIndexOf(id)
     if (at < 0) return 0
     const batch = new NodeBatch(this.#store)
-    batch.release(id)
+    batch.release(readNode(this.#store, id))
     this.#write(batch)
     this.#roots.splice(at, 1)
-    return batch.deleted.size
+    return batch.deleted.length
   }
 
   /** The node where `key`'s path ends under `root`, the siblings on the way (as ids). */
@@ -214,13 +215,12 @@ export class StateTree {
     checkBytes(key, STATE_HASH_LENGTH, 'a state key')
     const keyId = idOf(key)
     const siblings: NodeId[] = []
-    let node = this.#retained(root)
-    for (let depth = 0; node !== EMPTY_ID; depth++) {
-      const record = this.#store.get(node) ?? missing(node)
-      if (record.kind === 'leaf') return { end: record, siblings }
+    let node = readNode(this.#store, this.#retained(root))
+    for (let depth = 0; node !== null; depth++) {
+      if (node.kind === 'leaf') return { end: node, siblings }
       const right = idBit(keyId, depth) === 1
-      siblings.push(right ? record.left : record.right)
-      node = right ? record.right : record.left
+      siblings.push(right ? node.left : node.right)
+      node = right ? rightOf(this.#store, node) : leftOf(this.#store, node)
     }
     return { end: undefined, siblings }
   }

@@ -15,8 +15,8 @@
  * the key bit, so the nodes shared by several changed paths (the top of the tree) are
  * hashed once per batch, not once per change.
  */
-import { EMPTY_ID, idBit, type NodeId } from './node.ts'
-import type { NodeBatch } from './node-batch.ts'
+import { type Child, idBit, type LeafRecord, type NodeId } from './node.ts'
+import { leftOf, type NodeBatch, rightOf } from './node-batch.ts'
 
 /** A change to one key: the new value, or undefined to remove the key. */
 export interface KeyChange {
@@ -25,10 +25,10 @@ export interface KeyChange {
   readonly value: string | undefined
 }
 
-/** A leaf of a subtree being rebuilt: one already stored (`id`) or one to make. */
+/** A leaf of a subtree being rebuilt: one already stored (`node`) or one to make. */
 interface Entry {
   readonly key: NodeId
-  readonly id?: NodeId
+  readonly node?: LeafRecord
   readonly value?: string
 }
 
@@ -45,11 +45,11 @@ function splitIndex<T extends { key: NodeId }>(items: readonly T[], lo: number, 
 }
 
 /** The canonical subtree at `depth` holding exactly `entries[lo, hi)` (sorted by key). */
-function build(batch: NodeBatch, entries: readonly Entry[], lo: number, hi: number, depth: number): NodeId {
-  if (lo === hi) return EMPTY_ID
+function build(batch: NodeBatch, entries: readonly Entry[], lo: number, hi: number, depth: number): Child {
+  if (lo === hi) return null
   if (hi - lo === 1) {
     const entry = entries[lo] as Entry
-    return entry.id ?? batch.leaf(entry.key, entry.value as string)
+    return entry.node ?? batch.leaf(entry.key, entry.value as string)
   }
   const mid = splitIndex(entries, lo, hi, depth)
   // Two distinct keys differ at some bit < 256, so this recursion ends by depth 255.
@@ -59,42 +59,41 @@ function build(batch: NodeBatch, entries: readonly Entry[], lo: number, hi: numb
 /** A leaf's subtree after the changes: the leaf (unless changed) and any new keys beside it. */
 function mergeLeaf(
   batch: NodeBatch,
-  id: NodeId,
-  leafKey: NodeId,
+  leaf: LeafRecord,
   changes: readonly KeyChange[],
   lo: number,
   hi: number,
   depth: number,
-): NodeId {
+): Child {
   const entries: Entry[] = []
   let leafPending = true
   for (let i = lo; i < hi; i++) {
     const change = changes[i] as KeyChange
-    if (leafPending && change.key >= leafKey) {
+    if (leafPending && change.key >= leaf.key) {
       leafPending = false
       // A change to the leaf's own key replaces (or removes) it; any other goes beside it.
-      if (change.key !== leafKey) entries.push({ key: leafKey, id })
+      if (change.key !== leaf.key) entries.push({ key: leaf.key, node: leaf })
     }
     if (change.value !== undefined) entries.push({ key: change.key, value: change.value })
   }
-  if (leafPending) entries.push({ key: leafKey, id })
+  if (leafPending) entries.push({ key: leaf.key, node: leaf })
   return build(batch, entries, 0, entries.length, depth)
 }
 
 /**
  * `node` at `depth` after `changes[lo, hi)` (sorted by key, distinct, all under this node's
- * position). Returns the new subtree's id: the same id when nothing changed.
+ * position). Returns the new subtree: the same record when nothing changed.
  */
 function updateAt(
   batch: NodeBatch,
-  node: NodeId,
+  node: Child,
   changes: readonly KeyChange[],
   lo: number,
   hi: number,
   depth: number,
-): NodeId {
+): Child {
   if (lo === hi) return node
-  if (node === EMPTY_ID) {
+  if (node === null) {
     const entries: Entry[] = []
     for (let i = lo; i < hi; i++) {
       const change = changes[i] as KeyChange
@@ -102,22 +101,29 @@ function updateAt(
     }
     return build(batch, entries, 0, entries.length, depth)
   }
-  const record = batch.readStored(node)
-  if (record.kind === 'leaf') return mergeLeaf(batch, node, record.key, changes, lo, hi, depth)
+  if (node.kind === 'leaf') return mergeLeaf(batch, node, changes, lo, hi, depth)
   const mid = splitIndex(changes, lo, hi, depth)
-  const left = updateAt(batch, record.left, changes, lo, mid, depth + 1)
-  const right = updateAt(batch, record.right, changes, mid, hi, depth + 1)
-  if (left === record.left && right === record.right) return node
+  const oldLeft = leftOf(batch.store, node)
+  const oldRight = rightOf(batch.store, node)
+  const left = updateAt(batch, oldLeft, changes, lo, mid, depth + 1)
+  const right = updateAt(batch, oldRight, changes, mid, hi, depth + 1)
+  if (left === oldLeft && right === oldRight) return node
   // Collapse upward: a subtree left holding one leaf (or none) is that leaf (or empty).
-  if (left === EMPTY_ID && (right === EMPTY_ID || batch.isLeaf(right))) return right
-  if (right === EMPTY_ID && batch.isLeaf(left)) return left
-  return batch.internal(left, right)
+  if (left === null && (right === null || right.kind === 'leaf')) return right
+  if (right === null && left?.kind === 'leaf') return left
+  // An unchanged side is stored: its id is in `node`, no need to read its record.
+  return batch.internal(
+    left,
+    right,
+    left === oldLeft ? node.left : undefined,
+    right === oldRight ? node.right : undefined,
+  )
 }
 
 /**
  * The root after `changes` (sorted by key, keys distinct) are applied to the tree under
  * `root`. New nodes go into `batch`; the caller takes the reference on the new root.
  */
-export function applyChanges(batch: NodeBatch, root: NodeId, changes: readonly KeyChange[]): NodeId {
+export function applyChanges(batch: NodeBatch, root: Child, changes: readonly KeyChange[]): Child {
   return updateAt(batch, root, changes, 0, changes.length, 0)
 }

@@ -26,7 +26,7 @@ describe('reference chain reader', () => {
       height: 1,
       weight: workForTarget(params.initialTarget),
     })
-    expect(() => readReferenceHeader(new Uint8Array(152))).toThrow(/153 bytes/)
+    expect(() => readReferenceHeader(new Uint8Array(152))).toThrow(/185 bytes/)
   })
 
   it("summarises a block whose body is its header's: header, header encoding and transaction ids", async () => {

@@ -263,12 +263,45 @@ describe('state tree versions', () => {
     expect(tree.get(EMPTY_STATE_ROOT, key(1))).toBeUndefined()
   })
 
+  it('reads by id from a store that keeps no links between records (as one on disk)', () => {
+    const inner = new MemoryNodeStore()
+    const linked = new StateTree({ store: inner })
+    const root = linked.update(new Map(Array.from({ length: 30 }, (_, i) => [key(i), testValue(i)])))
+    let reads = 0
+    const unlinked: NodeStore = {
+      get: (id) => {
+        reads++
+        const record = inner.get(id)
+        return record?.kind === 'internal' ? { ...record, leftNode: undefined, rightNode: undefined } : record
+      },
+      write: () => {
+        throw new Error('not written in this test')
+      },
+      size: 0,
+    }
+    const tree = new StateTree({ store: unlinked, roots: [root] })
+    const changes = new Map([
+      [key(4), testValue(40)],
+      [key(99), testValue(99)],
+      [key(7), undefined],
+    ])
+    expect(tree.prepare(changes).root).toEqual(linked.prepare(changes).root)
+    for (const i of [0, 7, 29, 99]) {
+      expect(tree.prove(root, key(i))).toEqual(linked.prove(root, key(i)))
+      expect(tree.get(root, key(i))).toEqual(linked.get(root, key(i)))
+    }
+    expect(reads).toBeGreaterThan(30)
+  })
+
   it('a store missing a node is reported as ERR_MISSING_STATE_NODE, and the store is left as it was', () => {
     const inner = new MemoryNodeStore()
     const tree = new StateTree({ store: inner })
     const root = tree.update(new Map(Array.from({ length: 8 }, (_, i) => [key(i), testValue(i)])))
+    // As a store on disk would: records without links to their children, read by id.
+    const unlinked = (record: NodeRecord | undefined): NodeRecord | undefined =>
+      record?.kind === 'internal' ? { ...record, leftNode: undefined, rightNode: undefined } : record
     const holed: NodeStore = {
-      get: (id) => (inner.get(id)?.kind === 'leaf' ? undefined : (inner.get(id) as NodeRecord | undefined)),
+      get: (id) => (inner.get(id)?.kind === 'leaf' ? undefined : unlinked(inner.get(id))),
       write: (writes) => inner.write(writes),
       get size() {
         return inner.size
