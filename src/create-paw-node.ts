@@ -109,7 +109,7 @@ export const LIBRARY_LOG_LEVEL = 'warn'
 export async function buildPawNode(
   init: PawNodeInit,
   platform: PlatformParts,
-): Promise<PawNode<unknown, unknown, unknown>> {
+): Promise<PawNode<unknown, unknown, unknown, unknown>> {
   const {
     privateKey: givenKey,
     logger,
@@ -259,8 +259,8 @@ function banGater(bans: BanList): ConnectionGater {
  */
 export function createPawNode<B, T, H>(
   init: PawNodeInit & { chain: ChainPort<B, T, H> },
-): Promise<PawNode<B, T, H>>
+): Promise<PawNode<B, T, H, unknown>>
 export function createPawNode(init?: PawNodeInit): Promise<PawNode>
-export function createPawNode(init: PawNodeInit = {}): Promise<PawNode<unknown, unknown, unknown>> {
+export function createPawNode(init: PawNodeInit = {}): Promise<PawNode<unknown, unknown, unknown, unknown>> {
   return buildPawNode({ tcpPort: null, wsPort: null, ...init }, browserPlatform)
 }

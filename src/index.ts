@@ -35,6 +35,7 @@ export type {
   TipEvent,
   TransactionRequestResult,
 } from './api/index.ts'
+export { describeAmount, formatPaw, PAW_DECIMALS, parsePaw } from './chain/amount.ts'
 export {
   decodeBlock,
   decodeHeader,
@@ -75,6 +76,7 @@ export { createLogger, type Logger } from './logging.ts'
 export { parsePeerAddress } from './peers/address.ts'
 export { RATE_LIMITS, type RateLimit, type RateLimitName } from './peers/rate-limits.ts'
 export { HANDSHAKE_PROTOCOL } from './protocols/handshake/constants.ts'
+export { isStateReadError, StateReadError, StateReadErrorCode } from './state-read-error.ts'
 export { AGENT_VERSION, VERSION } from './version.ts'
 export { fromHex, toHex } from './wire/bytes.ts'
 export * from './wire/index.ts'

@@ -7,6 +7,7 @@ import type { AbortOptions, Libp2p, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { TypedEventEmitter } from 'main-event'
 import type {
+  AccountReading,
   AnnounceResult,
   ChainTip,
   GossipBroadcast,
@@ -18,10 +19,13 @@ import type {
   PawNodeEvents,
   PeerInfo,
   SubmitResult,
+  TransactionConfirmation,
   TransactionRequestResult,
+  WaitForTransactionOptions,
 } from './api/index.ts'
 import { listenFailure } from './assembly/listen-failure.ts'
 import { assembleServices, type NodeServices, type PawNodeParts } from './assembly/node-services.ts'
+import { StateReads } from './assembly/state-reads.ts'
 import type { Settings } from './config/settings.ts'
 import { NetworkError } from './errors.ts'
 import type { GossipStats, PawPubSub } from './gossip/gossip-service.ts'
@@ -52,9 +56,9 @@ function checkSignal(options: AbortOptions | undefined): void {
   options?.signal?.throwIfAborted()
 }
 
-export class PawNodeImpl<B, T, H>
+export class PawNodeImpl<B, T, H, A = unknown>
   extends TypedEventEmitter<PawNodeEvents<B, T, H>>
-  implements PawNode<B, T, H>
+  implements PawNode<B, T, H, A>
 {
   readonly libp2p: Libp2p
   readonly settings: Settings
@@ -123,6 +127,7 @@ export class PawNodeImpl<B, T, H>
     await this.#services.mempool.start()
     await this.#services.blocks.start()
     await this.#services.peerExchange.start()
+    await this.#services.state?.start()
     try {
       await this.libp2p.start()
     } catch (error) {
@@ -163,6 +168,7 @@ export class PawNodeImpl<B, T, H>
     clearInterval(this.#discoveryTimer)
     await this.#services.peers.stop()
     await this.#services.peerExchange.stop()
+    await this.#services.state?.stop()
     await this.#services.gossip.stop()
     await this.#services.mempool.stop()
     await this.#services.blocks.stop()
@@ -228,6 +234,27 @@ export class PawNodeImpl<B, T, H>
 
   addressBookStats(): { entries: number; groups: number } {
     return { entries: this.#addressBook.size, groups: this.#addressBook.groups().size }
+  }
+
+  /** Verified reads (getAccount, waitForTransaction); undefined on a node without a chain. */
+  #stateReads: StateReads | undefined
+
+  #reads(): StateReads {
+    if (this.#chain === undefined) throw new NetworkError('this node follows no chain')
+    this.#stateReads ??= new StateReads(
+      this.#chain,
+      this.#services.stateClient,
+      this.log.child({ component: 'state' }),
+    )
+    return this.#stateReads
+  }
+
+  async getAccount(address: HashInput, options?: AbortOptions): Promise<AccountReading<A>> {
+    return (await this.#reads().getAccount(hashBytes(address), options)) as AccountReading<A>
+  }
+
+  waitForTransaction(id: HashInput, options?: WaitForTransactionOptions): Promise<TransactionConfirmation> {
+    return this.#reads().waitForTransaction(hashBytes(id), options)
   }
 
   chainTip(): ChainTip | undefined {

@@ -1,24 +1,44 @@
-// The example dApp: the browser bundle of paw-node (dist/browser/paw-node.js, built by
-// `npm run build:browser`) as a light node. Headers are kept in IndexedDB, so a reload
-// resumes from the stored tip. Plain ES modules, no framework.
+// The example dApp: a wallet on the browser bundle of paw-node (dist/browser/paw-node.js,
+// built by `npm run build:browser`) running as a light node. It trusts no server: the
+// balance and nonce come from full nodes over /paw/state/1 with a proof checked against a
+// header this page holds (getAccount), and each payment is followed into the chain with an
+// inclusion proof (waitForTransaction). Everything moves on the node's events; nothing polls.
+// Headers are kept in IndexedDB and the payments sent in localStorage, so a reload resumes.
+// Plain ES modules, no framework.
 import {
   createPawNode,
   devnetAccount,
+  formatPaw,
   fromHex,
   IndexedDbBlockStore,
+  parsePaw,
   signTransaction,
   toHex,
-  txHash,
 } from './paw-node.js'
 
 const $ = (id) => document.getElementById(id)
 const params = new URLSearchParams(location.search)
 const peer = params.get('peer')
 const chainId = params.get('chain') ?? 'paw-devnet'
+/** Blocks on top of a payment, its own counted, before the page calls it confirmed. */
+const CONFIRMATIONS = Number(params.get('confirmations') ?? '3')
+const SENT_KEY = `paw-wallet-${chainId}-sent`
 
 function show(id, text, isError = false) {
   $(id).textContent = text
   $(id).classList.toggle('error', isError)
+}
+
+/** Payments this page sent and has not seen confirmed: survive a reload. */
+function loadSent() {
+  try {
+    return JSON.parse(localStorage.getItem(SENT_KEY) ?? '[]')
+  } catch {
+    return []
+  }
+}
+function saveSent(sent) {
+  localStorage.setItem(SENT_KEY, JSON.stringify(sent))
 }
 
 async function main() {
@@ -38,14 +58,53 @@ async function main() {
   await node.start()
   show('status', 'started')
 
-  // The tip as it moves (headers synced, gossiped, or a reorg): the node says so, no polling.
+  const wallet = () => devnetAccount(Number($('wallet-account').value))
+  let sent = loadSent()
+
+  // The tip as it moves (headers synced, gossiped, or a reorg): the node says so.
   const renderTip = (tip) => {
     $('tip-height').textContent = String(tip.height)
     $('tip-hash').textContent = tip.hash
   }
   const stored = node.chainTip() // where the headers kept in IndexedDB left off
   if (stored !== undefined) renderTip(stored)
-  node.addEventListener('tip', (event) => renderTip(event.detail))
+
+  // The wallet's account, verified against the tip's header, read again at each new tip.
+  let reading = false
+  let readAgain = false
+  const renderAccount = async () => {
+    if (reading) {
+      readAgain = true
+      return
+    }
+    reading = true
+    try {
+      do {
+        readAgain = false
+        const { address } = wallet()
+        $('wallet-address').textContent = toHex(address)
+        try {
+          const read = await node.getAccount(address)
+          $('balance').textContent = formatPaw(read.account.balance)
+          $('balance').dataset.units = String(read.account.balance)
+          $('nonce').textContent = String(read.account.nonce)
+          $('account-at').textContent =
+            `block ${read.height} (${read.blockHash.slice(0, 16)}…), proof from ${read.peer ?? 'this node'}`
+          $('account-at').dataset.height = String(read.height)
+          $('account-at').classList.remove('error')
+        } catch (error) {
+          show('account-at', `not read yet: ${error.message}`, true)
+        }
+      } while (readAgain)
+    } finally {
+      reading = false
+    }
+  }
+  node.addEventListener('tip', (event) => {
+    renderTip(event.detail)
+    void renderAccount()
+  })
+  $('wallet-account').addEventListener('change', () => void renderAccount())
 
   const renderPeers = () => {
     const connected = node.peers().filter((p) => p.state === 'connected')
@@ -58,10 +117,59 @@ async function main() {
       }),
     )
     show('status', connected.length > 0 ? `connected to ${connected.length} peer(s)` : 'connecting…')
+    if (connected.length > 0) void renderAccount()
   }
   renderPeers()
   node.addEventListener('peer:connected', renderPeers)
   node.addEventListener('peer:disconnected', renderPeers)
+
+  // One line per payment, kept up to date by waitForTransaction's progress.
+  const follow = (payment) => {
+    let li = document.querySelector(`li[data-id="${payment.id}"]`)
+    if (li === null) {
+      li = document.createElement('li')
+      li.className = 'mono'
+      li.dataset.id = payment.id
+      $('payments').prepend(li)
+    }
+    const line = (text) => {
+      li.textContent = `${payment.amount} PAW to ${payment.to.slice(0, 12)}… (nonce ${payment.nonce}): ${text}`
+    }
+    line('sent, waiting for a block…')
+    li.dataset.status = 'pending'
+    node
+      .waitForTransaction(payment.id, {
+        confirmations: CONFIRMATIONS,
+        onProgress: (progress) => {
+          li.dataset.status = progress.status
+          if (progress.status === 'included') {
+            li.dataset.confirmations = String(progress.confirmations)
+            line(`in block ${progress.height}, ${progress.confirmations} of ${CONFIRMATIONS} confirmations`)
+          } else if (progress.status === 'reorged-out') {
+            line(`its block ${progress.height} left the chain; waiting for it again…`)
+          } else {
+            line(progress.status === 'pending' ? 'pending in the network' : 'not seen yet…')
+          }
+        },
+      })
+      .then(
+        (done) => {
+          li.dataset.status = 'confirmed'
+          li.dataset.confirmations = String(done.confirmations)
+          line(`confirmed in block ${done.height} (${done.confirmations} confirmations)`)
+          sent = sent.filter((entry) => entry.id !== payment.id)
+          saveSent(sent)
+        },
+        (error) => {
+          li.dataset.status = 'failed'
+          line(`${error.code ?? 'error'}: ${error.message}`)
+          li.classList.add('error')
+          sent = sent.filter((entry) => entry.id !== payment.id)
+          saveSent(sent)
+        },
+      )
+  }
+  for (const payment of sent) follow(payment)
 
   $('fetch-form').addEventListener('submit', async (event) => {
     event.preventDefault()
@@ -80,47 +188,41 @@ async function main() {
 
   $('send-form').addEventListener('submit', async (event) => {
     event.preventDefault()
+    const button = $('send-form').querySelector('button')
+    button.disabled = true
     try {
-      const from = devnetAccount(Number($('send-from').value))
-      const nonce = BigInt(params.get('nonce') ?? '0')
+      const from = wallet()
+      const amount = parsePaw($('send-amount').value, 'amount')
+      const fee = parsePaw($('send-fee').value, 'fee')
+      const to = fromHex($('send-to').value.trim())
+      // The nonce the network has for this account, past the payments of ours still on their way.
+      const { account } = await node.getAccount(from.address)
+      const fromHexAddress = toHex(from.address)
+      const ours = sent.filter((entry) => entry.from === fromHexAddress).map((entry) => BigInt(entry.nonce))
+      const nonce = ours.reduce((next, n) => (n >= next ? n + 1n : next), account.nonce)
       const transaction = signTransaction(
-        {
-          from: from.address,
-          to: fromHex($('send-to').value.trim()),
-          amount: BigInt($('send-amount').value),
-          fee: 10_000n,
-          nonce,
-        },
+        { from: from.address, to, amount, fee, nonce },
         from.privateKey,
         chainId,
       )
       const result = await node.submitTransaction(transaction)
-      show('send-result', `sent ${result.id} to ${result.recipients} peer(s); waiting for a block…`)
-      watchForInclusion(node, result.id)
+      const payment = {
+        id: result.id,
+        from: fromHexAddress,
+        to: toHex(to),
+        amount: formatPaw(amount),
+        nonce: String(nonce),
+      }
+      sent.push(payment)
+      saveSent(sent)
+      follow(payment)
+      show('send-result', `sent ${result.id} to ${result.recipients} peer(s)`)
     } catch (error) {
-      show('send-result', String(error), true)
+      show('send-result', String(error.message ?? error), true)
+    } finally {
+      button.disabled = false
     }
   })
-}
-
-/**
- * Watches for the block that includes `id`: a light node holds headers only, so each
- * header joining its chain (gossiped or synced) has its block fetched by hash and searched.
- */
-function watchForInclusion(node, id) {
-  const seen = new Set()
-  const check = async (hash) => {
-    if (seen.has(hash)) return
-    seen.add(hash)
-    const block = await node.fetchBlock(hash).catch(() => undefined)
-    if (block?.transactions.some((tx) => toHex(txHash(tx)) === id)) {
-      node.removeEventListener('header', onHeader)
-      show('send-result', `mined: ${id} is in block ${block.header.height}`)
-      $('send-result').dataset.minedIn = String(block.header.height)
-    }
-  }
-  const onHeader = (event) => void check(event.detail.hash)
-  node.addEventListener('header', onHeader)
 }
 
 main().catch((error) => show('status', String(error?.stack ?? error), true))

@@ -9,6 +9,7 @@ import type { AbortOptions, Libp2p, PeerId, PrivateKey, TypedEventTarget } from 
 import type { Multiaddr } from '@multiformats/multiaddr'
 import type { BlockStore } from '../chain/store/block-store.ts'
 import type {
+  AccountState,
   AddBlockOutcome,
   AddResult,
   Block,
@@ -39,6 +40,7 @@ import type {
   RateLimit,
   RateLimitName,
 } from './peers.ts'
+import type { AccountReading, TransactionConfirmation, WaitForTransactionOptions } from './state-reads.ts'
 import type {
   DiscoveryStats,
   EnforcerStats,
@@ -117,6 +119,11 @@ export interface HeaderSource extends TypedEventTarget<HeaderChainEvents> {
   hasHeader(hash: Uint8Array): Promise<boolean>
   /** Checks a body fetched for a header we hold; throws a ChainError. */
   verifyBody(block: Block): Promise<void>
+  /**
+   * The header of `hash` if it is on the best header chain (HeaderChain has it): with it a
+   * light node checks /paw/state/1 answers (getAccount, waitForTransaction).
+   */
+  bestHeader?(hash: Uint8Array): Promise<BlockHeader | undefined>
 }
 
 /**
@@ -206,11 +213,11 @@ export interface PawNodeInit extends SettingsInput {
 }
 
 /**
- * A PAW node. `B`, `T`, `H`: the block, transaction and header types of its chain (the
- * reference chain's unless created on another chain's port). Every async method takes
- * libp2p's `AbortOptions`: an aborted call rejects with the signal's reason.
+ * A PAW node. `B`, `T`, `H`, `A`: the block, transaction, header and account types of its
+ * chain (the reference chain's unless created on another chain's port). Every async method
+ * takes libp2p's `AbortOptions`: an aborted call rejects with the signal's reason.
  */
-export interface PawNode<B = Block, T = Transaction, H = BlockHeader>
+export interface PawNode<B = Block, T = Transaction, H = BlockHeader, A = AccountState>
   extends TypedEventTarget<PawNodeEvents<B, T, H>> {
   readonly peerId: PeerId
   readonly settings: Settings
@@ -327,6 +334,25 @@ export interface PawNode<B = Block, T = Transaction, H = BlockHeader>
    * @throws TypeError for a hash that is not hex
    */
   fetchBlock(hash: HashInput, options?: AbortOptions): Promise<B | undefined>
+  /**
+   * An account as of the best chain's tip, verified: a light node asks full nodes over
+   * /paw/state/1 and checks the proof against a header it holds (a peer whose proof fails
+   * is charged and the next asked; if peers are a block behind, the block below the tip);
+   * a full node reads its own state. `address`: hex, or bytes (the reference chain: 32).
+   * @throws TypeError for text that is not hex, or not an address of this chain
+   * @throws StateReadError ERR_STATE_UNAVAILABLE (no peer answered with a proof that
+   *   verified), ERR_STATE_UNSUPPORTED (a chain whose headers commit to no state)
+   */
+  getAccount(address: HashInput, options?: AbortOptions): Promise<AccountReading<A>>
+  /**
+   * Follows a transaction (id: hex) into the best chain, at each new tip and reorg (no
+   * polling): `onProgress` hears pending → included at height h (and each confirmation) →
+   * reorged-out if its block leaves the best chain; resolves once `confirmations` blocks
+   * hold it. A light node checks each inclusion against the header of the block named.
+   * @throws StateReadError ERR_TRANSACTION_DROPPED after `dropAfterBlocks` tips at which no
+   *   one held it; the signal's reason when aborted
+   */
+  waitForTransaction(id: HashInput, options?: WaitForTransactionOptions): Promise<TransactionConfirmation>
   /** 000 handleIncomingMessage: dispatch a received message to the handler of its protocol and type. */
   handleIncomingMessage(message: PawMessage, peer: PeerInfo, options?: AbortOptions): Promise<void>
   /**

@@ -98,6 +98,7 @@ export type RateLimitName =
   | 'peerRequests'
   | 'headerRequests'
   | 'blockRequests'
+  | 'stateRequests'
 
 /**
  * What a peer can do that costs it (protocols/errors.md "What each code costs");
@@ -112,4 +113,5 @@ export type OffenceName =
   | 'budgetHog'
   | 'invalidTransaction'
   | 'invalidBlock'
+  | 'invalidStateProof'
   | 'connectionFailed'

@@ -97,6 +97,25 @@ export interface PeersStats {
   refused: RefusedCounts
 }
 
+/**
+ * Counters of /paw/state/1 since the node was created (protocols/state.md): the protocol's
+ * (StateProtocol.stats(): served, asked, refused) and, on a node that checks answers, the
+ * state client's (StateClient.stats() adds verified, lies, unavailable).
+ */
+export interface StateStats {
+  /** Requests we answered, by kind. */
+  served: { accounts: number; transactions: number }
+  /** Requests we sent, by kind. */
+  asked: { accounts: number; transactions: number }
+  /** Answers whose proof the chain accepted. */
+  verified: number
+  /** Answers whose proof the chain refused, by its code: each a peer charged `invalidStateProof`. */
+  lies: Record<string, number>
+  /** Reads no peer could answer with a proof (ERR_STATE_UNAVAILABLE). */
+  unavailable: number
+  refused: RefusedCounts
+}
+
 /** The memory budget of /paw/* streams and its use now (docs/configuration.md "Memory budget"). */
 export interface MemoryBudgetStats {
   nodeLimitBytes: number

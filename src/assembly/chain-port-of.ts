@@ -5,7 +5,7 @@
  * reference chain's adapter. Browser-safe.
  */
 import type { NodeChain } from '../api/index.ts'
-import { referenceFullPort } from '../chain/port/full-port.ts'
+import { isProvingChain, referenceFullPort } from '../chain/port/full-port.ts'
 import { referenceHeaderPort } from '../chain/port/header-port.ts'
 import type { ChainPort } from '../ports/chain.ts'
 
@@ -16,6 +16,9 @@ function isChainPort(given: NodeChain | ChainPort): given is ChainPort {
 
 export function chainPortOf(given: NodeChain | ChainPort): ChainPort {
   if (isChainPort(given)) return given
-  if (given.chain !== undefined) return referenceFullPort({ chain: given.chain, mempool: given.mempool })
+  if (given.chain !== undefined) {
+    const { chain, mempool } = given
+    return referenceFullPort({ chain, mempool, ...(isProvingChain(chain) ? { proofs: chain } : {}) })
+  }
   return referenceHeaderPort(given.headers)
 }

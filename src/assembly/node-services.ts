@@ -1,7 +1,8 @@
 /**
  * The one place that builds a node's services (STYLE.md "our layout": assembly): the
- * enforcer and memory budget every /paw/* protocol shares, the peer manager, the four
- * /paw/* protocols, gossip, sync and discovery, each given what it needs of the others.
+ * enforcer and memory budget every /paw/* protocol shares, the peer manager, the five
+ * /paw/* protocols (and the state client over /paw/state/1), gossip, sync and discovery,
+ * each given what it needs of the others.
  * PawNodeImpl (src/paw-node.ts) starts, stops and exposes them. Browser-safe.
  */
 import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
@@ -24,6 +25,8 @@ import { MempoolProtocol } from '../protocols/mempool/mempool-protocol.ts'
 import { MessageRouter } from '../protocols/messages.ts'
 import { PeersProtocol } from '../protocols/peers/peers-protocol.ts'
 import { MemoryBudget } from '../protocols/shared/memory-budget.ts'
+import { StateClient, servesState } from '../protocols/state/state-client.ts'
+import { StateProtocol } from '../protocols/state/state-protocol.ts'
 import { SyncRunner } from '../sync/sync-runner.ts'
 import type { SyncProgress } from '../sync/types.ts'
 import { ChainActions } from './chain-actions.ts'
@@ -71,6 +74,13 @@ export interface NodeServices<B = unknown, T = unknown> {
   mempool: MempoolProtocol
   blocks: BlocksProtocol
   peerExchange: PeersProtocol
+  /**
+   * /paw/state/1 (protocols/state.md): served where the chain has a prover (full nodes),
+   * asked where it has a verifier; undefined on a node whose chain has neither.
+   */
+  state: StateProtocol | undefined
+  /** Verified reads from peers over `state`; undefined without the chain's verifier. */
+  stateClient: StateClient | undefined
   discovery: Discovery
   /** Undefined on a node without a chain. */
   sync: SyncRunner | undefined
@@ -241,6 +251,30 @@ export function assembleServices<B, T>(parts: PawNodeParts, node: NodeHooks): No
     seedMode: settings.seedMode,
     disconnect: (peerId) => node.disconnectPeer(peerId),
   })
+  const stateProver = chain?.kind === 'full' ? chain.stateProver : undefined
+  const stateVerifier = chain?.stateVerifier
+  const state =
+    stateProver === undefined && stateVerifier === undefined
+      ? undefined
+      : new StateProtocol({ ...streams, log: log.child({ component: 'state' }), prover: stateProver })
+  const stateClient =
+    state === undefined || stateVerifier === undefined
+      ? undefined
+      : new StateClient({
+          protocol: state,
+          verifier: stateVerifier,
+          // Handshaken peers, unless identify says they do not serve it (light nodes).
+          candidates: () =>
+            Promise.all(
+              peers.connected().map(async ({ info, connection }) => ({
+                peerId: info.peerId,
+                score: reputation.score(info.peerId),
+                serves: await servesState(libp2p.peerStore, connection.remotePeer),
+              })),
+            ),
+          enforcer,
+          log: log.child({ component: 'state' }),
+        })
   const discovery = new Discovery({
     book: parts.addressBook,
     peers: {
@@ -267,6 +301,8 @@ export function assembleServices<B, T>(parts: PawNodeParts, node: NodeHooks): No
     mempool,
     blocks,
     peerExchange,
+    state,
+    stateClient,
     discovery,
     sync,
     chainActions,

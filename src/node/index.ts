@@ -66,9 +66,11 @@ export interface NodePawNodeInit extends PawNodeInit {
  */
 export function createPawNode<B, T, H>(
   init: NodePawNodeInit & { chain: ChainPort<B, T, H> },
-): Promise<PawNode<B, T, H>>
+): Promise<PawNode<B, T, H, unknown>>
 export function createPawNode(init?: NodePawNodeInit): Promise<PawNode>
-export function createPawNode(init: NodePawNodeInit = {}): Promise<PawNode<unknown, unknown, unknown>> {
+export function createPawNode(
+  init: NodePawNodeInit = {},
+): Promise<PawNode<unknown, unknown, unknown, unknown>> {
   const { libp2pMetrics, ...rest } = init
   return buildPawNode(
     rest,

@@ -96,6 +96,14 @@ export const OFFENCES = {
     rationale:
       '004 §6.3: a gossiped block that breaks a rule no valid block can (proof of work, tx root, signatures, coinbase): honest peers validate before relaying, so its sender is not one',
   },
+  invalidStateProof: {
+    code: ErrorCode.InvalidMessageFormat,
+    penalty: -100,
+    disconnect: true,
+    ban: true,
+    rationale:
+      'a /paw/state/1 answer whose proof the chain refuses (a forged account, a proof against another root, a fake inclusion): an honest node answers only for a block of its best chain, whose root it validated, so its proofs always verify (a block the asker lacks is refused, not charged); a false one is a lie, banned as 004 §6.3 bans an invalid block',
+  },
   connectionFailed: {
     code: ErrorCode.NetworkError,
     penalty: -2,

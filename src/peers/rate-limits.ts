@@ -52,7 +52,20 @@ export const RATE_LIMITS = {
     rationale:
       'a get_block or get_blocks costs one token per started MiB of its answer (blockAnswerCost), at least one: 32 MiB/s of blocks per peer sustained, or 32 answers/s of small blocks (4,096 blocks/s); a burst of 512 lets a new node fetch 512 MiB, or 65,536 small blocks, at once',
   },
+  stateRequests: {
+    ratePerSecond: 20,
+    burst: 100,
+    rationale:
+      'a get_account takes 1 token (one state-tree path), a get_transaction_status STATE_TRANSACTION_COST (4: it reads and hashes a whole block, ~40 ms at 10,000 transactions): a wallet reads an account with at most 3 requests and follows a transaction with one per peer per new tip, far inside 20/s; a peer at the limit gets 5 inclusion proofs/s',
+  },
 } as const satisfies Record<RateLimitName, RateLimit>
+
+/**
+ * The stateRequests tokens a get_transaction_status takes (a get_account takes 1): proving
+ * an inclusion reads the whole block and hashes its transactions into the Merkle tree,
+ * where an account proof reads one path of the state tree.
+ */
+export const STATE_TRANSACTION_COST = 4
 
 const MIB = 1024 * 1024
 
@@ -154,6 +167,7 @@ export class PeerRateLimiter {
       peerRequests: 0,
       headerRequests: 0,
       blockRequests: 0,
+      stateRequests: 0,
     }
   }
 

@@ -19,7 +19,7 @@ import type { TransactionPoolPort } from './transaction-pool.ts'
  * length-prefixed and its length checked by `isBlockLength` before its bytes are read.
  */
 export interface ChainShape {
-  /** Bytes of every header encoding (153 for the reference chain). */
+  /** Bytes of every header encoding (185 for the reference chain). */
   readonly headerBytes: number
   /** Bytes of every transaction encoding (152 for the reference chain). */
   readonly transactionBytes: number
@@ -183,6 +183,80 @@ export interface ChainCodec<B, T, H> {
   decodeHeader(encoded: Uint8Array): H
 }
 
+/**
+ * A full node's answer to `get_account` (protocols/state.md), as the chain makes it: the
+ * account's encoding and a proof against the state root of the block asked about, a proof
+ * that the address holds nothing, or `unknown-block` (not on its best chain, or its state
+ * there is no longer kept). Values and proofs are the chain's bytes: the network carries
+ * them without reading them.
+ */
+export type AccountProof =
+  | { status: 'found'; value: Uint8Array; proof: Uint8Array }
+  | { status: 'absent'; proof: Uint8Array }
+  | { status: 'unknown-block' }
+
+/**
+ * A full node's answer to `get_transaction_status`: in its pool (`pending`, proves nothing),
+ * in a block of its best chain with a proof against that block's transaction root, or
+ * `unknown` (proves nothing either).
+ */
+export type TransactionProof =
+  | { status: 'pending' }
+  | { status: 'included'; block: Uint8Array; proof: Uint8Array }
+  | { status: 'unknown' }
+
+/** What a full node's chain answers /paw/state/1 with (StateProofs.prove…). */
+export interface StateProver {
+  /**
+   * The account `address` as of `block`. undefined when `address` is not an address of this
+   * chain (the network answers the request as malformed, 0x05).
+   */
+  proveAccount(
+    block: Uint8Array,
+    address: Uint8Array,
+    options?: AbortOptions,
+  ): Promise<AccountProof | undefined>
+  /** Where the transaction `id` is, with a proof when it is in a block. */
+  proveTransaction(id: Uint8Array, options?: AbortOptions): Promise<TransactionProof>
+}
+
+/** An account a proof showed, as of a block of the checker's best chain. */
+export interface VerifiedAccount<A> {
+  /** The chain's decoded account (an absent address: what the chain says it holds, e.g. zero). */
+  account: A
+  block: Uint8Array
+  height: number
+}
+
+/** A transaction a proof put in a block of the checker's best chain. */
+export interface VerifiedInclusion {
+  block: Uint8Array
+  height: number
+}
+
+/**
+ * What any node's chain checks /paw/state/1 answers with, against headers it holds.
+ * Judgement `invalid`: the proof does not show what the answer claims (the answerer lied,
+ * src/peers/offences.ts); `refused`: the block is not on this node's best chain (any more),
+ * which proves nothing about the answerer.
+ */
+export interface StateVerifier<A = unknown> {
+  /** Whether `address` is an address of this chain: a user's typo is refused before any peer is asked. */
+  isAddress(address: Uint8Array): boolean
+  verifyAccount(
+    block: Uint8Array,
+    address: Uint8Array,
+    answer: Exclude<AccountProof, { status: 'unknown-block' }>,
+    options?: AbortOptions,
+  ): Promise<Judgement<VerifiedAccount<A>>>
+  verifyTransaction(
+    id: Uint8Array,
+    block: Uint8Array,
+    proof: Uint8Array,
+    options?: AbortOptions,
+  ): Promise<Judgement<VerifiedInclusion>>
+}
+
 /** What every chain offers, whole or headers only. */
 export interface ChainPortBase<B, T, H> extends TypedEventTarget<ChainPortEvents> {
   /** The chain ID the handshake and the gossip topics carry. */
@@ -205,6 +279,11 @@ export interface ChainPortBase<B, T, H> extends TypedEventTarget<ChainPortEvents
   encodedHeaders(fromHeight: number, count: number, options?: AbortOptions): Promise<Uint8Array[]>
   /** A checker for a peer's headers extending our best chain at `ancestorHeight`. */
   headerChecker(ancestorHeight: number): HeaderChecker
+  /**
+   * Checks /paw/state/1 answers, for a chain whose headers commit to its state (the
+   * reference chain's do, docs/chain.md "Header"); absent: the node neither asks nor serves.
+   */
+  readonly stateVerifier?: StateVerifier
 }
 
 /** A full (or miner) node's chain: blocks, validated and stored, and a pool. */
@@ -215,6 +294,8 @@ export interface FullChainPort<B = unknown, T = unknown, H = unknown> extends Ch
   encodedBlock(hash: Uint8Array, options?: AbortOptions): Promise<Uint8Array | undefined>
   /** Validates and stores a block, moving the tip by fork choice. */
   importBlock(encoded: Uint8Array, options?: ImportOptions): Promise<Judgement<Imported<B>>>
+  /** Answers /paw/state/1 (with stateVerifier); absent: the protocol is not served. */
+  readonly stateProver?: StateProver
 }
 
 /** A light node's chain: headers only. */

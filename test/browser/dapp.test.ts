@@ -1,11 +1,13 @@
 /**
- * Issue 8, in a real browser: the example dApp page (examples/dapp, the browser bundle of
- * this package) in headless Chromium (Debian's `chromium`, driven by playwright-core)
+ * Issues 8 and 18, in a real browser: the example wallet (examples/dapp, the browser bundle
+ * of this package) in headless Chromium (Debian's `chromium`, driven by playwright-core)
  * connects over WebSockets to a local devnet miner, completes /paw/handshake/1, follows the
- * node's tip (headers synced, then gossip), fetches a block by hash, and submits a signed
- * transaction that is mined and shows up on the page. A screenshot of the page is kept in
- * test-artifacts/dapp.png. Reloaded with no reachable peer, it resumes from the headers it
- * keeps in IndexedDB.
+ * node's tip (headers synced, then gossip), fetches a block by hash, shows its account's
+ * balance in PAW as proven against a header it holds (the same as the node's state tree at
+ * that block), sends two payments in a row with nonces from the network and follows each to
+ * 3 confirmations, then sends a third and is reloaded before it confirms: the payment is
+ * followed again after the reload. A screenshot is kept in test-artifacts/dapp.png.
+ * Reloaded with no reachable peer, it resumes from the headers it keeps in IndexedDB.
  *
  * The devnet node is the one `paw-node start` runs (openChainRuntime on LevelDB in a
  * temporary home, the miner, its blocks announced), in this process.
@@ -22,9 +24,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // Page-side checks are strings evaluated in the page: this file is compiled without DOM types.
 import { serveExample } from '../../examples/dapp/serve.ts'
 import type { PawNode } from '../../src/api/index.ts'
+import { formatPaw } from '../../src/chain/amount.ts'
 import { openFullChain } from '../../src/chain/full-chain.ts'
 import { blockHash } from '../../src/chain/hashing.ts'
 import { devnetAccount, PAW_DEVNET } from '../../src/chain/params.ts'
+import type { ReferenceChain } from '../../src/chain/reference-chain.ts'
+import { accountKey, decodeAccountValue } from '../../src/chain/state-tree/index.ts'
 import { MemoryBlockStore } from '../../src/chain/store/memory-store.ts'
 import { resolveSettings } from '../../src/config/settings.ts'
 import { announceMinedBlocks, type ChainRuntime, openChainRuntime } from '../../src/node/chain-runtime.ts'
@@ -33,6 +38,14 @@ import { toHex } from '../../src/wire/bytes.ts'
 import { tcpAddress, testLogger, waitFor, wsAddress } from '../support/nodes.ts'
 
 const tcpAddressOf = (of: PawNode): string => tcpAddress(of).toString()
+
+/** An account's balance after block `height`, from the node's state tree (what the page must show). */
+async function balanceAtHeight(chain: ReferenceChain, height: number, address: Uint8Array): Promise<bigint> {
+  const [header] = await chain.getHeaders(height, 1)
+  if (header === undefined) throw new Error(`no block ${height}`)
+  const value = chain.stateTree.get(header.stateRoot, accountKey(address))
+  return value === undefined ? 0n : decodeAccountValue(value).balance
+}
 
 import { projectRoot } from '../support/system-node.ts'
 
@@ -127,7 +140,7 @@ afterAll(async () => {
 })
 
 describe('the example dApp in Chromium', () => {
-  it('connects over WebSockets, follows the tip, fetches a block by hash, and its transaction is mined', async () => {
+  it('connects over WebSockets, follows the tip, fetches a block, shows a proven balance, sends payments followed to 3 confirmations across a reload', async () => {
     if (browser === undefined || node === undefined || runtime?.chain === undefined)
       throw new Error('not set up')
     const chain = runtime.chain
@@ -156,8 +169,11 @@ describe('the example dApp in Chromium', () => {
       },
     )
     expect(await pageTip()).toBeGreaterThanOrEqual(target)
-    const shownHash = await page.textContent('#tip-hash')
-    const [header] = await chain.getHeaders(Number(await pageTip()), 1)
+    // Height and hash read in one go: the page's tip keeps moving.
+    const [shownHeight, shownHash] = (await page.evaluate(
+      `[document.getElementById('tip-height').textContent, document.getElementById('tip-hash').textContent]`,
+    )) as [string, string]
+    const [header] = await chain.getHeaders(Number(shownHeight), 1)
     if (header !== undefined) expect(shownHash).toBe(toHex(blockHash(header)))
 
     // A block by hash (block 3, fetched from the node over /paw/blocks/1 and checked against the header).
@@ -173,24 +189,70 @@ describe('the example dApp in Chromium', () => {
       },
     )
 
-    // A transaction signed in the page with devnet account 2; mined, and shown as mined.
-    const receiver = devnetAccount(3).address
-    const before = chain.accountOf(receiver).balance
-    await page.fill('#send-to', toHex(receiver))
-    await page.fill('#send-amount', '12345')
-    await page.click('#send-form button')
+    // The wallet: devnet account 2's balance, proven by the node against a header the page holds.
+    const wallet = devnetAccount(2).address
     await page.waitForFunction(
-      `document.getElementById('send-result')?.dataset.minedIn !== undefined`,
+      `document.getElementById('account-at')?.dataset.height !== undefined`,
       undefined,
       {
-        timeout: 45_000,
+        timeout: 20_000,
       },
     )
-    const minedIn = Number(await page.getAttribute('#send-result', 'data-mined-in'))
-    console.log(
-      `page tip ${await pageTip()}, transaction mined in block ${minedIn}: ${await page.textContent('#send-result')}`,
+    const readAt = Number(await page.getAttribute('#account-at', 'data-height'))
+    const shownUnits = BigInt((await page.getAttribute('#balance', 'data-units')) ?? '-1')
+    expect(shownUnits).toBe(await balanceAtHeight(chain, readAt, wallet))
+    expect(await page.textContent('#balance')).toBe(formatPaw(shownUnits))
+
+    // Two payments in a row (nonces from the network, then the page's own count), each
+    // followed to 3 confirmations by the node's events.
+    const receiver = devnetAccount(3).address
+    const before = chain.accountOf(receiver).balance
+    const nonceBefore = chain.accountOf(wallet).nonce
+    await page.fill('#send-to', toHex(receiver))
+    await page.fill('#send-amount', '1.5')
+    await page.click('#send-form button')
+    await page.waitForFunction(`document.querySelectorAll('#payments li').length === 1`, undefined, {
+      timeout: 15_000,
+    })
+    await page.fill('#send-amount', '0.25')
+    await page.click('#send-form button')
+    await page.waitForFunction(`document.querySelectorAll('#payments li').length === 2`, undefined, {
+      timeout: 15_000,
+    })
+    // A confirmation count shown on the way (1 or 2 of 3), then confirmed.
+    await page.waitForFunction(
+      `[...document.querySelectorAll('#payments li')].some((li) => li.dataset.status === 'included')`,
+      undefined,
+      { timeout: 45_000 },
     )
-    expect(chain.accountOf(receiver).balance - before).toBe(12_345n)
+    await page.waitForFunction(
+      `[...document.querySelectorAll('#payments li')].every((li) => li.dataset.status === 'confirmed' && Number(li.dataset.confirmations) >= 3)`,
+      undefined,
+      { timeout: 60_000 },
+    )
+    console.log(`payments: ${(await page.locator('#payments li').allTextContents()).join(' | ')}`)
+    expect(chain.accountOf(receiver).balance - before).toBe(175_000_000n)
+    expect(chain.accountOf(wallet).nonce).toBe(nonceBefore + 2n)
+
+    // A third payment, and the page reloaded before it is confirmed: the payment is kept in
+    // localStorage and followed again to its confirmations; the balance is read again.
+    await page.fill('#send-amount', '0.125')
+    await page.click('#send-form button')
+    await page.waitForFunction(`document.querySelectorAll('#payments li').length === 3`, undefined, {
+      timeout: 15_000,
+    })
+    await page.reload()
+    await page.waitForFunction(
+      `document.querySelector('#payments li')?.dataset.status === 'confirmed'`,
+      undefined,
+      { timeout: 60_000 },
+    )
+    expect(chain.accountOf(receiver).balance - before).toBe(187_500_000n)
+    await page.waitForFunction(
+      `Number(document.getElementById('nonce')?.textContent) === ${Number(nonceBefore) + 3}`,
+      undefined,
+      { timeout: 20_000 },
+    )
 
     await mkdir(ARTIFACTS, { recursive: true })
     await page.screenshot({ path: join(ARTIFACTS, 'dapp.png'), fullPage: true })
@@ -209,7 +271,7 @@ describe('the example dApp in Chromium', () => {
     )
     expect(node.peers().filter((p) => p.state === 'connected')).toHaveLength(0)
     expect(errors).toEqual([])
-  }, 120_000)
+  }, 240_000)
 
   it('connects over wss to a node given a certificate and key, as a page served over https must', async () => {
     if (browser === undefined || node === undefined || runtime?.chain === undefined)

@@ -26,7 +26,7 @@ import { toHex } from '../../src/wire/bytes.ts'
 import { grow, nextBlock, transfer } from '../authority-chain/builder.ts'
 import { stopAll, testLogger, waitFor } from '../support/nodes.ts'
 
-type AuthorityNode = PawNode<AuthorityBlock, AuthorityTransaction, AuthorityHeader>
+type AuthorityNode = PawNode<AuthorityBlock, AuthorityTransaction, AuthorityHeader, unknown>
 
 const CHAIN_ID = 'paw-authority-e2e'
 

@@ -5,7 +5,14 @@
  * through this. Browser-safe.
  */
 import type { AbortOptions } from '@libp2p/interface'
-import type { ChainPool, FullChainPort, Imported, Judgement } from '../../ports/chain.ts'
+import type {
+  ChainPool,
+  FullChainPort,
+  Imported,
+  Judgement,
+  StateProver,
+  StateVerifier,
+} from '../../ports/chain.ts'
 import { decodeBlock, HEADER_LENGTH } from '../encoding.ts'
 import { isChainError } from '../errors.ts'
 import { blockHash } from '../hashing.ts'
@@ -13,6 +20,7 @@ import { type PoolPortEvents, referenceChainPool } from '../mempool/pool-port.ts
 import type { Block, BlockHeader, Chain, ChainEvents, Transaction, TransactionPool } from '../types.ts'
 import { judgementOf } from './judgement.ts'
 import { ReferenceView } from './reference-view.ts'
+import { type ProvingChain, referenceStateProver, referenceStateVerifier } from './state-proofs.ts'
 
 export interface ReferenceFullPortInit {
   chain: Chain
@@ -23,6 +31,22 @@ export interface ReferenceFullPortInit {
    * transactions itself, whatever the chain); tests and tools may.
    */
   events?: PoolPortEvents
+  /**
+   * The chain's state tree, recent transactions and best headers (a ReferenceChain): with it
+   * the node serves and checks /paw/state/1; without it (a bare `Chain`) it does neither.
+   */
+  proofs?: ProvingChain
+}
+
+/** Whether `chain` can answer /paw/state/1 (ReferenceChain can; a bare `Chain` cannot). */
+export function isProvingChain(chain: object): chain is ProvingChain {
+  const candidate = chain as Partial<Record<keyof ProvingChain, unknown>>
+  return (
+    typeof candidate.bestHeader === 'function' &&
+    typeof candidate.findTransaction === 'function' &&
+    typeof candidate.getBlock === 'function' &&
+    typeof candidate.stateTree === 'object'
+  )
 }
 
 const NO_POOL_EVENTS: PoolPortEvents = { admitted: () => {}, invalid: () => {} }
@@ -32,12 +56,18 @@ const hashOf = (block: Block): Uint8Array => blockHash(block.header)
 class ReferenceFullPort extends ReferenceView implements FullChainPort<Block, Transaction, BlockHeader> {
   readonly kind = 'full'
   readonly pool: ChainPool<Transaction>
+  readonly stateProver?: StateProver
+  readonly stateVerifier?: StateVerifier
   readonly #chain: Chain
 
   constructor(init: ReferenceFullPortInit) {
     super(init.chain)
     this.#chain = init.chain
     this.pool = referenceChainPool(init.mempool, init.events ?? NO_POOL_EVENTS)
+    if (init.proofs !== undefined) {
+      this.stateProver = referenceStateProver(init.proofs, (id) => init.mempool.has(id))
+      this.stateVerifier = referenceStateVerifier(init.proofs)
+    }
     init.chain.addEventListener('tip', (event: ChainEvents['tip']) => this.relayTip(event.detail.tip))
     init.chain.addEventListener('reorg', (event: ChainEvents['reorg']) => {
       const { disconnected, connected } = event.detail

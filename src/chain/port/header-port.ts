@@ -5,7 +5,7 @@
  */
 import type { AbortOptions } from '@libp2p/interface'
 import type { TypedEventTarget } from 'main-event'
-import type { HeaderChainPort, Imported, Judgement } from '../../ports/chain.ts'
+import type { HeaderChainPort, Imported, Judgement, StateVerifier } from '../../ports/chain.ts'
 import { decodeBlock, decodeHeader, decodeTransaction } from '../encoding.ts'
 import { ChainError, ChainErrorCode, isChainError } from '../errors.ts'
 import { blockHash, txHash } from '../hashing.ts'
@@ -21,6 +21,7 @@ import type {
 } from '../types.ts'
 import { judgementOf, ReferenceChainRejection } from './judgement.ts'
 import { ReferenceView } from './reference-view.ts'
+import { referenceStateVerifier } from './state-proofs.ts'
 
 /** What the port needs of a header chain (src/chain/header-chain.ts HeaderChain is one). */
 export interface ReferenceHeaders extends TypedEventTarget<HeaderChainEvents> {
@@ -32,17 +33,24 @@ export interface ReferenceHeaders extends TypedEventTarget<HeaderChainEvents> {
   getHeaders(fromHeight: number, count: number): Promise<BlockHeader[]>
   hasHeader(hash: Uint8Array): Promise<boolean>
   verifyBody(block: Block): Promise<void>
+  /** The header of `hash` if on the best chain: with it, the port checks /paw/state/1 answers. */
+  bestHeader?(hash: Uint8Array): Promise<BlockHeader | undefined>
 }
 
 const hashOf = (header: BlockHeader): Uint8Array => blockHash(header)
 
 class ReferenceHeaderPort extends ReferenceView implements HeaderChainPort<Block, Transaction, BlockHeader> {
   readonly kind = 'headers'
+  readonly stateVerifier?: StateVerifier
   readonly #headers: ReferenceHeaders
 
   constructor(headers: ReferenceHeaders) {
     super(headers)
     this.#headers = headers
+    const { bestHeader } = headers
+    if (bestHeader !== undefined) {
+      this.stateVerifier = referenceStateVerifier({ bestHeader: (hash) => bestHeader.call(headers, hash) })
+    }
     headers.addEventListener('tip', (event: HeaderChainEvents['tip']) => this.relayTip(event.detail.tip))
     headers.addEventListener('reorg', (event: HeaderChainEvents['reorg']) => {
       const { disconnected, connected } = event.detail
