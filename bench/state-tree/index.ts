@@ -313,8 +313,8 @@ async function main(): Promise<void> {
     'proof bytes (median / max)',
     ...inclusion.map((m) => `${m.proofBytes.median} / ${m.proofBytes.max}`),
   ])
-  inclusionRows.push(['verify µs (decode + verify)', ...inclusion.map((m) => `${m.verifyMicros}`)])
-  inclusionRows.push(['prove ms (whole tree hashed)', ...inclusion.map((m) => `${m.proveMillis}`)])
+  inclusionRows.push(['verify µs (decode + verify)', ...inclusion.map((m) => `${round(m.verifyMicros, 1)}`)])
+  inclusionRows.push(['prove ms (whole tree hashed)', ...inclusion.map((m) => `${round(m.proveMillis, 2)}`)])
   for (const line of table(inclusionRows)) console.log(line)
 }
 
