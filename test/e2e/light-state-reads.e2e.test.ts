@@ -143,6 +143,14 @@ describe('a light node reading state from an honest and a lying full node', () =
     expect(progress.slice(1).every((step) => step.status === 'included')).toBe(true)
     expect(progress.at(-1)).toMatchObject({ status: 'included', confirmations: 2, height: done.height })
 
+    // A full node offers the same API from its own state.
+    const local = await honest.node.getAccount(bob.address)
+    expect(local.source).toBe('local')
+    expect(local.account).toEqual(await truthAt(chain.chain, local.blockHash, bob.address))
+    expect(local.account.balance).toBe(1_000_000_000_000n + 250_000n)
+    const localDone = await honest.node.waitForTransaction(sent.id, { confirmations: 2 })
+    expect(localDone).toEqual(done)
+
     let liarsCaught = 0
     for (const lie of ['forged-balance', 'other-root', 'fake-inclusion'] as const) {
       const full = await openTestFullChain(params)
