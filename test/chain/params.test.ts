@@ -56,6 +56,16 @@ describe('built-in chains', () => {
     expect(hex(devnetAccount(0).privateKey)).toBe(
       hex(new Uint8Array(createHash('sha256').update('paw-devnet account 0').digest())),
     )
+    // docs/chain.md "Built-in chains": account 0's seed and address, and the order of the allocations.
+    expect(hex(devnetAccount(0).privateKey)).toBe(
+      '19ba828811889dd49ab282719639686323218ca0b53b0e8e9410cf90f10a6670',
+    )
+    expect(hex(devnetAccount(0).address)).toBe(
+      '532684725070fccab7954b10686fcfa3439a5ffc1a5e5232c9dbdc02f18504e5',
+    )
+    expect(PAW_DEVNET.allocations.map((a) => hex(a.address))).toEqual(
+      [0, 1, 2, 3].map((i) => hex(devnetAccount(i).address)),
+    )
   })
 
   it('testnet and mainnet: harder, 60 s blocks, no premine', () => {
