@@ -16,7 +16,6 @@
  */
 import { createPublicKey, verify as cryptoVerify } from 'node:crypto'
 import { ed25519 } from '@noble/curves/ed25519.js'
-import { sha512 } from '@noble/hashes/sha2.js'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { transactionSigningMessage } from '../../src/chain/encoding.ts'
@@ -27,16 +26,31 @@ import {
   signatureFastPathAvailable,
   signatureVerifyCounts,
   signTransaction,
-  type UnsignedTransaction,
   verifyTransactionSignature,
 } from '../../src/chain/signing.ts'
 import type { Transaction } from '../../src/chain/types.ts'
 import { fromHex } from '../../src/wire/bytes.ts'
+import {
+  alice,
+  aliceSignatureWithR,
+  CHAIN,
+  concat,
+  encodeY,
+  forgeForSmallOrderKey,
+  fromLE,
+  L,
+  le32,
+  mixedOrderKeySignature,
+  P,
+  Point,
+  SMALL_ORDER,
+  smallOrderEncodings,
+  T4,
+  T8,
+  txWith,
+  unsignedFrom,
+} from './signature-vectors.ts'
 
-const CHAIN = 'paw-devnet'
-const Point = ed25519.Point
-const L = Point.Fn.ORDER
-const P = Point.Fp.ORDER
 const RUNS = { numRuns: 300 }
 
 /** noble strict: the answer verifyTransactionSignature must give. */
@@ -70,110 +84,8 @@ function openssl(tx: Transaction, chainId = CHAIN): boolean {
   }
 }
 
-function le32(n: bigint): Uint8Array {
-  const out = new Uint8Array(32)
-  let v = n
-  for (let i = 0; i < 32; i++) {
-    out[i] = Number(v & 0xffn)
-    v >>= 8n
-  }
-  if (v !== 0n) throw new RangeError('does not fit 32 bytes')
-  return out
-}
-
-function fromLE(bytes: Uint8Array): bigint {
-  let n = 0n
-  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i] as number)
-  return n
-}
-
-/** A point encoding of y (< 2^255) with the sign bit `sign`. */
-function encodeY(y: bigint, sign: boolean): Uint8Array {
-  const out = le32(y)
-  if (sign) out[31] = (out[31] as number) | 0x80
-  return out
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.length
-  }
-  return out
-}
-
-/** k = SHA-512(R ‖ A ‖ M) mod L, as both verifiers compute it. */
-function challenge(r: Uint8Array, a: Uint8Array, message: Uint8Array): bigint {
-  return fromLE(sha512(concat(r, a, message))) % L
-}
-
-const mod = (n: bigint, m: bigint) => ((n % m) + m) % m
-
-function unsignedFrom(from: Uint8Array, nonce = 0n): UnsignedTransaction {
-  return { from, to: new Uint8Array(32).fill(7), amount: 1_000n, fee: 10n, nonce }
-}
-
-function txWith(from: Uint8Array, signature: Uint8Array, nonce = 0n): Transaction {
-  return { ...unsignedFrom(from, nonce), signature }
-}
-
-const alice = accountFromPrivateKey(fromHex('11'.repeat(32)))
-/** Alice's secret scalar a (A = aB), to build signatures by hand. */
-const aliceScalar = ed25519.utils.getExtendedPublicKey(alice.privateKey).scalar
-
-/** The 8 small-order points, canonical encodings (from a point of order 8). */
-const T8 = Point.fromHex('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a')
-const SMALL_ORDER = Array.from({ length: 8 }, (_, i) => (i === 0 ? Point.ZERO : T8.multiplyUnsafe(BigInt(i))))
-const T4 = T8.multiplyUnsafe(2n)
-
-/**
- * Every encoding that decodes (OpenSSL's way: y mod p, x = 0 whatever the sign bit) to a
- * small-order point: the 8 canonical ones, x = 0 with the sign bit set, and y >= p.
- */
-function smallOrderEncodings(): { name: string; bytes: Uint8Array }[] {
-  const out: { name: string; bytes: Uint8Array }[] = []
-  for (const [i, point] of SMALL_ORDER.entries())
-    out.push({ name: `canonical #${i}`, bytes: point.toBytes() })
-  out.push({ name: 'identity, x = 0 with sign bit', bytes: encodeY(1n, true) })
-  out.push({ name: '(0, -1), x = 0 with sign bit', bytes: encodeY(P - 1n, true) })
-  for (const sign of [false, true]) {
-    out.push({ name: `y = p (order 4), sign ${sign}`, bytes: encodeY(P, sign) })
-    out.push({ name: `y = p + 1 (identity), sign ${sign}`, bytes: encodeY(P + 1n, sign) })
-  }
-  return out
-}
-
-/**
- * A signature OpenSSL's cofactorless check accepts for a small-order key A: R = SB, so
- * SB - kA = R when kA = 0, which holds when k ≡ 0 mod 8. Tries nonces until it does.
- */
-function forgeForSmallOrderKey(a: Uint8Array): Transaction {
-  const s = 123_456_789n
-  const r = Point.BASE.multiply(s).toBytes()
-  for (let nonce = 0n; nonce < 1_000n; nonce++) {
-    const tx = txWith(a, concat(r, le32(s)), nonce)
-    if (challenge(r, a, transactionSigningMessage(tx, CHAIN)) % 8n === 0n) return tx
-  }
-  throw new Error('no nonce gave k ≡ 0 mod 8')
-}
-
-/**
- * Alice's signature with a chosen R point and R encoding: S = r + k·a where R = rB + torsion;
- * `rEncoding` defaults to the canonical one.
- */
-function aliceSignatureWithR(
-  r: bigint,
-  torsion: InstanceType<typeof Point>,
-  rEncoding?: Uint8Array,
-  nonce = 0n,
-) {
-  const rBytes = rEncoding ?? Point.BASE.multiply(r).add(torsion).toBytes()
-  const message = transactionSigningMessage(txWith(alice.address, new Uint8Array(64), nonce), CHAIN)
-  const k = challenge(rBytes, alice.address, message)
-  return txWith(alice.address, concat(rBytes, le32(mod(r + k * aliceScalar, L))), nonce)
-}
+// The hand-built signatures (small-order and mixed-order keys, chosen R) are built in
+// signature-vectors.ts, which also writes protocols/signatures.vectors.json from them.
 
 function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
   const out = bytes.slice()
@@ -407,14 +319,9 @@ describe('signature fast path: hand-built edge cases', () => {
   })
 
   it('mixed-order key A = aB + T8: noble accepts; OpenSSL only when k ≡ 0 mod 8; the chain always agrees with noble', () => {
-    const a = Point.BASE.multiply(aliceScalar).add(T8).toBytes()
     let opensslRefused = 0
     for (let nonce = 0n; nonce < 24n; nonce++) {
-      const r = 1_000n + nonce
-      const rBytes = Point.BASE.multiply(r).toBytes()
-      const message = transactionSigningMessage(txWith(a, new Uint8Array(64), nonce), CHAIN)
-      const k = challenge(rBytes, a, message)
-      const tx = txWith(a, concat(rBytes, le32(mod(r + k * aliceScalar, L))), nonce)
+      const { tx, k } = mixedOrderKeySignature(nonce)
       const accepted = openssl(tx)
       if (k % 8n !== 0n) expect(accepted).toBe(false) // SB - kA = R - kT8 ≠ R
       if (!accepted) opensslRefused++
