@@ -13,8 +13,12 @@
  *     raised for this (the default, one token per started MiB at 32/s with a burst of 512,
  *     caps a peer at 32 MiB/s after its first 512 MiB). Next to it, in the same
  *     rounds: a raw libp2p stream (two plain libp2p nodes, TCP + Noise + yamux as PAW
- *     uses them, 1 MiB writes waiting for 'drain' events) and a raw node:net socket
- *     carrying the same bytes. Medians of --rounds rounds, after one smaller warm-up.
+ *     uses them, 1 MiB writes waiting for 'drain' events) whose reader only counts the
+ *     bytes; the same stream whose reader makes every block's bytes one contiguous array
+ *     (what any reader handing blocks on pays: they arrive in Noise messages of at most
+ *     64 KiB, so decodeBlocks copies each block once); and a raw node:net socket. The
+ *     three libp2p cases take turns going first; ratios are medians of per-round ratios,
+ *     with the CPU both processes spent per MiB (rates wobble on shared cores, CPU less).
  * (b) a full sync with validation: a fresh full node syncs --b-blocks blocks of
  *     --b-tx transfers (syncBlockchain: headers, then bodies, each block added with
  *     chain.addBlock), next to the chain's own rate: the same encodings decoded and added
@@ -22,13 +26,14 @@
  *     each (the server validated the blocks in its own process, so its cache is not ours).
  *     Network share of sync time = 1 - sync rate / local rate.
  *
- *   npm run bench:sync [-- --json] [-- --rounds 5 --mib 256 --a-blocks 8 --b-blocks 500 --b-tx 200]
+ * --throughput-only runs (a) alone (for profiling: node --cpu-prof profiles both processes).
+ *
+ *   npm run bench:sync [-- --json] [-- --rounds 5 --mib 256 --a-blocks 8 --b-blocks 500 --b-tx 200 --throughput-only]
  */
 import { fork } from 'node:child_process'
-import { connect } from 'node:net'
 import { parseArgs } from 'node:util'
 import { identify } from '@libp2p/identify'
-import type { Connection, Libp2p } from '@libp2p/interface'
+import type { Libp2p } from '@libp2p/interface'
 import { noise } from '@libp2p/noise'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
@@ -36,121 +41,26 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import type { PawNode } from '../../src/api/index.ts'
 import { decodeBlock, encodeBlock } from '../../src/chain/encoding.ts'
-import { REFERENCE_SHAPE } from '../../src/chain/port/shape.ts'
 import { clearSignatureCache, signatureVerifyCounts } from '../../src/chain/signing.ts'
-import { resolveSettings } from '../../src/config/settings.ts'
-import { createLogger } from '../../src/logging.ts'
 import { createPawNode } from '../../src/node/index.ts'
-import { PeerRateLimiter } from '../../src/peers/rate-limits.ts'
-import { BlocksProtocol, REQUEST_STREAMS_PER_PEER } from '../../src/protocols/blocks/blocks-protocol.ts'
 import { bulkAccounts } from '../../test/support/bulk-sign.ts'
 import { openTestFullChain, testChainParams } from '../../test/support/chain-nodes.ts'
-import { machine, positiveInteger, round, table } from '../report.ts'
-import { median } from '../stats.ts'
+import { machine, positiveInteger, round } from '../report.ts'
 import { buildBlocks } from './blocks.ts'
-import { RAW_PROTOCOL, type ServerInit, type ServerReady, STREAM_READ_BUFFER } from './server.ts'
+import {
+  type SyncFigures,
+  syncJson,
+  syncLines,
+  type ThroughputCases,
+  throughputJson,
+  throughputLines,
+} from './report.ts'
+import { pawRound, rawLibp2pRound, rawTcpRound, requester } from './rounds.ts'
+import { type ServerInit, type ServerReady, STREAM_READ_BUFFER } from './server.ts'
 
 const MIB = 1024 * 1024
 /** 157 + 152 × (6,896 + 1) = 1,048,501 bytes: the largest block within 1 MiB. */
 const A_TRANSFERS = 6_896
-
-/** Bytes of a raw libp2p stream: asks for `total` bytes, returns ms until the last arrived. */
-async function rawLibp2pRound(connection: Connection, total: number): Promise<number> {
-  const t0 = performance.now()
-  const stream = await connection.newStream(RAW_PROTOCOL)
-  const done = new Promise<void>((resolve, reject) => {
-    let got = 0
-    stream.addEventListener('message', (event) => {
-      got += event.data.byteLength
-      if (got >= total) resolve()
-    })
-    stream.addEventListener('close', (event) =>
-      got >= total ? resolve() : reject(event.error ?? new Error(`closed after ${got} bytes`)),
-    )
-  })
-  const head = new Uint8Array(4)
-  new DataView(head.buffer).setUint32(0, total)
-  stream.send(head)
-  await done
-  const ms = performance.now() - t0
-  await stream.close().catch(() => undefined)
-  return ms
-}
-
-/** The same on a bare TCP socket (a new connection each round, like the stream above). */
-function rawTcpRound(port: number, total: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now()
-    let got = 0
-    const socket = connect({ port, host: '127.0.0.1', noDelay: true }, () => {
-      const head = Buffer.alloc(4)
-      head.writeUInt32BE(total)
-      socket.write(head)
-    })
-    socket.on('data', (data) => {
-      got += data.length
-      if (got >= total) {
-        resolve(performance.now() - t0)
-        socket.destroy()
-      }
-    })
-    socket.on('error', reject)
-    socket.on('close', () => {
-      if (got < total) reject(new Error(`tcp closed after ${got} bytes`))
-    })
-  })
-}
-
-/**
- * The node's /paw/blocks/1 requester (BlocksProtocol) on `node`'s handshaken connection
- * to `peerId`. A second instance, so it registers no handler (the node's own serves); its
- * requests run exactly as the node's getBlocks would.
- */
-function requester(node: PawNode, peerId: string, chainId: string): BlocksProtocol {
-  const connection = node.libp2p.getConnections().find((c) => c.remotePeer.toString() === peerId)
-  if (connection === undefined) throw new Error('not connected to the server')
-  const noHandlers = { handle: async () => undefined, unhandle: async () => undefined } as unknown as Libp2p
-  return new BlocksProtocol({
-    libp2p: noHandlers,
-    peers: {
-      connected: () => [{ info: { peerId }, connection }] as never,
-      traffic: () => undefined as never,
-    },
-    settings: resolveSettings({ chainId }),
-    log: createLogger({ level: 'error' }),
-    isHandshaken: () => true,
-    chain: undefined,
-    shape: REFERENCE_SHAPE,
-    limiter: new PeerRateLimiter(),
-    // The server is honest: nothing is charged in this benchmark.
-    enforcer: { charge: () => 0 },
-  })
-}
-
-/**
- * get_blocks for `count` blocks from height 1 until `total` bytes of blocks arrived, with
- * REQUEST_STREAMS_PER_PEER requests in flight as the node's sync keeps them: ms.
- */
-async function pawRound(
-  blocks: BlocksProtocol,
-  peerId: string,
-  count: number,
-  total: number,
-): Promise<{ ms: number; bytes: number; requests: number }> {
-  const t0 = performance.now()
-  let bytes = 0
-  let requests = 0
-  const loop = async (): Promise<void> => {
-    while (bytes < total) {
-      const answer = await blocks.getBlocks(peerId, 1, count)
-      if (answer.length === 0) throw new Error('empty answer')
-      for (const block of answer) bytes += block.length
-      requests++
-    }
-  }
-  await Promise.all(Array.from({ length: REQUEST_STREAMS_PER_PEER }, loop))
-  return { ms: performance.now() - t0, bytes, requests }
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -162,12 +72,14 @@ async function main(): Promise<void> {
       'b-blocks': { type: 'string', default: '500' },
       'b-tx': { type: 'string', default: '200' },
       'timeout-s': { type: 'string', default: '300' },
+      'throughput-only': { type: 'boolean', default: false },
     },
   })
   const rounds = positiveInteger(values.rounds, '--rounds')
   const totalBytes = positiveInteger(values.mib, '--mib') * MIB
   const aBlocks = positiveInteger(values['a-blocks'], '--a-blocks')
-  const bBlocks = positiveInteger(values['b-blocks'], '--b-blocks')
+  const throughputOnly = values['throughput-only']
+  const bBlocks = throughputOnly ? 0 : positiveInteger(values['b-blocks'], '--b-blocks')
   const bTx = positiveInteger(values['b-tx'], '--b-tx')
   const timeoutS = positiveInteger(values['timeout-s'], '--timeout-s')
   const environment = machine()
@@ -233,158 +145,100 @@ async function main(): Promise<void> {
     const rawConnection = await rawClient.dial(multiaddr(ready.rawLibp2p))
 
     const warm = 32 * MIB
-    await rawTcpRound(ready.rawTcpPort, warm)
-    await rawLibp2pRound(rawConnection, warm)
-    await pawRound(blocks, serverA.peerId, aBlocks, warm)
+    const pid = child.pid ?? 0
+    const blockBytes = (blocksA[0] as Uint8Array).length
+    const cases: ThroughputCases = { tcp: [], libp2p: [], contiguous: [], paw: [] }
+    const run = {
+      libp2p: (bytes: number) => rawLibp2pRound(rawConnection, bytes, pid),
+      contiguous: (bytes: number) => rawLibp2pRound(rawConnection, bytes, pid, blockBytes),
+      paw: (bytes: number) => pawRound(blocks, serverA.peerId, aBlocks, bytes, pid),
+    }
+    const order = ['libp2p', 'contiguous', 'paw'] as const
+    await rawTcpRound(ready.rawTcpPort, warm, pid)
+    for (const name of order) await run[name](warm)
     log('warmed up')
-    const tcpMs: number[] = []
-    const libp2pMs: number[] = []
-    const paw: Array<{ ms: number; bytes: number; requests: number }> = []
     for (let r = 0; r < rounds; r++) {
-      tcpMs.push(await rawTcpRound(ready.rawTcpPort, totalBytes))
-      libp2pMs.push(await rawLibp2pRound(rawConnection, totalBytes))
-      paw.push(await pawRound(blocks, serverA.peerId, aBlocks, totalBytes))
+      cases.tcp.push(await rawTcpRound(ready.rawTcpPort, totalBytes, pid))
+      // Each round starts with another case, so no case always follows the same one.
+      for (let i = 0; i < order.length; i++) {
+        const name = order[(r + i) % order.length] as (typeof order)[number]
+        cases[name].push(await run[name](totalBytes))
+      }
       log(`throughput round ${r + 1}/${rounds} done`)
     }
     await blocks.stop()
-    const mibps = (bytes: number, ms: number) => bytes / MIB / (ms / 1000)
-    const tcpRate = median(tcpMs.map((ms) => mibps(totalBytes, ms)))
-    const libp2pRate = median(libp2pMs.map((ms) => mibps(totalBytes, ms)))
-    const pawRate = median(paw.map((p) => mibps(p.bytes, p.ms)))
     const answerBytes = blocksA.reduce((sum, b) => sum + b.length, 0)
+    const aTitle =
+      `(a) ${totalBytes / MIB} MiB to one peer, ${rounds} rounds (PAW: ${aBlocks} stored blocks of ` +
+      `${(answerBytes / aBlocks / 1024).toFixed(0)} KiB served again and again, ${(answerBytes / MIB).toFixed(2)} MiB ` +
+      `per get_blocks answer, ${cases.paw[0]?.requests} requests a round, answers split into blocks, not validated)`
 
-    // (b) sync with validation, then the same blocks validated locally.
-    const clientB = await createPawNode({
-      chainId: paramsB.chainId,
-      nodeType: 'full',
-      chain: await openTestFullChain(paramsB),
-      listenHost: '127.0.0.1',
-      tcpPort: 0,
-      wsPort: null,
-      autoSync: false,
-      logLevel: 'error',
-    })
-    nodes.push(clientB)
-    await clientB.start()
-    await clientB.connectToPeer(ready.pawB)
-    clearSignatureCache()
-    const countsBefore = { ...signatureVerifyCounts }
-    const t0 = performance.now()
-    const sync = await clientB.syncBlockchain()
-    const syncMs = performance.now() - t0
-    const syncVerified =
-      signatureVerifyCounts.fast + signatureVerifyCounts.noble - countsBefore.fast - countsBefore.noble
-    if (sync.blocks !== bBlocks) throw new Error(`sync added ${sync.blocks} blocks, expected ${bBlocks}`)
-    log(`synced ${sync.blocks} blocks`)
-    const local = await openTestFullChain(paramsB)
-    clearSignatureCache()
-    const t1 = performance.now()
-    for (const bytes of blocksB) await local.chain.addBlock(decodeBlock(bytes))
-    const localMs = performance.now() - t1
-    if (local.chain.tip().height !== bBlocks) throw new Error('local validation did not add every block')
-    log('local validation done')
-
-    const txs = bBlocks * bTx
-    const syncBlocksPerS = bBlocks / (syncMs / 1000)
-    const localBlocksPerS = bBlocks / (localMs / 1000)
-    const networkShare = 1 - syncBlocksPerS / localBlocksPerS
-    const syncBytes = blocksB.reduce((sum, b) => sum + b.length, 0)
+    let sync: SyncFigures | undefined
+    if (!throughputOnly) {
+      // (b) sync with validation, then the same blocks validated locally.
+      const clientB = await createPawNode({
+        chainId: paramsB.chainId,
+        nodeType: 'full',
+        chain: await openTestFullChain(paramsB),
+        listenHost: '127.0.0.1',
+        tcpPort: 0,
+        wsPort: null,
+        autoSync: false,
+        logLevel: 'error',
+      })
+      nodes.push(clientB)
+      await clientB.start()
+      await clientB.connectToPeer(ready.pawB)
+      clearSignatureCache()
+      const countsBefore = { ...signatureVerifyCounts }
+      const t0 = performance.now()
+      const synced = await clientB.syncBlockchain()
+      const syncMs = performance.now() - t0
+      const signaturesVerified =
+        signatureVerifyCounts.fast + signatureVerifyCounts.noble - countsBefore.fast - countsBefore.noble
+      if (synced.blocks !== bBlocks)
+        throw new Error(`sync added ${synced.blocks} blocks, expected ${bBlocks}`)
+      log(`synced ${synced.blocks} blocks`)
+      const local = await openTestFullChain(paramsB)
+      clearSignatureCache()
+      const t1 = performance.now()
+      for (const bytes of blocksB) await local.chain.addBlock(decodeBlock(bytes))
+      const localMs = performance.now() - t1
+      if (local.chain.tip().height !== bBlocks) throw new Error('local validation did not add every block')
+      log('local validation done')
+      sync = {
+        blocks: bBlocks,
+        transfersPerBlock: bTx,
+        bytes: blocksB.reduce((sum, b) => sum + b.length, 0),
+        syncMs,
+        signaturesVerified,
+        localMs,
+      }
+    }
     const seconds = (performance.now() - started) / 1000
 
     if (values.json) {
-      console.log(
-        JSON.stringify(
-          {
-            ...environment,
-            seconds: round(seconds, 1),
-            throughput: {
-              mibPerRound: totalBytes / MIB,
-              storedBlocks: aBlocks,
-              answerBytes,
-              requestsPerRound: paw[0]?.requests,
-              rawTcpMiBps: round(tcpRate, 1),
-              rawLibp2pMiBps: round(libp2pRate, 1),
-              pawMiBps: round(pawRate, 1),
-              pawOverRawLibp2p: round(pawRate / libp2pRate, 3),
-              rawLibp2pOverRawTcp: round(libp2pRate / tcpRate, 3),
-              roundsMs: {
-                rawTcp: tcpMs.map((v) => round(v, 0)),
-                rawLibp2p: libp2pMs.map((v) => round(v, 0)),
-                paw: paw.map((p) => round(p.ms, 0)),
-              },
-            },
-            sync: {
-              blocks: bBlocks,
-              transfersPerBlock: bTx,
-              bytes: syncBytes,
-              syncMs: round(syncMs, 0),
-              signaturesVerifiedDuringSync: syncVerified,
-              syncBlocksPerS: round(syncBlocksPerS, 1),
-              syncTxPerS: round(txs / (syncMs / 1000), 0),
-              localMs: round(localMs, 0),
-              localBlocksPerS: round(localBlocksPerS, 1),
-              localTxPerS: round(txs / (localMs / 1000), 0),
-              networkShare: round(networkShare, 3),
-            },
-          },
-          null,
-          2,
-        ),
-      )
+      const throughput = {
+        mibPerRound: totalBytes / MIB,
+        storedBlocks: aBlocks,
+        answerBytes,
+        ...throughputJson(cases),
+      }
+      const report = { ...environment, seconds: round(seconds, 1), throughput }
+      console.log(JSON.stringify(sync === undefined ? report : { ...report, sync: syncJson(sync) }, null, 2))
     } else {
-      const rate = (v: number) => v.toFixed(1)
       console.log(
         `sync bench | node ${environment.node} | ${environment.cpu} (${environment.cores} cores, ` +
           `${environment.memoryGiB} GiB) | load avg ${environment.loadAverageAtStart} at start | ${environment.date} | ` +
           `server and client in separate processes, loopback TCP | ${seconds.toFixed(0)} s`,
       )
       console.log('')
-      console.log(
-        `(a) ${totalBytes / MIB} MiB to one peer, median of ${rounds} rounds (PAW: ${aBlocks} stored blocks of ` +
-          `${(answerBytes / aBlocks / 1024).toFixed(0)} KiB served again and again, ${(answerBytes / MIB).toFixed(2)} MiB ` +
-          `per get_blocks answer, ${paw[0]?.requests} requests a round, answers split, not validated)`,
-      )
-      for (const line of table([
-        ['case', 'MiB/s', 'rounds (ms)', 'ratio'],
-        ['raw TCP (node:net), 1 MiB writes', rate(tcpRate), tcpMs.map((v) => v.toFixed(0)).join(' '), '-'],
-        [
-          'raw libp2p stream (TCP + Noise + yamux), 1 MiB writes',
-          rate(libp2pRate),
-          libp2pMs.map((v) => v.toFixed(0)).join(' '),
-          `${(libp2pRate / tcpRate).toFixed(2)}x raw TCP`,
-        ],
-        [
-          '/paw/blocks/1 get_blocks (BlocksProtocol.getBlocks)',
-          rate(pawRate),
-          paw.map((p) => p.ms.toFixed(0)).join(' '),
-          `${(pawRate / libp2pRate).toFixed(2)}x raw libp2p (goal >= 0.80)`,
-        ],
-      ]))
-        console.log(line)
-      console.log('')
-      console.log(
-        `(b) full sync with validation: ${bBlocks} blocks x ${bTx} transfers (${(syncBytes / MIB).toFixed(1)} MiB), ` +
-          `cold signature cache (${syncVerified} signatures verified during the sync)`,
-      )
-      for (const line of table([
-        ['case', 'ms', 'blocks/s', 'tx/s'],
-        [
-          'syncBlockchain from one peer (headers, bodies, addBlock)',
-          syncMs.toFixed(0),
-          rate(syncBlocksPerS),
-          (txs / (syncMs / 1000)).toFixed(0),
-        ],
-        [
-          'local: decodeBlock + chain.addBlock, no network',
-          localMs.toFixed(0),
-          rate(localBlocksPerS),
-          (txs / (localMs / 1000)).toFixed(0),
-        ],
-      ]))
-        console.log(line)
-      console.log(
-        `network share of sync time: ${(networkShare * 100).toFixed(1)}% (1 - sync rate / local rate)`,
-      )
+      console.log(aTitle)
+      for (const line of throughputLines(cases)) console.log(line)
+      if (sync !== undefined) {
+        console.log('')
+        for (const line of syncLines(sync)) console.log(line)
+      }
     }
   } finally {
     clearTimeout(watchdog)

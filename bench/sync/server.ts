@@ -29,7 +29,7 @@ import { MAX_FRAME_LENGTH } from '../../src/wire/constants.ts'
 import { openTestFullChain } from '../../test/support/chain-nodes.ts'
 
 export const RAW_PROTOCOL = '/bench/sync-raw/1'
-/** PAW's yamux read buffer (src/create-paw-node.ts). */
+/** The raw stream's read buffer: above the largest frame, so reading never pauses on it. */
 export const STREAM_READ_BUFFER = MAX_FRAME_LENGTH + 1024 * 1024
 export const RAW_CHUNK = 1024 * 1024
 /**

@@ -17,6 +17,7 @@ import { fetchBodies } from './body-fetch.ts'
 import {
   BLOCKS_PER_REQUEST,
   HEADERS_PER_REQUEST,
+  IMPORT_BACKLOG_BYTES,
   MAX_RANGE_ATTEMPTS,
   REQUESTS_PER_PEER,
 } from './constants.ts'
@@ -55,6 +56,11 @@ export interface BlockSyncInit {
   requestsPerPeer?: number
   /** Failures of one range before the sync gives up. @default 5 */
   maxAttempts?: number
+  /**
+   * Bytes of bodies fetched ahead of the imports (fetching goes on while the chain
+   * validates, up to this). @default IMPORT_BACKLOG_BYTES (20 MiB)
+   */
+  backlogBytes?: number
   /** Headers per request. @default 512 */
   headersPerRequest?: number
 }
@@ -113,6 +119,7 @@ export class BlockSync {
         chunkSize: this.#init.chunkSize ?? BLOCKS_PER_REQUEST,
         requestsPerPeer: this.#init.requestsPerPeer ?? REQUESTS_PER_PEER,
         maxAttempts: this.#init.maxAttempts ?? MAX_RANGE_ATTEMPTS,
+        backlogBytes: this.#init.backlogBytes ?? IMPORT_BACKLOG_BYTES,
       },
       lead,
       peers,

@@ -1,8 +1,8 @@
 /**
  * Steps 2 and 3 of 000 syncBlockchain(): the bodies of the chosen peer chain, fetched in
  * chunks from every peer that served it (RangeScheduler: parallel, trimmed answers
- * continued, a failed range retried elsewhere with a budget), then imported in height
- * order. A body must be a block whose header is the one checked for its height, else it is
+ * continued, a failed range retried elsewhere with a budget), and imported in height
+ * order while the next ranges are fetched (up to a bounded backlog). A body must be a block whose header is the one checked for its height, else it is
  * unrequested data from that peer; the chain then validates everything on import, and each
  * import is committed, so a restart resumes from the stored tip without refetching.
  * Browser-safe.
@@ -32,6 +32,8 @@ export interface BodyFetchInit {
   chunkSize: number
   requestsPerPeer: number
   maxAttempts: number
+  /** Bytes of bodies fetched and not yet imported past which the fetch loops wait. */
+  backlogBytes: number
 }
 
 /**
@@ -60,6 +62,8 @@ export async function fetchBodies(
     perPeer: init.requestsPerPeer,
   })
   let added = 0
+  /** Bytes of bodies fetched and not yet imported. */
+  let held = 0
   let lastReport = performance.now()
   const report = (done: boolean): void => {
     const progress: SyncProgress = {
@@ -97,6 +101,7 @@ export async function fetchBodies(
           `block ${height} of the peers' chain is ${status === 'invalid' ? 'invalid' : 'refused'}: ${code}: ${reason}`,
         )
       }
+      held -= encoded.length
       added++
       height++
     }
@@ -106,16 +111,25 @@ export async function fetchBodies(
       report(false)
     }
   }
-  // Blocks are imported one at a time, in order, whichever request brought them. Once an
-  // import fails the sync is over: every loop stops.
+  // Blocks are imported one at a time, in order, whichever request brought them, while the
+  // loops fetch the next ranges: the link is not idle while the chain validates. Bodies
+  // fetched and not yet imported are bounded: past init.backlogBytes a loop waits for the
+  // imports queued (never for a lower range nobody is fetching: with no import pending it
+  // goes on). Once an import fails the sync is over: every loop stops.
   let importing = Promise.resolve()
   let halted = false
-  const importNext = (): Promise<void> => {
+  const importNext = (): void => {
     importing = importing.then(importReady)
     importing.catch(() => {
       halted = true
     })
-    return importing
+  }
+  const keepBacklog = async (): Promise<void> => {
+    while (held >= init.backlogBytes && !halted) {
+      const pending = importing
+      await pending.catch(() => undefined)
+      if (pending === importing) return
+    }
   }
   const stopped = () =>
     halted || signal?.aborted === true || scheduler.done || scheduler.exhausted !== undefined
@@ -159,7 +173,9 @@ export async function fetchBodies(
           continue
         }
         scheduler.completed(peer, range, blocks)
-        await importNext()
+        for (const { encoded } of blocks) held += encoded.length
+        importNext()
+        await keepBacklog()
       }
     }
     await Promise.all(Array.from({ length: init.requestsPerPeer }, loop))

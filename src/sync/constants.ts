@@ -12,6 +12,14 @@ export const BLOCKS_PER_REQUEST = 128
 /** Body requests in flight per peer: with one, the link idles while the peer reads its store. */
 export const REQUESTS_PER_PEER = 2
 
+/**
+ * Bytes of bodies fetched and not yet imported past which the body requests wait for the
+ * imports: the next ranges arrive while the chain validates (a sync is bound by
+ * validation, not the link), and what waits is bounded, not the rest of the chain. About
+ * two full answers (an answer holds at most 10 MiB, protocols/blocks.md).
+ */
+export const IMPORT_BACKLOG_BYTES = 20 * 1024 * 1024
+
 /** Failures of one range before a sync gives up (issue 6 "retries … with a budget"). */
 export const MAX_RANGE_ATTEMPTS = 5
 

@@ -14,6 +14,7 @@ import { BlockSync, type BlockSyncInit } from '../../src/sync/block-sync.ts'
 import { isSyncError, SyncErrorCode } from '../../src/sync/errors.ts'
 import { toHex } from '../../src/wire/bytes.ts'
 import { coinbase, TestChain } from '../support/chain-builder.ts'
+import { until } from '../support/until.ts'
 import { FakePeers, grow, ourFullChain, params, recordingEnforcer } from './sync-fixtures.ts'
 
 function blockSync(chain: FullChainPort, peers: FakePeers, init: Partial<BlockSyncInit> = {}) {
@@ -176,6 +177,45 @@ describe('BlockSync', () => {
     // The next sync resumes from the stored tip.
     peers.gate = undefined
     expect((await sync.syncBlockchain()).to).toBe(50)
+  })
+
+  it('fetches the next ranges while the chain validates, up to the backlog bound', async () => {
+    const blocks = await grow(60)
+    for (const [backlogBytes, fetchedWhileHeld] of [
+      [64 * 1024 * 1024, 6],
+      // Past the bound (one byte: any range) each request loop waits for the imports.
+      [1, 2],
+    ] as const) {
+      const { port } = await ourFullChain()
+      const imports = Promise.withResolvers<void>()
+      let imported = 0
+      const held = new Proxy(port, {
+        get(target, property) {
+          if (property === 'importBlock') {
+            return async (encoded: Uint8Array, options?: { from?: string }) => {
+              await imports.promise
+              imported++
+              return target.importBlock(encoded, options)
+            }
+          }
+          const value = Reflect.get(target, property, target)
+          return typeof value === 'function' ? value.bind(target) : value
+        },
+      })
+      const peers = new FakePeers().serve('a', blocks)
+      const { sync } = blockSync(held, peers, { chunkSize: 10, requestsPerPeer: 2, backlogBytes })
+      const running = sync.syncBlockchain()
+      await until(
+        'the requests made while no block could be imported',
+        () => peers.requests.blocks >= fetchedWhileHeld,
+      )
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(imported).toBe(0)
+      expect(peers.requests.blocks).toBe(fetchedWhileHeld)
+      imports.resolve()
+      expect((await running).blocks).toBe(60)
+      expect(tipHex(port)).toBe(hashHex(blocks))
+    }
   })
 
   it('a call while a sync runs joins it', async () => {
