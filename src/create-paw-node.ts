@@ -175,11 +175,12 @@ export async function buildPawNode(
       })
     },
   })
+  const { compactBlocks, ...gossipTuning } = gossip ?? {}
   const gossipOptions = pawGossipsubOptions({
     chainId: settings.chainId,
     blockIntervalMs: chain?.blockIntervalMs ?? DEFAULT_BLOCK_INTERVAL_MS,
     messageIds: chain,
-    ...gossip,
+    ...gossipTuning,
     appSpecificScore: (peerId) => reputation.localScore(peerId),
   })
 
@@ -211,7 +212,11 @@ export async function buildPawNode(
     // libp2p's metrics, if the platform has them, with every stream counted per peer (004 §7.1).
     metrics: countStreamTraffic(platform.metrics),
     services: {
-      identify: identify(),
+      // Run once a connection completes /paw/handshake/1 (node-services.ts), not when it
+      // opens: a peer that never handshakes is not identified, and identify's exchange (a
+      // signed peer record each way) stays off the handshake's round trip. Requests from
+      // peers are answered as always.
+      identify: identify({ runOnConnectionOpen: false }),
       ping: ping(),
       pubsub: gossipsub(gossipOptions),
       ...(bootstrapList.length > 0 ? { bootstrap: bootstrap({ list: bootstrapList }) } : {}),
@@ -226,6 +231,7 @@ export async function buildPawNode(
     reputation,
     limiter,
     autoSync: autoSync ?? true,
+    compactBlocks: compactBlocks ?? false,
     addressBook,
     bans,
   })

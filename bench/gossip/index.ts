@@ -33,7 +33,13 @@
  * node validates the same block at about the same time, so its delivery takes at least the
  * CPU time of all the processes together divided by the cores.
  *
+ * - compact block relay (protocols/compact-blocks.md) against raw gossipsub of the whole
+ *   block, in the same run: a 1 MiB block whose transactions every mempool holds, time to
+ *   every node p50/p99 and bytes each node sent per block (compact.ts); `--only compact`
+ *   runs this alone.
+ *
  *   npm run bench:gossip [-- --json] [-- --nodes 20 --block-rounds 3 --warm-rounds 2 --tps-first-rate 50 --tps-max-rate 800]
+ *   npm run bench:gossip -- --only compact [--compact-rounds 3]
  *
  * Exits non-zero if a block or transaction (a flooded one included) fails to reach every
  * node, or after --timeout-s.
@@ -56,6 +62,8 @@ import {
 } from '../../test/support/node-process.ts'
 import { machine, positiveInteger, round, table } from '../report.ts'
 import { median } from '../stats.ts'
+import { type CompactRound, compactRelay, type RelayResult, rawRelay } from './compact.ts'
+import { compactLines } from './compact-report.ts'
 import {
   type BlockLatencyResult,
   blockBodies,
@@ -78,6 +86,30 @@ const BLOCK_TRANSFERS = 6_896
 const TRANSFERS_PER_ACCOUNT = 4
 const MIB = 1024 * 1024
 
+/** Raw gossipsub of 1 MiB, then compact relay of 1 MiB blocks whose transactions every mempool holds, in one run. */
+async function compactPhase(
+  nodes: readonly NodeProcess[],
+  origin: number,
+  bodies: ReadonlyArray<readonly Uint8Array[]>,
+  log: (line: string) => void,
+): Promise<{ raw: RelayResult; paw: CompactRound; fillMs: number[] }> {
+  const raw = await rawRelay(nodes, origin, MIB, Math.max(5, bodies.length), 2_000_000)
+  log('raw gossipsub 1 MiB (time and bytes) done')
+  const fillMs: number[] = []
+  const paw = await compactRelay(nodes, origin, bodies, {
+    fill: true,
+    settleMs: 3_000,
+    onFill: (ms) => {
+      fillMs.push(ms)
+      log(
+        `every mempool holds the next block's ${BLOCK_TRANSFERS} transactions (${(ms / 1000).toFixed(1)} s)`,
+      )
+    },
+  })
+  log('compact relay done')
+  return { raw, paw, fillMs }
+}
+
 const ms = (value: number): string => (Number.isFinite(value) ? value.toFixed(value < 100 ? 1 : 0) : '-')
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -98,8 +130,13 @@ async function main(): Promise<void> {
       'tps-step-seconds': { type: 'string', default: '5' },
       'tps-submitters': { type: 'string', default: '4' },
       'timeout-s': { type: 'string', default: '480' },
+      only: { type: 'string', default: '' },
+      'compact-rounds': { type: 'string', default: '3' },
     },
   })
+  const compactOnly = values.only === 'compact'
+  if (values.only !== '' && !compactOnly) throw new RangeError('--only takes "compact"')
+  const compactRounds = positiveInteger(values['compact-rounds'], '--compact-rounds')
   const count = positiveInteger(values.nodes, '--nodes', 3)
   const seed = positiveInteger(values.seed, '--seed')
   const blockRounds = positiveInteger(values['block-rounds'], '--block-rounds')
@@ -131,6 +168,7 @@ async function main(): Promise<void> {
   // sender's first, then every sender's second, …), so a sender's next nonce follows its
   // previous one by 1,724 transactions, long after that one reached every node.
   const warmBlockAccounts = bulkAccounts(BLOCK_TRANSFERS / TRANSFERS_PER_ACCOUNT, 'bench-gossip-warm-block')
+  const compactAccounts = bulkAccounts(BLOCK_TRANSFERS / TRANSFERS_PER_ACCOUNT, 'bench-gossip-compact')
   const warmAccounts = bulkAccounts(100, 'bench-gossip-warm')
   const txAccounts = bulkAccounts(txRounds, 'bench-gossip-tx')
   const tpsAccounts = bulkAccounts(
@@ -138,13 +176,21 @@ async function main(): Promise<void> {
     'bench-gossip-tps',
   )
   const params = testChainParams(
-    [...blockAccounts, ...warmBlockAccounts, ...warmAccounts, ...txAccounts, ...tpsAccounts],
+    [
+      ...blockAccounts,
+      ...warmBlockAccounts,
+      ...compactAccounts,
+      ...warmAccounts,
+      ...txAccounts,
+      ...tpsAccounts,
+    ],
     'paw-bench',
   )
   const { chainId } = params
   const bodies = blockBodies(chainId, blockAccounts, BLOCK_TRANSFERS, blockRounds)
   const warmBlockBodies = blockBodies(chainId, warmBlockAccounts, BLOCK_TRANSFERS, warmRounds)
   const warmBody = bulkTransfers(chainId, warmAccounts)
+  const compactBodies = blockBodies(chainId, compactAccounts, BLOCK_TRANSFERS, compactRounds)
   const tpsTransactions = bulkTransfers(chainId, tpsAccounts)
   log(
     `signed ${(bodies.length + warmBlockBodies.length) * BLOCK_TRANSFERS + warmBody.length + tpsTransactions.length} transactions`,
@@ -161,6 +207,7 @@ async function main(): Promise<void> {
         pawWarmBlock: BlockLatencyResult & { floods: FloodResult[] }
         tps: ThroughputResult
         rss: number[]
+        compact: Awaited<ReturnType<typeof compactPhase>>
       }
     | undefined
   const edges = sparseEdges(count, seed)
@@ -175,6 +222,8 @@ async function main(): Promise<void> {
       name: `g${index}`,
       // Room for the throughput phase's transactions in every mempool.
       mempool: { maxCount: 200_000 },
+      // The compact phase measures compact relay (off by default in the node).
+      compactBlocks: true,
     }))
     log(`started ${count} node processes`)
     await connectEdges(nodes, edges)
@@ -189,6 +238,23 @@ async function main(): Promise<void> {
     await rawGossipLatency(nodes, origin, TRANSACTION_LENGTH, 1, 1_000_001, 100)
     await blockLatency(nodes, origin, [warmBody], 60_000, 200)
     log('warmed up')
+    if (compactOnly) {
+      const compact = await compactPhase(nodes, origin, compactBodies, log)
+      const seconds = (now() - started) / 1000
+      for (const line of compactLines(compact, {
+        environment,
+        count,
+        edges: edges.length,
+        diameter,
+        seconds,
+        json: values.json,
+      }))
+        console.log(line)
+      await stopNodeProcesses(nodes)
+      clearTimeout(watchdog)
+      if (compact.raw.missing + compact.paw.relay.missing > 0) throw new Error('deliveries never arrived')
+      return
+    }
 
     const rawStream = await rawStreamTimes(
       nodes[origin] as NodeProcess,
@@ -231,6 +297,7 @@ async function main(): Promise<void> {
         log(`throughput step ${step.offeredPerSecond}/s: ${step.sustained ? '' : 'not '}sustained`),
     })
     log('throughput done')
+    const compact = await compactPhase(nodes, origin, compactBodies, log)
     const statuses = await Promise.all(nodes.map((node) => node.status()))
     results = {
       rawStream,
@@ -241,13 +308,22 @@ async function main(): Promise<void> {
       pawWarmBlock,
       tps,
       rss: statuses.map((s) => s.memory.rss),
+      compact,
     }
   } finally {
     await stopNodeProcesses(nodes)
   }
   clearTimeout(watchdog)
   const seconds = (now() - started) / 1000
-  const { rawStream, rawBlock, rawTx, pawTx, pawBlock, pawWarmBlock, tps, rss } = results
+  const { rawStream, rawBlock, rawTx, pawTx, pawBlock, pawWarmBlock, tps, rss, compact } = results
+  const compactReport = compactLines(compact, {
+    environment,
+    count,
+    edges: edges.length,
+    diameter,
+    seconds,
+    json: values.json,
+  })
   const signatureChecks = (r: BlockLatencyResult) => ({
     verifiedMedian: median(r.work.map((c) => c.verified)),
     verifiedMax: Math.max(...r.work.map((c) => c.verified)),
@@ -308,6 +384,7 @@ async function main(): Promise<void> {
           pawTransaction: { ...pick(pawTx), ratioP50: round(pawTx.p50 / rawTx.p50, 2) },
           throughput: tps,
           rssMiBMedian: round(median(rss) / 2 ** 20, 0),
+          compact: JSON.parse(compactReport.join('\n')),
         },
         null,
         2,
@@ -421,6 +498,7 @@ async function main(): Promise<void> {
         `everywhere (median second of the first step not sustained); steps of ${tpsStepSeconds} s, rates doubling from ${tpsFirstRate}/s:`,
     )
     for (const t of tps.steps) console.log(step(t))
+    for (const line of compactReport) console.log(line)
     console.log(
       `RSS per node at the end: median ${(median(rss) / 2 ** 20).toFixed(0)} MiB (max ${(Math.max(...rss) / 2 ** 20).toFixed(0)})`,
     )
@@ -431,7 +509,9 @@ async function main(): Promise<void> {
     results.pawWarmBlock.floods.reduce((sum, f) => sum + f.missing, 0) +
     results.pawTx.missing +
     results.rawBlock.missing +
-    results.rawTx.missing
+    results.rawTx.missing +
+    results.compact.raw.missing +
+    results.compact.paw.relay.missing
   if (missing > 0) throw new Error(`${missing} deliveries never arrived`)
 }
 

@@ -5,7 +5,8 @@
  *   connectToPeer), next to the same without the PAW handshake (a plain libp2p node with
  *   the same transport, encryption, muxer and services) dialling the same server in the
  *   same run, and the PAW handshake's share of the time per connection;
- * - memory per idle connected peer: the server's RSS delta over 50 handshaken peers.
+ * - memory per idle connected peer: the server's memory delta over 50 handshaken peers,
+ *   connected after 10 others (--settled-peers) that are in the baseline.
  *
  * The server is a paw-node in a child process (server.ts); the clients live here.
  *
@@ -69,7 +70,7 @@ function printTable(header: string, throughput: ThroughputResult, memory: Memory
   const reps = memory.repetitions.map((r) => kib(r.rssPerPeer).toFixed(1)).join(', ')
   console.log(
     `memory per idle connected peer: ${kib(memory.rssPerPeer).toFixed(1)} KiB RSS ` +
-      `(server RSS delta over ${memory.peers} peers, median of ${memory.repetitions.length}: ${reps}); ` +
+      `(server RSS delta over ${memory.peers} peers after ${memory.settledPeers}, median of ${memory.repetitions.length}: ${reps}); ` +
       `JS heap + external ${kib(memory.heapPerPeer).toFixed(1)} KiB`,
   )
   const s = throughput.server
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
       connections: { type: 'string', default: '200' },
       warmup: { type: 'string', default: '100' },
       peers: { type: 'string', default: '50' },
+      'settled-peers': { type: 'string', default: '10' },
       'memory-reps': { type: 'string', default: '3' },
       'settle-ms': { type: 'string', default: '2000' },
       'timeout-s': { type: 'string', default: '120' },
@@ -97,6 +99,7 @@ async function main(): Promise<void> {
     warmup: positiveInteger(values.warmup, '--warmup', 0),
   }
   const peerCount = positiveInteger(values.peers, '--peers')
+  const settledCount = positiveInteger(values['settled-peers'], '--settled-peers', 0)
   const memoryOptions = {
     repetitions: positiveInteger(values['memory-reps'], '--memory-reps'),
     settleMs: positiveInteger(values['settle-ms'], '--settle-ms', 0),
@@ -121,6 +124,7 @@ async function main(): Promise<void> {
   let client: PawNode | undefined
   let dialers: Dialers | undefined
   const peers: PawNode[] = []
+  const settled: PawNode[] = []
   let throughput: ThroughputResult
   let memory: MemoryResult
   try {
@@ -129,10 +133,15 @@ async function main(): Promise<void> {
     throughput = await measureThroughput(server, CHAIN_ID, dialers, throughputOptions)
     await server.stop()
     for (let i = 0; i < peerCount; i++) peers.push(await createClient(CHAIN_ID))
-    memory = await measureMemory(CHAIN_ID, dialers, peers, memoryOptions)
+    for (let i = 0; i < settledCount; i++) settled.push(await createClient(CHAIN_ID))
+    memory = await measureMemory(CHAIN_ID, dialers, { measured: peers, settled }, memoryOptions)
   } finally {
     await server.stop()
-    await Promise.allSettled([...peers.map((p) => p.stop()), client?.stop(), dialers?.plain.stop()])
+    await Promise.allSettled([
+      ...[...peers, ...settled].map((p) => p.stop()),
+      client?.stop(),
+      dialers?.plain.stop(),
+    ])
   }
   const seconds = (performance.now() - started) / 1000
   clearTimeout(watchdog)
@@ -143,6 +152,7 @@ async function main(): Promise<void> {
       unit: 'conn/s: sequential connections per second, timed from dial to usable (plain) or to handshake completed (paw); medians over rounds; memory in bytes',
       ...throughputOptions,
       peers: peerCount,
+      settledPeers: settledCount,
       memoryRepetitions: memoryOptions.repetitions,
       settleMs: memoryOptions.settleMs,
       seconds: round(seconds, 1),
@@ -165,6 +175,7 @@ async function main(): Promise<void> {
       },
       memory: {
         peers: memory.peers,
+        settledPeers: memory.settledPeers,
         rssPerPeer: Math.round(memory.rssPerPeer),
         heapPerPeer: Math.round(memory.heapPerPeer),
         repetitions: memory.repetitions.map((r) => ({

@@ -6,8 +6,11 @@
  * alike). Only connecting is timed; hanging up is not.
  *
  * Memory: a fresh server process per repetition, warmed up with a few connections so its
- * code is compiled and loaded, then the server's RSS before and after `peers` idle,
- * handshaken peers (read in the server, after a full GC).
+ * code is compiled and loaded, and with `settledPeers` idle, handshaken peers already
+ * connected (so what the first peers cost once, the code of an idle connected peer's
+ * paths and the tables that grow with peers, is in the baseline); then the server's
+ * memory before and after `peers` more idle, handshaken peers (read in the server, after
+ * a full GC): what one more peer costs.
  */
 
 import type { Libp2p } from '@libp2p/interface'
@@ -57,6 +60,8 @@ export interface MemoryRepetition {
 
 export interface MemoryResult {
   peers: number
+  /** Idle peers already connected when the baseline was read. */
+  settledPeers: number
   /** Median over repetitions, bytes. */
   rssPerPeer: number
   heapPerPeer: number
@@ -151,10 +156,22 @@ export interface MemoryOptions {
   warmup: number
 }
 
+/** The measured peers and those already connected when the baseline is read. */
+export interface MemoryPeers {
+  measured: PawNode[]
+  settled: PawNode[]
+}
+
+async function connectAll(peers: PawNode[], address: string): Promise<void> {
+  const results = await Promise.allSettled(peers.map((peer) => peer.connectToPeer(address)))
+  const failed = results.find((r) => r.status === 'rejected')
+  if (failed !== undefined) throw new Error(`a peer failed to connect: ${(failed.reason as Error).message}`)
+}
+
 async function memoryRepetition(
   chainId: string,
   dialers: Dialers,
-  peers: PawNode[],
+  { measured: peers, settled }: MemoryPeers,
   options: MemoryOptions,
 ): Promise<MemoryRepetition> {
   const server = await ServerProcess.start(chainId)
@@ -164,15 +181,16 @@ async function memoryRepetition(
     await batch(options.warmup, () => pawConnection(dialers.client, to))
     await batch(options.warmup, () => plainConnection(dialers.plain, to))
     await serverUntil(server, 'the warm-up connections to close', (s) => s.connections === 0)
+    await connectAll(settled, to.address)
+    await serverUntil(server, `${settled.length} settled peers`, (s) => s.inbound === settled.length)
     await sleep(options.settleMs)
     const before = await server.memory()
-    const results = await Promise.allSettled(peers.map((peer) => peer.connectToPeer(to.address)))
-    const failed = results.find((r) => r.status === 'rejected')
-    if (failed !== undefined) throw new Error(`a peer failed to connect: ${(failed.reason as Error).message}`)
+    await connectAll(peers, to.address)
+    const all = settled.length + peers.length
     const stats = await serverUntil(
       server,
-      `${peers.length} inbound peers`,
-      (s) => s.inbound === peers.length && s.connections === peers.length,
+      `${all} inbound peers`,
+      (s) => s.inbound === all && s.connections === all,
     )
     await sleep(options.settleMs)
     const after = await server.memory()
@@ -184,7 +202,7 @@ async function memoryRepetition(
       inbound: stats.inbound,
     }
   } finally {
-    await Promise.all(peers.map((peer) => hangUp(peer.libp2p, to.peerId)))
+    await Promise.all([...settled, ...peers].map((peer) => hangUp(peer.libp2p, to.peerId)))
     await server.stop()
   }
 }
@@ -192,7 +210,7 @@ async function memoryRepetition(
 export async function measureMemory(
   chainId: string,
   dialers: Dialers,
-  peers: PawNode[],
+  peers: MemoryPeers,
   options: MemoryOptions,
 ): Promise<MemoryResult> {
   const repetitions: MemoryRepetition[] = []
@@ -200,7 +218,8 @@ export async function measureMemory(
     repetitions.push(await memoryRepetition(chainId, dialers, peers, options))
   }
   return {
-    peers: peers.length,
+    peers: peers.measured.length,
+    settledPeers: peers.settled.length,
     rssPerPeer: median(repetitions.map((r) => r.rssPerPeer)),
     heapPerPeer: median(repetitions.map((r) => r.heapPerPeer)),
     repetitions,

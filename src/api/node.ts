@@ -185,6 +185,14 @@ export interface PawNodeInit extends SettingsInput {
     expectedTxPerSecond?: number
     /** gossipsub P3 (too few block deliveries). @default on for paw-testnet and paw-mainnet only */
     meshDeliveryPenalties?: boolean
+    /**
+     * Relay blocks as compact blocks on /paw/<chainId>/blocks/2 (protocols/compact-blocks.md):
+     * the header, short ids and the coinbase, rebuilt from the mempool, forwarded after the
+     * header check. A full node still hears whole blocks on blocks/1 either way.
+     * @default false: under a transaction flood it delayed block arrival (issue 19), so it
+     * stays opt-in until it does not
+     */
+    compactBlocks?: boolean
   }
   /**
    * Sync by itself when a peer connects or a gossiped block's parent is unknown (full and

@@ -48,6 +48,8 @@ export interface PawNodeParts {
   limiter: PeerRateLimiter
   /** Sync when a peer connects or a gossiped block's parent is unknown. */
   autoSync: boolean
+  /** Relay blocks compact (PawNodeInit.gossip.compactBlocks). */
+  compactBlocks: boolean
   addressBook: AddressBook
   bans: BanList
 }
@@ -87,6 +89,14 @@ export interface NodeServices<B = unknown, T = unknown> {
   chainActions: ChainActions<B, T>
   /** The chain events (block or header, reorg, tip); undefined on a node without a chain. */
   chainFeed: ChainFeed | undefined
+}
+
+/** libp2p's identify service, when the node has one. */
+function identifyOf(libp2p: Libp2p): { identify(connection: Connection): Promise<unknown> } | undefined {
+  const service = (libp2p.services as { identify?: { identify?: unknown } }).identify
+  return typeof service?.identify === 'function'
+    ? (service as { identify(connection: Connection): Promise<unknown> })
+    : undefined
 }
 
 /** Bootstrap addresses without a peer ID (host:port): reached the way seeds are. */
@@ -144,6 +154,12 @@ export function assembleServices<B, T>(parts: PawNodeParts, node: NodeHooks): No
     log: log.child({ component: 'handshake' }),
     hooks: peers,
     budget,
+    // identify waits for the handshake (create-paw-node.ts: not run on connection open).
+    afterComplete: (connection) => {
+      identifyOf(libp2p)
+        ?.identify(connection)
+        .catch(() => {})
+    },
   })
   // What every /paw/* stream service shares: libp2p, the peers, the settings, the handshake
   // gate (protocols/handshake.md: nothing before it), the rate limiter, the enforcer and the
@@ -179,7 +195,7 @@ export function assembleServices<B, T>(parts: PawNodeParts, node: NodeHooks): No
         })
   const pubsub = libp2p.services.pubsub as PawPubSub
   reputation.setGossipScore((peerId) => gossipScoreOf(pubsub, peerId))
-  const gossip = new PawGossip({
+  const gossip: PawGossip = new PawGossip({
     pubsub,
     chainId: settings.chainId,
     chain: importing('gossip'),
@@ -201,6 +217,16 @@ export function assembleServices<B, T>(parts: PawNodeParts, node: NodeHooks): No
     },
     log: log.child({ component: 'gossip' }),
     onUnknownParent: () => sync?.inBackground(),
+    // Compact relay (protocols/compact-blocks.md): what a compact block's receiver lacks is asked for on /paw/blocks/1.
+    ...(parts.compactBlocks
+      ? {
+          blockFetcher: {
+            getBlock: (peerId, hash, options) => blocks.getBlock(peerId, hash, options),
+            getBlockTransactions: (peerId, hash, indexes, options) =>
+              blocks.getBlockTransactions(peerId, hash, indexes, options),
+          },
+        }
+      : {}),
   })
   const mempool = new MempoolProtocol({
     ...streams,
@@ -212,10 +238,12 @@ export function assembleServices<B, T>(parts: PawNodeParts, node: NodeHooks): No
       node.dispatch('transaction', { transaction, id, from, via: 'mempool-sync' })
     },
   })
-  const blocks = new BlocksProtocol({
+  const blocks: BlocksProtocol = new BlocksProtocol({
     ...streams,
     log: log.child({ component: 'blocks' }),
     chain,
+    // A block forwarded after its header check is served before it is stored (protocols/gossip.md).
+    relayedBlock: (hash) => gossip.relayedBlock(hash),
   })
   const connectedPeers = () => peers.connected().map(({ info }) => info.peerId)
   const sync =

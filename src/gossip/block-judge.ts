@@ -59,13 +59,22 @@ export class BlockJudge {
     )
   }
 
-  async judge(data: Uint8Array, source: string): Promise<Verdict> {
+  /**
+   * Imports a block and judges it; `arrival` says what its refusal costs `source`: a block
+   * flooded whole (gossipBlock), or one already forwarded after its header check
+   * (relayedBlock, protocols/gossip.md "What a relay promises").
+   */
+  async judge(
+    data: Uint8Array,
+    source: string,
+    arrival: 'gossipBlock' | 'relayedBlock' = 'gossipBlock',
+  ): Promise<Verdict> {
     const { chain, log } = this.#init
     // `from`: the node's events say which peer brought a block (src/ports/chain.ts ImportOptions).
     const judgement = await chain.importBlock(data, { from: source })
     if (judgement.status !== 'accepted') {
       if (judgement.status === 'unknown-parent') this.#init.onUnknownParent?.(source)
-      const verdict = verdictForRefusal('gossipBlock', judgement, source, this.#init.enforcer)
+      const verdict = verdictForRefusal(arrival, judgement, source, this.#init.enforcer)
       log[verdict === TopicValidatorResult.Reject ? 'warn' : 'debug']('block refused', {
         from: source,
         code: judgement.code,

@@ -12,8 +12,13 @@
  * | topic        | full / miner                                     | light                          |
  * |--------------|--------------------------------------------------|--------------------------------|
  * | blocks       | importBlock (block-judge.ts)                     | not subscribed                 |
+ * | blocks/2     | rebuild, header check, forward, import (compact-judge.ts) | not subscribed        |
  * | transactions | rate limit, then the pool (transaction-judge.ts) | not subscribed                 |
  * | headers      | Accept if the block is stored (header-relay.ts)  | importHeader (header-judge.ts) |
+ *
+ * blocks/2 carries compact blocks (protocols/compact-blocks.md): with a chain that splits
+ * blocks (its port's blockParts) and a fetcher for what a mempool lacks (/paw/blocks/1),
+ * a full node subscribes to it and floods its own blocks there instead of whole on blocks/1.
  *
  * What a refused message costs its sender is src/peers/offences.ts's (refusals.ts).
  * This file routes messages to their judge, publishes, and runs the parts' lifecycle.
@@ -27,6 +32,9 @@ import type { PeerRateLimiter } from '../peers/rate-limits.ts'
 import type { Reputation } from '../peers/reputation.ts'
 import type { ChainPort } from '../ports/chain.ts'
 import { BlockJudge } from './block-judge.ts'
+import { type CompactFetcher, CompactJudge } from './compact-judge.ts'
+import { buildCompactBlock } from './compact-sender.ts'
+import { CompactCounters, type CompactStats } from './compact-stats.ts'
 import { Forwarding } from './forwarding.ts'
 import { GossipCounters, type GossipStats } from './gossip-stats.ts'
 import type { AcceptedGossip, Enqueue, Received, Verdict } from './gossip-types.ts'
@@ -35,9 +43,12 @@ import { HeaderRelay } from './header-relay.ts'
 import { GossipHeartbeat } from './heartbeat.ts'
 import { type IngressLane, IngressQueue, type LaneLimits } from './ingress-queue.ts'
 import type { PawPubSub } from './pubsub.ts'
-import { pawTopics, type TopicKind, topicKindFor } from './topics.ts'
+import { RelayedBlocks } from './relayed-blocks.ts'
+import { compactBlockTopic, pawTopics, type TopicKind, topicKindFor } from './topics.ts'
 import { TransactionJudge } from './transaction-judge.ts'
 
+export type { CompactFetcher } from './compact-judge.ts'
+export type { CompactStats } from './compact-stats.ts'
 export { FORWARD_WINDOW_MS } from './forwarding.ts'
 export type { GossipStats } from './gossip-stats.ts'
 export type { AcceptedGossip } from './gossip-types.ts'
@@ -67,6 +78,11 @@ export interface PawGossipInit {
   laneLimits?: Partial<Record<IngressLane, LaneLimits>>
   /** A gossiped block's parent is unknown: we are behind (block sync fetches the gap). */
   onUnknownParent?: (from: string) => void
+  /**
+   * Asks a compact block's sender for what the mempool lacks (the node's BlocksProtocol);
+   * without it, compact relay is off: whole blocks on blocks/1 only.
+   */
+  blockFetcher?: CompactFetcher
 }
 
 export class PawGossip {
@@ -82,6 +98,10 @@ export class PawGossip {
   readonly #headerRelay: HeaderRelay | undefined
   readonly #headers: HeaderJudge | undefined
   readonly #transactions: TransactionJudge | undefined
+  readonly #compact: CompactJudge | undefined
+  readonly #compactTopic: string | undefined
+  readonly #compactCounters = new CompactCounters()
+  readonly #relayed = new RelayedBlocks()
   readonly #onMessage = (event: CustomEvent<GossipsubMessage>): void => this.#received(event.detail)
   readonly #onHeartbeat = (): void => this.#heartbeat.beat()
 
@@ -109,6 +129,21 @@ export class PawGossip {
       })
       const enqueue: Enqueue = (lane, received, judge) => this.#enqueue(lane, received, judge)
       this.#transactions = new TransactionJudge({ chain, enforcer, forwarding, enqueue, onAccepted })
+      if (chain.blockParts !== undefined && init.blockFetcher !== undefined && this.#chainId !== undefined) {
+        this.#compactTopic = compactBlockTopic(this.#chainId)
+        this.#compact = new CompactJudge({
+          chain,
+          parts: chain.blockParts,
+          fetcher: init.blockFetcher,
+          blocks: this.#blocks,
+          enforcer,
+          forwarding,
+          enqueue,
+          relayed: this.#relayed,
+          counters: this.#compactCounters,
+          log,
+        })
+      }
     } else if (chain?.kind === 'headers') {
       this.#headers = new HeaderJudge({ chain, enforcer, onAccepted, log })
     }
@@ -119,7 +154,8 @@ export class PawGossip {
     const { chain } = this.#init
     if (chain === undefined || this.#topics === undefined) return []
     if (chain.kind === 'headers') return [this.#topics.headers]
-    return [this.#topics.blocks, this.#topics.transactions, this.#topics.headers]
+    const compact = this.#compactTopic === undefined ? [] : [this.#compactTopic]
+    return [this.#topics.blocks, ...compact, this.#topics.transactions, this.#topics.headers]
   }
 
   start(): void {
@@ -134,11 +170,20 @@ export class PawGossip {
     for (const topic of this.subscribedTopics) this.#pubsub.unsubscribe(topic)
     this.#transactions?.clear()
     this.#headerRelay?.clear()
+    this.#relayed.clear()
     await this.#queue.close()
   }
 
-  stats(): GossipStats {
-    return this.#counters.snapshot(this.#queue.stats())
+  stats(): GossipStats & { compact: CompactStats } {
+    return { ...this.#counters.snapshot(this.#queue.stats()), compact: this.#compactCounters.snapshot() }
+  }
+
+  /**
+   * A block forwarded after its header check and not stored yet (relayed-blocks.ts): what
+   * /paw/blocks/1 answers a get_block or get_block_transactions for it from.
+   */
+  relayedBlock(hash: Uint8Array): Uint8Array | undefined {
+    return this.#relayed.get(hash)
   }
 
   /** Resolves once every queued message has been judged (tests, benchmarks). */
@@ -156,9 +201,21 @@ export class PawGossip {
     options?: AbortOptions,
   ): Promise<number> {
     const topics = this.#publishTopics(options)
-    const recipients = await this.#forwarding.publish(topics.blocks, encoded)
+    const recipients = await this.#forwarding.publish(...this.#blockMessage(topics, encoded))
     await this.#forwarding.publish(topics.headers, headerEncoding)
     return recipients
+  }
+
+  /** Where and as what a block of ours is flooded: compact on blocks/2 when compact relay is on. */
+  #blockMessage(topics: Record<TopicKind, string>, encoded: Uint8Array): [string, Uint8Array] {
+    const chain = this.#init.chain
+    if (this.#compactTopic === undefined || chain?.kind !== 'full' || chain.blockParts === undefined) {
+      return [topics.blocks, encoded]
+    }
+    const compact = buildCompactBlock(encoded, { parts: chain.blockParts, chain, shape: chain.shape })
+    if (compact === undefined) return [topics.blocks, encoded]
+    this.#compactCounters.published++
+    return [this.#compactTopic, compact]
   }
 
   /** Floods a transaction encoding; resolves with the peers it was sent to. */
@@ -208,7 +265,12 @@ export class PawGossip {
         return
       }
       this.#enqueue('transactions', received, () => transactions.judge(received))
-    } else if (kind === 'blocks' && blocks !== undefined) {
+    } else if (msg.topic === this.#compactTopic && blocks !== undefined && this.#compact !== undefined) {
+      const compact = this.#compact
+      const oversized = blocks.oversized(data, source)
+      if (oversized !== undefined) this.#forwarding.judged(received, oversized)
+      else this.#enqueue('blocks', received, () => compact.judge(received))
+    } else if (kind === 'blocks' && msg.topic === this.#topics?.blocks && blocks !== undefined) {
       const oversized = blocks.oversized(data, source)
       if (oversized !== undefined) this.#forwarding.judged(received, oversized)
       else this.#enqueue('blocks', received, () => blocks.judge(data, source))

@@ -8,7 +8,7 @@ import { type GossipsubOpts, StrictNoSign } from '@libp2p/gossipsub'
 import { MAX_FRAME_LENGTH } from '../wire/constants.ts'
 import { type MessageIdReader, messageIdFunction } from './message-id.ts'
 import { createPawScoring, type PawScoring } from './scoring.ts'
-import { pawTopics } from './topics.ts'
+import { allowedTopicsOf } from './topics.ts'
 
 export interface PawGossipOptions {
   chainId: string
@@ -74,7 +74,7 @@ export function pawGossipsubOptions(options: PawGossipOptions): Partial<Gossipsu
     fallbackToFloodsub: false,
     // Peer exchange is /paw/peers/1's job, with its limits.
     doPX: false,
-    allowedTopics: Object.values(pawTopics(options.chainId)),
+    allowedTopics: allowedTopicsOf(options.chainId),
     maxInboundDataLength: MAX_GOSSIP_MESSAGE_BYTES,
     // Four maximum-size blocks queued for one slow peer, then sending to it fails.
     maxOutboundBufferSize: 4 * MAX_GOSSIP_MESSAGE_BYTES,

@@ -13,6 +13,7 @@
  * | blocks         | a block whose body is its header's        | the block hash              |
  * | transactions   | one transaction                           | the transaction id          |
  * | headers        | one header                                | 0x01 ‖ the block hash       |
+ * | blocks/2       | anything (a compact block, or not)        | 0x02 ‖ SHA-256(data)        |
  * | any, malformed | anything else                             | 0xff ‖ kind ‖ SHA-256(data) |
  *
  * Why these choices:
@@ -32,14 +33,21 @@
  *   header of a block therefore cannot have the block's own ID, or a full node that
  *   received the block first would drop (and never relay) the header light nodes need;
  *   the 0x01 prefix separates them while keeping the block hash readable in the ID.
+ * - A compact block is named by all of its bytes (protocols/compact-blocks.md "Message
+ *   IDs"): its short ids cannot be checked against the header until the receiver has
+ *   rebuilt the block from its mempool, so an ID of the header alone could be squatted by a
+ *   copy with forged short ids. Relays forward the message as they received it, so every
+ *   node sees the same bytes and the same ID; the tag keeps it apart from header IDs.
  */
 import type { Message } from '@libp2p/gossipsub'
 import { sha256 } from '@noble/hashes/sha2.js'
 import type { ChainPortBase } from '../ports/chain.ts'
-import { parseTopic, type TopicKind } from './topics.ts'
+import { COMPACT_BLOCK_TOPIC_VERSION, parseTopic, type TopicKind } from './topics.ts'
 
 /** The first byte of a header message's ID. */
 export const HEADER_ID_TAG = 0x01
+/** The first byte of a compact block message's ID. */
+export const COMPACT_ID_TAG = 0x02
 /** The first byte of a malformed message's ID. */
 export const MALFORMED_ID_TAG = 0xff
 
@@ -91,7 +99,11 @@ function contentId(reader: MessageIdReader, kind: TopicKind, data: Uint8Array): 
  */
 export function messageIdFunction(reader: MessageIdReader | undefined): (message: Message) => Uint8Array {
   return (message) => {
-    const kind = parseTopic(message.topic)?.kind
+    const parsed = parseTopic(message.topic)
+    if (parsed?.kind === 'blocks' && parsed.version === COMPACT_BLOCK_TOPIC_VERSION) {
+      return tagged([COMPACT_ID_TAG], sha256(message.data))
+    }
+    const kind = parsed?.kind
     const id = reader === undefined || kind === undefined ? undefined : contentId(reader, kind, message.data)
     return id ?? malformedMessageId(kind, message.data)
   }
@@ -100,6 +112,7 @@ export function messageIdFunction(reader: MessageIdReader | undefined): (message
 /** What a message ID says about its content. */
 export type DecodedMessageId =
   | { kind: 'block' | 'transaction' | 'header'; hash: Uint8Array }
+  | { kind: 'compact-block'; digest: Uint8Array }
   | { kind: 'malformed' }
 
 /**
@@ -111,7 +124,12 @@ export function decodeMessageId(
   id: Uint8Array,
   hashBytes = DEFAULT_HASH_BYTES,
 ): DecodedMessageId {
-  const kind = parseTopic(topic)?.kind
+  const parsed = parseTopic(topic)
+  const kind = parsed?.kind
+  if (parsed?.version === COMPACT_BLOCK_TOPIC_VERSION && id.length === 33 && id[0] === COMPACT_ID_TAG) {
+    return { kind: 'compact-block', digest: id.slice(1) }
+  }
+  if (parsed?.version === COMPACT_BLOCK_TOPIC_VERSION) return { kind: 'malformed' }
   if (id.length === hashBytes && kind === 'blocks') return { kind: 'block', hash: id.slice() }
   if (id.length === hashBytes && kind === 'transactions') return { kind: 'transaction', hash: id.slice() }
   if (id.length === hashBytes + 1 && id[0] === HEADER_ID_TAG && kind === 'headers') {

@@ -11,10 +11,14 @@ import type { ImportOutcome, Refusal } from '../ports/chain.ts'
 import type { Verdict } from './gossip-types.ts'
 
 /** The arrivals of offences.ts that are gossip. */
-export type GossipArrival = Extract<Arrival, 'gossipBlock' | 'gossipHeader' | 'gossipTransaction'>
+export type GossipArrival = Extract<
+  Arrival,
+  'gossipBlock' | 'relayedBlock' | 'gossipHeader' | 'gossipTransaction'
+>
 
 const WHAT: Record<GossipArrival, string> = {
   gossipBlock: 'block',
+  relayedBlock: 'block forwarded after its header check',
   gossipHeader: 'header',
   gossipTransaction: 'transaction',
 }

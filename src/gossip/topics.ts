@@ -8,6 +8,8 @@
  *   /paw/<chainId>/blocks/1        full blocks (the reference chain: header, u32 count, transactions)
  *   /paw/<chainId>/transactions/1  one transaction per message (152 bytes on the reference chain)
  *   /paw/<chainId>/headers/1       one block header per message (185 bytes on the reference chain)
+ *   /paw/<chainId>/blocks/2        compact blocks (protocols/compact-blocks.md): header, salted
+ *                                  short ids, the transactions a receiver cannot have
  *
  * Why a header topic: light nodes store headers only (DECISIONS.md "Node types"). On the
  * blocks topic they would download every block (up to the chain's maxBlockBytes) only to
@@ -25,8 +27,14 @@ export type { TopicKind }
 
 export const TOPIC_KINDS: readonly TopicKind[] = Object.freeze(['blocks', 'transactions', 'headers'])
 
-/** The version suffix of every topic this node speaks. */
+/** The version suffix of every topic this node speaks, but the compact blocks'. */
 export const TOPIC_VERSION = 1
+
+/**
+ * The blocks topic's second version: compact blocks (protocols/compact-blocks.md). Whole
+ * blocks keep version 1, so a node without compact relay still floods and hears them.
+ */
+export const COMPACT_BLOCK_TOPIC_VERSION = 2
 
 const PREFIX = '/paw/'
 
@@ -43,6 +51,17 @@ function checkChainId(chainId: string): void {
 /** `/paw/<chainId>/blocks/1`: full blocks. */
 export function blockTopic(chainId: string): string {
   return topicFor(chainId, 'blocks')
+}
+
+/** `/paw/<chainId>/blocks/2`: compact blocks. */
+export function compactBlockTopic(chainId: string): string {
+  checkChainId(chainId)
+  return `${PREFIX}${chainId}/blocks/${COMPACT_BLOCK_TOPIC_VERSION}`
+}
+
+/** Every topic a node of `chainId` may hear: the three of pawTopics and the compact blocks'. */
+export function allowedTopicsOf(chainId: string): string[] {
+  return [...Object.values(pawTopics(chainId)), compactBlockTopic(chainId)]
 }
 
 /** `/paw/<chainId>/transactions/1`: single transactions. */
@@ -81,8 +100,12 @@ export interface ParsedTopic {
  */
 export function parseTopic(topic: string): ParsedTopic | undefined {
   if (!topic.startsWith(PREFIX)) return undefined
-  for (const kind of TOPIC_KINDS) {
-    const suffix = `/${kind}/${TOPIC_VERSION}`
+  const versions: Array<[TopicKind, number]> = [
+    ...TOPIC_KINDS.map((kind): [TopicKind, number] => [kind, TOPIC_VERSION]),
+    ['blocks', COMPACT_BLOCK_TOPIC_VERSION],
+  ]
+  for (const [kind, version] of versions) {
+    const suffix = `/${kind}/${version}`
     if (!topic.endsWith(suffix)) continue
     const chainId = topic.slice(PREFIX.length, topic.length - suffix.length)
     try {
@@ -90,7 +113,7 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
     } catch {
       return undefined
     }
-    return { chainId, kind, version: TOPIC_VERSION }
+    return { chainId, kind, version }
   }
   return undefined
 }

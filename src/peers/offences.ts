@@ -218,6 +218,11 @@ export function actionForCode(code: number): ErrorAction | undefined {
 export type Arrival =
   /** Flooded on the blocks topic: honest peers validate before they relay. */
   | 'gossipBlock'
+  /**
+   * A compact block we forwarded after the header check, then fully validated
+   * (protocols/gossip.md "What a relay promises"): honest peers relay it unvalidated too.
+   */
+  | 'relayedBlock'
   /** Flooded on the headers topic (light nodes). */
   | 'gossipHeader'
   /** Flooded on the transactions topic. */
@@ -250,6 +255,16 @@ export const VERDICT_ACTIONS: Record<Arrival, Record<RefusalStatus, VerdictActio
       rationale: '004 §6.3: an invalid block relayed after validation is misbehaviour: a ban',
     },
     'unknown-parent': notTheirFault('we are behind (block sync fetches the gap), not provably wrong'),
+    refused: notTheirFault('depends on our view (a clock ahead of ours), not proof of malice'),
+  },
+  relayedBlock: {
+    invalid: {
+      gossip: 'ignore',
+      offence: 'invalidMessage',
+      rationale:
+        'its header and transaction root were checked, the rest was not (protocols/gossip.md "What a relay promises"): an honest relay forwards such a block too, so no ban; each costs its miner a block of proof of work',
+    },
+    'unknown-parent': notTheirFault('not reached: only a block on our tip is forwarded early'),
     refused: notTheirFault('depends on our view (a clock ahead of ours), not proof of malice'),
   },
   gossipHeader: {

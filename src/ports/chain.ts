@@ -286,6 +286,24 @@ export interface ChainPortBase<B, T, H> extends TypedEventTarget<ChainPortEvents
   readonly stateVerifier?: StateVerifier
 }
 
+/**
+ * A block encoding taken apart into its header's and transactions' encodings, and put back
+ * together: what compact relay moves instead of the block (protocols/compact-blocks.md).
+ */
+export interface BlockParts {
+  /** The header and transaction encodings of a block encoding (views); undefined if it is none. */
+  split(encoded: Uint8Array): { header: Uint8Array; transactions: Uint8Array[] } | undefined
+  /** The block encoding of a header and its transactions, in order (the inverse of `split`). */
+  join(header: Uint8Array, transactions: readonly Uint8Array[]): Uint8Array
+  /**
+   * Whether the transactions `transactionIds` names, in this order, are the body the header
+   * encoding `header` commits to (the reference chain: their Merkle root is its txRoot and
+   * none is there twice): readBlock's body check, from ids, before the encodings are put
+   * together. False for a header that does not decode.
+   */
+  commits(header: Uint8Array, transactionIds: readonly Uint8Array[]): boolean
+}
+
 /** A full (or miner) node's chain: blocks, validated and stored, and a pool. */
 export interface FullChainPort<B = unknown, T = unknown, H = unknown> extends ChainPortBase<B, T, H> {
   readonly kind: 'full'
@@ -296,6 +314,11 @@ export interface FullChainPort<B = unknown, T = unknown, H = unknown> extends Ch
   importBlock(encoded: Uint8Array, options?: ImportOptions): Promise<Judgement<Imported<B>>>
   /** Answers /paw/state/1 (with stateVerifier); absent: the protocol is not served. */
   readonly stateProver?: StateProver
+  /**
+   * Splits and joins block encodings, for compact relay (protocols/compact-blocks.md);
+   * absent: the node floods whole blocks on the blocks/1 topic only.
+   */
+  readonly blockParts?: BlockParts
 }
 
 /** A light node's chain: headers only. */

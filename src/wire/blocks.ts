@@ -35,6 +35,9 @@ export const BlocksFrameType = {
   Blocks: 'blocks',
   Headers: 'headers',
   NotFound: 'not_found',
+  /** A compact block's missing transactions (block-transactions.ts). */
+  GetBlockTransactions: 'get_block_transactions',
+  BlockTransactions: 'block_transactions',
 } as const
 
 /** Bytes of a block hash, the id a chain gives a block (protocols/blocks.md: 32 bytes). */

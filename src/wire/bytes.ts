@@ -41,18 +41,35 @@ export function utf8DecodeStrict(bytes: Uint8Array): string | undefined {
   }
 }
 
+const BYTE_HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'))
+
 export function toHex(bytes: Uint8Array): string {
   let hex = ''
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0')
+  for (const byte of bytes) hex += BYTE_HEX[byte] as string
   return hex
 }
 
-export function fromHex(hex: string): Uint8Array {
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
-    throw new TypeError(`not a hex string: ${hex.slice(0, 40)}`)
+/** A hex digit's value by its char code; -1 for a character that is not one. */
+const HEX_VALUES = (() => {
+  const values = new Int8Array(128).fill(-1)
+  for (let i = 0; i < 16; i++) {
+    values[i.toString(16).charCodeAt(0)] = i
+    values[i.toString(16).toUpperCase().charCodeAt(0)] = i
   }
-  const bytes = new Uint8Array(hex.length / 2)
-  for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16)
+  return values
+})()
+
+/** @throws TypeError for an odd length or a character that is not a hex digit */
+export function fromHex(hex: string): Uint8Array {
+  const bytes = new Uint8Array(hex.length >>> 1)
+  let valid = hex.length % 2 === 0
+  for (let i = 0; valid && i < bytes.length; i++) {
+    const high = HEX_VALUES[hex.charCodeAt(2 * i)] ?? -1
+    const low = HEX_VALUES[hex.charCodeAt(2 * i + 1)] ?? -1
+    valid = high >= 0 && low >= 0
+    bytes[i] = (high << 4) | low
+  }
+  if (!valid) throw new TypeError(`not a hex string: ${hex.slice(0, 40)}`)
   return bytes
 }
 

@@ -47,6 +47,7 @@ import {
 } from '../../src/gossip/message-id.ts'
 import {
   blockTopic,
+  compactBlockTopic,
   headerTopic,
   parseTopic,
   pawTopics,
@@ -213,7 +214,11 @@ describe('gossip.vectors.json', () => {
         maxInboundDataLength: vectors.limits.maxInboundDataLength,
         maxOutboundBufferSize: vectors.limits.maxOutboundBufferSize,
       })
-      expect(gossipOptions.allowedTopics).toEqual(Object.values(pawTopics('paw-devnet')))
+      // r2: the compact blocks' topic too (compact-blocks.md).
+      expect(gossipOptions.allowedTopics).toEqual([
+        ...Object.values(pawTopics('paw-devnet')),
+        compactBlockTopic('paw-devnet'),
+      ])
       const msgIdFn = gossipOptions.msgIdFn as (message: {
         type: 'unsigned'
         topic: string
@@ -376,7 +381,7 @@ describe('gossip.vectors.json', () => {
         if (decoded.kind === 'header') {
           expect(decoded.hash).toEqual(id.subarray(1))
           expect(decoded.hash).toEqual(blockHash(decodeHeader(data)))
-        } else if (decoded.kind !== 'malformed') {
+        } else if (decoded.kind === 'block' || decoded.kind === 'transaction') {
           expect(decoded.hash).toEqual(id)
         } else {
           expect(id).toHaveLength(vectors.limits.malformedIdLength)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   blockTopic,
+  compactBlockTopic,
   ForeignTopicError,
   headerTopic,
   parseTopic,
@@ -22,8 +23,16 @@ describe('gossip topics', () => {
       version: 1,
     })
     expect(parseTopic(blockTopic('a/b'))).toEqual({ chainId: 'a/b', kind: 'blocks', version: 1 })
-    for (const bad of ['/eth2/x/blocks/1', '/paw/x/blocks/2', '/paw/x/votes/1', '/paw//blocks/1']) {
-      expect(parseTopic(bad)).toBeUndefined()
+    // r2: blocks/2 is the compact blocks' topic; no other version is.
+    expect(parseTopic(compactBlockTopic('a/b'))).toEqual({ chainId: 'a/b', kind: 'blocks', version: 2 })
+    expect(parseTopic('/paw/x/blocks/1/blocks/2')).toEqual({
+      chainId: 'x/blocks/1',
+      kind: 'blocks',
+      version: 2,
+    })
+    const bad = ['/eth2/x/blocks/1', '/paw/x/blocks/3', '/paw/x/transactions/2', '/paw/x/headers/2']
+    for (const topic of [...bad, '/paw/x/votes/1', '/paw//blocks/1', '/paw//blocks/2']) {
+      expect(parseTopic(topic)).toBeUndefined()
     }
   })
   it('recognise and refuse a topic of another chain', () => {

@@ -73,6 +73,8 @@ describe('frame limits in the protocol vectors', () => {
       get_block: L('get_block', 32),
       get_blocks: L('get_blocks', 6),
       get_headers: L('get_headers', 6),
+      // protocols/blocks.md: k ≤ ⌊maxBlockBytes / 152⌋ = 68,984.
+      get_block_transactions: L('get_block_transactions', 36 + 4 * 68_984),
     })
     const built = blocks.blocksLimits(REFERENCE_SHAPE)
     expect(table(blocks.responderLimits(REFERENCE_SHAPE))).toEqual(v.responder)

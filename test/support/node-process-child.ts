@@ -141,10 +141,12 @@ async function init(options: ChildInit): Promise<{ peerId: string; addresses: st
     limits: { minOutbound: 0, maxPeers: 200, maxInbound: 100, maxOutbound: 100 },
     // Every peer is on 127.0.0.1, so the whole network is one host to libp2p's guard.
     inbound: { perHostPerSecond: 1_000, maxPending: 64 },
-    gossip:
-      options.expectedTxPerSecond === undefined
-        ? undefined
-        : { expectedTxPerSecond: options.expectedTxPerSecond },
+    gossip: {
+      ...(options.expectedTxPerSecond === undefined
+        ? {}
+        : { expectedTxPerSecond: options.expectedTxPerSecond }),
+      compactBlocks: options.compactBlocks ?? false,
+    },
   })
   const s: State = {
     init: options,

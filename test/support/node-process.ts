@@ -51,6 +51,8 @@ export interface ChildInit {
   logLevel?: LogLevel
   /** PawNodeInit.gossip.expectedTxPerSecond (gossipsub score parameters). */
   expectedTxPerSecond?: number
+  /** PawNodeInit.gossip.compactBlocks. @default false */
+  compactBlocks?: boolean
   /**
    * Record the arrival time of every transaction (id → time) for `transactions({ arrivals })`.
    * @default true

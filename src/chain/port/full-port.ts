@@ -6,6 +6,7 @@
  */
 import type { AbortOptions } from '@libp2p/interface'
 import type {
+  BlockParts,
   ChainPool,
   FullChainPort,
   Imported,
@@ -18,6 +19,7 @@ import { isChainError } from '../errors.ts'
 import { blockHash } from '../hashing.ts'
 import { type PoolPortEvents, referenceChainPool } from '../mempool/pool-port.ts'
 import type { Block, BlockHeader, Chain, ChainEvents, Transaction, TransactionPool } from '../types.ts'
+import { REFERENCE_BLOCK_PARTS } from './block-parts.ts'
 import { judgementOf } from './judgement.ts'
 import { ReferenceView } from './reference-view.ts'
 import { type ProvingChain, referenceStateProver, referenceStateVerifier } from './state-proofs.ts'
@@ -58,6 +60,7 @@ class ReferenceFullPort extends ReferenceView implements FullChainPort<Block, Tr
   readonly pool: ChainPool<Transaction>
   readonly stateProver?: StateProver
   readonly stateVerifier?: StateVerifier
+  readonly blockParts: BlockParts = REFERENCE_BLOCK_PARTS
   readonly #chain: Chain
 
   constructor(init: ReferenceFullPortInit) {

@@ -25,6 +25,7 @@ import type { AbortOptions, Connection, Stream } from '@libp2p/interface'
 import { NetworkError } from '../../errors.ts'
 import type { Logger } from '../../logging.ts'
 import type { ChainShape } from '../../ports/chain.ts'
+import { encodeGetBlockTransactions } from '../../wire/block-transactions.ts'
 import {
   BLOCK_HASH_LENGTH,
   BlocksFrameType,
@@ -44,7 +45,7 @@ import { nextMessage } from '../shared/reader.ts'
 import { BLOCKS_PROTOCOL, MAX_BLOCKS_STREAMS, REQUEST_STREAMS_PER_PEER } from './constants.ts'
 import type { BlocksContext } from './context.ts'
 import { type BlocksLimits, blocksLimits, responderLimits } from './limits.ts'
-import { matchBlock, matchBlocks, matchHeaders } from './requester.ts'
+import { matchBlock, matchBlocks, matchBlockTransactions, matchHeaders } from './requester.ts'
 import { CannotServeError, serveRequests } from './responder.ts'
 import { type BlocksStats, copyBlocksStats, newBlocksStats } from './stats.ts'
 import type { BlocksProtocolInit } from './types.ts'
@@ -166,6 +167,31 @@ export class BlocksProtocol {
       payload,
       limits.getBlock,
       (frame) => matchBlock(payload, frame, chain, shape),
+      options,
+    )
+  }
+
+  /**
+   * The transactions at `indexes` (strictly increasing) of block `hash`, which the peer
+   * holds or has just forwarded as a compact block (protocols/compact-blocks.md); undefined
+   * if it answered not_found. Sized by the chain's shape, not otherwise checked: the
+   * compact block's short ids say whether they are the ones asked for.
+   * @throws as getBlock
+   */
+  async getBlockTransactions(
+    peerId: string,
+    hash: Uint8Array,
+    indexes: number[],
+    options: AbortOptions = {},
+  ): Promise<Uint8Array[] | undefined> {
+    const { shape, limits } = this.#requestingAs()
+    const payload = encodeGetBlockTransactions({ hash, indexes }, shape)
+    return this.#request(
+      peerId,
+      BlocksFrameType.GetBlockTransactions,
+      payload,
+      limits.answer({ type: BlocksFrameType.GetBlockTransactions, count: indexes.length }),
+      (frame) => matchBlockTransactions(hash, indexes.length, frame, shape),
       options,
     )
   }

@@ -5,6 +5,7 @@
  * (`blocksLimits`).
  */
 import type { ChainShape } from '../../ports/chain.ts'
+import { blockTransactionsLength, getBlockTransactionsLength } from '../../wire/block-transactions.ts'
 import {
   BLOCK_HASH_LENGTH,
   BlocksFrameType,
@@ -15,18 +16,27 @@ import {
   RANGE_REQUEST_LENGTH,
   type RangeRequest,
 } from '../../wire/blocks.ts'
+import { maxTransactions } from '../../wire/compact-block.ts'
 import { MAX_FRAME_LENGTH } from '../../wire/constants.ts'
 import { type FrameLimits, frameLength, frameLimits } from '../../wire/frame-limits.ts'
 
 const BLOCKS_FRAME_TYPES: ReadonlySet<string> = new Set(Object.values(BlocksFrameType))
 
-/** What the limits depend on: the chain's header size and largest block. */
-export type LimitsShape = Pick<ChainShape, 'headerBytes' | 'maxBlockBytes'>
+/**
+ * What the limits depend on: the chain's header size and largest block, and its transaction
+ * size for get_block_transactions (without it, that request is not accepted).
+ */
+export type LimitsShape = Pick<ChainShape, 'headerBytes' | 'maxBlockBytes'> &
+  Partial<Pick<ChainShape, 'transactionBytes'>>
+
+/** The largest block and, with a chain, its transaction size (get_block_transactions needs it). */
+export type ResponderShape = Pick<ChainShape, 'maxBlockBytes'> & Partial<Pick<ChainShape, 'transactionBytes'>>
 
 /** A request of ours, as its answer's limits see it. */
 export type AskedRequest =
   | { type: typeof BlocksFrameType.GetBlock }
   | { type: typeof BlocksFrameType.GetBlocks | typeof BlocksFrameType.GetHeaders; range: RangeRequest }
+  | { type: typeof BlocksFrameType.GetBlockTransactions; count: number }
 
 /** The chain's largest block encoding, at most what a `blocks` frame can carry. */
 function largestBlock(shape: Pick<ChainShape, 'maxBlockBytes'>): number {
@@ -41,14 +51,26 @@ export function ceilingFor(shape: Pick<ChainShape, 'maxBlockBytes'>): number {
   return frameLength(BlocksFrameType.Blocks, blocksPayloadLimit(MAX_BLOCKS_PER_ANSWER, shape))
 }
 
-/** A stream the peer opened carries its requests: a hash, or a start height and a count. */
-export function responderLimits(shape: Pick<ChainShape, 'maxBlockBytes'>): FrameLimits {
+/**
+ * A stream the peer opened carries its requests: a hash, a start height and a count, or
+ * (with a chain's transaction size) a hash and the indexes of a compact block's missing
+ * transactions, at most one per transaction a block can hold.
+ */
+export function responderLimits(shape: ResponderShape): FrameLimits {
+  const { transactionBytes } = shape
+  const compact: Record<string, number> = {}
+  if (transactionBytes !== undefined) {
+    compact[BlocksFrameType.GetBlockTransactions] = getBlockTransactionsLength(
+      maxTransactions({ transactionBytes, maxBlockBytes: shape.maxBlockBytes }),
+    )
+  }
   return frameLimits(
     BLOCKS_FRAME_TYPES,
     {
       [BlocksFrameType.GetBlock]: BLOCK_HASH_LENGTH,
       [BlocksFrameType.GetBlocks]: RANGE_REQUEST_LENGTH,
       [BlocksFrameType.GetHeaders]: RANGE_REQUEST_LENGTH,
+      ...compact,
     },
     { ceiling: ceilingFor(shape) },
   )
@@ -106,6 +128,17 @@ export function answerLimits(request: AskedRequest, shape: LimitsShape): FrameLi
         { [BlocksFrameType.Headers]: headersPayloadLimit(request.range.count, shape) },
         { ceiling },
       )
+    case BlocksFrameType.GetBlockTransactions:
+      return frameLimits(
+        BLOCKS_FRAME_TYPES,
+        {
+          [BlocksFrameType.BlockTransactions]: blockTransactionsLength(request.count, {
+            transactionBytes: shape.transactionBytes ?? 0,
+          }),
+          [BlocksFrameType.NotFound]: BLOCK_HASH_LENGTH,
+        },
+        { ceiling },
+      )
   }
 }
 
@@ -122,7 +155,11 @@ export interface BlocksLimits {
 }
 
 export function blocksLimits(shape: LimitsShape): BlocksLimits {
-  const frozen = { headerBytes: shape.headerBytes, maxBlockBytes: shape.maxBlockBytes }
+  const frozen: LimitsShape = {
+    headerBytes: shape.headerBytes,
+    maxBlockBytes: shape.maxBlockBytes,
+    ...(shape.transactionBytes === undefined ? {} : { transactionBytes: shape.transactionBytes }),
+  }
   const getBlock = answerLimits({ type: BlocksFrameType.GetBlock }, frozen)
   return {
     responder: responderLimits(frozen),

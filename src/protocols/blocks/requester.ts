@@ -8,6 +8,7 @@
  * The answer's entries are returned as bytes.
  */
 import type { ChainShape } from '../../ports/chain.ts'
+import { decodeBlockTransactions } from '../../wire/block-transactions.ts'
 import {
   BlocksFrameType,
   decodeBlocks,
@@ -100,4 +101,33 @@ export function matchHeaders(
     throw unexpectedFault(`get_headers for ${range.count} answered with ${headers.length} headers`)
   }
   return headers
+}
+
+/**
+ * The transactions of a `get_block_transactions` answer (undefined for `not_found`): for
+ * block `hash`, exactly `count` of them, each of the chain's transaction size. Whether they
+ * are the ones asked for is the compact block's receiver's to check (by their short ids).
+ * @throws PeerFault 0x0A (another block, another count, another type), 0x05 (malformed)
+ */
+export function matchBlockTransactions(
+  hash: Uint8Array,
+  count: number,
+  frame: Frame,
+  shape: Pick<ChainShape, 'transactionBytes' | 'maxBlockBytes'>,
+): Uint8Array[] | undefined {
+  const payload = frame.payload
+  if (frame.type === BlocksFrameType.NotFound) {
+    const named = decodePeerPayload(() => decodeNotFound(payload))
+    if (!equalBytes(named, hash)) throw unexpectedFault('not_found names another hash than the one asked for')
+    return undefined
+  }
+  if (frame.type !== BlocksFrameType.BlockTransactions) {
+    throw unexpectedFault(`a ${frame.type} frame does not answer get_block_transactions`)
+  }
+  const answer = decodePeerPayload(() => decodeBlockTransactions(payload, shape))
+  if (!equalBytes(answer.hash, hash)) throw unexpectedFault('block_transactions for another block')
+  if (answer.transactions.length !== count) {
+    throw unexpectedFault(`${answer.transactions.length} transactions answer a request for ${count}`)
+  }
+  return answer.transactions
 }

@@ -9,6 +9,11 @@ import { ErrorCode, PawError } from '../../errors.ts'
 import { blockAnswerCost } from '../../peers/rate-limits.ts'
 import type { TrafficCounter } from '../../peers/traffic-counter.ts'
 import {
+  blockTransactionsLength,
+  decodeGetBlockTransactions,
+  encodeBlockTransactions,
+} from '../../wire/block-transactions.ts'
+import {
   BlocksFrameType,
   blocksPayloadLength,
   decodeGetBlock,
@@ -23,7 +28,7 @@ import {
   rangeToServe,
 } from '../../wire/blocks.ts'
 import type { Frame } from '../../wire/frame.ts'
-import { decodePeerPayload, rateLimitedFault, unexpectedFault } from '../shared/faults.ts'
+import { decodePeerPayload, invalidFault, rateLimitedFault, unexpectedFault } from '../shared/faults.ts'
 import type { FrameChannel } from '../shared/frame-channel.ts'
 import { Holdings } from '../shared/memory-budget.ts'
 import { nextMessage } from '../shared/reader.ts'
@@ -144,6 +149,26 @@ export async function serveRequests(
         }
         break
       }
+      case BlocksFrameType.GetBlockTransactions: {
+        if (!limiter.allow(peerId, 'blockRequests')) {
+          throw rateLimitedFault('get_block_transactions beyond the blockRequests limit: not answered')
+        }
+        const holdings = new Holdings(context.init.budget, peerId, 'block_transactions answer', {
+          revoke: (error) => channel.stream.abort(error),
+        })
+        try {
+          const served = await answerTransactionsRequest(context, channel, frame, holdings)
+          if (served > 0) {
+            const cost = blockAnswerCost(
+              blockTransactionsLength(served, chain?.shape ?? { transactionBytes: 0 }),
+            )
+            limiter.charge(peerId, 'blockRequests', cost - 1)
+          }
+        } finally {
+          holdings.release()
+        }
+        break
+      }
       default:
         throw unexpectedFault(`a ${frame.type} frame that answers no request of ours`)
     }
@@ -179,4 +204,48 @@ async function answerBlockRequest(
   const request = decodePeerPayload(() => decodeGetBlocks(payload))
   if (!servesBlocks(chain)) throw new CannotServeError('a light node holds no blocks')
   return blocksToServe(chain, request, holdings, context.sizes)
+}
+
+/**
+ * Answers a get_block_transactions (protocols/blocks.md): from a block forwarded and not
+ * stored yet, or a stored one; `not_found` if neither. Returns how many transactions were
+ * sent. An index past the block's last transaction is the peer's fault (0x05): it asks
+ * by a compact block that names the count.
+ */
+async function answerTransactionsRequest(
+  context: BlocksContext,
+  channel: FrameChannel,
+  frame: Frame,
+  holdings: Holdings,
+): Promise<number> {
+  const chain = context.init.chain
+  if (!servesBlocks(chain) || chain.blockParts === undefined) {
+    throw new CannotServeError('this node does not relay compact blocks')
+  }
+  const parts = chain.blockParts
+  const payload = frame.payload
+  const request = decodePeerPayload(() => decodeGetBlockTransactions(payload, chain.shape))
+  const held = context.init.relayedBlock?.(request.hash)
+  const block = held ?? (await holdings.hold(context.sizes.largest, () => chain.encodedBlock(request.hash)))
+  if (block === 'refused') throw holdings.refusal
+  if (block === undefined) {
+    await channel.write(BlocksFrameType.NotFound, encodeNotFound(request.hash))
+    return 0
+  }
+  const split = parts.split(block)
+  if (split === undefined) throw new CannotServeError('a stored block the chain cannot split')
+  const transactions: Uint8Array[] = []
+  for (const index of request.indexes) {
+    const transaction = split.transactions[index]
+    if (transaction === undefined) {
+      throw invalidFault(`get_block_transactions asks for index ${index} of ${split.transactions.length}`)
+    }
+    transactions.push(transaction)
+  }
+  await channel.write(
+    BlocksFrameType.BlockTransactions,
+    encodeBlockTransactions({ hash: request.hash, transactions }, chain.shape),
+  )
+  context.stats.transactionsServed += transactions.length
+  return transactions.length
 }

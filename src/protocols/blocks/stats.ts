@@ -10,6 +10,8 @@ export interface BlocksStats {
   blocksServed: number
   /** Header encodings we sent in answers. */
   headersServed: number
+  /** Transactions we sent in block_transactions answers (compact blocks' missing ones). */
+  transactionsServed: number
   /** What peers did that we refused, by reason (each is logged at WARN). */
   refused: RefusedCounts
 }
@@ -20,6 +22,7 @@ export function newBlocksStats(): BlocksStats {
     requestsServed: 0,
     blocksServed: 0,
     headersServed: 0,
+    transactionsServed: 0,
     refused: newRefusedCounts(),
   }
 }

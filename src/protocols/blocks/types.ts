@@ -22,7 +22,7 @@ export type BlocksChain = Pick<
   ChainPortBase<unknown, unknown, unknown>,
   'shape' | 'tip' | 'encodedHeaders' | 'readHeader' | 'readBlock'
 > &
-  Partial<Pick<FullChainPort, 'encodedBlock'>>
+  Partial<Pick<FullChainPort, 'encodedBlock' | 'blockParts'>>
 
 /** A chain that serves blocks (a full node's). */
 export type BlockServingChain = BlocksChain & Pick<FullChainPort, 'encodedBlock'>
@@ -54,4 +54,10 @@ export interface BlocksProtocolInit {
   enforcer: Pick<Enforcer, 'charge'>
   /** The memory budget frames and answers are reserved from; none: unbounded (tests). */
   budget?: MemoryBudget | undefined
+  /**
+   * A block forwarded after its header check and not stored yet (PawGossip.relayedBlock):
+   * get_block and get_block_transactions are answered from it first
+   * (protocols/gossip.md "What a relay promises").
+   */
+  relayedBlock?: ((hash: Uint8Array) => Uint8Array | undefined) | undefined
 }

@@ -22,6 +22,7 @@ import { closeConnection } from '../../peers/close-connection.ts'
 import type { HandshakeHooks } from '../../peers/handshake-hooks.ts'
 import { equalBytes } from '../../wire/bytes.ts'
 import { FrameType, PROTOCOL_VERSION } from '../../wire/constants.ts'
+import { encodeFrame } from '../../wire/frame.ts'
 import type { FrameLimits } from '../../wire/frame-limits.ts'
 import {
   checkHandshake,
@@ -35,8 +36,9 @@ import { reasonOf } from '../shared/abort.ts'
 import { PeerFault } from '../shared/faults.ts'
 import { FrameChannel } from '../shared/frame-channel.ts'
 import type { MemoryBudget } from '../shared/memory-budget.ts'
-import { HANDSHAKE_PROTOCOL, MAX_HANDSHAKE_STREAMS } from './constants.ts'
+import { HANDSHAKE_PROTOCOL, MAX_HANDSHAKE_STREAMS, REJECT_LINGER_MS } from './constants.ts'
 import { DIALER_LIMITS, LISTENER_LIMITS } from './limits.ts'
+import { openUnnegotiated, proposalWith, selectionAnswer } from './optimistic-select.ts'
 
 /**
  * The error a peer's `reject` frame carried: its `wireCode` is the peer's code, as sent
@@ -66,6 +68,8 @@ export interface HandshakeInit {
   hooks: HandshakeHooks
   /** The memory budget handshake frames are reserved from (a few hundred bytes each). */
   budget?: MemoryBudget | undefined
+  /** Runs after `hooks.completed`, for work that waits for the handshake (identify). */
+  afterComplete?: (connection: Connection) => void
 }
 
 interface ConnectionHandshake {
@@ -244,19 +248,37 @@ export class HandshakeProtocol {
     return remote
   }
 
-  /** Dialer side: send ours, read theirs. */
+  /**
+   * Dialer side: send ours, read theirs. Ours leaves with the protocol proposal, without
+   * waiting for the listener's answer (optimistic-select.ts); a connection that does not
+   * expose its muxer negotiates fully first.
+   */
   async #initiate(connection: Connection, signal: AbortSignal): Promise<void> {
-    let channel: FrameChannel | undefined
+    let stream: Stream | undefined
     try {
-      const stream = await connection.newStream(HANDSHAKE_PROTOCOL, { signal })
-      channel = this.#channel(stream, connection, DIALER_LIMITS)
-      await channel.write(FrameType.Handshake, encodeHandshake(this.#local()))
+      const payload = encodeHandshake(this.#local())
+      stream = await openUnnegotiated(connection, HANDSHAKE_PROTOCOL, this.#libp2p.metrics)
+      let channel: FrameChannel
+      if (stream === undefined) {
+        stream = await connection.newStream(HANDSHAKE_PROTOCOL, { signal })
+        channel = this.#channel(stream, connection, DIALER_LIMITS)
+        await channel.write(FrameType.Handshake, payload)
+      } else {
+        const opened = stream
+        const frame = encodeFrame(FrameType.Handshake, payload)
+        // 80 bytes into a fresh stream's window: taken by the muxer at once, nothing held.
+        opened.send(proposalWith(HANDSHAKE_PROTOCOL, frame))
+        this.#init.hooks.traffic(connection, HANDSHAKE_PROTOCOL)?.sent(frame.length, 1)
+        channel = await selectionAnswer(opened, HANDSHAKE_PROTOCOL, signal, () =>
+          this.#channel(opened, connection, DIALER_LIMITS),
+        )
+      }
       const remote = this.#verify(await channel.read({ signal }), connection)
       this.#complete(connection, remote)
       await channel.close()
     } catch (error) {
       const failure = failureOf(error, signal)
-      channel?.stream.abort(failure)
+      stream?.abort(failure)
       await this.#fail(connection, failure)
     }
   }
@@ -283,18 +305,21 @@ export class HandshakeProtocol {
       await channel.close()
     } catch (error) {
       const failure = failureOf(error, signal)
-      await this.#sendReject(channel, failure)
-      await this.#fail(connection, failure)
+      const rejected = await this.#sendReject(channel, failure)
+      await this.#fail(connection, failure, rejected ? channel.stream : undefined)
     }
   }
 
-  async #sendReject(channel: FrameChannel, error: PawError): Promise<void> {
-    if (error instanceof PeerRejectedError || channel.stream.status !== 'open') return
+  /** True if the `reject` was written. */
+  async #sendReject(channel: FrameChannel, error: PawError): Promise<boolean> {
+    if (error instanceof PeerRejectedError || channel.stream.status !== 'open') return false
     try {
       await channel.write(FrameType.Reject, encodeReject(error.wireCode, error.message))
       await channel.close()
+      return true
     } catch {
       // The peer may already be gone; the connection is closed next either way.
+      return false
     }
   }
 
@@ -305,9 +330,15 @@ export class HandshakeProtocol {
     clearTimeout(state.timer)
     this.#init.hooks.completed(connection, remote)
     this.#settleWaiting(connection, true)
+    this.#init.afterComplete?.(connection)
   }
 
-  async #fail(connection: Connection, error: PawError): Promise<void> {
+  /**
+   * Ends a failed handshake: reported at once, the connection closed. With `rejected`, the
+   * stream that carried our `reject`, the close waits for the dialer to hang up first, at
+   * most REJECT_LINGER_MS (protocols/handshake.md "Flow").
+   */
+  async #fail(connection: Connection, error: PawError, rejected?: Stream): Promise<void> {
     const state = this.#connections.get(connection.id)
     if (state === undefined || state.done) return
     clearTimeout(state.timer)
@@ -319,6 +350,21 @@ export class HandshakeProtocol {
       error,
     })
     this.#init.hooks.failed(connection, error)
+    if (rejected !== undefined) await ended(rejected, REJECT_LINGER_MS)
     await closeConnection(connection)
   }
+}
+
+/** Resolves when `stream` has closed or reset (the remote hung up), or after `ms`. */
+function ended(stream: Stream, ms: number): Promise<void> {
+  if (stream.status !== 'open') return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer)
+      stream.removeEventListener('close', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    stream.addEventListener('close', done)
+  })
 }

@@ -85,8 +85,11 @@ export async function servesState(
   peer: PeerId,
 ): Promise<boolean | undefined> {
   try {
-    const { protocols } = await peerStore.get(peer)
-    return protocols.length === 0 ? undefined : protocols.includes(STATE_PROTOCOL)
+    const { protocols, metadata } = await peerStore.get(peer)
+    // Only identify's list is the peer's whole list: before identify completes (it runs after
+    // the handshake), the store holds just the protocols streams were negotiated for so far.
+    if (!metadata.has('AgentVersion')) return undefined
+    return protocols.includes(STATE_PROTOCOL)
   } catch {
     return undefined
   }

@@ -288,7 +288,11 @@ export function buildBlocksVectors(
     { P, T, one, largest, atLeast, atMost, exact, big, budget, bound, maxHeaders },
     trim,
   )
-  const limits = blocksLimits({ headerBytes: H, maxBlockBytes: layout.maxBlockEncodingBytes })
+  const limits = blocksLimits({
+    headerBytes: H,
+    transactionBytes: T,
+    maxBlockBytes: layout.maxBlockEncodingBytes,
+  })
   const range = (count: number) => ({ startHeight: 0, count })
   return {
     spec: 'protocols/blocks.md',

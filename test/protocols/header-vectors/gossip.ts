@@ -299,7 +299,7 @@ export function buildGossipVectors(input: GossipInput): object {
     protocolIds: input.protocolIds,
     limits: input.limits,
     idTags,
-    topicPattern: '^/paw/([^\\u0000]+)/(blocks|transactions|headers)/1$',
+    topicPattern: '^/paw/([^\\u0000]+)/((blocks|transactions|headers)/1|blocks/2)$',
     topics: buildTopics(input.topics),
     samples: {
       chainId,
@@ -341,7 +341,8 @@ function buildTopics(topics: GossipInput['topics']): object {
     ['33-byte chain ID', `/paw/${'c'.repeat(33)}/blocks/1`],
     ['17 × "é": 17 characters but 34 bytes', `/paw/${e16}a/headers/1`],
     ['NUL in the chain ID', '/paw/paw\u0000devnet/transactions/1'],
-    ['version 2', '/paw/paw-devnet/blocks/2'],
+    ['version 3', '/paw/paw-devnet/blocks/3'],
+    ['version 2 of another kind', '/paw/paw-devnet/headers/2'],
     ['version 01', '/paw/paw-devnet/blocks/01'],
     ['no version', '/paw/paw-devnet/blocks'],
     ['trailing slash', '/paw/paw-devnet/blocks/1/'],
