@@ -22,6 +22,7 @@ import { stateEntries, stateOnBranch } from './reference-chain/branch-state.ts'
 import { openChainStore } from './reference-chain/open-store.ts'
 import { type Branch, ChainReader } from './reference-chain/reader.ts'
 import { type IncludedAt, RecentTransactions } from './reference-chain/recent-transactions.ts'
+import { TipStateRoots } from './reference-chain/tip-state-roots.ts'
 import { SerialQueue } from './serial-queue.ts'
 import {
   type AccountState,
@@ -32,10 +33,8 @@ import {
   getAccount,
   StateOverlay,
 } from './state.ts'
-import { blockState, type StateRootAfter, stateTreeOf, treeChanges } from './state-commitment.ts'
-import type { PendingUpdate, StateTree } from './state-tree/index.ts'
+import type { StateTree } from './state-tree/index.ts'
 import type { BlockMeta, BlockStore, StoreChange, StoredBlock } from './store/block-store.ts'
-import { StoreError, StoreErrorCode } from './store/errors.ts'
 import type {
   AddBlockOutcome,
   Address,
@@ -51,6 +50,7 @@ import type {
 import { decodeAccount, decodeStateKey, encodeAccount, encodeStateKey, encodeUndo } from './undo-codec.ts'
 import {
   checkBlockBody,
+  checkStateRoot,
   type ValidatedBlock,
   type ValidationContext,
   validateBlock,
@@ -85,13 +85,8 @@ export class ReferenceChain extends TypedEventEmitter<ChainEvents> implements Ch
   readonly #mempool: Mempool | undefined
   readonly #now: () => number
   readonly #state: ChainState
-  /**
-   * The state tree over #state (docs/chain.md "State tree"): its newest root is the tip
-   * header's stateRoot; it keeps the roots of the last DEFAULT_KEEP_ROOTS blocks it
-   * applied, which is what proofs can be served against. Rebuilt from #state on open.
-   */
-  readonly #tree: StateTree
-  #tipStateRoot: Uint8Array
+  /** The state tree over #state at the tip (what proofs are served from). */
+  readonly #roots: TipStateRoots
   /** The best chain's newest blocks' transactions (transaction status, protocols/state.md). */
   readonly #recent: RecentTransactions
   #tip: ChainPosition
@@ -102,13 +97,12 @@ export class ReferenceChain extends TypedEventEmitter<ChainEvents> implements Ch
     init: ReferenceChainInit,
     tip: ChainPosition,
     state: ChainState,
-    tree: StateTree,
+    roots: TipStateRoots,
     recent: RecentTransactions,
   ) {
     super()
-    this.#tree = tree
+    this.#roots = roots
     this.#recent = recent
-    this.#tipStateRoot = tree.root
     this.params = init.params
     this.#store = init.store
     this.#reader = new ChainReader(init.store)
@@ -138,25 +132,10 @@ export class ReferenceChain extends TypedEventEmitter<ChainEvents> implements Ch
       state = createState()
       for await (const [key, value] of store.allState()) state.set(decodeStateKey(key), decodeAccount(value))
     }
-    const tree = stateTreeOf(state)
-    const tipHeader = await new ChainReader(store).header(opened.tip.hash)
-    if (!equalBytes(tree.root, tipHeader.stateRoot)) {
-      throw new StoreError(
-        StoreErrorCode.Corrupt,
-        `the stored state's root ${toHex(tree.root)} is not the tip's stateRoot ${toHex(tipHeader.stateRoot)}`,
-      )
-    }
-    const recent = new RecentTransactions()
     const reader = new ChainReader(store)
-    for (
-      let height = Math.max(1, opened.tip.height - recent.depth + 1);
-      height <= opened.tip.height;
-      height++
-    ) {
-      const hash = await store.getHashAtHeight(height)
-      if (hash !== undefined) recent.connect(await reader.block(hash), hash)
-    }
-    return new ReferenceChain(init, opened.tip, state, tree, recent)
+    const roots = TipStateRoots.build(state, (await reader.header(opened.tip.hash)).stateRoot)
+    const recent = await RecentTransactions.load(store, reader, opened.tip)
+    return new ReferenceChain(init, opened.tip, state, roots, recent)
   }
 
   /** Waits for queued work, then closes the store. */
@@ -176,7 +155,7 @@ export class ReferenceChain extends TypedEventEmitter<ChainEvents> implements Ch
 
   /** The state tree (read it; the chain alone changes it): proofs against retained roots. */
   get stateTree(): StateTree {
-    return this.#tree
+    return this.#roots.tree
   }
 
   /**
@@ -186,20 +165,7 @@ export class ReferenceChain extends TypedEventEmitter<ChainEvents> implements Ch
    * @throws ChainError for a block whose transactions break a state rule
    */
   stateRootOnTip(block: Block): Uint8Array {
-    return blockState(this.#tree, this.#tipStateRoot, this.#state, block).stateRoot.root
-  }
-
-  /** The tree version after a block on the tip, not yet stored (validateBlock's StateRootAfter). */
-  readonly #rootAfterTip: StateRootAfter = (view, touched) =>
-    this.#tree.prepare(treeChanges(touched, view), { base: this.#tipStateRoot })
-
-  /** The same for a block on a side branch: the accounts the branch moved count too. */
-  #rootAfterBranch(branchTouched: ReadonlySet<string>): StateRootAfter {
-    return (view, touched) => {
-      const keys = new Set(branchTouched)
-      for (const key of touched) keys.add(key)
-      return this.#rootAfterTip(view, keys)
-    }
+    return this.#roots.rootOnTip(this.#state, block)
   }
 
   async getBlock(hash: Hash): Promise<Block | undefined> {
@@ -270,7 +236,7 @@ export class ReferenceChain extends TypedEventEmitter<ChainEvents> implements Ch
           parentHeader,
           this.#state,
           this.#context(this.#reader.bestLookup),
-          this.#rootAfterTip,
+          this.#roots.afterTip,
         )
         return
       }
@@ -280,7 +246,7 @@ export class ReferenceChain extends TypedEventEmitter<ChainEvents> implements Ch
         parentHeader,
         moved.overlay,
         this.#context(this.#reader.branchLookup(branch)),
-        this.#rootAfterBranch(moved.touched),
+        this.#roots.afterBranch(moved.touched),
       )
     })
   }
@@ -326,7 +292,7 @@ export class ReferenceChain extends TypedEventEmitter<ChainEvents> implements Ch
         parentHeader,
         this.#state,
         this.#context(this.#reader.bestLookup),
-        this.#rootAfterTip,
+        this.#roots.afterTip,
       )
       return this.#extend(block, stored, position, validated)
     }
@@ -356,7 +322,7 @@ export class ReferenceChain extends TypedEventEmitter<ChainEvents> implements Ch
       undo: [[position.hash, encodeUndo(undo)]],
     })
     overlay.commit(this.#state)
-    this.#commitStateRoot(stateRoot)
+    this.#roots.commit(stateRoot)
     this.#recent.connect(block, position.hash)
     this.#tip = position
     this.#mempool?.onBlockConnected(block)
@@ -382,12 +348,12 @@ export class ReferenceChain extends TypedEventEmitter<ChainEvents> implements Ch
       this.#tip,
       this.#state,
       branch,
-      (view, touched, connected) => this.#checkStateRoot(connected, this.#rootAfterTip(view, touched)),
+      (view, touched, connected) => checkStateRoot(connected, this.#roots.afterTip(view, touched)),
     )
     const undo = applyBlock(moved.overlay, block)
     for (const [key] of undo.previous) moved.touched.add(key)
     moved.connected.push({ block, hash: position.hash, undo: encodeUndo(undo) })
-    const stateRoot = this.#checkStateRoot(block, this.#rootAfterTip(moved.overlay, moved.touched))
+    const stateRoot = checkStateRoot(block, this.#roots.afterTip(moved.overlay, moved.touched))
 
     const change: StoreChange = {
       blocks: [stored],
@@ -404,7 +370,7 @@ export class ReferenceChain extends TypedEventEmitter<ChainEvents> implements Ch
     }
     await this.#store.commit(change)
     moved.overlay.commit(this.#state)
-    this.#commitStateRoot(stateRoot)
+    this.#roots.commit(stateRoot)
     for (const { header } of moved.disconnected.toReversed()) this.#recent.disconnect(header.height)
     for (const { block: connected, hash } of moved.connected) this.#recent.connect(connected, hash)
     this.#tip = position
@@ -415,22 +381,5 @@ export class ReferenceChain extends TypedEventEmitter<ChainEvents> implements Ch
       detail: pool === undefined ? reorg : { ...reorg, restored: pool.restored },
     })
     return 'reorg'
-  }
-
-  /** BAD_STATE_ROOT unless `pending` reaches the root `block`'s header commits to. */
-  #checkStateRoot(block: Block, pending: PendingUpdate): PendingUpdate {
-    if (!equalBytes(pending.root, block.header.stateRoot)) {
-      throw new ChainError(
-        ChainErrorCode.BadStateRoot,
-        `block ${block.header.height}: stateRoot ${toHex(block.header.stateRoot)}, the state after it has ${toHex(pending.root)}`,
-      )
-    }
-    return pending
-  }
-
-  /** After the store took the block: the tree keeps its version, and forgets the oldest. */
-  #commitStateRoot(pending: PendingUpdate): void {
-    this.#tipStateRoot = pending.commit()
-    this.#tree.prune()
   }
 }

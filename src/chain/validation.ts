@@ -227,17 +227,25 @@ export async function validateBlock(
   checkBlockBody(block, context.params)
   const overlay = new StateOverlay(parentState)
   const undo = applyBlock(overlay, block)
-  const stateRoot = stateRootAfter(
-    overlay,
-    undo.previous.map(([key]) => key),
+  const stateRoot = checkStateRoot(
+    block,
+    stateRootAfter(
+      overlay,
+      undo.previous.map(([key]) => key),
+    ),
   )
-  if (!equalBytes(stateRoot.root, block.header.stateRoot)) {
+  return { overlay, undo, stateRoot }
+}
+
+/** Rule 20 (BAD_STATE_ROOT) for a block whose state after it is `pending`; returns it. */
+export function checkStateRoot(block: Block, pending: PendingUpdate): PendingUpdate {
+  if (!equalBytes(pending.root, block.header.stateRoot)) {
     refuse(
       ChainErrorCode.BadStateRoot,
-      `stateRoot ${toHex(block.header.stateRoot)}, the state after the block has ${toHex(stateRoot.root)}`,
+      `block ${block.header.height}: stateRoot ${toHex(block.header.stateRoot)}, the state after it has ${toHex(pending.root)}`,
     )
   }
-  return { overlay, undo, stateRoot }
+  return pending
 }
 
 /**

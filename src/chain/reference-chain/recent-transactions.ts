@@ -7,7 +7,9 @@
  */
 import { toHex } from '../../wire/bytes.ts'
 import { txHash } from '../hashing.ts'
-import type { Block, Hash } from '../types.ts'
+import type { BlockStore } from '../store/block-store.ts'
+import type { Block, ChainPosition, Hash } from '../types.ts'
+import type { ChainReader } from './reader.ts'
 
 /** Blocks indexed by default: about 34 minutes of 2 s devnet blocks, 17 hours of 60 s ones. */
 export const RECENT_TRANSACTION_BLOCKS = 1_024
@@ -28,6 +30,21 @@ export class RecentTransactions {
   constructor(depth = RECENT_TRANSACTION_BLOCKS) {
     if (!Number.isSafeInteger(depth) || depth < 1) throw new RangeError('depth must be an integer ≥ 1')
     this.depth = depth
+  }
+
+  /** The index of the best chain's newest `depth` blocks below and at `tip`, read from the store. */
+  static async load(
+    store: BlockStore,
+    reader: ChainReader,
+    tip: ChainPosition,
+    depth = RECENT_TRANSACTION_BLOCKS,
+  ): Promise<RecentTransactions> {
+    const recent = new RecentTransactions(depth)
+    const from = Math.max(1, tip.height - depth + 1)
+    for (const hash of await store.getHashesFrom(from, tip.height - from + 1)) {
+      recent.connect(await reader.block(hash), hash)
+    }
+    return recent
   }
 
   get size(): number {
