@@ -62,6 +62,7 @@ import {
 } from '../../test/support/node-process.ts'
 import { machine, positiveInteger, round, table } from '../report.ts'
 import { median } from '../stats.ts'
+import { type BurstResult, burstLine, transactionBurst } from './burst.ts'
 import { type CompactRound, compactRelay, type RelayResult, rawRelay } from './compact.ts'
 import { compactLines } from './compact-report.ts'
 import {
@@ -110,6 +111,25 @@ async function compactPhase(
   return { raw, paw, fillMs }
 }
 
+/** A burst of transactions at one node, until every mempool holds them (burst.ts). */
+async function burstPhase(
+  nodes: readonly NodeProcess[],
+  origin: number,
+  transactions: readonly Uint8Array[],
+  timeoutS: number,
+  log: (line: string) => void,
+): Promise<BurstResult> {
+  const burst = await transactionBurst(nodes, origin, transactions, {
+    timeoutMs: timeoutS * 1000,
+    onProgress: (seconds, share) =>
+      log(
+        `burst of ${transactions.length}: ${(100 * share).toFixed(1)}% of node x transaction after ${seconds} s`,
+      ),
+  })
+  log('transaction burst done')
+  return burst
+}
+
 const ms = (value: number): string => (Number.isFinite(value) ? value.toFixed(value < 100 ? 1 : 0) : '-')
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -132,10 +152,16 @@ async function main(): Promise<void> {
       'timeout-s': { type: 'string', default: '480' },
       only: { type: 'string', default: '' },
       'compact-rounds': { type: 'string', default: '3' },
+      burst: { type: 'string', default: '10000' },
+      'burst-timeout-s': { type: 'string', default: '300' },
     },
   })
   const compactOnly = values.only === 'compact'
-  if (values.only !== '' && !compactOnly) throw new RangeError('--only takes "compact"')
+  const burstOnly = values.only === 'burst'
+  if (values.only !== '' && !compactOnly && !burstOnly)
+    throw new RangeError('--only takes "compact" or "burst"')
+  const burstSize = positiveInteger(values.burst, '--burst')
+  const burstTimeoutS = positiveInteger(values['burst-timeout-s'], '--burst-timeout-s')
   const compactRounds = positiveInteger(values['compact-rounds'], '--compact-rounds')
   const count = positiveInteger(values.nodes, '--nodes', 3)
   const seed = positiveInteger(values.seed, '--seed')
@@ -171,6 +197,7 @@ async function main(): Promise<void> {
   const compactAccounts = bulkAccounts(BLOCK_TRANSFERS / TRANSFERS_PER_ACCOUNT, 'bench-gossip-compact')
   const warmAccounts = bulkAccounts(100, 'bench-gossip-warm')
   const txAccounts = bulkAccounts(txRounds, 'bench-gossip-tx')
+  const burstAccounts = bulkAccounts(Math.ceil(burstSize / TRANSFERS_PER_ACCOUNT), 'bench-gossip-burst')
   const tpsAccounts = bulkAccounts(
     throughputBudget(tpsFirstRate, tpsMaxRate, tpsStepSeconds),
     'bench-gossip-tps',
@@ -182,6 +209,7 @@ async function main(): Promise<void> {
       ...compactAccounts,
       ...warmAccounts,
       ...txAccounts,
+      ...burstAccounts,
       ...tpsAccounts,
     ],
     'paw-bench',
@@ -192,6 +220,11 @@ async function main(): Promise<void> {
   const warmBody = bulkTransfers(chainId, warmAccounts)
   const compactBodies = blockBodies(chainId, compactAccounts, BLOCK_TRANSFERS, compactRounds)
   const tpsTransactions = bulkTransfers(chainId, tpsAccounts)
+  // Every sender's first, then every sender's second, …: a burst from many wallets at once.
+  const burstTransactions = bulkTransfers(chainId, burstAccounts, {
+    perAccount: TRANSFERS_PER_ACCOUNT,
+    count: burstSize,
+  })
   log(
     `signed ${(bodies.length + warmBlockBodies.length) * BLOCK_TRANSFERS + warmBody.length + tpsTransactions.length} transactions`,
   )
@@ -238,6 +271,14 @@ async function main(): Promise<void> {
     await rawGossipLatency(nodes, origin, TRANSACTION_LENGTH, 1, 1_000_001, 100)
     await blockLatency(nodes, origin, [warmBody], 60_000, 200)
     log('warmed up')
+    if (burstOnly) {
+      const burst = await burstPhase(nodes, origin, burstTransactions, burstTimeoutS, log)
+      console.log(values.json ? JSON.stringify({ ...environment, nodes: count, burst }) : burstLine(burst))
+      await stopNodeProcesses(nodes)
+      clearTimeout(watchdog)
+      if (burst.delivered < burst.expected) throw new Error('the burst did not reach every mempool')
+      return
+    }
     if (compactOnly) {
       const compact = await compactPhase(nodes, origin, compactBodies, log)
       const seconds = (now() - started) / 1000

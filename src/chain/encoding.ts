@@ -57,10 +57,21 @@ function malformed(message: string): ChainError {
   return new ChainError(ChainErrorCode.Malformed, message)
 }
 
+/**
+ * Chain ID fields already encoded: every signature check needs its chain's field, and a
+ * node knows one or two chains. Bounded: a string that is no chain ID throws before this.
+ */
+const chainIdFields = new Map<string, Uint8Array>()
+const MAX_CACHED_CHAIN_IDS = 64
+
 /** The 32-byte chain ID field; MALFORMED for an ID that has none. */
 export function chainIdField(chainId: string): Uint8Array {
+  const known = chainIdFields.get(chainId)
+  if (known !== undefined) return known
   try {
-    return encodeChainId(chainId)
+    const field = encodeChainId(chainId)
+    if (chainIdFields.size < MAX_CACHED_CHAIN_IDS) chainIdFields.set(chainId, field)
+    return field
   } catch (error) {
     if (hasErrorCode(error, ErrorCode.InvalidMessageFormat)) throw malformed(error.message)
     throw error
@@ -117,11 +128,53 @@ function viewOf(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
 
-/** The 152-byte encoding of a transaction, signature included (what its hash covers). */
+/**
+ * The encoding each decoded transaction was read from. A transaction from the network is
+ * hashed, sized and re-sent several times on its way (its id at gossip, the pool, block
+ * validation, the mempool and the recent-transactions index when its block connects):
+ * keeping the bytes it came in saves re-encoding it each time. Its `from`, `to` and
+ * `signature` are views into these bytes, so changing them in place changes the encoding
+ * with them; a field given a new value is noticed by `sourceOf`, which then answers nothing.
+ */
+const decodedFrom = new WeakMap<Transaction, Uint8Array>()
+
+/** The bytes `tx` was decoded from, if it was and still matches them. */
+function sourceOf(tx: Transaction): Uint8Array | undefined {
+  const bytes = decodedFrom.get(tx)
+  if (bytes === undefined) return undefined
+  const view = viewOf(bytes)
+  const intact =
+    tx.from.buffer === bytes.buffer &&
+    tx.from.byteOffset === bytes.byteOffset &&
+    tx.to.buffer === bytes.buffer &&
+    tx.to.byteOffset === bytes.byteOffset + ADDRESS_LENGTH &&
+    tx.signature.buffer === bytes.buffer &&
+    tx.signature.byteOffset === bytes.byteOffset + TRANSACTION_BODY_LENGTH &&
+    tx.from.length === ADDRESS_LENGTH &&
+    tx.to.length === ADDRESS_LENGTH &&
+    tx.signature.length === SIGNATURE_LENGTH &&
+    tx.amount === view.getBigUint64(64) &&
+    tx.fee === view.getBigUint64(72) &&
+    tx.nonce === view.getBigUint64(80)
+  if (!intact) decodedFrom.delete(tx)
+  return intact ? bytes : undefined
+}
+
+/**
+ * The 152-byte encoding of a transaction, signature included (what its hash covers). For
+ * a decoded transaction, the bytes it was decoded from: the caller must not write to them.
+ */
 export function encodeTransaction(tx: Transaction): Uint8Array {
+  const source = sourceOf(tx)
+  if (source !== undefined) return source
   const out = new Uint8Array(TRANSACTION_LENGTH)
   writeTransaction(out, viewOf(out), 0, tx)
   return out
+}
+
+/** A value that is the same for one transaction as long as its encoding is: what caches of derived values key on. */
+export function transactionCacheKey(tx: Transaction): object | undefined {
+  return sourceOf(tx)
 }
 
 /**
@@ -137,14 +190,21 @@ export function transactionSigningMessage(tx: Transaction, chainId: string): Uin
 }
 
 function readTransaction(bytes: Uint8Array, view: DataView, offset: number): Transaction {
-  return {
-    from: bytes.slice(offset, offset + 32),
-    to: bytes.slice(offset + 32, offset + 64),
+  // One copy of the 152 bytes (not a view of the message or block they came in, which
+  // would keep all of it alive; Buffer's slice is such a view), which the byte fields view
+  // and encodeTransaction returns.
+  const own = new Uint8Array(TRANSACTION_LENGTH)
+  own.set(bytes.subarray(offset, offset + TRANSACTION_LENGTH))
+  const tx: Transaction = {
+    from: own.subarray(0, ADDRESS_LENGTH),
+    to: own.subarray(ADDRESS_LENGTH, 2 * ADDRESS_LENGTH),
     amount: view.getBigUint64(offset + 64),
     fee: view.getBigUint64(offset + 72),
     nonce: view.getBigUint64(offset + 80),
-    signature: bytes.slice(offset + TRANSACTION_BODY_LENGTH, offset + TRANSACTION_LENGTH),
+    signature: own.subarray(TRANSACTION_BODY_LENGTH, TRANSACTION_LENGTH),
   }
+  decodedFrom.set(tx, own)
+  return tx
 }
 
 /** @throws ChainError MALFORMED unless `input` is exactly one transaction's encoding */
@@ -154,6 +214,23 @@ export function decodeTransaction(input: ByteInput): Transaction {
     throw malformed(`a transaction is ${TRANSACTION_LENGTH} bytes, got ${bytes.length}`)
   }
   return readTransaction(bytes, viewOf(bytes), 0)
+}
+
+/** Transactions decoded from received messages, by the message's bytes object (decodeReceivedTransaction). */
+const decodedFromMessage = new WeakMap<Uint8Array, Transaction>()
+
+/**
+ * decodeTransaction for a received message's bytes, which nobody writes to: the same bytes
+ * object gives the same Transaction, so a gossiped transaction is decoded and hashed once
+ * for its gossip message ID, its judge and the pool, not once each.
+ * @throws ChainError MALFORMED as decodeTransaction
+ */
+export function decodeReceivedTransaction(encoded: Uint8Array): Transaction {
+  const known = decodedFromMessage.get(encoded)
+  if (known !== undefined && sourceOf(known) !== undefined) return known
+  const tx = decodeTransaction(encoded)
+  decodedFromMessage.set(encoded, tx)
+  return tx
 }
 
 function writeHeader(out: Uint8Array, view: DataView, header: BlockHeader): void {

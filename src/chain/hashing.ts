@@ -3,12 +3,26 @@
  * "Hashing"). Every hash is SHA-256. Browser-safe.
  */
 import { sha256 } from '@noble/hashes/sha2.js'
-import { encodeHeader, encodeTransaction, HASH_LENGTH } from './encoding.ts'
+import { encodeHeader, encodeTransaction, HASH_LENGTH, transactionCacheKey } from './encoding.ts'
 import type { BlockHeader, Hash, Transaction } from './types.ts'
 
-/** SHA-256 of the transaction's 152-byte encoding, signature included. */
+/** Hashes of decoded transactions, keyed by the bytes they came from (encoding.ts transactionCacheKey). */
+const hashOfEncoding = new WeakMap<object, Hash>()
+
+/**
+ * SHA-256 of the transaction's 152-byte encoding, signature included. A decoded
+ * transaction's is computed once (a block's transactions are hashed at validation, by the
+ * mempool and by the recent-transactions index); the caller must not write to it.
+ */
 export function txHash(tx: Transaction): Hash {
-  return sha256(encodeTransaction(tx))
+  const key = transactionCacheKey(tx)
+  if (key === undefined) return sha256(encodeTransaction(tx))
+  let hash = hashOfEncoding.get(key)
+  if (hash === undefined) {
+    hash = sha256(encodeTransaction(tx))
+    hashOfEncoding.set(key, hash)
+  }
+  return hash
 }
 
 /** SHA-256 of the 185-byte header encoding: the block's identity and its proof of work. */

@@ -126,10 +126,12 @@ export class Mempool implements TransactionPool {
   onBlockConnected(block: Block): TipChange {
     const change: TipChange = { included: [], restored: [], dropped: [], evicted: [] }
     const included = this.#includedIds([block], (sender) => this.#bySender.has(sender))
-    for (const sender of this.#senders([block])) {
-      const chain = this.#bySender.get(sender)
-      if (chain !== undefined) this.#rebuildSender(sender, chain, included, change)
-    }
+    this.#ranked.batch(() => {
+      for (const sender of this.#senders([block])) {
+        const chain = this.#bySender.get(sender)
+        if (chain !== undefined) this.#rebuildSender(sender, chain, included, change)
+      }
+    })
     return change
   }
 

@@ -7,7 +7,7 @@
 import type { ChainPool, GossipedTransaction, Judgement } from '../../ports/chain.ts'
 import type { FetchedOutcome, FetchedTransaction, TransactionPoolPort } from '../../ports/transaction-pool.ts'
 import { toHex } from '../../wire/bytes.ts'
-import { decodeTransaction, encodeTransaction } from '../encoding.ts'
+import { decodeReceivedTransaction, decodeTransaction, encodeTransaction } from '../encoding.ts'
 import { type ChainError, ChainErrorCode, isChainError, PROVABLY_INVALID_CODES } from '../errors.ts'
 import { txHash } from '../hashing.ts'
 import { judgementOf } from '../port/judgement.ts'
@@ -105,7 +105,7 @@ function nonceKey(from: Uint8Array, nonce: bigint): string {
 export function admitGossiped(pool: TransactionPool, encoded: Uint8Array): GossipedTransaction<Transaction> {
   let transaction: Transaction
   try {
-    transaction = decodeTransaction(encoded)
+    transaction = decodeReceivedTransaction(encoded)
   } catch (error) {
     if (!isChainError(error)) throw error
     return judgementOf(error, 'transaction')

@@ -5,7 +5,7 @@
  */
 import type { BlockSummary, HeaderSummary, TipSummary } from '../../ports/chain.ts'
 import { equalBytes, toHex } from '../../wire/bytes.ts'
-import { decodeBlock, decodeHeader, decodeTransaction, encodeHeader } from '../encoding.ts'
+import { decodeBlock, decodeHeader, decodeReceivedTransaction, encodeHeader } from '../encoding.ts'
 import { blockHash, merkleRoot, txHash } from '../hashing.ts'
 import { workForTarget } from '../pow.ts'
 import type { BlockHeader, ChainPosition } from '../types.ts'
@@ -51,7 +51,7 @@ export function readReferenceBlock(encoded: Uint8Array): BlockSummary | undefine
 /** The transaction's hash (its id), or undefined if `encoded` is not a transaction. */
 export function referenceTransactionId(encoded: Uint8Array): Uint8Array | undefined {
   try {
-    return txHash(decodeTransaction(encoded))
+    return txHash(decodeReceivedTransaction(encoded))
   } catch {
     return undefined
   }
