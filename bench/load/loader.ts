@@ -9,8 +9,9 @@
  * - relay rounds: a sender A and a receiver B, both connected to the node under test only;
  *   A publishes transactions on the gossip topic (unchecked: the node under test judges
  *   them), B counts those that reach its gossipsub. At most `window` are on their way
- *   at once (sent, not yet at B), so the node is kept busy but never flooded into drops;
- *   the same with plain libp2p streams through the raw relay;
+ *   at once (sent, not yet at B; windowed.ts), so the node is kept busy but never
+ *   flooded into drops; the same with plain libp2p streams through the raw relay, and
+ *   with raw gossipsub nodes through the raw gossipsub relay (raw-gossip.ts);
  * - peers: full paw-nodes that stay connected to the node under test and, on request,
  *   submit transactions at a steady rate (submitTransaction: validated, then gossiped).
  */
@@ -38,10 +39,12 @@ import {
   RELAY_RATE_LIMITS,
   sleep,
 } from './nodes.ts'
+import { RawGossipPair } from './raw-gossip.ts'
+import { Arrivals, type RelayResult, windowed } from './windowed.ts'
+
+export type { RelayResult } from './windowed.ts'
 
 const CONNECT_TIMEOUT_MS = 10_000
-/** A relay round fails if nothing arrives at B for this long. */
-const STALL_MS = 10_000
 
 export type DialKind = 'paw' | 'libp2p' | 'tcp'
 
@@ -65,19 +68,10 @@ export interface RelayTargets {
 }
 
 export interface RelayRound {
-  /** Packed transactions (n × 152 bytes) for the PAW round; a count for the raw one. */
+  /** Packed transactions (n × 152 bytes) for the PAW round; a count for the raw ones. */
   transactions?: Uint8Array
   count?: number
   window: number
-}
-
-export interface RelayResult {
-  startedAt: number
-  /** When the last message arrived at B. */
-  endedAt: number
-  arrived: number
-  sent: number
-  publishFailures: number
 }
 
 interface Relay {
@@ -93,7 +87,9 @@ interface Relay {
   rawIn: Connection
   rawOut: Stream
   rawArrivedBytes: number
-  wake: (() => void) | undefined
+  /** Wakes the sender at each arrival at B (PAW and raw stream rounds). */
+  wake: Arrivals
+  gossip: RawGossipPair | undefined
 }
 
 let chain: { params: ChainParams } | undefined
@@ -223,14 +219,11 @@ async function relaySetup(targets: RelayTargets): Promise<void> {
     rawIn,
     rawOut,
     rawArrivedBytes: 0,
-    wake: undefined,
+    wake: new Arrivals(),
+    gossip: undefined,
   }
   relay = r
-  const onArrival = (): void => {
-    const wake = r.wake
-    r.wake = undefined
-    wake?.()
-  }
+  const onArrival = (): void => r.wake.arrived()
   const pubsub = b.libp2p.services.pubsub as {
     addEventListener(
       type: 'gossipsub:message',
@@ -253,39 +246,17 @@ function needRelay(): Relay {
   return relay
 }
 
-/** Waits for the next arrival at B; fails after STALL_MS without one. */
-function nextArrival(r: Relay, what: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what}: nothing arrived for ${STALL_MS} ms`)), STALL_MS)
-    r.wake = () => {
-      clearTimeout(timer)
-      resolve()
-    }
-  })
+/** Raw gossipsub nodes A and B, connected to the raw gossipsub relay at `address` only. */
+async function rawGossipSetup(body: { address: string }): Promise<void> {
+  const r = needRelay()
+  if (r.gossip !== undefined) throw new Error('raw gossip already set up')
+  r.gossip = await RawGossipPair.connect(body.address)
 }
 
-/**
- * Sends `count` messages with `send(i)`, keeping at most `window` on their way (sent, not
- * yet counted by `arrived()`), until all arrived.
- */
-async function windowed(
-  r: Relay,
-  what: string,
-  count: number,
-  window: number,
-  arrived: () => number,
-  send: (index: number) => boolean | Promise<boolean>,
-): Promise<RelayResult> {
-  const startedAt = now()
-  let sent = 0
-  let failures = 0
-  while (arrived() < count) {
-    while (sent < count && sent - arrived() < window) {
-      if (!(await send(sent++))) failures++
-    }
-    if (arrived() < count) await nextArrival(r, what)
-  }
-  return { startedAt, endedAt: now(), arrived: arrived(), sent, publishFailures: failures }
+async function relayRoundGossip(round: RelayRound): Promise<RelayResult> {
+  const gossip = needRelay().gossip
+  if (gossip === undefined) throw new Error('raw gossip not set up')
+  return gossip.round(round.count ?? 0, round.window)
 }
 
 async function relayRoundPaw(round: RelayRound): Promise<RelayResult> {
@@ -297,7 +268,7 @@ async function relayRoundPaw(round: RelayRound): Promise<RelayResult> {
   const pubsub = r.a.libp2p.services.pubsub as { publish(topic: string, data: Uint8Array): Promise<unknown> }
   let failed = 0
   const result = await windowed(
-    r,
+    r.wake,
     'paw relay',
     transactions.length,
     round.window,
@@ -319,7 +290,7 @@ async function relayRoundRaw(round: RelayRound): Promise<RelayResult> {
   const base = r.rawArrivedBytes
   const arrived = () => Math.floor((r.rawArrivedBytes - base) / MESSAGE_BYTES)
   try {
-    return await windowed(r, 'raw relay', count, round.window, arrived, async () => {
+    return await windowed(r.wake, 'raw relay', count, round.window, arrived, async () => {
       if (!stream.send(message)) {
         await new Promise<void>((resolve) =>
           stream.addEventListener('drain', () => resolve(), { once: true }),
@@ -390,6 +361,7 @@ async function shutdown(): Promise<void> {
     r?.b.stop(),
     r?.rawA.stop(),
     r?.rawB.stop(),
+    r?.gossip?.stop(),
   ])
 }
 
@@ -403,6 +375,8 @@ serveRequests(
     relaySetup,
     relayRoundPaw,
     relayRoundRaw,
+    rawGossipSetup,
+    relayRoundGossip,
     peersStart,
     steadyLoad,
   },

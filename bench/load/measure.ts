@@ -1,12 +1,13 @@
 /**
- * The three measurements of bench/load, driven from index.ts: the node under test
- * (server.ts) and the load generators (loader.ts) each run in a process of their own.
+ * Cases 1 (connections/s) and 3 (memory and CPU per peer) of bench/load, driven from
+ * index.ts, and what case 2 (relay.ts) shares with them: the node under test (server.ts)
+ * and the load generators (loader.ts) each run in a process of their own.
  */
 import type { ChainParams } from '../../src/chain/types.ts'
 import { type BulkAccount, bulkTransfers } from '../../test/support/bulk-sign.ts'
 import type { IpcChild } from '../../test/support/ipc-child.ts'
 import { median } from '../stats.ts'
-import type { DialKind, DialResult, RelayResult } from './loader.ts'
+import type { DialKind, DialResult } from './loader.ts'
 import { now, sleep } from './nodes.ts'
 import type { CpuWindow, MemoryReading, ServerCounters, ServerReady } from './server.ts'
 
@@ -16,7 +17,7 @@ const KINDS: readonly DialKind[] = ['tcp', 'libp2p', 'paw']
 /** Plain sockets are so much cheaper that a round of them needs more to last long enough to time. */
 const TCP_FACTOR = 5
 
-function pack(transactions: readonly Uint8Array[]): Uint8Array {
+export function pack(transactions: readonly Uint8Array[]): Uint8Array {
   const packed = new Uint8Array(transactions.reduce((sum, tx) => sum + tx.length, 0))
   let offset = 0
   for (const tx of transactions) {
@@ -26,10 +27,10 @@ function pack(transactions: readonly Uint8Array[]): Uint8Array {
   return packed
 }
 
-const perSecond = (count: number, from: number, to: number): number => count / ((to - from) / 1000)
-const cpuMs = (cpu: CpuWindow): number => (cpu.percent / 100) * cpu.ms
+export const perSecond = (count: number, from: number, to: number): number => count / ((to - from) / 1000)
+export const cpuMs = (cpu: CpuWindow): number => (cpu.percent / 100) * cpu.ms
 
-async function counters(server: IpcChild): Promise<ServerCounters> {
+export async function counters(server: IpcChild): Promise<ServerCounters> {
   return server.request<ServerCounters>('counters')
 }
 
@@ -160,111 +161,6 @@ export async function measureConnections(
         KINDS.map((kind) => `${kind} ${result[kind].perSecond.at(-1)?.toFixed(0)}/s`).join(', '),
     )
   }
-  return result
-}
-
-// ---------------------------------------------------------------------------------------
-// 2. Messages/s through one node.
-
-export interface RelayOptions {
-  rounds: number
-  /** Transactions per PAW round; raw messages per raw round. */
-  messages: number
-  rawMessages: number
-  window: number
-}
-
-export interface RelayMeasurement {
-  /** Messages per second arrived at B, per round. */
-  paw: number[]
-  raw: number[]
-  /** The node's CPU during each round, % of one core, and its CPU time per message, µs. */
-  serverCpu: number[]
-  cpuUsPerMessage: number[]
-  rawServerCpu: number[]
-  rawCpuUsPerMessage: number[]
-  /** The node's gossip counters after the rounds: nothing may have been dropped or throttled. */
-  dropped: number
-  throttled: number
-}
-
-/**
- * The transactions of the relay rounds: `rounds + 1` batches (the first warms up), batch k
- * with nonce k of every account, so a sender's transactions arrive in nonce order.
- */
-export function relayBatches(
-  chainId: string,
-  accounts: readonly BulkAccount[],
-  rounds: number,
-): Uint8Array[] {
-  return Array.from({ length: rounds + 1 }, (_, batch) =>
-    pack(bulkTransfers(chainId, accounts, { firstNonce: BigInt(batch) })),
-  )
-}
-
-export async function measureRelay(
-  server: IpcChild,
-  loader: IpcChild,
-  ready: ServerReady,
-  batches: readonly Uint8Array[],
-  options: RelayOptions,
-  log: Log,
-): Promise<RelayMeasurement> {
-  await loader.request('relaySetup', { pawAddress: ready.pawAddress, rawAddress: ready.rawAddress })
-  // gossipsub grafts the two peers into the node's transaction mesh at a heartbeat (1 s).
-  await serverUntil(server, 'A and B in the transaction mesh', (c) => c.transactionMesh >= 2)
-  const window = options.window
-  const paw = async (batch: number): Promise<RelayResult> =>
-    loader.request<RelayResult>('relayRoundPaw', { transactions: batches[batch], window }, 300_000)
-  const raw = async (count: number): Promise<RelayResult> =>
-    loader.request<RelayResult>('relayRoundRaw', { count, window }, 300_000)
-  await paw(0)
-  await raw(options.rawMessages)
-  log('relay: warmed up')
-  const result: RelayMeasurement = {
-    paw: [],
-    raw: [],
-    serverCpu: [],
-    cpuUsPerMessage: [],
-    rawServerCpu: [],
-    rawCpuUsPerMessage: [],
-    dropped: 0,
-    throttled: 0,
-  }
-  const cpuOf = (r: RelayResult) =>
-    server.request<CpuWindow>('cpuBetween', { from: r.startedAt, to: r.endedAt })
-  for (let round = 0; round < options.rounds; round++) {
-    const pawFirst = round % 2 === 0
-    const rawRound = async () => {
-      const r = await raw(options.rawMessages)
-      result.raw.push(perSecond(r.arrived, r.startedAt, r.endedAt))
-      const cpu = await cpuOf(r)
-      result.rawServerCpu.push(cpu.percent)
-      result.rawCpuUsPerMessage.push((cpuMs(cpu) * 1000) / r.arrived)
-    }
-    const pawRound = async () => {
-      const r = await paw(round + 1)
-      if (r.publishFailures > 0) throw new Error(`A failed to publish ${r.publishFailures} transactions`)
-      result.paw.push(perSecond(r.arrived, r.startedAt, r.endedAt))
-      const cpu = await cpuOf(r)
-      result.serverCpu.push(cpu.percent)
-      result.cpuUsPerMessage.push((cpuMs(cpu) * 1000) / r.arrived)
-    }
-    if (pawFirst) {
-      await pawRound()
-      await rawRound()
-    } else {
-      await rawRound()
-      await pawRound()
-    }
-    log(
-      `relay round ${round + 1}/${options.rounds}: paw ${result.paw.at(-1)?.toFixed(0)}/s, ` +
-        `raw ${result.raw.at(-1)?.toFixed(0)}/s`,
-    )
-  }
-  const after = await counters(server)
-  result.dropped = after.gossipDropped
-  result.throttled = after.gossipThrottled
   return result
 }
 

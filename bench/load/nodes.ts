@@ -13,7 +13,6 @@ import { yamux } from '@libp2p/yamux'
 import { createLibp2p } from 'libp2p'
 import type { PawNodeInit } from '../../src/api/index.ts'
 import { TRANSACTION_LENGTH } from '../../src/chain/encoding.ts'
-import { MAX_FRAME_LENGTH } from '../../src/wire/constants.ts'
 
 /** One relayed message: a transaction's encoding, the size PAW gossips. */
 export const MESSAGE_BYTES = TRANSACTION_LENGTH
@@ -42,20 +41,17 @@ export const RELAY_MEMPOOL = { maxCount: 500_000, maxBytes: 256 * 1024 * 1024 }
 export const RAW_RELAY_PROTOCOL = '/bench/load-relay/1'
 export const RAW_SINK_PROTOCOL = '/bench/load-sink/1'
 
-/** PAW's yamux read buffer (src/create-paw-node.ts). */
-const STREAM_READ_BUFFER = MAX_FRAME_LENGTH + 1024 * 1024
-
 /**
- * The raw libp2p baseline listener: what a paw-node runs below PAW (TCP and WebSockets,
- * Noise and TLS, yamux with PAW's read buffer, identify and ping, the same connection
- * manager guards) without gossipsub or any /paw/* protocol.
+ * What a paw-node runs below PAW (src/create-paw-node.ts): TCP and WebSockets, Noise and
+ * TLS, yamux with libp2p's default stream read buffer, the same connection manager guards.
+ * The raw baselines of case 1 and case 2 listen with it.
  */
-export async function startRawListener() {
-  const node = await createLibp2p({
+export function rawListenerOptions() {
+  return {
     addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
     transports: [webSockets(), tcp()],
     connectionEncrypters: [noise(), tls()],
-    streamMuxers: [yamux({ streamOptions: { maxReadBufferLength: STREAM_READ_BUFFER } })],
+    streamMuxers: [yamux()],
     connectionManager: {
       maxConnections: BENCH_LIMITS.maxPeers + BENCH_INBOUND.maxPending,
       maxIncomingPendingConnections: BENCH_INBOUND.maxPending,
@@ -63,6 +59,13 @@ export async function startRawListener() {
       reconnectRetries: 0,
     },
     connectionMonitor: { enabled: false },
+  }
+}
+
+/** The raw libp2p baseline listener: identify and ping, no gossipsub, no /paw/* protocol. */
+export async function startRawListener() {
+  const node = await createLibp2p({
+    ...rawListenerOptions(),
     services: { identify: identify(), ping: ping() },
   })
   await node.start()

@@ -5,9 +5,11 @@
  * - a full PAW node on a LevelDB chain in a temporary directory, listening on 127.0.0.1
  *   TCP, peer limits and inbound guards raised (nodes.ts); in the relay configuration
  *   also its gossip rate limit, expected transaction rate and mempool bounds;
- * - with `baselines`: the raw libp2p listener (nodes.ts), which also relays fixed-size
- *   messages from a sender's stream to a receiver's, and a node:net server that accepts
- *   and closes.
+ * - in the relay configuration, the baselines: the raw libp2p listener (nodes.ts), which
+ *   also relays fixed-size messages from a sender's stream to a receiver's; the raw
+ *   gossipsub relay (raw-gossip.ts); a node:net server that accepts and closes. Also the
+ *   cost of one Ed25519 verify (verify-cost.ts) and, on request, a CPU profile of the
+ *   node's relay (profiler.ts).
  *
  * It samples its own CPU time every SAMPLE_MS, so the parent can ask for the CPU used
  * between two moments of a measurement it timed elsewhere.
@@ -37,6 +39,9 @@ import {
   sleep,
   startRawListener,
 } from './nodes.ts'
+import { startProfile, stopProfile } from './profiler.ts'
+import { type RawGossipNode, rawGossipMesh, startRawGossipRelay } from './raw-gossip.ts'
+import { type VerifyCost, verifyCost } from './verify-cost.ts'
 
 export interface ServerInit {
   params: ChainParams
@@ -48,6 +53,7 @@ export interface ServerReady {
   peerId: string
   pawAddress: string
   rawAddress: string | undefined
+  rawGossipAddress: string | undefined
   tcpPort: number | undefined
 }
 
@@ -61,6 +67,8 @@ export interface ServerCounters {
   rawInboundConnections: number
   tcpAccepted: number
   transactionMesh: number
+  /** Peers in the raw gossipsub relay's mesh of its topic. */
+  rawGossipMesh: number
   mempool: number
   gossipDropped: number
   gossipThrottled: number
@@ -89,6 +97,7 @@ interface State {
   full: FullChain
   dataDir: string
   raw: Libp2p | undefined
+  rawGossip: RawGossipNode | undefined
   tcp: Server | undefined
   acceptedInbound: number
   rawInbound: number
@@ -185,6 +194,7 @@ async function init(body: ServerInit): Promise<ServerReady> {
     full,
     dataDir,
     raw: undefined,
+    rawGossip: undefined,
     tcp: undefined,
     acceptedInbound: 0,
     rawInbound: 0,
@@ -205,17 +215,21 @@ async function init(body: ServerInit): Promise<ServerReady> {
       if (detail.direction === 'inbound') s.rawInbound++
     })
     await serveRawRelay(s.raw)
+    s.rawGossip = await startRawGossipRelay()
     s.tcp = await startTcpServer(s)
   }
   const pawAddress = node.getMultiaddrs().find((a) => a.toString().includes('/tcp/'))
   if (pawAddress === undefined) throw new Error('the node has no TCP address')
+  const tcpAddress = (raw: Libp2p | undefined) =>
+    raw
+      ?.getMultiaddrs()
+      .find((a) => a.toString().includes('/tcp/'))
+      ?.toString()
   return {
     peerId: node.peerId.toString(),
     pawAddress: pawAddress.toString(),
-    rawAddress: s.raw
-      ?.getMultiaddrs()
-      .find((a) => a.toString().includes('/tcp/'))
-      ?.toString(),
+    rawAddress: tcpAddress(s.raw),
+    rawGossipAddress: tcpAddress(s.rawGossip),
     tcpPort: (s.tcp?.address() as { port: number } | null)?.port,
   }
 }
@@ -233,6 +247,7 @@ function counters(): ServerCounters {
     rawInboundConnections: s.rawInbound,
     tcpAccepted: s.tcpAccepted,
     transactionMesh: pubsub.getMeshPeers(pawTopics(s.full.chain.params.chainId).transactions).length,
+    rawGossipMesh: s.rawGossip === undefined ? 0 : rawGossipMesh(s.rawGossip),
     mempool: s.full.mempool.size,
     gossipDropped: gossip.lanes.transactions.dropped,
     gossipThrottled: gossip.throttled,
@@ -274,7 +289,7 @@ async function shutdown(): Promise<void> {
   if (s === undefined) return
   clearInterval(s.sampler)
   s.tcp?.close()
-  await Promise.allSettled([s.node.stop(), s.raw?.stop()])
+  await Promise.allSettled([s.node.stop(), s.raw?.stop(), s.rawGossip?.stop()])
   await s.full.chain.close().catch(() => undefined)
   await rm(s.dataDir, { recursive: true, force: true })
 }
@@ -286,6 +301,11 @@ serveRequests(
     counters,
     memory,
     cpuBetween,
+    /** One Ed25519 verify's CPU time, on a relay batch (n × 152 bytes) of the node's chain. */
+    verifyCost: (body: { transactions: Uint8Array }): VerifyCost =>
+      verifyCost(body.transactions, need().full.chain.params.chainId),
+    profileStart: startProfile,
+    profileStop: (body: { file: string }) => stopProfile(body.file),
   },
   shutdown,
 )
