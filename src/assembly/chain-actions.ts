@@ -12,6 +12,7 @@ import type { Logger } from '../logging.ts'
 import type { Enforcer } from '../peers/enforcer.ts'
 import { verdictAction } from '../peers/offences.ts'
 import type { ChainPort, Refusal } from '../ports/chain.ts'
+import type { TransactionPoolPort } from '../ports/transaction-pool.ts'
 import { equalBytes, toHex } from '../wire/bytes.ts'
 
 /**
@@ -39,7 +40,11 @@ function refusalError(refusal: Refusal): Error {
 export interface ChainActionsInit {
   chain: ChainPort | undefined
   gossip: {
-    publishBlock(encoded: Uint8Array, headerEncoding: Uint8Array): Promise<number>
+    publishBlock(
+      encoded: Uint8Array,
+      headerEncoding: Uint8Array,
+      options?: { prefill?: ReadonlySet<number> },
+    ): Promise<number>
     publishTransaction(encoded: Uint8Array): Promise<number>
   }
   blocks: {
@@ -83,6 +88,9 @@ export class ChainActions<B = unknown, T = unknown> {
       throw refusalError({ status: 'invalid', code: 'MALFORMED', reason: 'not a block of this chain' })
     }
     const hash = toHex(summary.header.hash)
+    // Before the import takes them out of the pool: the transactions our peers cannot have
+    // had from us go whole in the compact block (protocols/compact-blocks.md "Sending").
+    const prefill = chain.kind === 'full' ? notPooled(summary.transactionIds, chain.pool) : undefined
     const judgement =
       chain.kind === 'full'
         ? await chain.importBlock(encoded, options)
@@ -91,7 +99,11 @@ export class ChainActions<B = unknown, T = unknown> {
     const { outcome } = judgement.value
     // A block that lost the race to another of the same height would only be Ignored.
     if (outcome === 'side-branch') return { hash, outcome, recipients: 0 }
-    const recipients = await this.#init.gossip.publishBlock(encoded, summary.headerEncoding)
+    const recipients = await this.#init.gossip.publishBlock(
+      encoded,
+      summary.headerEncoding,
+      prefill === undefined ? {} : { prefill },
+    )
     logNewTip(this.#init.log, {
       height: summary.header.height,
       hash,
@@ -180,4 +192,11 @@ export class ChainActions<B = unknown, T = unknown> {
       'fetchBlock',
     )
   }
+}
+
+/** Places (after the first) of the transactions `pool` does not hold. */
+function notPooled(ids: readonly Uint8Array[], pool: Pick<TransactionPoolPort, 'has'>): Set<number> {
+  const places = new Set<number>()
+  for (let i = 1; i < ids.length; i++) if (!pool.has(toHex(ids[i] as Uint8Array))) places.add(i)
+  return places
 }

@@ -33,7 +33,7 @@ import type { Reputation } from '../peers/reputation.ts'
 import type { ChainPort } from '../ports/chain.ts'
 import { BlockJudge } from './block-judge.ts'
 import { type CompactFetcher, CompactJudge } from './compact-judge.ts'
-import { buildCompactBlock } from './compact-sender.ts'
+import { buildCompactBlock, randomNonce } from './compact-sender.ts'
 import { CompactCounters, type CompactStats } from './compact-stats.ts'
 import { Forwarding } from './forwarding.ts'
 import { GossipCounters, type GossipStats } from './gossip-stats.ts'
@@ -54,6 +54,14 @@ export type { GossipStats } from './gossip-stats.ts'
 export type { AcceptedGossip } from './gossip-types.ts'
 export { HEADER_WAIT_MS } from './header-relay.ts'
 export { gossipScoreOf, type PawPubSub } from './pubsub.ts'
+
+export interface PublishBlockOptions extends AbortOptions {
+  /**
+   * Places of the block's transactions to send whole in its compact block: those the
+   * announcer's mempool did not hold (compact-sender.ts). The first always is.
+   */
+  prefill?: ReadonlySet<number>
+}
 
 export interface PawGossipInit {
   pubsub: PawPubSub
@@ -198,21 +206,28 @@ export class PawGossip {
   async publishBlock(
     encoded: Uint8Array,
     headerEncoding: Uint8Array,
-    options?: AbortOptions,
+    options?: PublishBlockOptions,
   ): Promise<number> {
     const topics = this.#publishTopics(options)
-    const recipients = await this.#forwarding.publish(...this.#blockMessage(topics, encoded))
+    const recipients = await this.#forwarding.publish(
+      ...this.#blockMessage(topics, encoded, options?.prefill),
+    )
     await this.#forwarding.publish(topics.headers, headerEncoding)
     return recipients
   }
 
   /** Where and as what a block of ours is flooded: compact on blocks/2 when compact relay is on. */
-  #blockMessage(topics: Record<TopicKind, string>, encoded: Uint8Array): [string, Uint8Array] {
+  #blockMessage(
+    topics: Record<TopicKind, string>,
+    encoded: Uint8Array,
+    prefill: ReadonlySet<number> | undefined,
+  ): [string, Uint8Array] {
     const chain = this.#init.chain
     if (this.#compactTopic === undefined || chain?.kind !== 'full' || chain.blockParts === undefined) {
       return [topics.blocks, encoded]
     }
-    const compact = buildCompactBlock(encoded, { parts: chain.blockParts, chain, shape: chain.shape })
+    const source = { parts: chain.blockParts, chain, shape: chain.shape }
+    const compact = buildCompactBlock(encoded, source, randomNonce(), prefill)
     if (compact === undefined) return [topics.blocks, encoded]
     this.#compactCounters.published++
     return [this.#compactTopic, compact]

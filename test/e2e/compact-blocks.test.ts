@@ -10,7 +10,8 @@
  */
 import { describe, expect, it } from 'vitest'
 import { encodeBlock } from '../../src/chain/encoding.ts'
-import { txHash, txRoot } from '../../src/chain/hashing.ts'
+import { blockHash as blockHashOf, txHash, txRoot } from '../../src/chain/hashing.ts'
+import { buildTemplate } from '../../src/chain/miner.ts'
 import { REFERENCE_BLOCK_PARTS } from '../../src/chain/port/block-parts.ts'
 import { readReferenceBlock } from '../../src/chain/port/reader.ts'
 import { REFERENCE_SHAPE } from '../../src/chain/port/shape.ts'
@@ -139,6 +140,38 @@ describe('compact block relay', () => {
       fallbacks: 0,
       forwardedEarly: 1,
     })
+  }, 30_000)
+
+  it('a transaction the announcer’s mempool never held goes whole in the compact block: no fetch', async () => {
+    const {
+      accounts,
+      params,
+      nodes: [a, b],
+    } = await line(2)
+    const flooded = [0n, 1n].map((nonce) => transfer(params, accounts[0] as never, to, nonce))
+    await flood(a as ChainNode, [b as ChainNode], flooded)
+    // In the block, in no mempool: a block built from transactions that came another way.
+    const outside = transfer(params, accounts[1] as never, to, 0n)
+    const full = fullOf(a as ChainNode)
+    const { block: template } = await buildTemplate(
+      full.chain,
+      { select: (limits) => [...full.mempool.select(limits), outside] },
+      new Uint8Array(32).fill(7),
+      Date.now(),
+    )
+    const header = await mineHeader(template.header)
+    if (header === undefined) throw new Error('mining failed')
+    expect(template.transactions).toHaveLength(4)
+    await (a as ChainNode).node.announceBlock({ header, transactions: template.transactions })
+    await waitFor('the block at the receiver', () => fullOf(b as ChainNode).chain.tip().height === 1)
+    expect(compactOf(b as ChainNode)).toMatchObject({
+      received: 1,
+      rebuilt: 1,
+      fetched: 0,
+      fallbacks: 0,
+      forwardedEarly: 1,
+    })
+    expect(fullOf(b as ChainNode).chain.tip().hash).toEqual(blockHashOf(header))
   }, 30_000)
 
   it('a compact block whose rebuilt list fails the transaction root falls back to the whole block', async () => {
