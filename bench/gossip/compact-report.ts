@@ -6,6 +6,8 @@ import { bytesSummary, type CompactRound, type RelayResult } from './compact.ts'
 
 const ms = (value: number): string => (Number.isFinite(value) ? value.toFixed(value < 100 ? 1 : 0) : '-')
 const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`
+const mean = (values: readonly number[]): number =>
+  values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length)
 
 export interface CompactReportContext {
   environment: ReturnType<typeof machine>
@@ -56,6 +58,8 @@ export function compactLines(
             accepted: { ...pick(paw.accepted, pawBytes), ratioP99: round(paw.accepted.p99 / raw.p99, 2) },
             announcerAddMs: paw.announcerAddMs.map((v) => round(v, 1)),
             judgeMsMedian: round(median(paw.judgeMs), 1),
+            compactMessagesSentPerNodeMean: round(mean(paw.copiesPerNode), 2),
+            compactDataBytesSentPerNodeMean: Math.round(mean(paw.compactBytesPerNode)),
             judgeMsMax: round(Math.max(...paw.judgeMs), 1),
             ratioP50: round(paw.relay.p50 / raw.p50, 2),
             ratioP99: round(paw.relay.p99 / raw.p99, 2),
@@ -115,6 +119,9 @@ export function compactLines(
     `compact counters over the receiving nodes: ${JSON.stringify(counters)}; mempools filled in ` +
       `${fillMs.map((v) => (v / 1000).toFixed(1)).join(', ')} s (median ${(median(fillMs) / 1000).toFixed(1)} s)` +
       (paw.relay.missing + raw.missing > 0 ? `; MISSING arrivals: ${paw.relay.missing + raw.missing}` : ''),
+    `compact block messages each node's gossipsub sent per block: mean ${mean(paw.copiesPerNode).toFixed(2)} ` +
+      `(max ${Math.max(...paw.copiesPerNode)}), ${kib(mean(paw.compactBytesPerNode))} of message data; ` +
+      `the rest of the bytes above is framing, encryption, control messages and fetches`,
   ]
   return lines
 }

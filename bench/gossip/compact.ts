@@ -3,20 +3,21 @@
  * (issue 19 "What the project must show"): time to every node, p50/p99 over node × round
  * samples, and bytes each node sent per block.
  *
- * Bytes are what each node's process wrote (Linux /proc/<pid>/io `wchar`: sockets, with
- * Noise and yamux framing, and its IPC with the bench) from just before the publish until
- * every node had the message, less what it writes in as long a quiet time (heartbeats,
- * pings, the bench's own status requests), measured just before. The raw gossipsub nodes
+ * Bytes are what each node's process sent on its TCP connections (the kernel's per-socket
+ * `bytes_sent`, with Noise and yamux framing; not its IPC with the bench) from just before
+ * the publish until every node had the message, less what it sends in as long a quiet time
+ * (heartbeats, pings, gossip about earlier messages), measured just before. The raw gossipsub nodes
  * live in the same processes and are measured the same way, so the ratio compares like with
  * like.
  *
  * Mempools are filled directly: every node is handed the block's transactions
  * (submitTransaction), so the measurement does not depend on how well a burst floods.
  */
-import { readFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
 import { decodeTransaction } from '../../src/chain/encoding.ts'
 import { txHash } from '../../src/chain/hashing.ts'
 import type { CompactStats } from '../../src/gossip/gossip-service.ts'
+import { COMPACT_BLOCK_TOPIC_VERSION } from '../../src/gossip/topics.ts'
 import { toHex } from '../../src/wire/bytes.ts'
 import type { NodeProcess, NodeStatus } from '../../test/support/node-process.ts'
 import { median } from '../stats.ts'
@@ -24,21 +25,42 @@ import { percentile } from './measure.ts'
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** Bytes the process has written so far (/proc/<pid>/io wchar). */
-export function bytesWritten(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN
-  const match = /^wchar: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))
-  return match === null ? Number.NaN : Number(match[1])
+/**
+ * Bytes each process has sent so far on its open TCP connections (the kernel's `bytes_sent`
+ * per socket, `ss -tip`: TCP payload, i.e. Noise and yamux framing included, retransmissions
+ * too), summed per pid. Not the process's IPC with the bench or its logs, which
+ * /proc/<pid>/io would count.
+ */
+export function tcpBytesSent(pids: ReadonlyArray<number | undefined>): number[] {
+  const output = execFileSync('ss', ['-tinpH', 'state', 'established'], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  })
+  const sent = new Map<number, number>()
+  let owner: number | undefined
+  for (const line of output.split('\n')) {
+    const pid = /pid=(\d+)/.exec(line)
+    if (pid !== null) owner = Number(pid[1])
+    const bytes = /bytes_sent:(\d+)/.exec(line)
+    if (bytes !== null && owner !== undefined) {
+      sent.set(owner, (sent.get(owner) ?? 0) + Number(bytes[1]))
+      owner = undefined
+    }
+  }
+  return pids.map((pid) => (pid === undefined ? Number.NaN : (sent.get(pid) ?? 0)))
 }
 
-/** Every node's bytes written per ms of a quiet `ms`: the background the rounds subtract. */
+const pidsOf = (nodes: readonly NodeProcess[]) => nodes.map((node) => node.pid)
+
+/** Every node's bytes sent per ms of a quiet `ms`: the background the rounds subtract. */
 async function quietRates(nodes: readonly NodeProcess[], ms: number): Promise<number[]> {
-  const before = nodes.map((node) => bytesWritten(node.pid))
+  const before = tcpBytesSent(pidsOf(nodes))
   const started = performance.now()
   await sleep(ms)
   await Promise.all(nodes.map((node) => node.status()))
   const elapsed = performance.now() - started
-  return nodes.map((node, i) => Math.max(0, (bytesWritten(node.pid) - (before[i] as number)) / elapsed))
+  const after = tcpBytesSent(pidsOf(nodes))
+  return after.map((value, i) => Math.max(0, (value - (before[i] as number)) / elapsed))
 }
 
 export interface RelayResult {
@@ -80,8 +102,8 @@ function bytesSince(
   rates: number[],
   elapsedMs: number,
 ): number[] {
-  return nodes.map(
-    (node, i) => bytesWritten(node.pid) - (before[i] as number) - (rates[i] as number) * elapsedMs,
+  return tcpBytesSent(pidsOf(nodes)).map(
+    (value, i) => value - (before[i] as number) - (rates[i] as number) * elapsedMs,
   )
 }
 
@@ -100,7 +122,7 @@ export async function rawRelay(
   for (let round = 0; round < rounds; round++) {
     const seq = firstSeq + round
     const rates = await quietRates(nodes, 1_000)
-    const before = nodes.map((node) => bytesWritten(node.pid))
+    const before = tcpBytesSent(pidsOf(nodes))
     const started = performance.now()
     const { publishedAt } = await (nodes[origin] as NodeProcess).rawPublish(seq, bytes)
     const deadline = performance.now() + 10_000
@@ -164,6 +186,21 @@ export interface CompactRound {
   judgeMs: number[]
   /** Per receiving node: the compact relay counters' change in the round. */
   compact: Array<Omit<CompactStats, 'lastForwarded'>>
+  /** Per node × round (the announcer's included): compact block messages its gossipsub sent, and their bytes. */
+  copiesPerNode: number[]
+  compactBytesPerNode: number[]
+}
+
+/** Messages and data bytes sent on compact block topics between two statuses (countGossipsubSends). */
+function compactSends(before: NodeStatus, after: NodeStatus): { messages: number; bytes: number } {
+  let messages = 0
+  let bytes = 0
+  for (const [topic, count] of Object.entries(after.gossipsubSent ?? {})) {
+    if (!topic.endsWith(`/blocks/${COMPACT_BLOCK_TOPIC_VERSION}`)) continue
+    messages += count.messages - (before.gossipsubSent?.[topic]?.messages ?? 0)
+    bytes += count.bytes - (before.gossipsubSent?.[topic]?.bytes ?? 0)
+  }
+  return { messages, bytes }
 }
 
 const compactOf = (status: NodeStatus): CompactStats =>
@@ -187,6 +224,8 @@ export async function compactRelay(
   const judgeMs: number[] = []
   const perNode: number[] = []
   const compact: CompactRound['compact'] = []
+  const copiesPerNode: number[] = []
+  const compactBytesPerNode: number[] = []
   let missing = 0
   let relayMissing = 0
   let bytes = 0
@@ -195,7 +234,7 @@ export async function compactRelay(
     await sleep(options.settleMs)
     const rates = await quietRates(nodes, 1_000)
     const statusBefore = await Promise.all(nodes.map((node) => node.status()))
-    const before = nodes.map((node) => bytesWritten(node.pid))
+    const before = tcpBytesSent(pidsOf(nodes))
     const started = performance.now()
     const sent = await (nodes[origin] as NodeProcess).announce({ transactions: body, timeoutMs: 120_000 })
     bytes = sent.bytes
@@ -206,6 +245,11 @@ export async function compactRelay(
     perNode.push(...bytesSince(nodes, before, rates, performance.now() - started))
     const statusAfter = await Promise.all(nodes.map((node) => node.status()))
     announcerAddMs.push(sent.addedAt - sent.announcedAt)
+    statusAfter.forEach((after, i) => {
+      const sends = compactSends(statusBefore[i] as NodeStatus, after)
+      copiesPerNode.push(sends.messages)
+      compactBytesPerNode.push(sends.bytes)
+    })
     let last = 0
     let relayLast = 0
     arrivals.forEach((arrival, i) => {
@@ -245,6 +289,8 @@ export async function compactRelay(
     announcerAddMs,
     judgeMs,
     compact,
+    copiesPerNode,
+    compactBytesPerNode,
   }
 }
 

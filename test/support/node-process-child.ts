@@ -98,6 +98,8 @@ interface State {
   raw: RawNode | undefined
   /** 'gossipsub:message' events (new messages handed to validation) and their distinct ids. */
   gossipsubMessages: Record<'transactions' | 'other', { events: number; ids: Set<string> }>
+  /** Messages gossipsub sent, per topic (countGossipsubSends). */
+  gossipsubSent: Map<string, { messages: number; bytes: number }>
 }
 
 interface RawNode {
@@ -161,6 +163,7 @@ async function init(options: ChildInit): Promise<{ peerId: string; addresses: st
     txReceived: 0,
     txLocal: 0,
     raw: undefined,
+    gossipsubSent: new Map(),
     gossipsubMessages: {
       transactions: { events: 0, ids: new Set() },
       other: { events: 0, ids: new Set() },
@@ -227,6 +230,7 @@ async function init(options: ChildInit): Promise<{ peerId: string; addresses: st
     s.txReceived++
     countArrival(s, detail.id, now())
   })
+  countGossipsubSends(node, s.gossipsubSent)
   return { peerId: node.peerId.toString(), addresses: node.getMultiaddrs().map(String) }
 }
 
@@ -338,6 +342,28 @@ async function announce(request: ChildRequest & { type: 'announce' }): Promise<A
   }
 }
 
+/**
+ * Counts the messages gossipsub sends, per topic (published, forwarded and answered IWANTs
+ * alike): how many copies of a block each node sends, for bench/gossip. gossipsub 17's
+ * sendRpc(peerId, rpc) is private; read as it is declared, left alone if it is not there.
+ */
+function countGossipsubSends(node: PawNode, counts: Map<string, { messages: number; bytes: number }>): void {
+  const pubsub = node.libp2p.services.pubsub as {
+    sendRpc?: (id: string, rpc: { messages?: Array<{ topic: string; data?: Uint8Array }> }) => boolean
+  }
+  const original = pubsub.sendRpc
+  if (typeof original !== 'function') return
+  pubsub.sendRpc = function (id, rpc) {
+    for (const message of rpc.messages ?? []) {
+      const count = counts.get(message.topic) ?? { messages: 0, bytes: 0 }
+      count.messages++
+      count.bytes += message.data?.length ?? 0
+      counts.set(message.topic, count)
+    }
+    return original.call(this, id, rpc)
+  }
+}
+
 function status(): NodeStatus {
   const s = need()
   const { node, full, headers } = s
@@ -367,6 +393,7 @@ function status(): NodeStatus {
       ]),
     ) as NodeStatus['gossipsubMessages'],
     signatures: { ...signatureVerifyCounts },
+    gossipsubSent: Object.fromEntries(s.gossipsubSent),
   }
 }
 

@@ -171,6 +171,8 @@ export interface NodeStatus {
    * the transaction topic and on the others, with how many distinct message ids they had.
    */
   gossipsubMessages: Record<'transactions' | 'other', { events: number; distinct: number }>
+  /** Messages the node's gossipsub sent, per topic: copies, and their data bytes. */
+  gossipsubSent: Record<string, { messages: number; bytes: number }>
   /** signatureVerifyCounts of the process (src/chain/signing.ts): verified (fast, noble) or cache hits. */
   signatures: { fast: number; noble: number; cached: number }
 }
