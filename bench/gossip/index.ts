@@ -37,9 +37,13 @@
  *   block, in the same run: a 1 MiB block whose transactions every mempool holds, time to
  *   every node p50/p99 and bytes each node sent per block (compact.ts); `--only compact`
  *   runs this alone.
+ * - a transaction burst (burst.ts): --burst transactions (10,000) submitted at once at one
+ *   node, no pacing or re-publishing by the harness; how long until every mempool holds
+ *   every one (or how much arrived by --burst-timeout-s); `--only burst` runs this alone.
  *
  *   npm run bench:gossip [-- --json] [-- --nodes 20 --block-rounds 3 --warm-rounds 2 --tps-first-rate 50 --tps-max-rate 800]
  *   npm run bench:gossip -- --only compact [--compact-rounds 3]
+ *   npm run bench:gossip -- --only burst [--burst 10000 --burst-timeout-s 300]
  *
  * Exits non-zero if a block or transaction (a flooded one included) fails to reach every
  * node, or after --timeout-s.
@@ -149,7 +153,7 @@ async function main(): Promise<void> {
       'tps-max-rate': { type: 'string', default: '800' },
       'tps-step-seconds': { type: 'string', default: '5' },
       'tps-submitters': { type: 'string', default: '4' },
-      'timeout-s': { type: 'string', default: '480' },
+      'timeout-s': { type: 'string', default: '900' },
       only: { type: 'string', default: '' },
       'compact-rounds': { type: 'string', default: '3' },
       burst: { type: 'string', default: '10000' },
@@ -240,6 +244,7 @@ async function main(): Promise<void> {
         pawWarmBlock: BlockLatencyResult & { floods: FloodResult[] }
         tps: ThroughputResult
         rss: number[]
+        burst: BurstResult
         compact: Awaited<ReturnType<typeof compactPhase>>
       }
     | undefined
@@ -338,6 +343,7 @@ async function main(): Promise<void> {
         log(`throughput step ${step.offeredPerSecond}/s: ${step.sustained ? '' : 'not '}sustained`),
     })
     log('throughput done')
+    const burst = await burstPhase(nodes, origin, burstTransactions, burstTimeoutS, log)
     const compact = await compactPhase(nodes, origin, compactBodies, log)
     const statuses = await Promise.all(nodes.map((node) => node.status()))
     results = {
@@ -349,6 +355,7 @@ async function main(): Promise<void> {
       pawWarmBlock,
       tps,
       rss: statuses.map((s) => s.memory.rss),
+      burst,
       compact,
     }
   } finally {
@@ -356,7 +363,7 @@ async function main(): Promise<void> {
   }
   clearTimeout(watchdog)
   const seconds = (now() - started) / 1000
-  const { rawStream, rawBlock, rawTx, pawTx, pawBlock, pawWarmBlock, tps, rss, compact } = results
+  const { rawStream, rawBlock, rawTx, pawTx, pawBlock, pawWarmBlock, tps, rss, burst, compact } = results
   const compactReport = compactLines(compact, {
     environment,
     count,
@@ -424,6 +431,7 @@ async function main(): Promise<void> {
           rawGossip152B: pick(rawTx),
           pawTransaction: { ...pick(pawTx), ratioP50: round(pawTx.p50 / rawTx.p50, 2) },
           throughput: tps,
+          burst,
           rssMiBMedian: round(median(rss) / 2 ** 20, 0),
           compact: JSON.parse(compactReport.join('\n')),
         },
@@ -539,6 +547,7 @@ async function main(): Promise<void> {
         `everywhere (median second of the first step not sustained); steps of ${tpsStepSeconds} s, rates doubling from ${tpsFirstRate}/s:`,
     )
     for (const t of tps.steps) console.log(step(t))
+    console.log(burstLine(burst))
     for (const line of compactReport) console.log(line)
     console.log(
       `RSS per node at the end: median ${(median(rss) / 2 ** 20).toFixed(0)} MiB (max ${(Math.max(...rss) / 2 ** 20).toFixed(0)})`,
@@ -552,7 +561,8 @@ async function main(): Promise<void> {
     results.rawBlock.missing +
     results.rawTx.missing +
     results.compact.raw.missing +
-    results.compact.paw.relay.missing
+    results.compact.paw.relay.missing +
+    (results.burst.expected - results.burst.delivered)
   if (missing > 0) throw new Error(`${missing} deliveries never arrived`)
 }
 

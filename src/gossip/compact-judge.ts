@@ -117,6 +117,10 @@ export class CompactJudge {
       return TopicValidatorResult.Ignore
     }
     const pending: Pending = { received, compact, hash }
+    // gossipsub queued our IDONTWANT to the mesh when the message came; let it reach the
+    // sockets before the rebuild holds the event loop, or peers forwarding meanwhile send a
+    // copy we do not want (the duplicates are what a compact block's bytes are made of).
+    await ioTurn()
     const rebuilt = rebuildFromPool(compact, hash, chain.pool, (encoded) => chain.transactionId(encoded))
     counters.collisions += rebuilt.collisions
     if (rebuilt.missing.length === 0) {
@@ -322,10 +326,14 @@ function arrivalFor(check: 'failed' | 'off-tip'): 'gossipBlock' | 'relayedBlock'
 }
 
 /**
- * A turn of the event loop: the forwarded message reaches the sockets before the import's
- * synchronous work (decoding and checking a whole block) holds the loop.
+ * A turn of the event loop: what was just sent (an IDONTWANT, a forwarded message) reaches
+ * the sockets before synchronous work (a rebuild, decoding and checking a whole block)
+ * holds the loop. setImmediate where there is one: setTimeout(0) waits at least 1 ms.
  */
 function ioTurn(): Promise<void> {
+  if (typeof globalThis.setImmediate === 'function') {
+    return new Promise((resolve) => globalThis.setImmediate(resolve))
+  }
   return new Promise((resolve) => setTimeout(resolve, 0))
 }
 
