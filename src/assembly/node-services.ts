@@ -201,7 +201,7 @@ export function assembleServices<B, T>(parts: PawNodeParts, node: NodeHooks): No
     chain: importing('gossip'),
     reputation,
     limiter: parts.limiter,
-    isHandshaken: (peerId) => peers.peer(peerId)?.state === 'connected',
+    isHandshaken: (peerId) => peers.isConnected(peerId),
     connectedPeers: () => peers.connected().map(({ info }) => info.peerId),
     enforcer,
     onAccepted: (accepted) => {

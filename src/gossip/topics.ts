@@ -99,6 +99,18 @@ export interface ParsedTopic {
  * version are read from the end, so a chain ID containing `/` still parses unambiguously.
  */
 export function parseTopic(topic: string): ParsedTopic | undefined {
+  // Every gossip message is named and routed by its topic: parse each topic once. Bounded
+  // (gossipsub drops topics outside allowedTopics before they get here, but be sure).
+  if (parsedTopics.has(topic)) return parsedTopics.get(topic)
+  const parsed = parseTopicUncached(topic)
+  if (parsedTopics.size < MAX_PARSED_TOPICS) parsedTopics.set(topic, parsed)
+  return parsed
+}
+
+const parsedTopics = new Map<string, ParsedTopic | undefined>()
+const MAX_PARSED_TOPICS = 256
+
+function parseTopicUncached(topic: string): ParsedTopic | undefined {
   if (!topic.startsWith(PREFIX)) return undefined
   const versions: Array<[TopicKind, number]> = [
     ...TOPIC_KINDS.map((kind): [TopicKind, number] => [kind, TOPIC_VERSION]),

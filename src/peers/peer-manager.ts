@@ -155,6 +155,11 @@ export class PeerManager
     return this.#registry.peer(peerId)
   }
 
+  /** Whether `peerId` is connected and handshaken: per gossip message, so no PeerInfo is built. */
+  isConnected(peerId: string): boolean {
+    return this.#registry.get(peerId)?.state === 'connected'
+  }
+
   /** Connected peers and their connections, for protocols that send to every peer. */
   connected(): ConnectedPeer[] {
     return this.#registry.connected()
