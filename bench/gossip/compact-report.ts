@@ -121,7 +121,7 @@ export function compactLines(
       (paw.relay.missing + raw.missing > 0 ? `; MISSING arrivals: ${paw.relay.missing + raw.missing}` : ''),
     `compact block messages each node's gossipsub sent per block: mean ${mean(paw.copiesPerNode).toFixed(2)} ` +
       `(max ${Math.max(...paw.copiesPerNode)}), ${kib(mean(paw.compactBytesPerNode))} of message data; ` +
-      `the rest of the bytes above is framing, encryption, control messages and fetches`,
+      `the rest of the bytes above is /paw/blocks/1 (fetches)`,
   ]
   return lines
 }

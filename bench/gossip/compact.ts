@@ -3,17 +3,17 @@
  * (issue 19 "What the project must show"): time to every node, p50/p99 over node × round
  * samples, and bytes each node sent per block.
  *
- * Bytes are what each node's process sent on its TCP connections (the kernel's per-socket
- * `bytes_sent`, with Noise and yamux framing; not its IPC with the bench) from just before
- * the publish until every node had the message, less what it sends in as long a quiet time
- * (heartbeats, pings, gossip about earlier messages), measured just before. The raw gossipsub nodes
+ * Bytes are what each node sent for the message (bytesSent): every copy its gossipsub sent
+ * of it, and for PAW what it sent on /paw/blocks/1 (fetches), counted by the node processes
+ * from just before the publish until every node had it. (The kernel's per-socket counters or
+ * /proc/<pid>/io, less a background measured before, were tried: under CPU load the
+ * background is not steady, and they came out below the message data alone.) The raw gossipsub nodes
  * live in the same processes and are measured the same way, so the ratio compares like with
  * like.
  *
  * Mempools are filled directly: every node is handed the block's transactions
  * (submitTransaction), so the measurement does not depend on how well a burst floods.
  */
-import { execFileSync } from 'node:child_process'
 import { decodeTransaction } from '../../src/chain/encoding.ts'
 import { txHash } from '../../src/chain/hashing.ts'
 import type { CompactStats } from '../../src/gossip/gossip-service.ts'
@@ -26,42 +26,22 @@ import { percentile } from './measure.ts'
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
- * Bytes each process has sent so far on its open TCP connections (the kernel's `bytes_sent`
- * per socket, `ss -tip`: TCP payload, i.e. Noise and yamux framing included, retransmissions
- * too), summed per pid. Not the process's IPC with the bench or its logs, which
- * /proc/<pid>/io would count.
+ * Bytes a node sent for a relay between two of its statuses: the data of the messages its
+ * gossipsub sent on the topics `onTopic` accepts (every copy: published, forwarded, answered
+ * IWANTs), plus what it sent on /paw/blocks/1 (the fetches a compact block's receivers make).
+ * Framing (protobuf, yamux, Noise) adds under 1% to a 40 KiB message.
  */
-export function tcpBytesSent(pids: ReadonlyArray<number | undefined>): number[] {
-  const output = execFileSync('ss', ['-tinpH', 'state', 'established'], {
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-  })
-  const sent = new Map<number, number>()
-  let owner: number | undefined
-  for (const line of output.split('\n')) {
-    const pid = /pid=(\d+)/.exec(line)
-    if (pid !== null) owner = Number(pid[1])
-    const bytes = /bytes_sent:(\d+)/.exec(line)
-    if (bytes !== null && owner !== undefined) {
-      sent.set(owner, (sent.get(owner) ?? 0) + Number(bytes[1]))
-      owner = undefined
-    }
+function bytesSent(before: NodeStatus, after: NodeStatus, onTopic: (topic: string) => boolean): number {
+  let bytes = 0
+  for (const [topic, count] of Object.entries(after.gossipsubSent)) {
+    if (onTopic(topic)) bytes += count.bytes - (before.gossipsubSent[topic]?.bytes ?? 0)
   }
-  return pids.map((pid) => (pid === undefined ? Number.NaN : (sent.get(pid) ?? 0)))
+  const blocks = (status: NodeStatus) => status.protocolTraffic?.['/paw/blocks/1']?.bytesSent ?? 0
+  return bytes + blocks(after) - blocks(before)
 }
 
-const pidsOf = (nodes: readonly NodeProcess[]) => nodes.map((node) => node.pid)
-
-/** Every node's bytes sent per ms of a quiet `ms`: the background the rounds subtract. */
-async function quietRates(nodes: readonly NodeProcess[], ms: number): Promise<number[]> {
-  const before = tcpBytesSent(pidsOf(nodes))
-  const started = performance.now()
-  await sleep(ms)
-  await Promise.all(nodes.map((node) => node.status()))
-  const elapsed = performance.now() - started
-  const after = tcpBytesSent(pidsOf(nodes))
-  return after.map((value, i) => Math.max(0, (value - (before[i] as number)) / elapsed))
-}
+const isRawTopic = (topic: string) => topic.startsWith('/bench/raw/')
+const isCompactTopic = (topic: string) => topic.endsWith(`/blocks/${COMPACT_BLOCK_TOPIC_VERSION}`)
 
 export interface RelayResult {
   /** Every node × round sample: arrival minus publish, ms. */
@@ -71,7 +51,7 @@ export interface RelayResult {
   /** Per round, the slowest node. */
   rounds: number[]
   missing: number
-  /** Per node × round: bytes written during the round, less the quiet background. */
+  /** Per node × round: bytes sent for the message (bytesSent). */
   bytesPerNode: number[]
   /** The message's size (the block's, for PAW). */
   bytes: number
@@ -95,18 +75,6 @@ function result(
   }
 }
 
-/** Bytes each node wrote between `before` and now, less its quiet rate over `elapsedMs`. */
-function bytesSince(
-  nodes: readonly NodeProcess[],
-  before: number[],
-  rates: number[],
-  elapsedMs: number,
-): number[] {
-  return tcpBytesSent(pidsOf(nodes)).map(
-    (value, i) => value - (before[i] as number) - (rates[i] as number) * elapsedMs,
-  )
-}
-
 /** Raw gossipsub: `rounds` messages of `bytes` from `origin`, time and bytes to every node. */
 export async function rawRelay(
   nodes: readonly NodeProcess[],
@@ -121,9 +89,7 @@ export async function rawRelay(
   let missing = 0
   for (let round = 0; round < rounds; round++) {
     const seq = firstSeq + round
-    const rates = await quietRates(nodes, 1_000)
-    const before = tcpBytesSent(pidsOf(nodes))
-    const started = performance.now()
+    const before = await Promise.all(nodes.map((node) => node.status()))
     const { publishedAt } = await (nodes[origin] as NodeProcess).rawPublish(seq, bytes)
     const deadline = performance.now() + 10_000
     let arrivals: Array<Array<{ seq: number; at: number }>> = []
@@ -132,7 +98,8 @@ export async function rawRelay(
       if (arrivals.every((list, i) => i === origin || list.some((a) => a.seq === seq))) break
       await sleep(20)
     }
-    perNode.push(...bytesSince(nodes, before, rates, performance.now() - started))
+    const after = await Promise.all(nodes.map((node) => node.status()))
+    perNode.push(...after.map((a, i) => bytesSent(before[i] as NodeStatus, a, isRawTopic)))
     let last = 0
     arrivals.forEach((list, i) => {
       if (i === origin) return
@@ -196,7 +163,7 @@ function compactSends(before: NodeStatus, after: NodeStatus): { messages: number
   let messages = 0
   let bytes = 0
   for (const [topic, count] of Object.entries(after.gossipsubSent ?? {})) {
-    if (!topic.endsWith(`/blocks/${COMPACT_BLOCK_TOPIC_VERSION}`)) continue
+    if (!isCompactTopic(topic)) continue
     messages += count.messages - (before.gossipsubSent?.[topic]?.messages ?? 0)
     bytes += count.bytes - (before.gossipsubSent?.[topic]?.bytes ?? 0)
   }
@@ -232,18 +199,14 @@ export async function compactRelay(
   for (const body of bodies) {
     if (options.fill) options.onFill?.(await fillEveryMempool(nodes, body))
     await sleep(options.settleMs)
-    const rates = await quietRates(nodes, 1_000)
     const statusBefore = await Promise.all(nodes.map((node) => node.status()))
-    const before = tcpBytesSent(pidsOf(nodes))
-    const started = performance.now()
     const sent = await (nodes[origin] as NodeProcess).announce({ transactions: body, timeoutMs: 120_000 })
     bytes = sent.bytes
     const arrivals = await Promise.allSettled(
       nodes.map((node, i) => (i === origin ? undefined : node.waitForBlock(sent.hash, 60_000))),
     )
-    // The announcer's own build and mining are not relay: count from the announce.
-    perNode.push(...bytesSince(nodes, before, rates, performance.now() - started))
     const statusAfter = await Promise.all(nodes.map((node) => node.status()))
+    perNode.push(...statusAfter.map((a, i) => bytesSent(statusBefore[i] as NodeStatus, a, isCompactTopic)))
     announcerAddMs.push(sent.addedAt - sent.announcedAt)
     statusAfter.forEach((after, i) => {
       const sends = compactSends(statusBefore[i] as NodeStatus, after)

@@ -230,7 +230,7 @@ async function init(options: ChildInit): Promise<{ peerId: string; addresses: st
     s.txReceived++
     countArrival(s, detail.id, now())
   })
-  countGossipsubSends(node, s.gossipsubSent)
+  countGossipsubSends(node.libp2p.services.pubsub, s.gossipsubSent)
   return { peerId: node.peerId.toString(), addresses: node.getMultiaddrs().map(String) }
 }
 
@@ -347,8 +347,11 @@ async function announce(request: ChildRequest & { type: 'announce' }): Promise<A
  * alike): how many copies of a block each node sends, for bench/gossip. gossipsub 17's
  * sendRpc(peerId, rpc) is private; read as it is declared, left alone if it is not there.
  */
-function countGossipsubSends(node: PawNode, counts: Map<string, { messages: number; bytes: number }>): void {
-  const pubsub = node.libp2p.services.pubsub as {
+function countGossipsubSends(
+  service: unknown,
+  counts: Map<string, { messages: number; bytes: number }>,
+): void {
+  const pubsub = service as {
     sendRpc?: (id: string, rpc: { messages?: Array<{ topic: string; data?: Uint8Array }> }) => boolean
   }
   const original = pubsub.sendRpc
@@ -394,6 +397,7 @@ function status(): NodeStatus {
     ) as NodeStatus['gossipsubMessages'],
     signatures: { ...signatureVerifyCounts },
     gossipsubSent: Object.fromEntries(s.gossipsubSent),
+    protocolTraffic: node.protocolTraffic(),
   }
 }
 
@@ -450,6 +454,7 @@ async function rawStart(): Promise<string> {
   await libp2p.start()
   const raw: RawNode = { libp2p, arrivals: [] }
   const pubsub = libp2p.services.pubsub
+  countGossipsubSends(pubsub, s.gossipsubSent)
   pubsub.topicValidators.set(RAW_TOPIC, () => TopicValidatorResult.Accept)
   pubsub.addEventListener('gossipsub:message', (event) => {
     const { msg } = event.detail

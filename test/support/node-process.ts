@@ -173,6 +173,8 @@ export interface NodeStatus {
   gossipsubMessages: Record<'transactions' | 'other', { events: number; distinct: number }>
   /** Messages the node's gossipsub sent, per topic: copies, and their data bytes. */
   gossipsubSent: Record<string, { messages: number; bytes: number }>
+  /** The node's traffic per PAW stream protocol (PawNode.protocolTraffic). */
+  protocolTraffic: Record<string, { bytesSent: number; bytesReceived: number }>
   /** signatureVerifyCounts of the process (src/chain/signing.ts): verified (fast, noble) or cache hits. */
   signatures: { fast: number; noble: number; cached: number }
 }
