@@ -183,7 +183,7 @@ describe('unresponsive peer (004 §10.1 keep-alive, §3.1 read timeout)', () => 
     // Not before the first ping (sent once connected) has waited readIdleMs.
     expect(at - connectedTime).toBeGreaterThanOrEqual(300)
     expect(at - connectedTime).toBeLessThan(1_500)
-    expect(a.peer(peerId)?.lastError).toMatch(/no ping answer within 300 ms/)
+    expect(a.peer(peerId)?.lastError).toMatch(/no ping answer and nothing else from it within 300 ms/)
     await within(closed, 3_000, 'the raw peer to see its connection closed')
   })
 })

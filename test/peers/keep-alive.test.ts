@@ -84,8 +84,32 @@ describe('KeepAlive', () => {
     await keepAlive.check(record)
     expect(record.state).toBe('disconnecting')
     expect(connection.status).toBe('closed')
-    expect(record.lastError).toMatch(/^no ping answer within 50 ms/)
+    expect(record.lastError).toMatch(/^no ping answer and nothing else from it within 50 ms/)
     expect(lines.some((line) => line.msg === 'dropping unresponsive peer')).toBe(true)
+  })
+
+  it('keeps a peer whose ping failed while it kept sending: it is alive, its answer queued behind its messages', async () => {
+    const { keepAlive, record, connection, lines } = harness(async (options) => {
+      // A message from the peer arrives while the ping waits (50 ms), then the ping fails.
+      setTimeout(() => record.traffic.received(152, 1), 30)
+      await neverAnswers(options)
+      return 0
+    })
+    await keepAlive.check(record)
+    expect(record.state).toBe('connected')
+    expect(connection.status).toBe('open')
+    expect(lines.some((line) => line.msg === 'ping failed, peer still sending: kept')).toBe(true)
+    expect(lines.some((line) => line.msg === 'dropping unresponsive peer')).toBe(false)
+  })
+
+  it('drops a peer whose ping fails at once when nothing else came from it within the read timeout', async () => {
+    const { keepAlive, record, connection } = harness(async () => {
+      throw new Error('Cannot write to a stream that is closed')
+    })
+    record.traffic.lastActivity = Date.now() - 1_000
+    await keepAlive.check(record)
+    expect(connection.status).toBe('closed')
+    expect(record.lastError).toMatch(/^no ping answer and nothing else from it within 50 ms \(Cannot write/)
   })
 
   it(`drops a peer without ${PING_PROTOCOL}, which every PAW peer must answer`, async () => {
