@@ -25,10 +25,20 @@
  *   npm run bench:network [-- --json] [-- --nodes 50 --outbound 8 --delay-ms 25 --jitter-ms 5 --rate-mbit 100 --rounds 1 --burst 2000]
  *   node bench/network/index.ts --sweep       # only remove what a killed run left
  *
+ * Diagnosis (trace.ts): --trace-ms 100 prints per-node timelines of the warm-up and every
+ * block round; --log-dir DIR --log-level debug gives each node its own log file; --burst 0
+ * and --raw-rounds 0 skip the burst and the raw baselines (a run that only looks at blocks).
+ * Before each block round, edges lost since connecting (a node's keep-alive drops a peer
+ * whose ping waited 30 s behind a flood it could not keep up with) are counted and dialled
+ * again; --keep-lost-edges measures on what is left instead.
+ *
  * Needs root, iproute2, iptables and a C compiler. Removes every namespace it made on
  * exit, SIGINT, SIGTERM or an error; a run killed with SIGKILL is swept by the next.
  */
+import { mkdirSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import type { LogLevel } from '../../src/config/defaults.ts'
 import { testChainParams } from '../../test/support/chain-nodes.ts'
 import {
   bulkAccounts,
@@ -42,9 +52,11 @@ import {
 } from '../../test/support/node-process.ts'
 import { blockBodies, blockLatency, rawGossipLatency, rawStreamTimes } from '../gossip/measure.ts'
 import { machine, positiveInteger } from '../report.ts'
-import { blockRound, burst, fill, idleTraffic, quiet, rawGossip } from './measure.ts'
+import { type LostEdges, lostEdges, TopologyDialler } from './edges.ts'
+import { blockRound, burst, fill, idleTraffic, quiet, rawGossip, transactionIds } from './measure.ts'
 import { printJson, printText, type RunResult } from './report.ts'
 import { physicalFloor, randomOutboundEdges } from './topology.ts'
+import { type BlockTrace, BlockTracer, printTrace } from './trace.ts'
 import { sweep, WanNetwork, wanUnavailable } from './wan.ts'
 
 /** 157 + 152 × (6,896 + 1) = 1,048,501 bytes: the largest block within 1 MiB. */
@@ -69,9 +81,15 @@ const { values } = parseArgs({
     submitters: { type: 'string', default: '4' },
     burst: { type: 'string', default: '2000' },
     'burst-timeout-s': { type: 'string', default: '90' },
-    'fill-timeout-s': { type: 'string', default: '300' },
+    // Every node validates the block's 6,896 transactions and hears each from every peer:
+    // 240-300 s at 30-50 nodes on 2 shared cores, over 300 s twice at 30.
+    'fill-timeout-s': { type: 'string', default: '600' },
     'heap-mib': { type: 'string', default: '384' },
     'timeout-s': { type: 'string', default: '900' },
+    'trace-ms': { type: 'string', default: '0' },
+    'log-dir': { type: 'string' },
+    'log-level': { type: 'string', default: 'error' },
+    'keep-lost-edges': { type: 'boolean', default: false },
   },
 })
 const prefix = values.prefix
@@ -93,14 +111,20 @@ const jitterMs = positiveInteger(values['jitter-ms'], '--jitter-ms', 0)
 const rateMbit = positiveInteger(values['rate-mbit'], '--rate-mbit')
 const seed = positiveInteger(values.seed, '--seed')
 const rounds = positiveInteger(values.rounds, '--rounds')
-const rawRounds = positiveInteger(values['raw-rounds'], '--raw-rounds')
+const rawRounds = positiveInteger(values['raw-rounds'], '--raw-rounds', 0)
 const blockTransfers = positiveInteger(values['block-transfers'], '--block-transfers', TRANSFERS_PER_ACCOUNT)
 const submitterCount = Math.min(count, positiveInteger(values.submitters, '--submitters'))
-const burstSize = positiveInteger(values.burst, '--burst')
+const burstSize = positiveInteger(values.burst, '--burst', 0)
 const burstTimeoutS = positiveInteger(values['burst-timeout-s'], '--burst-timeout-s')
 const fillTimeoutS = positiveInteger(values['fill-timeout-s'], '--fill-timeout-s')
 const heapMiB = positiveInteger(values['heap-mib'], '--heap-mib', 64)
 const timeoutS = positiveInteger(values['timeout-s'], '--timeout-s')
+const traceMs = positiveInteger(values['trace-ms'], '--trace-ms', 0)
+const logLevel = values['log-level'] as LogLevel
+if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
+  throw new TypeError('--log-level: debug, info, warn or error')
+const logDir = values['log-dir'] === undefined ? undefined : resolve(values['log-dir'])
+if (logDir !== undefined) mkdirSync(logDir, { recursive: true })
 if (blockTransfers % TRANSFERS_PER_ACCOUNT !== 0) throw new TypeError('--block-transfers: a multiple of 4')
 
 const network = new WanNetwork({ prefix, nodes: count, delayMs, jitterMs, rateMbit, seed })
@@ -168,13 +192,14 @@ const realNode = process.execPath
 process.env.PAW_NETWORK_NODE = realNode
 // node-process.ts forks with process.execPath: the launcher runs each child in the
 // namespace named after it (see wan.ts launcher()).
-process.execPath = network.launcher()
+process.execPath = network.launcher(logDir)
 try {
   nodes = await startNodeProcesses(count, (index) => ({
     params,
     name: network.namespace(index),
     mempool: { maxCount: 50_000 },
     compactBlocks: true,
+    logLevel,
     execArgv: [`--max-old-space-size=${heapMiB}`],
   }))
 } finally {
@@ -183,44 +208,14 @@ try {
 log(`started ${count} node processes`)
 
 const reach = nodes.map((node, i) => network.reachable(i, node.address))
-/**
- * Connects every edge, 8 at a time; the edges that could not be connected. A dial can
- * time out while many freshly started processes share two cores; a node would dial
- * again, and so does this, twice at most, then leaves that edge out (and the floor with it).
- */
-let redials = 0
-async function connectAll(
-  connect: (from: number, to: number) => Promise<void>,
-): Promise<Array<[number, number]>> {
-  const failed: Array<[number, number]> = []
-  let next = 0
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (next < edges.length) {
-        const edge = edges[next++] as [number, number]
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await connect(...edge)
-            break
-          } catch (error) {
-            if (attempt === 3) {
-              console.error(`bench/network: edge ${edge.join(' -> ')} left out: ${(error as Error).message}`)
-              failed.push(edge)
-              break
-            }
-            redials++
-          }
-        }
-      }
-    }),
-  )
-  return failed
-}
-const pawFailed = await connectAll((from, to) => (nodes[from] as NodeProcess).connect(reach[to] as string))
+const dialler = new TopologyDialler(edges)
+const pawFailed = await dialler.connectAll((from, to) =>
+  (nodes[from] as NodeProcess).connect(reach[to] as string),
+)
 const rawReach = (await Promise.all(nodes.map((node) => node.rawStart()))).map((a, i) =>
   network.reachable(i, a),
 )
-const rawFailed = await connectAll((from, to) =>
+const rawFailed = await dialler.connectAll((from, to) =>
   (nodes[from] as NodeProcess).rawConnect(rawReach[to] as string),
 )
 const pawEdges = edges.filter((e) => !pawFailed.includes(e))
@@ -231,26 +226,70 @@ if (![pawEdges, rawEdges].every((list) => hopDistances(count, list, origin).ever
 // Meshes graft on subscription or at the next heartbeat (1 s).
 await new Promise((resolve) => setTimeout(resolve, 3_000))
 log(
-  `connected ${pawEdges.length} PAW and ${rawEdges.length} raw edges of ${edges.length} (${redials} dials repeated after a failure)`,
+  `connected ${pawEdges.length} PAW and ${rawEdges.length} raw edges of ${edges.length} (${dialler.redials} dials repeated after a failure)`,
 )
 
-// Warm-up, not measured: the first of each kind of message through every node.
-await rawGossipLatency(nodes, origin, MIB, 1, 1_000_000, 500)
-await blockLatency(nodes, origin, [warmBody], 120_000, 2_000)
-log('warmed up')
+/**
+ * The topology's connections lost since they were made, dialled again unless
+ * --keep-lost-edges; meshes graft again at the next heartbeat.
+ */
+async function restoreEdges(label: string): Promise<LostEdges> {
+  const lost = await lostEdges(nodes, pawEdges)
+  if (lost.lostEnds === 0) return lost
+  const keep = values['keep-lost-edges']
+  log(
+    `${label}: ${lost.nodesShort} nodes lost peers since connecting (${lost.lostEnds} of ${2 * pawEdges.length} connection ends, ${lost.isolated} nodes with none)` +
+      (keep ? '; measured as they are (--keep-lost-edges)' : '; dialling the topology again'),
+  )
+  if (keep) return lost
+  await dialler.connectAll((from, to) => (nodes[from] as NodeProcess).connect(reach[to] as string))
+  await new Promise((resolve) => setTimeout(resolve, 3_000))
+  return lost
+}
+const originHops = hopDistances(count, pawEdges, origin)
+const traces: Array<{ label: string; trace: BlockTrace }> = []
+/** Runs a block round, traced per node if --trace-ms asks for it. */
+async function traced<T>(label: string, body: readonly Uint8Array[], round: () => Promise<T>): Promise<T> {
+  if (traceMs === 0) return round()
+  const tracer = new BlockTracer(network, nodes, origin, traceMs)
+  await tracer.start(transactionIds(body))
+  try {
+    return await round()
+  } finally {
+    const trace = await tracer.stop(originHops)
+    if (trace !== undefined) {
+      traces.push({ label, trace })
+      if (!values.json) printTrace(trace, label)
+    }
+  }
+}
+
+// Warm-up, not measured: the first of each kind of message through every node. A block
+// missing anywhere here leaves that node a block behind, and every later block off its tip.
+if (rawRounds > 0) await rawGossipLatency(nodes, origin, MIB, 1, 1_000_000, 500)
+const warm = await traced('warm-up block', warmBody, () =>
+  blockLatency(nodes, origin, [warmBody], 120_000, 2_000),
+)
+log(
+  `warmed up${warm.missing > 0 ? `: the warm-up block MISSING at ${warm.missing} of ${count - 1} nodes` : `: warm-up block everywhere, slowest ${warm.rounds[0]?.toFixed(0)} ms`}`,
+)
 
 const idlePerSecond = await idleTraffic(network, 3)
 const neighbour = (edges.find(([a, b]) => a === origin || b === origin) as [number, number]).find(
   (n) => n !== origin,
 ) as number
-const rawStream = await rawStreamTimes(
-  nodes[origin] as NodeProcess,
-  rawReach[neighbour] as string,
-  MIB,
-  rawRounds,
-)
-const rawBlock = await rawGossip(network, nodes, origin, MIB, rawRounds, 0, idlePerSecond)
-log('raw baselines done')
+const rawStream =
+  rawRounds === 0
+    ? []
+    : await rawStreamTimes(nodes[origin] as NodeProcess, rawReach[neighbour] as string, MIB, rawRounds)
+const rawBlock =
+  rawRounds === 0
+    ? {
+        result: { samples: [], p50: Number.NaN, p99: Number.NaN, rounds: [], missing: 0 },
+        traffic: { perNode: [], idlePerSecond, seconds: 0 },
+      }
+    : await rawGossip(network, nodes, origin, MIB, rawRounds, 0, idlePerSecond)
+log(rawRounds === 0 ? 'raw baselines skipped (--raw-rounds 0)' : 'raw baselines done')
 
 const submitters = Array.from({ length: submitterCount }, (_, i) =>
   Math.floor(((i + 0.5) * count) / submitterCount),
@@ -284,10 +323,14 @@ const result: RunResult = {
   delay: { packets: 0, mostQueued: 0, lateUs: { p50: 0, p99: 0, max: 0 } },
   queueDrops: 0,
   seconds: 0,
+  traces,
+  lostEdges: [],
 }
-await quiet(network, idlePerSecond, 60_000)
-result.burst = await burst(nodes, submitters, burstBody, burstTimeoutS * 1000)
-log(`burst of ${burstBody.length}: ${result.burst.deliveredPercent.toFixed(1)}% delivered`)
+if (burstSize > 0) {
+  await quiet(network, idlePerSecond, 60_000)
+  result.burst = await burst(nodes, submitters, burstBody, burstTimeoutS * 1000)
+  log(`burst of ${burstBody.length}: ${result.burst.deliveredPercent.toFixed(1)}% delivered`)
+}
 await quiet(network, idlePerSecond, 60_000)
 for (const [index, body] of bodies.entries()) {
   const filled = await fill(nodes, body, fillTimeoutS * 1000)
@@ -298,7 +341,10 @@ for (const [index, body] of bodies.entries()) {
     `round ${index + 1}: ${filled.transactions} transactions in every mempool after ${(filled.ms / 1000).toFixed(1)} s`,
   )
   await quiet(network, idlePerSecond, 60_000)
-  const block = await blockRound(network, nodes, origin, body, idlePerSecond, 180_000)
+  result.lostEdges.push(await restoreEdges(`round ${index + 1}`))
+  const block = await traced(`block round ${index + 1}`, body, () =>
+    blockRound(network, nodes, origin, body, idlePerSecond, 180_000),
+  )
   result.blocks.push(block)
   result.blockFloor = physicalFloor(count, pawEdges, origin, block.result.bytes, delayMs, rateMbit)
   log(

@@ -153,13 +153,18 @@ export async function fill(
 ): Promise<FillResult> {
   const started = performance.now()
   await Promise.all(nodes.map((node) => node.submit(transactions, { timeoutMs })))
-  const ids = transactions.map((tx) => toHex(txHash(decodeTransaction(tx))))
+  const ids = transactionIds(transactions)
   const reports = await Promise.all(nodes.map((node) => node.transactions({ ids })))
   return {
     transactions: transactions.length,
     ms: performance.now() - started,
     missing: reports.reduce((sum, r) => sum + ids.length - (r.pending ?? 0), 0),
   }
+}
+
+/** The ids (hex) of encoded transactions, as mempools name them. */
+export function transactionIds(transactions: readonly Uint8Array[]): string[] {
+  return transactions.map((tx) => toHex(txHash(decodeTransaction(tx))))
 }
 
 /** One block of exactly `body` announced at `origin` (its transactions in every mempool). */

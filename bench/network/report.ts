@@ -6,8 +6,10 @@ import type { BlockLatencyResult, LatencyResult } from '../gossip/measure.ts'
 import { percentile } from '../gossip/measure.ts'
 import { type machine, round, table } from '../report.ts'
 import { median } from '../stats.ts'
+import type { LostEdges } from './edges.ts'
 import { type BurstResult, bytesPerNode, type FillResult, type Traffic } from './measure.ts'
 import type { Floor } from './topology.ts'
+import type { BlockTrace } from './trace.ts'
 import type { DelayStats } from './wan.ts'
 
 export interface RunResult {
@@ -43,6 +45,10 @@ export interface RunResult {
   delay: DelayStats
   queueDrops: number
   seconds: number
+  /** Per-node timelines of the traced block rounds (--trace-ms), the warm-up's first. */
+  traces: Array<{ label: string; trace: BlockTrace }>
+  /** Per block round: the topology's connections lost before it (dialled again unless --keep-lost-edges). */
+  lostEdges: LostEdges[]
 }
 
 /** The floor per node other than the origin: one sample per node, as latencies are per node. */
@@ -61,7 +67,27 @@ function summary(r: RunResult) {
   const blockBytesPerNode = median(r.blocks.map((b) => bytesPerNode(b.traffic, 1)))
   const rawBytesPerNode = bytesPerNode(r.rawBlock.traffic, r.rawBlock.result.rounds.length)
   const hops = r.blockFloor.hops.filter((h) => h > 0)
-  return { block, blockBytes, floor, latencyFloor, rawFloor, blockBytesPerNode, rawBytesPerNode, hops }
+  // Traced rounds: when each node forwarded the block (rebuilt, root and header checked),
+  // before its full validation, which 2 shared cores serialise over every node.
+  const forwarded = r.traces
+    .filter((t) => t.label.startsWith('block round'))
+    .flatMap((t) => t.trace.nodes.map((n) => n.forwardedAt ?? Number.POSITIVE_INFINITY))
+  const relayed = {
+    p50: percentile(forwarded, 50),
+    p99: percentile(forwarded, 99),
+    samples: forwarded.length,
+  }
+  return {
+    block,
+    blockBytes,
+    floor,
+    latencyFloor,
+    rawFloor,
+    blockBytesPerNode,
+    rawBytesPerNode,
+    hops,
+    relayed,
+  }
 }
 
 const ms = (value: number): string => (Number.isFinite(value) ? value.toFixed(value < 100 ? 1 : 0) : '-')
@@ -130,6 +156,18 @@ export function printText(r: RunResult): void {
       kib(s.blockBytesPerNode),
     ],
   ]
+  if (s.relayed.samples > 0) {
+    rows.push([
+      '  the same block forwarded (rebuilt, root and header checked; traced) at every node',
+      ms(s.relayed.p50),
+      ms(s.relayed.p99),
+      `${s.relayed.samples}`,
+      ratio(s.relayed.p50, s.floor.p50),
+      ratio(s.relayed.p99, s.floor.p99),
+      ratio(s.relayed.p99, raw.p99),
+      '-',
+    ])
+  }
   for (const line of table(rows)) console.log(line)
   console.log(
     `bytes per node per message: the links' counters (TCP/IP headers included) less idle traffic ` +
@@ -143,6 +181,13 @@ export function printText(r: RunResult): void {
         `${ms(res.announcerAddMs[0] ?? Number.NaN)} ms; validation at a receiving node median ${ms(median(res.validationMs))} ms; ` +
         `CPU of all ${o.count} processes meanwhile ${((res.totalCpuMs[0] ?? 0) / 1000).toFixed(1)} s (${e.cores} cores)` +
         (res.missing > 0 ? `; ${res.missing} arrivals MISSING` : ''),
+    )
+  }
+  for (const [i, l] of r.lostEdges.entries()) {
+    if (l.lostEnds === 0) continue
+    console.log(
+      `  before block round ${i + 1}: ${l.nodesShort} of ${o.count} nodes had lost peers (${l.lostEnds} connection ends, ` +
+        `${l.isolated} nodes with none): keep-alive drops a peer whose ping waits 30 s behind the flood of the fill`,
     )
   }
   for (const [i, f] of r.fills.entries()) {
@@ -221,6 +266,10 @@ export function printJson(r: RunResult): void {
           p99OverFloor: round(s.block.p99 / s.floor.p99, 2),
           p99OverRawGossip: round(s.block.p99 / r.rawBlock.result.p99, 2),
           cpuAllProcessesMs: r.blocks.map((b) => Math.round(b.result.totalCpuMs[0] ?? 0)),
+          forwarded:
+            s.relayed.samples === 0
+              ? undefined
+              : { p50: round(s.relayed.p50, 1), p99: round(s.relayed.p99, 1), samples: s.relayed.samples },
           validationMedianMs: round(median(r.blocks.flatMap((b) => b.result.validationMs)), 1),
         },
         fillsMs: r.fills.map((f) => Math.round(f.ms)),
@@ -239,6 +288,8 @@ export function printJson(r: RunResult): void {
                 ignored: r.burst.ignored,
               },
         emulation: { ...r.delay, hubDrops: r.queueDrops, idleBytesPerSecond: Math.round(r.idlePerSecond) },
+        lostEdges: r.lostEdges,
+        traces: r.traces.length === 0 ? undefined : r.traces,
         rssMiB: { median: round(median(r.rss) / 2 ** 20, 0), max: round(Math.max(...r.rss) / 2 ** 20, 0) },
       },
       null,

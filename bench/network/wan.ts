@@ -299,13 +299,15 @@ export class WanNetwork {
 
   /**
    * A script for node-process.ts's fork: it is given `[node flags…] <child script> <name>`
-   * and runs node inside the namespace named `<name>`.
+   * and runs node inside the namespace named `<name>`; with `logDir`, the node's stderr
+   * (its log) goes to `<logDir>/<name>.log` instead of the run's, one file per node.
    */
-  launcher(): string {
+  launcher(logDir?: string): string {
     const path = join(this.#dir as string, 'in-namespace.sh')
+    const log = logDir === undefined ? '' : ` 2>>'${logDir.replaceAll("'", "'\\''")}'/"$name.log"`
     writeFileSync(
       path,
-      '#!/bin/sh\nfor name; do :; done\nexec ip netns exec "$name" "$PAW_NETWORK_NODE" "$@"\n',
+      `#!/bin/sh\nfor name; do :; done\nexec ip netns exec "$name" "$PAW_NETWORK_NODE" "$@"${log}\n`,
       { mode: 0o755 },
     )
     return path

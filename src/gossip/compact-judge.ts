@@ -202,6 +202,9 @@ export class CompactJudge {
     const early = check === 'passed'
     const key = toHex(pending.hash)
     if (early) {
+      // IDONTWANTs that came while we rebuilt are read first, so gossipsub does not send
+      // the message to peers that have it already.
+      await ioTurn()
       forwarding.judged(received, TopicValidatorResult.Accept)
       counters.forwarded(key, received.receivedAt)
       await ioTurn()
