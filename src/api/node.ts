@@ -189,8 +189,9 @@ export interface PawNodeInit extends SettingsInput {
      * Relay blocks as compact blocks on /paw/<chainId>/blocks/2 (protocols/compact-blocks.md):
      * the header, short ids and the coinbase, rebuilt from the mempool, forwarded after the
      * header check. A full node still hears whole blocks on blocks/1 either way.
-     * @default false: under a transaction flood it delayed block arrival (issue 19), so it
-     * stays opt-in until it does not
+     * @default false: an announcer with it on floods its blocks on blocks/2 only, so peers
+     * without it (other implementations, older nodes) would hear its blocks' headers but not
+     * the blocks; opt-in until they do (it no longer delays blocks under a transaction flood)
      */
     compactBlocks?: boolean
   }
