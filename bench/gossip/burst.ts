@@ -6,10 +6,8 @@
  * held every one, how much of node × transaction had arrived at fixed moments, and the
  * nodes' shedding counters meanwhile (lane drops, throttling, late forwards).
  */
-import { decodeTransaction } from '../../src/chain/encoding.ts'
-import { txHash } from '../../src/chain/hashing.ts'
-import { toHex } from '../../src/wire/bytes.ts'
 import type { NodeProcess, NodeStatus } from '../../test/support/node-process.ts'
+import { admittedSince, sheddingSince, transactionIds } from './measure.ts'
 
 export interface BurstResult {
   transactions: number
@@ -43,17 +41,14 @@ export async function transactionBurst(
   options: { timeoutMs: number; onProgress?: (seconds: number, share: number) => void },
 ): Promise<BurstResult> {
   const before = await Promise.all(nodes.map((node) => node.status()))
-  const count = (status: NodeStatus['transactions'], index: number) =>
-    status.received +
-    status.local -
-    (before[index] as NodeStatus).transactions.received -
-    (before[index] as NodeStatus).transactions.local
   const expected = (nodes.length - 1) * transactions.length
   const deliveredNow = async (): Promise<number> => {
     const reports = await Promise.all(nodes.map((node) => node.transactions()))
     return reports.reduce(
       (sum, report, index) =>
-        index === origin ? sum : sum + Math.min(transactions.length, count(report, index)),
+        index === origin
+          ? sum
+          : sum + Math.min(transactions.length, admittedSince(before[index] as NodeStatus, report)),
       0,
     )
   }
@@ -74,14 +69,12 @@ export async function transactionBurst(
     if (delivered >= expected) break
   }
   const report = await submitted
-  const ids = transactions.map((tx) => toHex(txHash(decodeTransaction(tx))))
+  const ids = transactionIds(transactions)
   const reports = await Promise.all(nodes.map((node) => node.transactions({ arrivals: true, ids })))
   const after = await Promise.all(nodes.map((node) => node.status()))
   let last = 0
   for (const r of reports) for (const [, at] of r.arrivals ?? []) last = Math.max(last, at)
   const complete = reports.every((r, index) => index === origin || r.pending === ids.length)
-  const delta = (pick: (s: NodeStatus) => number) =>
-    after.reduce((sum, s, i) => sum + pick(s) - pick(before[i] as NodeStatus), 0)
   return {
     transactions: transactions.length,
     nodes: nodes.length,
@@ -91,11 +84,7 @@ export async function transactionBurst(
     expected,
     progress,
     refused: report.failed,
-    laneDropped: delta((s) => s.gossip.lanes.transactions.dropped),
-    throttled: delta((s) => s.gossip.throttled),
-    republished: delta((s) => s.gossip.republished),
-    ignored: delta((s) => s.gossip.verdicts.transactions.ignore),
-    highWater: Math.max(...after.map((s) => s.gossip.lanes.transactions.highWater)),
+    ...sheddingSince(before, after),
   }
 }
 
@@ -107,7 +96,9 @@ export function burstLine(b: BurstResult): string {
     (Number.isFinite(b.everywhereMs)
       ? `in every one of ${b.nodes} mempools after ${(b.everywhereMs / 1000).toFixed(1)} s (100%)`
       : `NOT in every mempool: ${share.toFixed(2)}% of node x transaction delivered`) +
-    `; delivered by ${b.progress.map((p) => `${p.seconds} s ${(100 * p.share).toFixed(1)}%`).join(', ')}` +
+    (b.progress.length > 0
+      ? `; delivered by ${b.progress.map((p) => `${p.seconds} s ${(100 * p.share).toFixed(1)}%`).join(', ')}`
+      : '') +
     (Object.keys(b.refused).length > 0 ? `; refused at the origin ${JSON.stringify(b.refused)}` : '') +
     `; lane dropped ${b.laneDropped}, throttled ${b.throttled}, forwarded late ${b.republished}, ignored ${b.ignored}, high water ${b.highWater}`
   )

@@ -14,30 +14,38 @@
  * Mempools are filled directly: every node is handed the block's transactions
  * (submitTransaction), so the measurement does not depend on how well a burst floods.
  */
-import { decodeTransaction } from '../../src/chain/encoding.ts'
-import { txHash } from '../../src/chain/hashing.ts'
 import type { CompactStats } from '../../src/gossip/gossip-service.ts'
 import { COMPACT_BLOCK_TOPIC_VERSION } from '../../src/gossip/topics.ts'
-import { toHex } from '../../src/wire/bytes.ts'
 import type { NodeProcess, NodeStatus } from '../../test/support/node-process.ts'
 import { median } from '../stats.ts'
-import { percentile } from './measure.ts'
+import { percentile, transactionIds } from './measure.ts'
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 /**
- * Bytes a node sent for a relay between two of its statuses: the data of the messages its
- * gossipsub sent on the topics `onTopic` accepts (every copy: published, forwarded, answered
- * IWANTs), plus what it sent on /paw/blocks/1 (the fetches a compact block's receivers make).
+ * What a node's gossipsub sent between two of its statuses on the topics `onTopic` accepts:
+ * messages and their data bytes, every copy (published, forwarded, answered IWANTs).
  * Framing (protobuf, yamux, Noise) adds under 1% to a 40 KiB message.
  */
-function bytesSent(before: NodeStatus, after: NodeStatus, onTopic: (topic: string) => boolean): number {
+function gossipSent(
+  before: NodeStatus,
+  after: NodeStatus,
+  onTopic: (topic: string) => boolean,
+): { messages: number; bytes: number } {
+  let messages = 0
   let bytes = 0
   for (const [topic, count] of Object.entries(after.gossipsubSent)) {
-    if (onTopic(topic)) bytes += count.bytes - (before.gossipsubSent[topic]?.bytes ?? 0)
+    if (!onTopic(topic)) continue
+    messages += count.messages - (before.gossipsubSent[topic]?.messages ?? 0)
+    bytes += count.bytes - (before.gossipsubSent[topic]?.bytes ?? 0)
   }
+  return { messages, bytes }
+}
+
+/** Bytes a node sent for a relay: its gossip copies, plus /paw/blocks/1 (the fetches a compact block's receivers make). */
+function bytesSent(before: NodeStatus, after: NodeStatus, onTopic: (topic: string) => boolean): number {
   const blocks = (status: NodeStatus) => status.protocolTraffic?.['/paw/blocks/1']?.bytesSent ?? 0
-  return bytes + blocks(after) - blocks(before)
+  return gossipSent(before, after, onTopic).bytes + blocks(after) - blocks(before)
 }
 
 const isRawTopic = (topic: string) => topic.startsWith('/bench/raw/')
@@ -126,7 +134,7 @@ export async function fillEveryMempool(
   body: readonly Uint8Array[],
 ): Promise<number> {
   const started = performance.now()
-  const ids = body.map((tx) => toHex(txHash(decodeTransaction(tx))))
+  const ids = transactionIds(body)
   await Promise.all(nodes.map((node) => node.submit(body, { timeoutMs: 300_000 })))
   for (;;) {
     const reports = await Promise.all(nodes.map((node) => node.transactions({ ids })))
@@ -156,18 +164,6 @@ export interface CompactRound {
   /** Per node × round (the announcer's included): compact block messages its gossipsub sent, and their bytes. */
   copiesPerNode: number[]
   compactBytesPerNode: number[]
-}
-
-/** Messages and data bytes sent on compact block topics between two statuses (countGossipsubSends). */
-function compactSends(before: NodeStatus, after: NodeStatus): { messages: number; bytes: number } {
-  let messages = 0
-  let bytes = 0
-  for (const [topic, count] of Object.entries(after.gossipsubSent ?? {})) {
-    if (!isCompactTopic(topic)) continue
-    messages += count.messages - (before.gossipsubSent?.[topic]?.messages ?? 0)
-    bytes += count.bytes - (before.gossipsubSent?.[topic]?.bytes ?? 0)
-  }
-  return { messages, bytes }
 }
 
 const compactOf = (status: NodeStatus): CompactStats =>
@@ -209,7 +205,7 @@ export async function compactRelay(
     perNode.push(...statusAfter.map((a, i) => bytesSent(statusBefore[i] as NodeStatus, a, isCompactTopic)))
     announcerAddMs.push(sent.addedAt - sent.announcedAt)
     statusAfter.forEach((after, i) => {
-      const sends = compactSends(statusBefore[i] as NodeStatus, after)
+      const sends = gossipSent(statusBefore[i] as NodeStatus, after, isCompactTopic)
       copiesPerNode.push(sends.messages)
       compactBytesPerNode.push(sends.bytes)
     })

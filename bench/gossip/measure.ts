@@ -244,6 +244,32 @@ export async function blockLatency(
   return blockResult(rounds)
 }
 
+/** The ids (hex) of encoded transactions, as the nodes' reports name them. */
+export function transactionIds(transactions: readonly Uint8Array[]): string[] {
+  return transactions.map((tx) => toHex(txHash(decodeTransaction(tx))))
+}
+
+/** Transactions that entered a node's mempool (from peers or submitted there) since its status `before`. */
+export function admittedSince(before: NodeStatus, now: { received: number; local: number }): number {
+  return now.received + now.local - before.transactions.received - before.transactions.local
+}
+
+/** What the nodes shed of transactions between two sets of statuses, summed, and the deepest queue. */
+export function sheddingSince(
+  before: readonly NodeStatus[],
+  after: readonly NodeStatus[],
+): { laneDropped: number; throttled: number; republished: number; ignored: number; highWater: number } {
+  const delta = (pick: (s: NodeStatus) => number) =>
+    after.reduce((sum, s, i) => sum + pick(s) - pick(before[i] as NodeStatus), 0)
+  return {
+    laneDropped: delta((s) => s.gossip.lanes.transactions.dropped),
+    throttled: delta((s) => s.gossip.throttled),
+    republished: delta((s) => s.gossip.republished),
+    ignored: delta((s) => s.gossip.verdicts.transactions.ignore),
+    highWater: Math.max(...after.map((s) => s.gossip.lanes.transactions.highWater)),
+  }
+}
+
 export interface FloodResult {
   transactions: number
   /** From the first submission until the last submitter's last one was accepted, ms. */
@@ -258,6 +284,8 @@ export interface FloodResult {
   /** Summed over the nodes, during the flood. */
   laneDropped: number
   throttled: number
+  /** Accepted after gossipsub's message cache had let them go: forwarded by publishing (forwarding.ts). */
+  republished: number
   ignored: number
   /** Most transactions any node had queued at once (since it started). */
   highWater: number
@@ -279,15 +307,7 @@ export async function floodToEveryMempool(
   const before = await Promise.all(nodes.map((node) => node.status()))
   const arrived = async (): Promise<number> => {
     const reports = await Promise.all(nodes.map((node) => node.transactions()))
-    return Math.min(
-      ...reports.map(
-        (r, i) =>
-          r.received +
-          r.local -
-          (before[i] as NodeStatus).transactions.received -
-          (before[i] as NodeStatus).transactions.local,
-      ),
-    )
+    return Math.min(...reports.map((r, i) => admittedSince(before[i] as NodeStatus, r)))
   }
   const deadline = performance.now() + options.timeoutMs
   const refused: Record<string, number> = {}
@@ -318,13 +338,11 @@ export async function floodToEveryMempool(
     Math.max(0, deadline - performance.now()),
     250,
   )
-  const ids = transactions.map((tx) => toHex(txHash(decodeTransaction(tx))))
+  const ids = transactionIds(transactions)
   const reports = await Promise.all(nodes.map((node) => node.transactions({ arrivals: true, ids })))
   const after = await Promise.all(nodes.map((node) => node.status()))
   let last = 0
   for (const report of reports) for (const [, at] of report.arrivals ?? []) last = Math.max(last, at)
-  const delta = (pick: (s: NodeStatus) => number) =>
-    after.reduce((sum, s, i) => sum + pick(s) - pick(before[i] as NodeStatus), 0)
   return {
     transactions: transactions.length,
     submitMs: endedAt - startedAt,
@@ -332,10 +350,7 @@ export async function floodToEveryMempool(
     nodesWithAll: reports.filter((r) => r.pending === ids.length).length,
     missing: reports.reduce((sum, r) => sum + ids.length - (r.pending ?? 0), 0),
     refused,
-    laneDropped: delta((s) => s.gossip.lanes.transactions.dropped),
-    throttled: delta((s) => s.gossip.throttled),
-    ignored: delta((s) => s.gossip.verdicts.transactions.ignore),
-    highWater: Math.max(...after.map((s) => s.gossip.lanes.transactions.highWater)),
+    ...sheddingSince(before, after),
   }
 }
 
@@ -490,7 +505,7 @@ export async function throughputStep(
     250,
   )
   const after = await Promise.all(nodes.map((node) => node.status()))
-  const ids = transactions.map((tx) => toHex(txHash(decodeTransaction(tx))))
+  const ids = transactionIds(transactions)
   const reportsById = await Promise.all(nodes.map((node) => node.transactions({ arrivals: true, ids })))
   const maps = reportsById.map((r) => new Map(r.arrivals))
   const completions: number[] = []

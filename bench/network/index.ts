@@ -50,10 +50,16 @@ import {
   startNodeProcesses,
   stopNodeProcesses,
 } from '../../test/support/node-process.ts'
-import { blockBodies, blockLatency, rawGossipLatency, rawStreamTimes } from '../gossip/measure.ts'
+import {
+  blockBodies,
+  blockLatency,
+  rawGossipLatency,
+  rawStreamTimes,
+  transactionIds,
+} from '../gossip/measure.ts'
 import { machine, positiveInteger } from '../report.ts'
 import { type LostEdges, lostEdges, TopologyDialler } from './edges.ts'
-import { blockRound, burst, fill, idleTraffic, quiet, rawGossip, transactionIds } from './measure.ts'
+import { blockRound, burst, fill, idleTraffic, quiet, rawGossip } from './measure.ts'
 import { printJson, printText, type RunResult } from './report.ts'
 import { physicalFloor, randomOutboundEdges } from './topology.ts'
 import { type BlockTrace, BlockTracer, printTrace } from './trace.ts'

@@ -4,9 +4,6 @@
  * the wire counts: TCP/IP, Noise, yamux, gossipsub control, not only payloads). The
  * latency measurements themselves are bench/gossip's.
  */
-import { decodeTransaction } from '../../src/chain/encoding.ts'
-import { txHash } from '../../src/chain/hashing.ts'
-import { toHex } from '../../src/wire/bytes.ts'
 import type { NodeProcess } from '../../test/support/node-process.ts'
 import {
   type BlockLatencyResult,
@@ -15,6 +12,7 @@ import {
   floodToEveryMempool,
   type LatencyResult,
   rawGossipLatency,
+  transactionIds,
 } from '../gossip/measure.ts'
 import type { WanNetwork } from './wan.ts'
 
@@ -160,11 +158,6 @@ export async function fill(
     ms: performance.now() - started,
     missing: reports.reduce((sum, r) => sum + ids.length - (r.pending ?? 0), 0),
   }
-}
-
-/** The ids (hex) of encoded transactions, as mempools name them. */
-export function transactionIds(transactions: readonly Uint8Array[]): string[] {
-  return transactions.map((tx) => toHex(txHash(decodeTransaction(tx))))
 }
 
 /** One block of exactly `body` announced at `origin` (its transactions in every mempool). */

@@ -172,10 +172,6 @@ export function encodeTransaction(tx: Transaction): Uint8Array {
   return out
 }
 
-/** A value that is the same for one transaction as long as its encoding is: what caches of derived values key on. */
-export function transactionCacheKey(tx: Transaction): object | undefined {
-  return sourceOf(tx)
-}
 
 /**
  * The bytes a transaction's signature covers: the tag "paw-tx-v1", the 32-byte chain ID

@@ -3,24 +3,24 @@
  * "Hashing"). Every hash is SHA-256. Browser-safe.
  */
 import { sha256 } from '@noble/hashes/sha2.js'
-import { encodeHeader, encodeTransaction, HASH_LENGTH, transactionCacheKey } from './encoding.ts'
+import { encodeHeader, encodeTransaction, HASH_LENGTH } from './encoding.ts'
 import type { BlockHeader, Hash, Transaction } from './types.ts'
 
-/** Hashes of decoded transactions, keyed by the bytes they came from (encoding.ts transactionCacheKey). */
-const hashOfEncoding = new WeakMap<object, Hash>()
-
 /**
- * SHA-256 of the transaction's 152-byte encoding, signature included. A decoded
- * transaction's is computed once (a block's transactions are hashed at validation, by the
- * mempool and by the recent-transactions index); the caller must not write to it.
+ * Hashes by the encoding they were computed from. A decoded transaction's encoding is the
+ * one array it keeps (encoding.ts), so its hash is computed once (a block's transactions
+ * are hashed at validation, by the mempool and by the recent-transactions index); any other
+ * transaction's encoding is a fresh array each time, and its entry goes with it.
  */
+const hashOfEncoding = new WeakMap<Uint8Array, Hash>()
+
+/** SHA-256 of the transaction's 152-byte encoding, signature included; the caller must not write to it. */
 export function txHash(tx: Transaction): Hash {
-  const key = transactionCacheKey(tx)
-  if (key === undefined) return sha256(encodeTransaction(tx))
-  let hash = hashOfEncoding.get(key)
+  const encoded = encodeTransaction(tx)
+  let hash = hashOfEncoding.get(encoded)
   if (hash === undefined) {
-    hash = sha256(encodeTransaction(tx))
-    hashOfEncoding.set(key, hash)
+    hash = sha256(encoded)
+    hashOfEncoding.set(encoded, hash)
   }
   return hash
 }

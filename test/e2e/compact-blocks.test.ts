@@ -78,6 +78,18 @@ async function flood(from: ChainNode, everywhere: ChainNode[], txs: ReturnType<t
   )
 }
 
+/** Two nodes, two transfers of account 0 flooded into both mempools. */
+async function pairWithTwoFlooded() {
+  const {
+    accounts,
+    params,
+    nodes: [a, b],
+  } = await line(2)
+  const flooded = [0n, 1n].map((nonce) => transfer(params, accounts[0] as never, to, nonce))
+  await flood(a as ChainNode, [b as ChainNode], flooded)
+  return { accounts, params, a: a as ChainNode, b: b as ChainNode }
+}
+
 /** A child of `block`'s parent whose coinbase overpays: its header and root are right, a consensus rule is not. */
 async function overpaying(block: Block): Promise<Block> {
   const [coinbase, ...rest] = block.transactions
@@ -118,13 +130,7 @@ describe('compact block relay', () => {
   }, 30_000)
 
   it('a transaction missing from the receiver’s mempool is fetched alone', async () => {
-    const {
-      accounts,
-      params,
-      nodes: [a, b],
-    } = await line(2)
-    const flooded = [0n, 1n].map((nonce) => transfer(params, accounts[0] as never, to, nonce))
-    await flood(a as ChainNode, [b as ChainNode], flooded)
+    const { accounts, params, a, b } = await pairWithTwoFlooded()
     // Into the announcer's pool only: no peer hears of it.
     const hidden = transfer(params, accounts[1] as never, to, 0n)
     fullOf(a as ChainNode).mempool.add(hidden)
@@ -143,13 +149,7 @@ describe('compact block relay', () => {
   }, 30_000)
 
   it('a transaction the announcer’s mempool never held goes whole in the compact block: no fetch', async () => {
-    const {
-      accounts,
-      params,
-      nodes: [a, b],
-    } = await line(2)
-    const flooded = [0n, 1n].map((nonce) => transfer(params, accounts[0] as never, to, nonce))
-    await flood(a as ChainNode, [b as ChainNode], flooded)
+    const { accounts, params, a, b } = await pairWithTwoFlooded()
     // In the block, in no mempool: a block built from transactions that came another way.
     const outside = transfer(params, accounts[1] as never, to, 0n)
     const full = fullOf(a as ChainNode)

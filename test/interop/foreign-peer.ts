@@ -35,10 +35,18 @@ const children: ChildProcess[] = []
  * loopback ports, the admin API on an ephemeral port, no seeds. `extra` adds flags
  * (`--persistent-peers`, limits…).
  */
-export async function startPaw(type: 'miner' | 'full', extra: readonly string[] = []): Promise<PawProcess> {
-  const home = await mkdtemp(join(tmpdir(), 'paw-interop-'))
-  homes.push(home)
-  const args = [
+/**
+ * `paw-node start` for an interop test: a devnet node of `home` on loopback, ephemeral ports,
+ * no seeds; a miner capped (several processes share two cores, a capped miner still makes
+ * devnet blocks); then `extra`.
+ */
+export function pawStartArgs(
+  home: string,
+  type: 'miner' | 'full',
+  extra: readonly string[] = [],
+  maxHashrate = 50_000,
+): string[] {
+  return [
     'start',
     '--home',
     home,
@@ -56,11 +64,15 @@ export async function startPaw(type: 'miner' | 'full', extra: readonly string[] 
     '127.0.0.1:0',
     '--seeds',
     'none',
-    // Several processes share two cores: a capped miner still makes devnet blocks.
-    ...(type === 'miner' ? ['--max-hashrate', '50000'] : []),
+    ...(type === 'miner' ? ['--max-hashrate', String(maxHashrate)] : []),
     ...extra,
   ]
-  const cli = startCli(args)
+}
+
+export async function startPaw(type: 'miner' | 'full', extra: readonly string[] = []): Promise<PawProcess> {
+  const home = await mkdtemp(join(tmpdir(), 'paw-interop-'))
+  homes.push(home)
+  const cli = startCli(pawStartArgs(home, type, extra))
   children.push(cli.child)
   const addresses = (): string[] =>
     cli

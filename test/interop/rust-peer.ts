@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { type CliProcess, startCli, stopCli } from '../support/cli-process.ts'
 import { projectRoot } from '../support/system-node.ts'
+import { pawStartArgs } from './foreign-peer.ts'
 
 /**
  * Polls `check` every 200 ms until it holds; fails after `timeoutMs` with `what` (a string,
@@ -94,28 +95,9 @@ export class PawProcess {
     options: { mine?: boolean; hashrate?: number; home?: string } = {},
   ): Promise<PawProcess> {
     const home = options.home ?? (await mkdtemp(join(tmpdir(), 'paw-interop-rust-')))
-    const cli = startCli([
-      'start',
-      '--home',
-      home,
-      '--chain-id',
-      'paw-devnet',
-      '--type',
-      options.mine === true ? 'miner' : 'full',
-      ...(options.mine === true ? ['--max-hashrate', String(options.hashrate ?? 50_000)] : []),
-      '--listen-host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--ws-port',
-      '0',
-      '--admin-listen',
-      '127.0.0.1:0',
-      '--min-outbound',
-      '0',
-      '--seeds',
-      'none',
-    ])
+    const cli = startCli(
+      pawStartArgs(home, options.mine === true ? 'miner' : 'full', ['--min-outbound', '0'], options.hashrate),
+    )
     await eventually(
       () => `paw-node to start; stderr:\n${cli.stderr().slice(-3000)}`,
       () => {
