@@ -172,7 +172,6 @@ export function encodeTransaction(tx: Transaction): Uint8Array {
   return out
 }
 
-
 /**
  * The bytes a transaction's signature covers: the tag "paw-tx-v1", the 32-byte chain ID
  * field, then from, to, amount, fee and nonce (the encoding without the signature).
