@@ -136,13 +136,21 @@ function viewOf(bytes: Uint8Array): DataView {
  * `signature` are views into these bytes, so changing them in place changes the encoding
  * with them; a field given a new value is noticed by `sourceOf`, which then answers nothing.
  */
-const decodedFrom = new WeakMap<Transaction, Uint8Array>()
+const decodedFrom = new WeakMap<Transaction, DecodedFrom>()
+
+/** A decoded transaction's bytes and the numbers read from them (compared, not re-read, by sourceOf). */
+interface DecodedFrom {
+  bytes: Uint8Array
+  amount: bigint
+  fee: bigint
+  nonce: bigint
+}
 
 /** The bytes `tx` was decoded from, if it was and still matches them. */
 function sourceOf(tx: Transaction): Uint8Array | undefined {
-  const bytes = decodedFrom.get(tx)
-  if (bytes === undefined) return undefined
-  const view = viewOf(bytes)
+  const from = decodedFrom.get(tx)
+  if (from === undefined) return undefined
+  const { bytes } = from
   const intact =
     tx.from.buffer === bytes.buffer &&
     tx.from.byteOffset === bytes.byteOffset &&
@@ -153,9 +161,9 @@ function sourceOf(tx: Transaction): Uint8Array | undefined {
     tx.from.length === ADDRESS_LENGTH &&
     tx.to.length === ADDRESS_LENGTH &&
     tx.signature.length === SIGNATURE_LENGTH &&
-    tx.amount === view.getBigUint64(64) &&
-    tx.fee === view.getBigUint64(72) &&
-    tx.nonce === view.getBigUint64(80)
+    tx.amount === from.amount &&
+    tx.fee === from.fee &&
+    tx.nonce === from.nonce
   if (!intact) decodedFrom.delete(tx)
   return intact ? bytes : undefined
 }
@@ -190,15 +198,18 @@ function readTransaction(bytes: Uint8Array, view: DataView, offset: number): Tra
   // and encodeTransaction returns.
   const own = new Uint8Array(TRANSACTION_LENGTH)
   own.set(bytes.subarray(offset, offset + TRANSACTION_LENGTH))
+  const amount = view.getBigUint64(offset + 64)
+  const fee = view.getBigUint64(offset + 72)
+  const nonce = view.getBigUint64(offset + 80)
   const tx: Transaction = {
     from: own.subarray(0, ADDRESS_LENGTH),
     to: own.subarray(ADDRESS_LENGTH, 2 * ADDRESS_LENGTH),
-    amount: view.getBigUint64(offset + 64),
-    fee: view.getBigUint64(offset + 72),
-    nonce: view.getBigUint64(offset + 80),
+    amount,
+    fee,
+    nonce,
     signature: own.subarray(TRANSACTION_BODY_LENGTH, TRANSACTION_LENGTH),
   }
-  decodedFrom.set(tx, own)
+  decodedFrom.set(tx, { bytes: own, amount, fee, nonce })
   return tx
 }
 

@@ -4,6 +4,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js'
 import { encodeHeader, encodeTransaction, HASH_LENGTH } from './encoding.ts'
+import { pairDigestInto } from './fixed-sha256.ts'
 import type { BlockHeader, Hash, Transaction } from './types.ts'
 
 /**
@@ -47,19 +48,26 @@ export const EMPTY_MERKLE_ROOT: Hash = new Uint8Array(HASH_LENGTH)
  */
 export function merkleRoot(hashes: readonly Hash[]): Hash {
   if (hashes.length === 0) return new Uint8Array(HASH_LENGTH)
-  let level: Hash[] = [...hashes]
-  const pair = new Uint8Array(2 * HASH_LENGTH)
-  while (level.length > 1) {
-    const next: Hash[] = []
-    for (let i = 0; i < level.length; i += 2) {
-      const left = level[i] as Hash
-      pair.set(left, 0)
-      pair.set(level[i + 1] ?? left, HASH_LENGTH)
-      next.push(sha256(pair))
+  // One level at a time in one buffer, each pair's hash written over the pair (the
+  // inputs are read first): no allocation per node (fixed-sha256.ts).
+  let count = hashes.length
+  const level = new Uint8Array((count + 1) * HASH_LENGTH)
+  hashes.forEach((hash, i) => {
+    if (hash.length !== HASH_LENGTH)
+      throw new RangeError(`a hash is ${HASH_LENGTH} bytes, got ${hash.length}`)
+    level.set(hash, i * HASH_LENGTH)
+  })
+  while (count > 1) {
+    const pairs = Math.ceil(count / 2)
+    for (let i = 0; i < pairs; i++) {
+      const left = 2 * i * HASH_LENGTH
+      // An odd level's last hash is paired with itself.
+      const right = 2 * i + 1 < count ? left + HASH_LENGTH : left
+      pairDigestInto(level, left, right, level, i * HASH_LENGTH)
     }
-    level = next
+    count = pairs
   }
-  return (level[0] as Hash).slice()
+  return level.slice(0, HASH_LENGTH)
 }
 
 /** The Merkle root of the transactions' hashes (a header's txRoot). */

@@ -4,9 +4,9 @@
  * chain ID is an input to both signing and verifying. Browser-safe.
  */
 import { ed25519 } from '@noble/curves/ed25519.js'
-import { sha256 } from '@noble/hashes/sha2.js'
 import { equalBytes, fromHex, toHex } from '../wire/bytes.ts'
 import { ADDRESS_LENGTH, transactionSigningMessage } from './encoding.ts'
+import { txHash } from './hashing.ts'
 import type { Address, Transaction } from './types.ts'
 
 /** A transaction before it is signed. */
@@ -60,16 +60,17 @@ export function signTransaction(
  */
 export function verifyTransactionSignature(tx: Transaction, chainId: string): boolean {
   if (tx.from.length !== ADDRESS_LENGTH || tx.signature.length !== 64) return false
+  let key: string
   let message: Uint8Array
   try {
+    key = signatureCacheKey(tx, chainId)
+    if (verifiedSignatures.has(key)) {
+      signatureVerifyCounts.cached++
+      return true
+    }
     message = transactionSigningMessage(tx, chainId)
   } catch {
     return false
-  }
-  const key = signatureCacheKey(message, tx.signature)
-  if (verifiedSignatures.has(key)) {
-    signatureVerifyCounts.cached++
-    return true
   }
   const valid = verifyUncached(message, tx)
   if (valid) rememberVerified(key)
@@ -95,19 +96,20 @@ function verifyUncached(message: Uint8Array, tx: Transaction): boolean {
  * Signatures already found valid (Bitcoin Core's signature cache): a transaction is checked
  * when it enters the mempool and again in the block that includes it, and gossip delivers
  * most transactions before their block, so a block's validation mostly finds its
- * signatures here. Keyed by SHA-256 of the signed message and the signature (the message
- * holds the chain ID and the sender), so an entry can only ever answer the exact question
- * it was verified for; only valid results are kept, so junk cannot flush it. Bounded, oldest
- * out first: 65,536 entries of ~100 bytes.
+ * signatures here. Keyed by the chain ID and the transaction's hash: the hash covers the
+ * whole encoding (sender, recipient, amount, fee, nonce and signature), which with the
+ * chain ID is exactly the signed message and its signature, so an entry can only ever
+ * answer the exact question it was verified for; and a decoded transaction's hash is
+ * computed once (hashing.ts), so a cached answer costs no hashing. Only valid results are
+ * kept, so junk cannot flush it. Bounded, oldest out first: 65,536 entries of ~100 bytes.
  */
 const verifiedSignatures = new Set<string>()
 const SIGNATURE_CACHE_SIZE = 65_536
 
-function signatureCacheKey(message: Uint8Array, signature: Uint8Array): string {
-  const input = new Uint8Array(message.length + signature.length)
-  input.set(message, 0)
-  input.set(signature, message.length)
-  return toHex(sha256(input))
+/** @throws ChainError MALFORMED if a field does not encode (as transactionSigningMessage would) */
+function signatureCacheKey(tx: Transaction, chainId: string): string {
+  // The hash's 64 hex digits last, so no chain ID can make two keys alike.
+  return `${chainId} ${toHex(txHash(tx))}`
 }
 
 function rememberVerified(key: string): void {

@@ -20,7 +20,7 @@ import type { AccountState } from '../state.ts'
 import type { Address } from '../types.ts'
 import { StateTreeError, StateTreeErrorCode } from './errors.ts'
 import { type StateProof, verifyStateProof } from './proof.ts'
-import { digest32 } from './sha256.ts'
+import { digest32 } from '../fixed-sha256.ts'
 
 export const ACCOUNT_VALUE_LENGTH = 16
 

@@ -16,7 +16,7 @@
  * millions of entries, a cache miss or more each, cost more than the hashing.
  */
 import { STATE_HASH_LENGTH } from './hashing.ts'
-import { internalDigest, leafDigest } from './sha256.ts'
+import { internalDigest, leafDigest } from '../fixed-sha256.ts'
 
 /** A node hash (or key, or leaf value) as a binary string, one character per byte. */
 export type NodeId = string

@@ -1,14 +1,14 @@
 /**
- * The state tree's own SHA-256 (src/chain/state-tree/sha256.ts), byte for byte against
+ * The state tree's own SHA-256 (src/chain/fixed-sha256.ts), byte for byte against
  * node:crypto on every input it takes: node inputs of 65 bytes (every value of the last
- * byte, whose block is precomputed), leaf inputs over 16-byte values, and 32-byte
- * addresses for keys.
+ * byte, whose block is precomputed), leaf inputs over 16-byte values, 32-byte
+ * addresses for keys, and the Merkle tree's 64-byte pairs (written in place too).
  */
 import { describe, expect, it } from 'vitest'
-import { accountKey } from '../../../src/chain/state-tree/index.ts'
-import { bytesOfId, idOf } from '../../../src/chain/state-tree/node.ts'
-import { digest32, internalDigest, leafDigest } from '../../../src/chain/state-tree/sha256.ts'
-import { sha } from './model.ts'
+import { digest32, internalDigest, leafDigest, pairDigestInto } from '../../src/chain/fixed-sha256.ts'
+import { accountKey } from '../../src/chain/state-tree/index.ts'
+import { bytesOfId, idOf } from '../../src/chain/state-tree/node.ts'
+import { sha } from './state-tree/model.ts'
 
 /** Deterministic bytes: SHA-256 of a counter, cut to `length`. */
 const bytes = (seed: number, length: number) =>
@@ -43,5 +43,20 @@ describe('state tree SHA-256', () => {
       expect(accountKey(address)).toEqual(sha(address))
     }
     expect(digest32(new Uint8Array(32))).toEqual(sha(new Uint8Array(32)))
+  })
+
+  it('hashes a pair of 32-byte hashes as node:crypto does, into another buffer or over its inputs', () => {
+    for (let i = 0; i < 300; i++) {
+      const left = bytes(3 * i, 32)
+      const right = bytes(3 * i + 1, 32)
+      const out = new Uint8Array(40)
+      const both = new Uint8Array(70)
+      both.set(left, 3)
+      both.set(right, 35)
+      pairDigestInto(both, 3, 35, out, 5)
+      expect(out.subarray(5, 37)).toEqual(sha(left, right))
+      pairDigestInto(both, 3, 35, both, 3)
+      expect(both.subarray(3, 35)).toEqual(sha(left, right))
+    }
   })
 })

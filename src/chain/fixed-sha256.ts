@@ -1,15 +1,18 @@
 /**
- * SHA-256 (FIPS 180-4) for exactly the inputs the state tree hashes, over its node ids
- * (binary strings, node.ts), with no allocation but the 32-byte result. Browser-safe,
- * plain JS: the same bytes as @noble/hashes, checked against node:crypto by the tests.
+ * SHA-256 (FIPS 180-4) for the fixed-length inputs the chain hashes by the thousand per
+ * block: the state tree's node inputs, over its node ids (binary strings,
+ * state-tree/node.ts), and the transaction Merkle tree's pairs of hashes (hashing.ts), with
+ * no allocation but the result. Browser-safe, plain JS: the same bytes as @noble/hashes,
+ * checked against node:crypto by the tests.
  *
  * Why not @noble/hashes' `sha256` here: a state root update hashes one node input of 65
- * bytes per node written (tens of thousands per block), and on inputs this small noble's
- * per-call set-up (a hasher object, a DataView, buffer copies and wipes) costs about as
- * much as the compression itself. Every input here has a fixed length, so the padding is
- * known in advance: a 65-byte input is one full block, then a block holding its last byte,
- * 0x80 and the length 520, whose whole message schedule depends on that one byte and is
- * precomputed for all 256 values.
+ * bytes per node written (tens of thousands per block), a 1 MiB block's Merkle root 6,896
+ * pairs of 64 bytes, and on inputs this small noble's per-call set-up (a hasher object, a
+ * DataView, buffer copies and wipes) costs about as much as the compression itself. Every
+ * input here has a fixed length, so the padding is known in advance: a 65-byte input is
+ * one full block, then a block holding its last byte, 0x80 and the length 520, whose whole
+ * message schedule depends on that one byte and is precomputed for all 256 values; a
+ * 64-byte input is one full block, then a block of padding alone, precomputed once.
  */
 
 const K = Int32Array.from([
@@ -87,6 +90,12 @@ for (let byte = 0; byte < 256; byte++) {
   TAILS[byte * 64 + 15] = 65 * 8
   expand(TAILS, byte * 64)
 }
+
+/** The expanded schedule of the second block of a 64-byte input: 0x80, zeros, the bit length 512. */
+const PAIR_TAIL = new Int32Array(64)
+PAIR_TAIL[0] = 0x80 << 24
+PAIR_TAIL[15] = 64 * 8
+expand(PAIR_TAIL, 0)
 
 /** The big-endian 32-bit word at character `at` of a binary string. */
 function word(text: string, at: number): number {
@@ -214,4 +223,43 @@ export function digest32(bytes: Uint8Array): Uint8Array {
     out[4 * i + 3] = v & 0xff
   }
   return out
+}
+
+/** Loads the 8 big-endian words of the 32 bytes at `bytes[at]` into the schedule from word `first`. */
+function loadHash(bytes: Uint8Array, at: number, first: number): void {
+  for (let i = 0; i < 8; i++, at += 4) {
+    schedule[first + i] =
+      ((bytes[at] as number) << 24) |
+      ((bytes[at + 1] as number) << 16) |
+      ((bytes[at + 2] as number) << 8) |
+      (bytes[at + 3] as number)
+  }
+}
+
+/**
+ * SHA-256(left ‖ right) of two 32-byte hashes, `left` at `bytes[leftAt]` and `right` at
+ * `bytes[rightAt]`, written to `out[outAt, outAt + 32)`: a transaction Merkle tree's
+ * inner node (hashing.ts). Both inputs are read before the output is written, so `out` may
+ * overlap them (a level computed in place).
+ */
+export function pairDigestInto(
+  bytes: Uint8Array,
+  leftAt: number,
+  rightAt: number,
+  out: Uint8Array,
+  outAt: number,
+): void {
+  loadHash(bytes, leftAt, 0)
+  loadHash(bytes, rightAt, 8)
+  expand(schedule, 0)
+  state.set(IV)
+  compress(schedule, 0)
+  compress(PAIR_TAIL, 0)
+  for (let i = 0; i < 8; i++, outAt += 4) {
+    const v = state[i] as number
+    out[outAt] = v >>> 24
+    out[outAt + 1] = (v >>> 16) & 0xff
+    out[outAt + 2] = (v >>> 8) & 0xff
+    out[outAt + 3] = v & 0xff
+  }
 }
