@@ -231,7 +231,7 @@ export async function buildPawNode(
     reputation,
     limiter,
     autoSync: autoSync ?? true,
-    compactBlocks: compactBlocks ?? false,
+    compactBlocks: compactBlocks ?? true,
     addressBook,
     bans,
   })

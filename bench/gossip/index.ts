@@ -260,7 +260,7 @@ async function main(): Promise<void> {
       name: `g${index}`,
       // Room for the throughput phase's transactions in every mempool.
       mempool: { maxCount: 200_000 },
-      // The compact phase measures compact relay (off by default in the node).
+      // The node's default, said here: the compact phase measures compact relay.
       compactBlocks: true,
     }))
     log(`started ${count} node processes`)

@@ -213,7 +213,7 @@ export class BlockTracer {
     const t = (at: number | undefined) => (at === undefined ? undefined : at - sent.announcedAt)
     const nodes: NodeTimeline[] = []
     const zero = { received: 0, rebuilt: 0, fetched: 0, transactionsFetched: 0, fallbacks: 0 }
-    const totals = { published: 0, rootMismatches: 0, collisions: 0, forwardedEarly: 0, ...zero }
+    const totals = { published: 0, rootMismatches: 0, collisions: 0, forwardedEarly: 0, bridged: 0, ...zero }
     for (const [i, samples] of this.#samples.entries()) {
       if (i === this.#origin || samples.length === 0) continue
       const base = samples.filter((s) => s.at <= sent.announcedAt).at(-1) ?? (samples[0] as NodeSample)
@@ -346,7 +346,7 @@ export function printTrace(trace: BlockTrace, label: string): void {
   out(
     `  compact counters over the round: received ${t.received}, rebuilt ${t.rebuilt}, fetched ${t.fetched} ` +
       `(${t.transactionsFetched} tx), fallbacks ${t.fallbacks}, root mismatches ${t.rootMismatches}, ` +
-      `collisions ${t.collisions}, forwarded early ${t.forwardedEarly}`,
+      `collisions ${t.collisions}, forwarded early ${t.forwardedEarly}, bridged ${t.bridged}`,
   )
   out('  machine: slice start ms | both cores busy % | load1 | KiB sent by all links | nodes imported')
   const line = trace.machine

@@ -188,10 +188,10 @@ export interface PawNodeInit extends SettingsInput {
     /**
      * Relay blocks as compact blocks on /paw/<chainId>/blocks/2 (protocols/compact-blocks.md):
      * the header, short ids and the coinbase, rebuilt from the mempool, forwarded after the
-     * header check. A full node still hears whole blocks on blocks/1 either way.
-     * @default false: an announcer with it on floods its blocks on blocks/2 only, so peers
-     * without it (other implementations, older nodes) would hear its blocks' headers but not
-     * the blocks; opt-in until they do (it no longer delays blocks under a transaction flood)
+     * header check. A full node still hears whole blocks on blocks/1 either way, and sends
+     * them whole there too while a peer takes no compact blocks (other implementations,
+     * older nodes: protocols/compact-blocks.md "Mixed networks"). Off: whole blocks on
+     * blocks/1 only, each validated before it is forwarded. @default true
      */
     compactBlocks?: boolean
   }

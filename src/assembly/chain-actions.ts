@@ -11,7 +11,7 @@ import { logNewTip } from '../gossip/tip-line.ts'
 import type { Logger } from '../logging.ts'
 import type { Enforcer } from '../peers/enforcer.ts'
 import { verdictAction } from '../peers/offences.ts'
-import type { ChainPort, Refusal } from '../ports/chain.ts'
+import type { ChainPort, ImportOutcome, Judgement, Refusal } from '../ports/chain.ts'
 import type { TransactionPoolPort } from '../ports/transaction-pool.ts'
 import { equalBytes, toHex } from '../wire/bytes.ts'
 
@@ -43,8 +43,14 @@ export interface ChainActionsInit {
     publishBlock(
       encoded: Uint8Array,
       headerEncoding: Uint8Array,
-      options?: { prefill?: ReadonlySet<number> },
+      options?: { prefill?: ReadonlySet<number>; sentEarly?: boolean },
     ): Promise<number>
+    publishEarly(
+      encoded: Uint8Array,
+      headerEncoding: Uint8Array,
+      options?: { prefill?: ReadonlySet<number> },
+    ): Promise<number | undefined>
+    endEarly(hash: Uint8Array): void
     publishTransaction(encoded: Uint8Array): Promise<number>
   }
   blocks: {
@@ -91,19 +97,42 @@ export class ChainActions<B = unknown, T = unknown> {
     // Before the import takes them out of the pool: the transactions our peers cannot have
     // had from us go whole in the compact block (protocols/compact-blocks.md "Sending").
     const prefill = chain.kind === 'full' ? notPooled(summary.transactionIds, chain.pool) : undefined
-    const judgement =
+    const { gossip } = this.#init
+    const publishOptions = prefill === undefined ? {} : { prefill }
+    // On our tip with a valid header: out compact before the import, as relays forward it
+    // (protocols/compact-blocks.md "Sending"); the network does not wait for our validation.
+    const early =
       chain.kind === 'full'
-        ? await chain.importBlock(encoded, options)
-        : await chain.importHeader(summary.headerEncoding, options)
-    if (judgement.status !== 'accepted') throw refusalError(judgement)
+        ? await gossip.publishEarly(encoded, summary.headerEncoding, publishOptions)
+        : undefined
+    let judgement: Judgement<{ outcome: ImportOutcome }>
+    try {
+      judgement =
+        chain.kind === 'full'
+          ? await chain.importBlock(encoded, options)
+          : await chain.importHeader(summary.headerEncoding, options)
+    } finally {
+      if (early !== undefined) gossip.endEarly(summary.header.hash)
+    }
+    if (judgement.status !== 'accepted') {
+      if (early !== undefined) {
+        // Our peers forwarded it and will charge us `relayedBlock` for it, as for a relay's.
+        this.#init.log.warn('announced block refused after it was sent compact', {
+          hash,
+          code: judgement.code,
+        })
+      }
+      throw refusalError(judgement)
+    }
     const { outcome } = judgement.value
     // A block that lost the race to another of the same height would only be Ignored.
-    if (outcome === 'side-branch') return { hash, outcome, recipients: 0 }
-    const recipients = await this.#init.gossip.publishBlock(
-      encoded,
-      summary.headerEncoding,
-      prefill === undefined ? {} : { prefill },
-    )
+    if (outcome === 'side-branch') return { hash, outcome, recipients: early ?? 0 }
+    const recipients =
+      (early ?? 0) +
+      (await gossip.publishBlock(encoded, summary.headerEncoding, {
+        ...publishOptions,
+        sentEarly: early !== undefined,
+      }))
     logNewTip(this.#init.log, {
       height: summary.header.height,
       hash,

@@ -15,7 +15,9 @@
  *    (full validation). A block that then fails costs its sender `relayedBlock`, not a ban:
  *    honest relays forward such a block too. A block on our tip that fails the header check
  *    is imported first and judged as a whole block is (block-judge.ts); one off our tip is
- *    imported first too, but charged `relayedBlock` only: its relay's tip may have differed.
+ *    imported first too, but charged `relayedBlock` only: its relay's tip may have differed;
+ * 6. a block accepted by the import goes whole to peers without compact relay
+ *    (legacy-bridge.ts).
  *
  * Browser-safe.
  */
@@ -24,7 +26,7 @@ import type { AbortOptions } from '@libp2p/interface'
 import type { Logger } from '../logging.ts'
 import type { Enforcer } from '../peers/enforcer.ts'
 import type { BlockParts, FullChainPort } from '../ports/chain.ts'
-import { equalBytes, toHex } from '../wire/bytes.ts'
+import { toHex } from '../wire/bytes.ts'
 import {
   type CompactBlock,
   decodeCompactBlock,
@@ -44,7 +46,9 @@ import {
 import type { CompactCounters } from './compact-stats.ts'
 import type { Forwarding } from './forwarding.ts'
 import type { Enqueue, Received, Verdict } from './gossip-types.ts'
+import type { LegacyBridge } from './legacy-bridge.ts'
 import { verdictForRefusal } from './refusals.ts'
+import { type RelayCheck, relayCheck } from './relay-check.ts'
 import type { RelayedBlocks } from './relayed-blocks.ts'
 
 /**
@@ -82,6 +86,8 @@ export interface CompactJudgeInit {
   enqueue: Enqueue
   relayed: RelayedBlocks
   counters: CompactCounters
+  /** Whole blocks on blocks/1 for peers without compact relay, once validated. */
+  bridge?: Pick<LegacyBridge, 'publishWhole'>
   log: Logger
   /** @default COMPACT_FETCH_TIMEOUT_MS */
   fetchTimeoutMs?: number
@@ -216,7 +222,7 @@ export class CompactJudge {
       return undefined
     }
     const encoded = parts.join(compact.header, rebuilt.transactions as Uint8Array[])
-    if (!early) return this.#init.blocks.judge(encoded, received.source, arrivalFor(check))
+    if (!early) return this.#importWhole(encoded, received.source, arrivalFor(check))
     relayed.add(key, encoded)
     await this.#importForwarded(pending, encoded)
     return undefined
@@ -251,13 +257,28 @@ export class CompactJudge {
   async #importForwarded(pending: Pending, encoded: Uint8Array): Promise<void> {
     const key = toHex(pending.hash)
     try {
-      await this.#init.blocks.judge(encoded, pending.received.source, 'relayedBlock')
+      await this.#importWhole(encoded, pending.received.source, 'relayedBlock')
     } catch (error) {
       // Forwarded already: nothing more to tell gossipsub.
       this.#init.log.error('compact block import failed', { hash: key, error })
     } finally {
       this.#init.relayed.delete(key)
     }
+  }
+
+  /**
+   * Imports (full validation) a block that came compact; once it is accepted, peers that
+   * take no compact blocks get it whole (legacy-bridge.ts).
+   */
+  async #importWhole(
+    encoded: Uint8Array,
+    source: string,
+    arrival: 'gossipBlock' | 'relayedBlock',
+  ): Promise<Verdict> {
+    const verdict = await this.#init.blocks.judge(encoded, source, arrival)
+    // Not awaited: the verdict on the compact message (its forward) does not wait for it.
+    if (verdict === TopicValidatorResult.Accept) void this.#init.bridge?.publishWhole(encoded)
+    return verdict
   }
 
   /** The real block (getBlock checked it is `hash`'s and its body its header's): does the message describe it? */
@@ -275,11 +296,11 @@ export class CompactJudge {
         'its short ids or transactions are not the block’s',
       )
       // The block itself matches its header: validated as a whole block, not relayed.
-      await this.#init.blocks.judge(block, received.source)
+      await this.#importWhole(block, received.source, 'gossipBlock')
       return verdict
     }
     const check = await this.#headerCheck(pending)
-    if (check !== 'passed') return this.#init.blocks.judge(block, received.source, arrivalFor(check))
+    if (check !== 'passed') return this.#importWhole(block, received.source, arrivalFor(check))
     const key = toHex(hash)
     this.#init.relayed.add(key, block)
     this.#init.forwarding.judged(received, TopicValidatorResult.Accept)
@@ -289,24 +310,9 @@ export class CompactJudge {
     return undefined
   }
 
-  /**
-   * The header check a relay makes before forwarding (protocols/gossip.md "What a relay
-   * promises"): `passed` if the block builds on our best tip and its header passes the
-   * chain's header rules; `failed` if it builds on our tip and does not (no honest relay
-   * forwards it); `off-tip` for anything else (a side branch, a reorg, an unknown parent),
-   * which is validated first and which an honest relay whose tip it extended may have
-   * forwarded.
-   */
-  async #headerCheck(pending: Pending): Promise<'passed' | 'failed' | 'off-tip'> {
-    const { chain } = this.#init
-    const tip = chain.tip()
-    try {
-      if (!equalBytes(chain.readHeader(pending.compact.header).parentHash, tip.hash)) return 'off-tip'
-      await chain.headerChecker(tip.height).check([pending.compact.header])
-      return 'passed'
-    } catch {
-      return 'failed'
-    }
+  /** The header check a relay makes before forwarding (relay-check.ts). */
+  #headerCheck(pending: Pending): Promise<RelayCheck> {
+    return relayCheck(this.#init.chain, pending.compact.header)
   }
 
   #invalid(received: Received, code: string, reason: string): Verdict {

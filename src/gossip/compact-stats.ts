@@ -19,6 +19,11 @@ export interface CompactStats {
   /** Blocks forwarded after the header check, before full validation. */
   forwardedEarly: number
   /**
+   * Blocks this node also published whole on blocks/1 for peers without compact relay
+   * (legacy-bridge.ts): its own, and compact ones once fully validated.
+   */
+  bridged: number
+  /**
    * The latest of those: its id (hex), when it was forwarded and when gossipsub handed its
    * message over, as Unix ms with sub-ms precision (performance.timeOrigin +
    * performance.now()): when the block reached this node as far as relaying goes, whatever
@@ -37,6 +42,7 @@ export class CompactCounters implements CompactStats {
   rootMismatches = 0
   collisions = 0
   forwardedEarly = 0
+  bridged = 0
   lastForwarded: CompactStats['lastForwarded'] = undefined
 
   /** A block forwarded now; gossipsub handed its message over at `receivedAt` (performance.now()). */

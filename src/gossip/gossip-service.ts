@@ -18,7 +18,8 @@
  *
  * blocks/2 carries compact blocks (protocols/compact-blocks.md): with a chain that splits
  * blocks (its port's blockParts) and a fetcher for what a mempool lacks (/paw/blocks/1),
- * a full node subscribes to it and floods its own blocks there instead of whole on blocks/1.
+ * a full node subscribes to it and floods its own blocks there instead of whole on blocks/1,
+ * and whole on blocks/1 as well only while a peer takes no compact blocks (legacy-bridge.ts).
  *
  * What a refused message costs its sender is src/peers/offences.ts's (refusals.ts).
  * This file routes messages to their judge, publishes, and runs the parts' lifecycle.
@@ -31,6 +32,7 @@ import type { Enforcer } from '../peers/enforcer.ts'
 import type { PeerRateLimiter } from '../peers/rate-limits.ts'
 import type { Reputation } from '../peers/reputation.ts'
 import type { ChainPort } from '../ports/chain.ts'
+import { toHex } from '../wire/bytes.ts'
 import { BlockJudge } from './block-judge.ts'
 import { type CompactFetcher, CompactJudge } from './compact-judge.ts'
 import { buildCompactBlock, randomNonce } from './compact-sender.ts'
@@ -42,7 +44,9 @@ import { HeaderJudge } from './header-judge.ts'
 import { HeaderRelay } from './header-relay.ts'
 import { GossipHeartbeat } from './heartbeat.ts'
 import { type IngressLane, IngressQueue, type LaneLimits } from './ingress-queue.ts'
+import { LegacyBridge } from './legacy-bridge.ts'
 import type { PawPubSub } from './pubsub.ts'
+import { relayCheck } from './relay-check.ts'
 import { RelayedBlocks } from './relayed-blocks.ts'
 import { compactBlockTopic, pawTopics, type TopicKind, topicKindFor } from './topics.ts'
 import { TransactionJudge } from './transaction-judge.ts'
@@ -61,6 +65,8 @@ export interface PublishBlockOptions extends AbortOptions {
    * announcer's mempool did not hold (compact-sender.ts). The first always is.
    */
   prefill?: ReadonlySet<number>
+  /** The compact block went out already, before the import (publishEarly): only the rest now. */
+  sentEarly?: boolean
 }
 
 export interface PawGossipInit {
@@ -109,6 +115,7 @@ export class PawGossip {
   readonly #compact: CompactJudge | undefined
   readonly #compactTopic: string | undefined
   readonly #compactCounters = new CompactCounters()
+  readonly #bridge: LegacyBridge | undefined
   readonly #relayed = new RelayedBlocks()
   readonly #onMessage = (event: CustomEvent<GossipsubMessage>): void => this.#received(event.detail)
   readonly #onHeartbeat = (): void => this.#heartbeat.beat()
@@ -139,6 +146,14 @@ export class PawGossip {
       this.#transactions = new TransactionJudge({ chain, enforcer, forwarding, enqueue, onAccepted })
       if (chain.blockParts !== undefined && init.blockFetcher !== undefined && this.#chainId !== undefined) {
         this.#compactTopic = compactBlockTopic(this.#chainId)
+        this.#bridge = new LegacyBridge({
+          pubsub: init.pubsub,
+          forwarding,
+          wholeTopic: this.#topics.blocks,
+          compactTopic: this.#compactTopic,
+          counters: this.#compactCounters,
+          log,
+        })
         this.#compact = new CompactJudge({
           chain,
           parts: chain.blockParts,
@@ -149,6 +164,7 @@ export class PawGossip {
           enqueue,
           relayed: this.#relayed,
           counters: this.#compactCounters,
+          bridge: this.#bridge,
           log,
         })
       }
@@ -201,7 +217,8 @@ export class PawGossip {
 
   /**
    * Floods a block encoding, then its header's encoding for light nodes (protocols/gossip.md
-   * "Who subscribes and publishes"); resolves with the peers sent the block.
+   * "Who subscribes and publishes"); resolves with the peers sent the block. The block is
+   * validated (imported) by now.
    */
   async publishBlock(
     encoded: Uint8Array,
@@ -209,11 +226,45 @@ export class PawGossip {
     options?: PublishBlockOptions,
   ): Promise<number> {
     const topics = this.#publishTopics(options)
-    const recipients = await this.#forwarding.publish(
-      ...this.#blockMessage(topics, encoded, options?.prefill),
-    )
+    let recipients = 0
+    let compact = options?.sentEarly === true
+    if (!compact) {
+      const [topic, message] = this.#blockMessage(topics, encoded, options?.prefill)
+      recipients += await this.#forwarding.publish(topic, message)
+      compact = topic === this.#compactTopic
+    }
+    // Validated: whole on blocks/1 too where a peer takes no compact blocks.
+    if (compact && this.#bridge !== undefined) recipients += await this.#bridge.publishWhole(encoded)
     await this.#forwarding.publish(topics.headers, headerEncoding)
     return recipients
+  }
+
+  /**
+   * Our own block before its import, as relays forward one (protocols/compact-blocks.md
+   * "Sending"; BIP152's high-bandwidth mode): with compact relay on, a block on our tip
+   * whose header passes the header check goes out compact now, and its import follows;
+   * meanwhile peers' fetches for it are answered from the relay store. Resolves with the
+   * peers sent it, or undefined if it was not sent (compact relay off, or not a block on
+   * our tip with a valid header): then publishBlock sends it once it is imported. Call
+   * `endEarly` once the import has answered either way.
+   */
+  async publishEarly(
+    encoded: Uint8Array,
+    headerEncoding: Uint8Array,
+    options?: PublishBlockOptions,
+  ): Promise<number | undefined> {
+    const chain = this.#init.chain
+    if (this.#compactTopic === undefined || chain?.kind !== 'full') return undefined
+    if ((await relayCheck(chain, headerEncoding)) !== 'passed') return undefined
+    const [topic, message] = this.#blockMessage(this.#publishTopics(options), encoded, options?.prefill)
+    if (topic !== this.#compactTopic) return undefined
+    this.#relayed.add(toHex(chain.readHeader(headerEncoding).hash), encoded)
+    return this.#forwarding.publish(topic, message)
+  }
+
+  /** The import of a block sent early has answered: peers' fetches go to the chain's store again. */
+  endEarly(hash: Uint8Array): void {
+    this.#relayed.delete(toHex(hash))
   }
 
   /** Where and as what a block of ours is flooded: compact on blocks/2 when compact relay is on. */

@@ -243,4 +243,95 @@ describe('compact block relay', () => {
       expect(fullOf(node).chain.tip().height).toBe(0)
     }
   }, 30_000)
+
+  it('an announced block goes out compact before the announcer’s own import: one that then fails is out, and announceBlock says why', async () => {
+    const {
+      nodes: [a, b],
+    } = await line(2)
+    const bad = await overpaying(await nextBlock(fullOf(a as ChainNode)))
+    // Header and root are right, so A sends it on as a relay would; its import then finds the coinbase wrong.
+    await expect((a as ChainNode).node.announceBlock(bad)).rejects.toMatchObject({ code: 'BAD_COINBASE' })
+    await waitFor('B judged the block', () => compactOf(b as ChainNode).forwardedEarly === 1)
+    await waitFor('B charged A', () => ((b as ChainNode).node.enforcement().charged.invalidMessage ?? 0) >= 1)
+    const aId = (a as ChainNode).node.peerId.toString()
+    expect((b as ChainNode).node.bans().some((ban) => ban.peerId === aId)).toBe(false)
+    expect(fullOf(a as ChainNode).chain.tip().height).toBe(0)
+    expect(fullOf(b as ChainNode).chain.tip().height).toBe(0)
+    // A valid block after it: out early as well, imported everywhere.
+    await (a as ChainNode).node.announceBlock(await nextBlock(fullOf(a as ChainNode)))
+    await waitFor('B at height 1', () => fullOf(b as ChainNode).chain.tip().height === 1)
+    expect(compactOf(a as ChainNode).published).toBe(2)
+  }, 30_000)
+
+  describe('with peers that take no compact blocks (protocols/compact-blocks.md "Mixed networks")', () => {
+    /** A node with compact relay off that learns blocks by gossip alone (no sync). */
+    const legacyNode = (params: ReturnType<typeof testChainParams>) =>
+      startChainNode(nodes.node, params, { gossip: { compactBlocks: false }, autoSync: false })
+
+    /** Until `node` has accepted `count` gossiped blocks and its tip is at `height`. */
+    const gossipedTo = (node: ChainNode, height: number) =>
+      waitFor('the block by gossip', () => fullOf(node).chain.tip().height === height)
+
+    it('an announcer floods its block whole as well while a peer takes no compact blocks', async () => {
+      const {
+        accounts,
+        params,
+        nodes: [a, b],
+      } = await line(2)
+      const legacy = await legacyNode(params)
+      await legacy.node.connectToPeer(tcpAddress((a as ChainNode).node))
+      const pubsub = (a as ChainNode).node.libp2p.services.pubsub as PawPubSub
+      await waitFor(
+        'the legacy peer on blocks/1',
+        () => pubsub.getSubscribers(`/paw/${params.chainId}/blocks/1`).length === 2,
+      )
+      await flood(a as ChainNode, [b as ChainNode], [transfer(params, accounts[0] as never, to, 0n)])
+      await (a as ChainNode).node.announceBlock(await nextBlock(fullOf(a as ChainNode)))
+      await gossipedTo(legacy, 1)
+      await gossipedTo(b as ChainNode, 1)
+      expect(legacy.node.gossipStats().verdicts.blocks.accept).toBe(1)
+      expect(compactOf(a as ChainNode).bridged).toBe(1)
+      // The compact peer took the compact block: rebuilt, not sent whole.
+      expect(compactOf(b as ChainNode)).toMatchObject({ received: 1, rebuilt: 1, fallbacks: 0 })
+    })
+
+    it('a compact relay sends a block that came compact whole to such a peer once it has validated it', async () => {
+      const {
+        accounts,
+        params,
+        nodes: [a, c],
+      } = await line(2)
+      const legacy = await legacyNode(params)
+      await legacy.node.connectToPeer(tcpAddress((c as ChainNode).node))
+      const pubsub = (c as ChainNode).node.libp2p.services.pubsub as PawPubSub
+      await waitFor(
+        'the legacy peer on blocks/1',
+        () => pubsub.getSubscribers(`/paw/${params.chainId}/blocks/1`).length === 2,
+      )
+      await flood(a as ChainNode, [c as ChainNode], [transfer(params, accounts[0] as never, to, 0n)])
+      await (a as ChainNode).node.announceBlock(await nextBlock(fullOf(a as ChainNode)))
+      await gossipedTo(legacy, 1)
+      expect(legacy.node.gossipStats().verdicts.blocks.accept).toBe(1)
+      // a's only peer takes compact blocks: nothing whole from it; c bridged after its import.
+      expect(compactOf(a as ChainNode).bridged).toBe(0)
+      expect(compactOf(c as ChainNode)).toMatchObject({ received: 1, rebuilt: 1, bridged: 1 })
+    })
+
+    it('where every peer takes compact blocks, no block is sent whole', async () => {
+      const {
+        accounts,
+        params,
+        nodes: [a, b, c],
+      } = await line(3)
+      await flood(
+        a as ChainNode,
+        [b as ChainNode, c as ChainNode],
+        [transfer(params, accounts[0] as never, to, 0n)],
+      )
+      await (a as ChainNode).node.announceBlock(await nextBlock(fullOf(a as ChainNode)))
+      await gossipedTo(c as ChainNode, 1)
+      for (const node of [a, b, c] as ChainNode[]) expect(compactOf(node).bridged).toBe(0)
+      expect((c as ChainNode).node.gossipStats().verdicts.blocks.accept).toBe(1)
+    })
+  })
 })

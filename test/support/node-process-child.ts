@@ -147,7 +147,7 @@ async function init(options: ChildInit): Promise<{ peerId: string; addresses: st
       ...(options.expectedTxPerSecond === undefined
         ? {}
         : { expectedTxPerSecond: options.expectedTxPerSecond }),
-      compactBlocks: options.compactBlocks ?? false,
+      ...(options.compactBlocks === undefined ? {} : { compactBlocks: options.compactBlocks }),
     },
   })
   const s: State = {

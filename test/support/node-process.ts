@@ -51,7 +51,7 @@ export interface ChildInit {
   logLevel?: LogLevel
   /** PawNodeInit.gossip.expectedTxPerSecond (gossipsub score parameters). */
   expectedTxPerSecond?: number
-  /** PawNodeInit.gossip.compactBlocks. @default false */
+  /** PawNodeInit.gossip.compactBlocks. @default the node's (on) */
   compactBlocks?: boolean
   /**
    * Record the arrival time of every transaction (id → time) for `transactions({ arrivals })`.
