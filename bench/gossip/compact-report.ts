@@ -35,6 +35,7 @@ export function compactLines(
     transactionsFetched: sum('transactionsFetched'),
     fallbacks: sum('fallbacks'),
     forwardedEarly: sum('forwardedEarly'),
+    bridged: sum('bridged'),
     collisions: sum('collisions'),
   }
   if (context.json) {
@@ -57,6 +58,7 @@ export function compactLines(
             ...pick(paw.relay, pawBytes),
             accepted: { ...pick(paw.accepted, pawBytes), ratioP99: round(paw.accepted.p99 / raw.p99, 2) },
             announcerAddMs: paw.announcerAddMs.map((v) => round(v, 1)),
+            announcerPublishMs: paw.announcerPublishMs.map((v) => round(v, 1)),
             judgeMsMedian: round(median(paw.judgeMs), 1),
             compactMessagesSentPerNodeMean: round(mean(paw.copiesPerNode), 2),
             compactDataBytesSentPerNodeMean: Math.round(mean(paw.compactBytesPerNode)),
@@ -109,7 +111,7 @@ export function compactLines(
         '',
       ],
     ]),
-    `announcer's own validation before it publishes: ${paw.announcerAddMs.map(ms).join(', ')} ms; at each ` +
+    `announcer: announce call to compact publish ${paw.announcerPublishMs.map(ms).join(', ')} ms, to its own import's end ${paw.announcerAddMs.map(ms).join(', ')} ms; at each ` +
       `receiving node, message handed over -> forwarded (queue, rebuild, root and header checks): median ` +
       `${ms(median(paw.judgeMs))} ms, max ${ms(Math.max(...paw.judgeMs))} ms`,
     `compact relay: p50 ${(paw.relay.p50 / raw.p50).toFixed(2)}x raw gossipsub, p99 ${(paw.relay.p99 / raw.p99).toFixed(2)}x; ` +

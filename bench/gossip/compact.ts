@@ -14,7 +14,7 @@
  * Mempools are filled directly: every node is handed the block's transactions
  * (submitTransaction), so the measurement does not depend on how well a burst floods.
  */
-import type { CompactStats } from '../../src/gossip/gossip-service.ts'
+import type { CompactCounts, CompactStats } from '../../src/gossip/compact-stats.ts'
 import { COMPACT_BLOCK_TOPIC_VERSION } from '../../src/gossip/topics.ts'
 import type { NodeProcess, NodeStatus } from '../../test/support/node-process.ts'
 import { median } from '../stats.ts'
@@ -150,17 +150,22 @@ export async function fillEveryMempool(
 export interface CompactRound {
   /**
    * Relay: each node's forward of the block (rebuilt, header checked: compact-judge.ts)
-   * minus the announcer's publish (its own block added, just before it is flooded).
+   * minus the announcer's compact publish (before its own import: compact-stats.ts lastPublished).
    */
   relay: RelayResult
   /** Accepted: each node's 'block' event (fully validated, added) minus the announce call. */
   accepted: RelayResult
-  /** Per round, the announcer's own validation before it publishes (announce to added), ms. */
+  /** Per round, the announcer's own import (announce call to added), ms. */
   announcerAddMs: number[]
+  /**
+   * Per round, the announce call to the compact block's publish, ms: before the import
+   * (protocols/compact-blocks.md "Sending"), or after it if the block went out late.
+   */
+  announcerPublishMs: number[]
   /** Per receiving node × round: gossipsub handing the message over to the forward (rebuild, checks, queue), ms. */
   judgeMs: number[]
   /** Per receiving node: the compact relay counters' change in the round. */
-  compact: Array<Omit<CompactStats, 'lastForwarded'>>
+  compact: Array<CompactCounts>
   /** Per node × round (the announcer's included): compact block messages its gossipsub sent, and their bytes. */
   copiesPerNode: number[]
   compactBytesPerNode: number[]
@@ -184,6 +189,7 @@ export async function compactRelay(
   const relaySamples: number[] = []
   const relaySlowest: number[] = []
   const announcerAddMs: number[] = []
+  const announcerPublishMs: number[] = []
   const judgeMs: number[] = []
   const perNode: number[] = []
   const compact: CompactRound['compact'] = []
@@ -204,6 +210,10 @@ export async function compactRelay(
     const statusAfter = await Promise.all(nodes.map((node) => node.status()))
     perNode.push(...statusAfter.map((a, i) => bytesSent(statusBefore[i] as NodeStatus, a, isCompactTopic)))
     announcerAddMs.push(sent.addedAt - sent.announcedAt)
+    // The announcer's compact publish: before its import since the block goes out early.
+    const published = compactOf(statusAfter[origin] as NodeStatus).lastPublished
+    const publishedAt = published?.hash === sent.hash ? published.at : sent.addedAt
+    announcerPublishMs.push(publishedAt - sent.announcedAt)
     statusAfter.forEach((after, i) => {
       const sends = gossipSent(statusBefore[i] as NodeStatus, after, isCompactTopic)
       copiesPerNode.push(sends.messages)
@@ -215,7 +225,7 @@ export async function compactRelay(
       if (i === origin) return
       const a = compactOf(statusAfter[i] as NodeStatus)
       const b = compactOf(statusBefore[i] as NodeStatus)
-      const { lastForwarded, ...counts } = a
+      const { lastForwarded, lastPublished: _, ...counts } = a
       compact.push(
         Object.fromEntries(
           Object.entries(counts).map(([k, v]) => [
@@ -225,9 +235,9 @@ export async function compactRelay(
         ) as CompactRound['compact'][number],
       )
       if (lastForwarded?.hash === sent.hash) {
-        relaySamples.push(lastForwarded.at - sent.addedAt)
+        relaySamples.push(lastForwarded.at - publishedAt)
         judgeMs.push(lastForwarded.at - lastForwarded.receivedAt)
-        relayLast = Math.max(relayLast, lastForwarded.at - sent.addedAt)
+        relayLast = Math.max(relayLast, lastForwarded.at - publishedAt)
       } else {
         relayMissing++
       }
@@ -246,6 +256,7 @@ export async function compactRelay(
     relay: result(relaySamples, relaySlowest, relayMissing, perNode, bytes),
     accepted: result(samples, slowest, missing, perNode, bytes),
     announcerAddMs,
+    announcerPublishMs,
     judgeMs,
     compact,
     copiesPerNode,

@@ -9,7 +9,7 @@
  * node's event loop was held (it answers when free).
  */
 import { readFileSync } from 'node:fs'
-import type { CompactStats } from '../../src/gossip/compact-stats.ts'
+import type { CompactCounts, CompactStats } from '../../src/gossip/compact-stats.ts'
 import type {
   AnnounceReport,
   BlockArrival,
@@ -26,7 +26,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 interface NodeSample {
   at: number
   cpuMs: number
-  compact: Omit<CompactStats, 'lastForwarded'>
+  compact: CompactCounts
   lastForwarded: CompactStats['lastForwarded']
   blocksQueued: number
   transactionsQueued: number
@@ -101,7 +101,7 @@ export interface BlockTrace {
   nodes: NodeTimeline[]
   machine: MachineSlice[]
   /** The counters' totals over the round, all receiving nodes. */
-  totals: Omit<CompactStats, 'lastForwarded'>
+  totals: CompactCounts
 }
 
 function readCpu(): { busy: number; total: number; load1: number } {
@@ -118,8 +118,11 @@ function readCpu(): { busy: number; total: number; load1: number } {
 }
 
 function sampleOf(status: NodeStatus, at: number): NodeSample {
-  const { lastForwarded, ...compact } = (status.gossip as NodeStatus['gossip'] & { compact: CompactStats })
-    .compact
+  const {
+    lastForwarded,
+    lastPublished: _,
+    ...compact
+  } = (status.gossip as NodeStatus['gossip'] & { compact: CompactStats }).compact
   return {
     at,
     cpuMs: status.cpuMs,

@@ -30,7 +30,12 @@ export interface CompactStats {
    * its validation takes after.
    */
   lastForwarded: { hash: string; at: number; receivedAt: number } | undefined
+  /** The latest compact block this node published (its own): its id (hex) and when, as `lastForwarded`'s times. */
+  lastPublished: { hash: string; at: number } | undefined
 }
+
+/** The counts alone, without the latest forward and publish. */
+export type CompactCounts = Omit<CompactStats, 'lastForwarded' | 'lastPublished'>
 
 export class CompactCounters implements CompactStats {
   published = 0
@@ -44,6 +49,13 @@ export class CompactCounters implements CompactStats {
   forwardedEarly = 0
   bridged = 0
   lastForwarded: CompactStats['lastForwarded'] = undefined
+  lastPublished: CompactStats['lastPublished'] = undefined
+
+  /** A compact block of ours (`hash`, hex) published now. */
+  publishedNow(hash: string): void {
+    this.published++
+    this.lastPublished = { hash, at: performance.timeOrigin + performance.now() }
+  }
 
   /** A block forwarded now; gossipsub handed its message over at `receivedAt` (performance.now()). */
   forwarded(hash: string, receivedAt: number): void {
@@ -56,6 +68,7 @@ export class CompactCounters implements CompactStats {
     return {
       ...this,
       lastForwarded: this.lastForwarded === undefined ? undefined : { ...this.lastForwarded },
+      lastPublished: this.lastPublished === undefined ? undefined : { ...this.lastPublished },
     }
   }
 }

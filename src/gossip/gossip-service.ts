@@ -279,8 +279,10 @@ export class PawGossip {
     }
     const source = { parts: chain.blockParts, chain, shape: chain.shape }
     const compact = buildCompactBlock(encoded, source, randomNonce(), prefill)
-    if (compact === undefined) return [topics.blocks, encoded]
-    this.#compactCounters.published++
+    const header = chain.blockParts.split(encoded)?.header
+    if (compact === undefined || header === undefined) return [topics.blocks, encoded]
+    // Counted as published now: the caller publishes it next, with no await between.
+    this.#compactCounters.publishedNow(toHex(chain.readHeader(header).hash))
     return [this.#compactTopic, compact]
   }
 
