@@ -31,7 +31,7 @@ import { MemoryBlockStore } from './chain/store/memory-store.ts'
 import type { ChainParams } from './chain/types.ts'
 import { resolveOptions, type Settings } from './config/settings.ts'
 import { pawGossipsubOptions } from './gossip/gossipsub-options.ts'
-import { createLogger } from './logging.ts'
+import { createLogger, libp2pLogger } from './logging.ts'
 import { PawNodeImpl } from './paw-node.ts'
 import { parsePeerAddress } from './peers/address.ts'
 import { AddressBook } from './peers/address-book.ts'
@@ -187,6 +187,9 @@ export async function buildPawNode(
   const options: Libp2pOptions<{ ping: ReturnType<ReturnType<typeof ping>>; pubsub: unknown }> = {
     privateKey,
     start: false,
+    // libp2p's debug log, still on with DEBUG=libp2p:*, without three debug instances kept
+    // per connection and stream while it is off (src/logging.ts).
+    logger: libp2pLogger,
     nodeInfo: { name: 'paw-node', version: VERSION, userAgent: AGENT_VERSION },
     addresses: { listen: platform.listen(settings) },
     transports: [platform.webSockets?.(settings) ?? webSockets(), ...platform.transports],

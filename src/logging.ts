@@ -2,8 +2,10 @@
  * The node's log: the four levels of 004 §7.2, as plain text or one JSON object per line.
  * Browser-safe (writes through a sink; the default sink is console.error, so stdout stays
  * free for command output). libp2p's own debug output is separate: DEBUG=libp2p:* (Node)
- * or localStorage.debug (browser) turns it on.
+ * or localStorage.debug (browser) turns it on (libp2pLogger).
  */
+import type { ComponentLogger, Logger as Libp2pLog } from '@libp2p/interface'
+import { enabled as debugEnabled, logger as debugLogger } from '@libp2p/logger'
 import type { LogFields, Logger } from './api/logger.ts'
 import type { LogFormat, LogLevel } from './config/defaults.ts'
 
@@ -71,3 +73,33 @@ export const silentLogger: Logger = {
   error: () => {},
   child: () => silentLogger,
 }
+
+const ignore = (): void => {}
+
+/**
+ * libp2p's debug log of `name`: @libp2p/logger's when DEBUG (Node) or localStorage.debug
+ * (browser) enables the name or one of its `:error` / `:trace` children, else one that
+ * does nothing and only remembers its name for the scopes made from it. The check runs
+ * per scope, so `enable()` from @libp2p/logger reaches the scopes opened after it.
+ */
+function libp2pLog(name: string): Libp2pLog {
+  if (debugEnabled(name) || debugEnabled(`${name}:error`) || debugEnabled(`${name}:trace`)) {
+    return debugLogger(name)
+  }
+  return Object.assign(ignore.bind(undefined), {
+    enabled: false,
+    error: ignore,
+    trace: ignore,
+    newScope: (scope: string) => libp2pLog(`${name}:${scope}`),
+  })
+}
+
+/**
+ * The `logger` for createLibp2p. libp2p opens a log scope per connection, per stream and
+ * per protocol negotiation, and keeps it as long as these live; @libp2p/logger makes three
+ * `debug` instances (closures with their own properties) for each, logging on or off. Here
+ * a disabled scope is one small function: bench/handshake measured 4 KiB less heap per idle
+ * peer for plain libp2p and about 10 KiB less for a paw-node (whose peers keep more streams
+ * open); connections per second did not change measurably.
+ */
+export const libp2pLogger: ComponentLogger = { forComponent: libp2pLog }

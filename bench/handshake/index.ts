@@ -4,9 +4,12 @@
  * - connections per second, dial + Noise + yamux + /paw/handshake/1 (a paw-node client's
  *   connectToPeer), next to the same without the PAW handshake (a plain libp2p node with
  *   the same transport, encryption, muxer and services) dialling the same server in the
- *   same run, and the PAW handshake's share of the time per connection;
+ *   same run, and the PAW handshake's share of the time per connection; and the plain node
+ *   once more with the libp2p logger a paw-node gives libp2p (src/logging.ts), so that what
+ *   that logger alone buys is shown apart;
  * - memory per idle connected peer: the server's memory delta over 50 handshaken peers,
- *   connected after 10 others (--settled-peers) that are in the baseline.
+ *   connected after 10 others (--settled-peers) that are in the baseline, and after a
+ *   warm-up batch of 50 more that connected at once and left.
  *
  * The server is a paw-node in a child process (server.ts); the clients live here.
  *
@@ -52,6 +55,12 @@ function printTable(header: string, throughput: ThroughputResult, memory: Memory
       throughput.pawMs.toFixed(2),
       `${throughput.ratio.toFixed(2)}x`,
     ],
+    [
+      "plain libp2p with paw-node's libp2p logger",
+      throughput.plainLoggerPerSecond.toFixed(0),
+      throughput.plainLoggerMs.toFixed(2),
+      `${(throughput.plainLoggerPerSecond / throughput.plainPerSecond).toFixed(2)}x`,
+    ],
   ]
   const widths = rows[0]?.map((_, col) => Math.max(...rows.map((row) => (row[col] as string).length))) ?? []
   const line = (row: string[]) =>
@@ -62,6 +71,9 @@ function printTable(header: string, throughput: ThroughputResult, memory: Memory
       .join('  ')
   console.log(header)
   for (const row of rows) console.log(line(row))
+  console.log(
+    `PAW conn/s / plain-with-the-same-logger conn/s: ${throughput.loggerRatio.toFixed(2)}x (median of per-round ratios)`,
+  )
   const shares = throughput.rounds.map((r) => `${(r.handshakeShare * 100).toFixed(0)}%`).join(' ')
   console.log(
     `PAW handshake share of the time per connection: ${(throughput.handshakeShare * 100).toFixed(1)}% ` +
@@ -90,7 +102,7 @@ async function main(): Promise<void> {
       'settled-peers': { type: 'string', default: '10' },
       'memory-reps': { type: 'string', default: '3' },
       'settle-ms': { type: 'string', default: '2000' },
-      'timeout-s': { type: 'string', default: '120' },
+      'timeout-s': { type: 'string', default: '300' },
     },
   })
   const throughputOptions = {
@@ -125,22 +137,25 @@ async function main(): Promise<void> {
   let dialers: Dialers | undefined
   const peers: PawNode[] = []
   const settled: PawNode[] = []
+  const warm: PawNode[] = []
   let throughput: ThroughputResult
   let memory: MemoryResult
   try {
     client = await createClient(CHAIN_ID)
-    dialers = { client, plain: await createPlain() }
+    dialers = { client, plain: await createPlain(), plainLogger: await createPlain(true) }
     throughput = await measureThroughput(server, CHAIN_ID, dialers, throughputOptions)
     await server.stop()
     for (let i = 0; i < peerCount; i++) peers.push(await createClient(CHAIN_ID))
     for (let i = 0; i < settledCount; i++) settled.push(await createClient(CHAIN_ID))
-    memory = await measureMemory(CHAIN_ID, dialers, { measured: peers, settled }, memoryOptions)
+    for (let i = 0; i < peerCount; i++) warm.push(await createClient(CHAIN_ID))
+    memory = await measureMemory(CHAIN_ID, dialers, { measured: peers, settled, warm }, memoryOptions)
   } finally {
     await server.stop()
     await Promise.allSettled([
-      ...[...peers, ...settled].map((p) => p.stop()),
+      ...[...peers, ...settled, ...warm].map((p) => p.stop()),
       client?.stop(),
       dialers?.plain.stop(),
+      dialers?.plainLogger.stop(),
     ])
   }
   const seconds = (performance.now() - started) / 1000
@@ -159,17 +174,22 @@ async function main(): Promise<void> {
       throughput: {
         pawPerSecond: round(throughput.pawPerSecond, 1),
         plainPerSecond: round(throughput.plainPerSecond, 1),
+        plainLoggerPerSecond: round(throughput.plainLoggerPerSecond, 1),
         pawMs: round(throughput.pawMs, 3),
         plainMs: round(throughput.plainMs, 3),
+        plainLoggerMs: round(throughput.plainLoggerMs, 3),
         ratio: round(throughput.ratio, 3),
+        loggerRatio: round(throughput.loggerRatio, 3),
         handshakeShare: round(throughput.handshakeShare, 4),
         rounds: throughput.rounds.map((r) => ({
           pawMs: round(r.pawMs, 3),
           plainMs: round(r.plainMs, 3),
+          plainLoggerMs: round(r.plainLoggerMs, 3),
           pawPerSecond: round(r.pawPerSecond, 1),
           plainPerSecond: round(r.plainPerSecond, 1),
+          plainLoggerPerSecond: round(r.plainLoggerPerSecond, 1),
           handshakeShare: round(r.handshakeShare, 4),
-          pawFirst: r.pawFirst,
+          order: r.order,
         })),
         server: throughput.server,
       },

@@ -6,11 +6,14 @@
  * alike). Only connecting is timed; hanging up is not.
  *
  * Memory: a fresh server process per repetition, warmed up with a few connections so its
- * code is compiled and loaded, and with `settledPeers` idle, handshaken peers already
- * connected (so what the first peers cost once, the code of an idle connected peer's
- * paths and the tables that grow with peers, is in the baseline); then the server's
- * memory before and after `peers` more idle, handshaken peers (read in the server, after
- * a full GC): what one more peer costs.
+ * code is compiled and loaded, then by a batch of other peers (as many as are measured)
+ * that connect at once and leave, so the code that only many connections at a time make
+ * hot enough to optimise is compiled too (without it, V8's code space grows by ~16 KiB
+ * per measured peer, once: not a per-peer cost); with `settledPeers` idle, handshaken
+ * peers already connected (so what the first peers cost once, the code of an idle
+ * connected peer's paths and the tables that grow with peers, is in the baseline); then
+ * the server's memory before and after `peers` more idle, handshaken peers (read in the
+ * server, after a full GC): what one more peer costs.
  */
 
 import type { Libp2p } from '@libp2p/interface'
@@ -30,22 +33,32 @@ export interface ThroughputRound {
   /** Mean ms per connection in the round. */
   pawMs: number
   plainMs: number
+  /** The plain node with a paw-node's libp2p logger. */
+  plainLoggerMs: number
   pawPerSecond: number
   plainPerSecond: number
+  plainLoggerPerSecond: number
   /** (pawMs − plainMs) / pawMs: the PAW handshake's share of a connection's time. */
   handshakeShare: number
-  pawFirst: boolean
+  /** The kinds in the order they ran this round. */
+  order: Kind[]
 }
+
+export type Kind = 'paw' | 'plain' | 'plainLogger'
 
 export interface ThroughputResult {
   pawPerSecond: number
   plainPerSecond: number
+  plainLoggerPerSecond: number
   pawMs: number
   plainMs: number
+  plainLoggerMs: number
   /** Median of the per-round shares (not the share of the medians). */
   handshakeShare: number
   /** Median over rounds of the per-round ratio paw / plain conn/s. */
   ratio: number
+  /** The same, paw / plain with a paw-node's libp2p logger. */
+  loggerRatio: number
   rounds: ThroughputRound[]
   server: ServerStats
 }
@@ -71,6 +84,7 @@ export interface MemoryResult {
 export interface Dialers {
   client: PawNode
   plain: Libp2p
+  plainLogger: Libp2p
 }
 
 async function batch(count: number, connect: () => Promise<number>): Promise<number> {
@@ -90,41 +104,42 @@ export async function measureThroughput(
   options: ThroughputOptions,
 ): Promise<ThroughputResult> {
   const to = toTarget(server, chainId)
-  const paw = (): Promise<number> => pawConnection(dialers.client, to)
-  const plain = (): Promise<number> => plainConnection(dialers.plain, to)
-  await batch(options.warmup, paw)
-  await batch(options.warmup, plain)
+  const connect: Record<Kind, () => Promise<number>> = {
+    paw: () => pawConnection(dialers.client, to),
+    plain: () => plainConnection(dialers.plain, to),
+    plainLogger: () => plainConnection(dialers.plainLogger, to),
+  }
+  const kinds: Kind[] = ['paw', 'plain', 'plainLogger']
+  for (const kind of kinds) await batch(options.warmup, connect[kind])
   const rounds: ThroughputRound[] = []
   for (let round = 0; round < options.rounds; round++) {
-    const pawFirst = round % 2 === 0
-    let pawTotal: number
-    let plainTotal: number
+    // Each kind runs first, second and last equally often.
+    const order = kinds.map((_, i) => kinds[(i + round) % kinds.length] as Kind)
+    const ms = { paw: 0, plain: 0, plainLogger: 0 }
     globalThis.gc?.()
-    if (pawFirst) {
-      pawTotal = await batch(options.connections, paw)
-      plainTotal = await batch(options.connections, plain)
-    } else {
-      plainTotal = await batch(options.connections, plain)
-      pawTotal = await batch(options.connections, paw)
-    }
-    const pawMs = pawTotal / options.connections
-    const plainMs = plainTotal / options.connections
+    for (const kind of order)
+      ms[kind] = (await batch(options.connections, connect[kind])) / options.connections
     rounds.push({
-      pawMs,
-      plainMs,
-      pawPerSecond: 1000 / pawMs,
-      plainPerSecond: 1000 / plainMs,
-      handshakeShare: (pawMs - plainMs) / pawMs,
-      pawFirst,
+      pawMs: ms.paw,
+      plainMs: ms.plain,
+      plainLoggerMs: ms.plainLogger,
+      pawPerSecond: 1000 / ms.paw,
+      plainPerSecond: 1000 / ms.plain,
+      plainLoggerPerSecond: 1000 / ms.plainLogger,
+      handshakeShare: (ms.paw - ms.plain) / ms.paw,
+      order,
     })
   }
   return {
     pawPerSecond: median(rounds.map((r) => r.pawPerSecond)),
     plainPerSecond: median(rounds.map((r) => r.plainPerSecond)),
+    plainLoggerPerSecond: median(rounds.map((r) => r.plainLoggerPerSecond)),
     pawMs: median(rounds.map((r) => r.pawMs)),
     plainMs: median(rounds.map((r) => r.plainMs)),
+    plainLoggerMs: median(rounds.map((r) => r.plainLoggerMs)),
     handshakeShare: median(rounds.map((r) => r.handshakeShare)),
     ratio: median(rounds.map((r) => r.pawPerSecond / r.plainPerSecond)),
+    loggerRatio: median(rounds.map((r) => r.pawPerSecond / r.plainLoggerPerSecond)),
     rounds,
     server: await server.stats(),
   }
@@ -156,10 +171,11 @@ export interface MemoryOptions {
   warmup: number
 }
 
-/** The measured peers and those already connected when the baseline is read. */
+/** The measured peers, those already connected when the baseline is read, and the warm-up batch. */
 export interface MemoryPeers {
   measured: PawNode[]
   settled: PawNode[]
+  warm: PawNode[]
 }
 
 async function connectAll(peers: PawNode[], address: string): Promise<void> {
@@ -171,7 +187,7 @@ async function connectAll(peers: PawNode[], address: string): Promise<void> {
 async function memoryRepetition(
   chainId: string,
   dialers: Dialers,
-  { measured: peers, settled }: MemoryPeers,
+  { measured: peers, settled, warm }: MemoryPeers,
   options: MemoryOptions,
 ): Promise<MemoryRepetition> {
   const server = await ServerProcess.start(chainId)
@@ -180,6 +196,9 @@ async function memoryRepetition(
     // Warm-up with nodes that are not among the measured peers.
     await batch(options.warmup, () => pawConnection(dialers.client, to))
     await batch(options.warmup, () => plainConnection(dialers.plain, to))
+    await connectAll(warm, to.address)
+    await serverUntil(server, `${warm.length} warm-up peers`, (s) => s.inbound === warm.length)
+    await Promise.all(warm.map((peer) => hangUp(peer.libp2p, to.peerId)))
     await serverUntil(server, 'the warm-up connections to close', (s) => s.connections === 0)
     await connectAll(settled, to.address)
     await serverUntil(server, `${settled.length} settled peers`, (s) => s.inbound === settled.length)
@@ -202,7 +221,7 @@ async function memoryRepetition(
       inbound: stats.inbound,
     }
   } finally {
-    await Promise.all([...settled, ...peers].map((peer) => hangUp(peer.libp2p, to.peerId)))
+    await Promise.all([...warm, ...settled, ...peers].map((peer) => hangUp(peer.libp2p, to.peerId)))
     await server.stop()
   }
 }

@@ -12,6 +12,7 @@ import { yamux } from '@libp2p/yamux'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import type { PawNode } from '../../src/api/index.ts'
+import { libp2pLogger } from '../../src/logging.ts'
 import { createPawNode } from '../../src/node/index.ts'
 
 /**
@@ -42,10 +43,13 @@ export async function createClient(chainId: string): Promise<PawNode> {
 /**
  * The baseline: what a paw-node client does up to the PAW handshake. Same transport,
  * Noise, yamux, identify and ping (identify runs on every new connection for both), and
- * the connection monitor off as in a paw-node.
+ * the connection monitor off as in a paw-node. libp2p's default logger, unless
+ * `pawLogger`: then the one a paw-node gives libp2p (src/logging.ts libp2pLogger), to show
+ * what of the difference is that logger alone.
  */
-export async function createPlain(): Promise<Libp2p> {
+export async function createPlain(pawLogger = false): Promise<Libp2p> {
   const node = await createLibp2p({
+    ...(pawLogger ? { logger: libp2pLogger } : {}),
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],

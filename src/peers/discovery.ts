@@ -3,8 +3,12 @@
  * fills its address book from its peers' `/paw/peers/1` answers, and from seed nodes while
  * it has too few addresses to reach min_outbound. Browser-safe.
  *
- * - Every newly connected peer is asked once (within the 10 s rule) while the book holds
- *   fewer than WANT_ADDRESSES entries: peer exchange between ordinary nodes.
+ * - Every new outbound peer is asked once (within the 10 s rule) while the book holds
+ *   fewer than WANT_ADDRESSES entries: peer exchange between ordinary nodes. Inbound peers
+ *   are not asked on connecting: whoever dials us chooses to, so an attacker with many
+ *   connections could otherwise fill the book with its own list (Bitcoin sends getaddr to
+ *   outbound peers only, for this reason); and a node under inbound churn opens no
+ *   stream per newcomer. They are still asked by tick() and discoverPeers().
  * - Seeds are dialled by address (004 §2.2 lists host:port, no identity), asked, and
  *   disconnected: a seed in seed mode disconnects us itself. A seed that cannot be reached
  *   is retried with backoff min(2^n s, 600 s) and logged at INFO: never fatal, and a node
@@ -87,8 +91,9 @@ export class Discovery {
     return { ...this.#stats }
   }
 
-  /** A peer completed its handshake: ask it for peers if the book wants more. */
+  /** A peer completed its handshake: ask it for peers if we dialled it and the book wants more. */
   async onConnected(info: PeerInfo, options: AbortOptions = {}): Promise<number> {
+    if (info.direction !== 'outbound') return 0
     // The handshake event comes before the dial that made it resolves: let a seed crawl
     // claim its peer first (#crawl asks a seed itself, then disconnects it).
     await new Promise((resolve) => setTimeout(resolve, 0))

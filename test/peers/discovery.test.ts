@@ -1,8 +1,9 @@
 /**
  * Discovery's answer to the caller's signal (src/peers/discovery.ts): the signal reaches
  * the dials and get_peers requests, an aborted call rejects with the signal's reason, and
- * a seed the caller gave up on is not backed off as if it had failed. The rest of
- * discovery runs between real nodes in test/e2e/peer-discovery.test.ts.
+ * a seed the caller gave up on is not backed off as if it had failed; and which new peers
+ * are asked on connecting (protocols/peers.md "How a node uses it"). The rest of discovery
+ * runs between real nodes in test/e2e/peer-discovery.test.ts.
  */
 import type { AbortOptions, PeerId } from '@libp2p/interface'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -21,9 +22,13 @@ beforeAll(async () => {
   ;[self, seed, listed] = (await newPeerIds(3)) as [PeerId, PeerId, PeerId]
 })
 
-function harness(connect: (address: Multiaddr, options?: AbortOptions) => Promise<PeerInfo>) {
+function harness(
+  connect: (address: Multiaddr, options?: AbortOptions) => Promise<PeerInfo>,
+  connected: PeerInfo[] = [],
+) {
   const book = new AddressBook({ self: self.toString(), chainId: 'c' })
   const signals: Array<AbortSignal | undefined> = []
+  const asked: string[] = []
   const discovery = new Discovery({
     book,
     peers: {
@@ -31,13 +36,14 @@ function harness(connect: (address: Multiaddr, options?: AbortOptions) => Promis
         signals.push(options?.signal)
         return connect(address, options)
       },
-      connectedPeers: () => [],
+      connectedPeers: () => connected,
       disconnectPeer: () => {},
       outbound: () => 0,
       minOutbound: () => 1,
       hasCandidates: () => false,
     },
-    getPeers: async (_peerId, options): Promise<PeerList> => {
+    getPeers: async (peerId, options): Promise<PeerList> => {
+      asked.push(peerId)
       signals.push(options?.signal)
       return { peers: [{ id: listed.toString(), ip: '203.0.113.5', port: 26656 }], skipped: [] }
     },
@@ -45,7 +51,7 @@ function harness(connect: (address: Multiaddr, options?: AbortOptions) => Promis
     seeds: ['198.51.100.1:26656'],
     log: silentLogger,
   })
-  return { discovery, book, signals }
+  return { discovery, book, signals, asked }
 }
 
 describe('Discovery with a signal', () => {
@@ -71,5 +77,28 @@ describe('Discovery with a signal', () => {
     await expect(discovering).rejects.toThrow('enough')
     expect(discovery.stats()).toMatchObject({ seedDials: 1, seedFailures: 0 })
     await expect(discovery.tick({ signal: controller.signal })).rejects.toThrow('enough')
+  })
+})
+
+describe('Discovery on a new connection', () => {
+  const peer = (direction: 'inbound' | 'outbound'): PeerInfo =>
+    ({ peerId: (direction === 'outbound' ? seed : listed).toString(), direction }) as PeerInfo
+
+  it('asks a peer it dialled, not one that dialled it', async () => {
+    const { discovery, book, asked } = harness(() => Promise.reject(new Error('no dial here')))
+    expect(await discovery.onConnected(peer('inbound'))).toBe(0)
+    expect(asked).toEqual([])
+    expect(await discovery.onConnected(peer('outbound'))).toBe(1)
+    expect(asked).toEqual([seed.toString()])
+    expect(book.size).toBe(1)
+  })
+
+  it('still asks an inbound peer when discoverPeers() is called', async () => {
+    const inbound = peer('inbound')
+    const { discovery, asked } = harness(() => Promise.reject(new Error('no dial here')), [inbound])
+    await discovery.onConnected(inbound)
+    expect(asked).toEqual([])
+    expect(await discovery.discoverPeers()).toBe(1)
+    expect(asked).toEqual([inbound.peerId])
   })
 })
