@@ -9,7 +9,9 @@
  * 4. a rebuilt list that does not match the header's transaction root (a short-id collision
  *    the pool could not see), a failed fetch or wrong answer: fetch the whole block
  *    (get_block), and check the message against it: a message that does not describe the
- *    real block is Rejected, its sender charged as for an invalid block;
+ *    real block is Rejected, its sender charged as for an invalid block; a sender that
+ *    gives neither: the message is forgotten (another copy is judged anew) and block sync
+ *    asks the other peers;
  * 5. the header check (its parent is our tip, proof of work, target, timestamp: the chain's
  *    headerChecker): then Accept, so gossipsub forwards the message at once, and import
  *    (full validation). A block that then fails costs its sender `relayedBlock`, not a ban:
@@ -88,6 +90,12 @@ export interface CompactJudgeInit {
   counters: CompactCounters
   /** Whole blocks on blocks/1 for peers without compact relay, once validated. */
   bridge?: Pick<LegacyBridge, 'publishWhole'>
+  /**
+   * The sender gave neither the missing transactions nor the block: the block is real if its
+   * header is, and other peers will have it, so block sync asks them (the node: sync in the
+   * background). `from` is the sender.
+   */
+  onUnfetched?: (from: string) => void
   log: Logger
   /** @default COMPACT_FETCH_TIMEOUT_MS */
   fetchTimeoutMs?: number
@@ -184,12 +192,18 @@ export class CompactJudge {
       .getBlock(received.source, hash, this.#timeout())
       .then((block) => {
         if (block === undefined) {
-          this.#init.forwarding.ignoreAndUnsee(received)
+          this.#unfetched(received)
           return
         }
         this.#init.enqueue('blocks', received, () => this.#fromWholeBlock(pending, block))
       })
-      .catch(() => this.#init.forwarding.ignoreAndUnsee(received))
+      .catch(() => this.#unfetched(received))
+  }
+
+  /** Neither part nor whole from the sender: forgotten, so another copy is judged; sync asks the others. */
+  #unfetched(received: Received): void {
+    this.#init.forwarding.ignoreAndUnsee(received)
+    this.#init.onUnfetched?.(received.source)
   }
 
   /**

@@ -90,7 +90,10 @@ export interface PawGossipInit {
   onAccepted: (accepted: AcceptedGossip) => void
   log: Logger
   laneLimits?: Partial<Record<IngressLane, LaneLimits>>
-  /** A gossiped block's parent is unknown: we are behind (block sync fetches the gap). */
+  /**
+   * We are behind (block sync fetches the gap): a gossiped block's parent is unknown, or a
+   * compact block's sender could give neither what our mempool lacked nor the block.
+   */
   onUnknownParent?: (from: string) => void
   /**
    * Asks a compact block's sender for what the mempool lacks (the node's BlocksProtocol);
@@ -165,6 +168,7 @@ export class PawGossip {
           relayed: this.#relayed,
           counters: this.#compactCounters,
           bridge: this.#bridge,
+          ...(init.onUnknownParent === undefined ? {} : { onUnfetched: init.onUnknownParent }),
           log,
         })
       }

@@ -244,6 +244,39 @@ describe('compact block relay', () => {
     }
   }, 30_000)
 
+  it('a compact block whose sender gives neither what is missing nor the block is fetched by sync from another peer', async () => {
+    const {
+      accounts,
+      params,
+      nodes: [a, b],
+      topic,
+    } = await line(2)
+    const c = await startChainNode(nodes.node, params, { gossip: { compactBlocks: true } })
+    await c.node.connectToPeer(tcpAddress((b as ChainNode).node))
+    // The sync B runs when C connects (a get_headers round on loopback) ends before C has the
+    // block: only a later sync can fetch it. Were it slower, this test could only pass wrongly.
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    // C alone holds a transfer and the block of it, stored without being announced.
+    fullOf(c).mempool.add(transfer(params, accounts[1] as never, to, 0n))
+    const block = await nextBlock(fullOf(c))
+    await fullOf(c).chain.addBlock(block)
+    const source = {
+      parts: REFERENCE_BLOCK_PARTS,
+      chain: { readBlock: readReferenceBlock },
+      shape: REFERENCE_SHAPE,
+    }
+    // A floods its compact block without holding the block: it answers B's fetches not_found.
+    const compact = buildCompactBlock(encodeBlock(block), source) as Uint8Array
+    await ((a as ChainNode).node.libp2p.services.pubsub as PawPubSub).publish(topic, compact)
+    await waitFor('B at height 1, by sync from C', () => fullOf(b as ChainNode).chain.tip().height === 1)
+    expect(compactOf(b as ChainNode)).toMatchObject({
+      received: 1,
+      fetched: 1,
+      fallbacks: 1,
+      forwardedEarly: 0,
+    })
+  }, 30_000)
+
   it('an announced block goes out compact before the announcer’s own import: one that then fails is out, and announceBlock says why', async () => {
     const {
       nodes: [a, b],
