@@ -91,7 +91,7 @@ const { values } = parseArgs({
     // 240-300 s at 30-50 nodes on 2 shared cores, over 300 s twice at 30.
     'fill-timeout-s': { type: 'string', default: '600' },
     'heap-mib': { type: 'string', default: '384' },
-    'timeout-s': { type: 'string', default: '900' },
+    'timeout-s': { type: 'string', default: '2400' },
     'trace-ms': { type: 'string', default: '0' },
     'log-dir': { type: 'string' },
     'log-level': { type: 'string', default: 'error' },

@@ -177,7 +177,7 @@ export function printText(r: RunResult): void {
   for (const [i, b] of r.blocks.entries()) {
     const res = b.result
     console.log(
-      `PAW block round ${i + 1}: slowest node ${ms(res.rounds[0] ?? Number.NaN)} ms; announcer's own validation ` +
+      `PAW block round ${i + 1}: slowest node ${ms(res.rounds[0] ?? Number.NaN)} ms; announcer's own import (after its compact block left, with compact relay) ` +
         `${ms(res.announcerAddMs[0] ?? Number.NaN)} ms; validation at a receiving node median ${ms(median(res.validationMs))} ms; ` +
         `CPU of all ${o.count} processes meanwhile ${((res.totalCpuMs[0] ?? 0) / 1000).toFixed(1)} s (${e.cores} cores)` +
         (res.missing > 0 ? `; ${res.missing} arrivals MISSING` : ''),
@@ -200,7 +200,9 @@ export function printText(r: RunResult): void {
   if (b !== undefined) {
     console.log(
       `transaction burst: ${b.transactions} transactions submitted at once at ${o.submitters.length} nodes ` +
-        `(${(b.submitMs / 1000).toFixed(1)} s to hand over); ` +
+        (b.submitUnfinished
+          ? '(the submitters still admitting theirs when the window ended); '
+          : `(${(b.submitMs / 1000).toFixed(1)} s to hand over); `) +
         (b.missing === 0
           ? `in every mempool after ${(b.everywhereMs / 1000).toFixed(1)} s (${((1000 * b.transactions) / b.everywhereMs).toFixed(0)} tx/s), 100% delivered`
           : `NOT in every mempool: ${b.deliveredPercent.toFixed(1)}% of ${b.deliveries} node x tx delivered, last arrival after ` +
@@ -280,6 +282,7 @@ export function printJson(r: RunResult): void {
                 transactions: r.burst.transactions,
                 everywhereMs: Math.round(r.burst.everywhereMs),
                 submitMs: Math.round(r.burst.submitMs),
+                submitUnfinished: r.burst.submitUnfinished,
                 deliveredPercent: round(r.burst.deliveredPercent, 2),
                 nodesWithAll: r.burst.nodesWithAll,
                 cpuMs: Math.round(r.burst.cpuMs),

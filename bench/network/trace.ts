@@ -293,7 +293,7 @@ const cell = (v: number | undefined): string => (v === undefined ? '-' : v.toFix
 export function printTrace(trace: BlockTrace, label: string): void {
   const out = (line: string) => console.log(line)
   out(
-    `trace ${label}: block ${trace.hash.slice(0, 12)}, published ${trace.publishedAt.toFixed(0)} ms after the announce; ` +
+    `trace ${label}: block ${trace.hash.slice(0, 12)}, announceBlock returned ${trace.publishedAt.toFixed(0)} ms after the call (its own import included; the compact block leaves before it); ` +
       `~${trace.pollsPerNode} polls per node; ms after the announce (poll-based columns late by up to one poll)`,
   )
   const rows = [
