@@ -186,43 +186,23 @@ export function internalDigest(left: string, right: string): string {
 
 /** SHA-256(0x00 ‖ key ‖ SHA-256(value)), the leaf hash, over ids; `value` is 16 bytes. */
 export function leafDigest(key: string, value: string): string {
-  const w = schedule
-  for (let i = 0; i < 4; i++) w[i] = word(value, 4 * i)
-  w[4] = 0x80000000
-  for (let i = 5; i < 15; i++) w[i] = 0
-  w[15] = 16 * 8
-  expand(w, 0)
-  state.set(IV)
-  compress(w, 0)
+  for (let i = 0; i < 4; i++) schedule[i] = word(value, 4 * i)
+  hashOneBlock(4)
   return hash65(0x00, key, undefined)
 }
 
-/** SHA-256 of 32 bytes (an address, for its state key): one block. */
-export function digest32(bytes: Uint8Array): Uint8Array {
+/**
+ * SHA-256 of a message of `words` 32-bit words (at most 13) already in the schedule: padded
+ * (0x80, zeros, the bit length) into its one block and compressed from the IV into `state`.
+ */
+function hashOneBlock(words: number): void {
   const w = schedule
-  for (let i = 0; i < 8; i++) {
-    const at = 4 * i
-    w[i] =
-      ((bytes[at] as number) << 24) |
-      ((bytes[at + 1] as number) << 16) |
-      ((bytes[at + 2] as number) << 8) |
-      (bytes[at + 3] as number)
-  }
-  w[8] = 0x80000000
-  for (let i = 9; i < 15; i++) w[i] = 0
-  w[15] = 32 * 8
+  w[words] = 0x80000000
+  for (let i = words + 1; i < 15; i++) w[i] = 0
+  w[15] = words * 32
   expand(w, 0)
   state.set(IV)
   compress(w, 0)
-  const out = new Uint8Array(32)
-  for (let i = 0; i < 8; i++) {
-    const v = state[i] as number
-    out[4 * i] = v >>> 24
-    out[4 * i + 1] = (v >>> 16) & 0xff
-    out[4 * i + 2] = (v >>> 8) & 0xff
-    out[4 * i + 3] = v & 0xff
-  }
-  return out
 }
 
 /** Loads the 8 big-endian words of the 32 bytes at `bytes[at]` into the schedule from word `first`. */
@@ -234,6 +214,26 @@ function loadHash(bytes: Uint8Array, at: number, first: number): void {
       ((bytes[at + 2] as number) << 8) |
       (bytes[at + 3] as number)
   }
+}
+
+/** Writes the digest in `state` to `out[outAt, outAt + 32)`. */
+function storeDigest(out: Uint8Array, outAt: number): void {
+  for (let i = 0; i < 8; i++, outAt += 4) {
+    const v = state[i] as number
+    out[outAt] = v >>> 24
+    out[outAt + 1] = (v >>> 16) & 0xff
+    out[outAt + 2] = (v >>> 8) & 0xff
+    out[outAt + 3] = v & 0xff
+  }
+}
+
+/** SHA-256 of 32 bytes (an address, for its state key): one block. */
+export function digest32(bytes: Uint8Array): Uint8Array {
+  loadHash(bytes, 0, 0)
+  hashOneBlock(8)
+  const out = new Uint8Array(32)
+  storeDigest(out, 0)
+  return out
 }
 
 /**
@@ -255,11 +255,5 @@ export function pairDigestInto(
   state.set(IV)
   compress(schedule, 0)
   compress(PAIR_TAIL, 0)
-  for (let i = 0; i < 8; i++, outAt += 4) {
-    const v = state[i] as number
-    out[outAt] = v >>> 24
-    out[outAt + 1] = (v >>> 16) & 0xff
-    out[outAt + 2] = (v >>> 8) & 0xff
-    out[outAt + 3] = v & 0xff
-  }
+  storeDigest(out, outAt)
 }

@@ -90,6 +90,19 @@ async function pairWithTwoFlooded() {
   return { accounts, params, a: a as ChainNode, b: b as ChainNode }
 }
 
+/** What building a reference-chain compact block needs (compact-sender.ts). */
+const REFERENCE_SOURCE = {
+  parts: REFERENCE_BLOCK_PARTS,
+  chain: { readBlock: readReferenceBlock },
+  shape: REFERENCE_SHAPE,
+}
+
+/** `from` floods `block` as a compact block on `topic` itself, whatever its chain holds. */
+async function publishCompact(from: ChainNode, topic: string, block: Block): Promise<void> {
+  const compact = buildCompactBlock(encodeBlock(block), REFERENCE_SOURCE) as Uint8Array
+  await (from.node.libp2p.services.pubsub as PawPubSub).publish(topic, compact)
+}
+
 /** A child of `block`'s parent whose coinbase overpays: its header and root are right, a consensus rule is not. */
 async function overpaying(block: Block): Promise<Block> {
   const [coinbase, ...rest] = block.transactions
@@ -190,12 +203,10 @@ describe('compact block relay', () => {
     // (in B's pool) where t2 is: B rebuilds a full list whose root is not the header's.
     await fullOf(a as ChainNode).chain.addBlock(block)
     const encoded = encodeBlock(block)
-    const source = {
-      parts: REFERENCE_BLOCK_PARTS,
-      chain: { readBlock: readReferenceBlock },
-      shape: REFERENCE_SHAPE,
-    }
-    const compact = decodeCompactBlock(buildCompactBlock(encoded, source) as Uint8Array, REFERENCE_SHAPE)
+    const compact = decodeCompactBlock(
+      buildCompactBlock(encoded, REFERENCE_SOURCE) as Uint8Array,
+      REFERENCE_SHAPE,
+    )
     const hash = readReferenceBlock(encoded)?.header.hash as Uint8Array
     const t3Id = txHash(t3 as never)
     const shortIds = compact.shortIds.slice()
@@ -221,13 +232,7 @@ describe('compact block relay', () => {
       topic,
     } = await line(3)
     const bad = await overpaying(await nextBlock(fullOf(a as ChainNode)))
-    const source = {
-      parts: REFERENCE_BLOCK_PARTS,
-      chain: { readBlock: readReferenceBlock },
-      shape: REFERENCE_SHAPE,
-    }
-    const compact = buildCompactBlock(encodeBlock(bad), source) as Uint8Array
-    await ((a as ChainNode).node.libp2p.services.pubsub as PawPubSub).publish(topic, compact)
+    await publishCompact(a as ChainNode, topic, bad)
     // B forwarded it before finding the coinbase wrong: C got it from B, and did the same.
     await waitFor('C judged the block', () => compactOf(c as ChainNode).forwardedEarly === 1)
     await waitFor('C charged B', () => ((c as ChainNode).node.enforcement().charged.invalidMessage ?? 0) >= 1)
@@ -260,14 +265,8 @@ describe('compact block relay', () => {
     fullOf(c).mempool.add(transfer(params, accounts[1] as never, to, 0n))
     const block = await nextBlock(fullOf(c))
     await fullOf(c).chain.addBlock(block)
-    const source = {
-      parts: REFERENCE_BLOCK_PARTS,
-      chain: { readBlock: readReferenceBlock },
-      shape: REFERENCE_SHAPE,
-    }
     // A floods its compact block without holding the block: it answers B's fetches not_found.
-    const compact = buildCompactBlock(encodeBlock(block), source) as Uint8Array
-    await ((a as ChainNode).node.libp2p.services.pubsub as PawPubSub).publish(topic, compact)
+    await publishCompact(a as ChainNode, topic, block)
     await waitFor('B at height 1, by sync from C', () => fullOf(b as ChainNode).chain.tip().height === 1)
     expect(compactOf(b as ChainNode)).toMatchObject({
       received: 1,
@@ -301,53 +300,51 @@ describe('compact block relay', () => {
     const legacyNode = (params: ReturnType<typeof testChainParams>) =>
       startChainNode(nodes.node, params, { gossip: { compactBlocks: false }, autoSync: false })
 
-    /** Until `node` has accepted `count` gossiped blocks and its tip is at `height`. */
+    /** Until `node`'s tip is at `height`. */
     const gossipedTo = (node: ChainNode, height: number) =>
       waitFor('the block by gossip', () => fullOf(node).chain.tip().height === height)
 
-    it('an announcer floods its block whole as well while a peer takes no compact blocks', async () => {
+    /**
+     * Two compact nodes a - b, a node without compact relay connected to the one at
+     * `legacyAt` only, and a transfer flooded into a's and b's mempools; then a announces
+     * the block of it.
+     */
+    async function announceWithLegacyPeerAt(legacyAt: 0 | 1) {
       const {
         accounts,
         params,
         nodes: [a, b],
       } = await line(2)
       const legacy = await legacyNode(params)
-      await legacy.node.connectToPeer(tcpAddress((a as ChainNode).node))
-      const pubsub = (a as ChainNode).node.libp2p.services.pubsub as PawPubSub
+      const host = (legacyAt === 0 ? a : b) as ChainNode
+      await legacy.node.connectToPeer(tcpAddress(host.node))
+      const pubsub = host.node.libp2p.services.pubsub as PawPubSub
       await waitFor(
         'the legacy peer on blocks/1',
         () => pubsub.getSubscribers(`/paw/${params.chainId}/blocks/1`).length === 2,
       )
       await flood(a as ChainNode, [b as ChainNode], [transfer(params, accounts[0] as never, to, 0n)])
       await (a as ChainNode).node.announceBlock(await nextBlock(fullOf(a as ChainNode)))
+      return { a: a as ChainNode, b: b as ChainNode, legacy }
+    }
+
+    it('an announcer floods its block whole as well while a peer takes no compact blocks', async () => {
+      const { a, b, legacy } = await announceWithLegacyPeerAt(0)
       await gossipedTo(legacy, 1)
-      await gossipedTo(b as ChainNode, 1)
+      await gossipedTo(b, 1)
       expect(legacy.node.gossipStats().verdicts.blocks.accept).toBe(1)
-      expect(compactOf(a as ChainNode).bridged).toBe(1)
+      expect(compactOf(a).bridged).toBe(1)
       // The compact peer took the compact block: rebuilt, not sent whole.
-      expect(compactOf(b as ChainNode)).toMatchObject({ received: 1, rebuilt: 1, fallbacks: 0 })
+      expect(compactOf(b)).toMatchObject({ received: 1, rebuilt: 1, fallbacks: 0 })
     })
 
     it('a compact relay sends a block that came compact whole to such a peer once it has validated it', async () => {
-      const {
-        accounts,
-        params,
-        nodes: [a, c],
-      } = await line(2)
-      const legacy = await legacyNode(params)
-      await legacy.node.connectToPeer(tcpAddress((c as ChainNode).node))
-      const pubsub = (c as ChainNode).node.libp2p.services.pubsub as PawPubSub
-      await waitFor(
-        'the legacy peer on blocks/1',
-        () => pubsub.getSubscribers(`/paw/${params.chainId}/blocks/1`).length === 2,
-      )
-      await flood(a as ChainNode, [c as ChainNode], [transfer(params, accounts[0] as never, to, 0n)])
-      await (a as ChainNode).node.announceBlock(await nextBlock(fullOf(a as ChainNode)))
+      const { a, b, legacy } = await announceWithLegacyPeerAt(1)
       await gossipedTo(legacy, 1)
       expect(legacy.node.gossipStats().verdicts.blocks.accept).toBe(1)
-      // a's only peer takes compact blocks: nothing whole from it; c bridged after its import.
-      expect(compactOf(a as ChainNode).bridged).toBe(0)
-      expect(compactOf(c as ChainNode)).toMatchObject({ received: 1, rebuilt: 1, bridged: 1 })
+      // a's only peer takes compact blocks: nothing whole from it; b bridged after its import.
+      expect(compactOf(a).bridged).toBe(0)
+      expect(compactOf(b)).toMatchObject({ received: 1, rebuilt: 1, bridged: 1 })
     })
 
     it('where every peer takes compact blocks, no block is sent whole', async () => {
