@@ -16,11 +16,11 @@
  * whether a zero entry happens to exist in a node's state map.
  */
 import { ADDRESS_LENGTH, MAX_U64 } from '../encoding.ts'
+import { digest32 } from '../fixed-sha256.ts'
 import type { AccountState } from '../state.ts'
 import type { Address } from '../types.ts'
 import { StateTreeError, StateTreeErrorCode } from './errors.ts'
 import { type StateProof, verifyStateProof } from './proof.ts'
-import { digest32 } from '../fixed-sha256.ts'
 
 export const ACCOUNT_VALUE_LENGTH = 16
 

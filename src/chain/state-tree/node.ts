@@ -15,8 +15,9 @@
  * pointer, with no store lookup per level. At a million accounts that lookup in a table of
  * millions of entries, a cache miss or more each, cost more than the hashing.
  */
-import { STATE_HASH_LENGTH } from './hashing.ts'
+
 import { internalDigest, leafDigest } from '../fixed-sha256.ts'
+import { STATE_HASH_LENGTH } from './hashing.ts'
 
 /** A node hash (or key, or leaf value) as a binary string, one character per byte. */
 export type NodeId = string
