@@ -94,6 +94,18 @@ const ms = (value: number): string => (Number.isFinite(value) ? value.toFixed(va
 const ratio = (a: number, b: number): string => (b > 0 && Number.isFinite(a) ? `${(a / b).toFixed(2)}x` : '-')
 const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`
 
+/** A measured case's table row: p50/p99, samples, both against `floor`, then p99 / raw and bytes as given. */
+function measuredRow(
+  label: string,
+  measured: { p50: number; p99: number; samples: number },
+  floor: { p50: number; p99: number },
+  p99VsRaw: string,
+  sent: string,
+): string[] {
+  const { p50, p99, samples } = measured
+  return [label, ms(p50), ms(p99), `${samples}`, ratio(p50, floor.p50), ratio(p99, floor.p99), p99VsRaw, sent]
+}
+
 export function printText(r: RunResult): void {
   const s = summary(r)
   const { options: o, environment: e } = r
@@ -135,38 +147,31 @@ export function printText(r: RunResult): void {
       '-',
       '-',
     ],
-    [
+    measuredRow(
       'raw gossipsub, 1 MiB, origin -> every node',
-      ms(raw.p50),
-      ms(raw.p99),
-      `${raw.samples.length}`,
-      ratio(raw.p50, s.rawFloor.p50),
-      ratio(raw.p99, s.rawFloor.p99),
+      { p50: raw.p50, p99: raw.p99, samples: raw.samples.length },
+      s.rawFloor,
       '1.00x',
       kib(s.rawBytesPerNode),
-    ],
-    [
+    ),
+    measuredRow(
       `PAW block, ${kib(s.blockBytes)} (${r.blocks[0]?.result.transactions ?? 0} tx, all in every mempool) -> every node`,
-      ms(s.block.p50),
-      ms(s.block.p99),
-      `${s.block.samples}`,
-      ratio(s.block.p50, s.floor.p50),
-      ratio(s.block.p99, s.floor.p99),
+      s.block,
+      s.floor,
       ratio(s.block.p99, raw.p99),
       kib(s.blockBytesPerNode),
-    ],
+    ),
   ]
   if (s.relayed.samples > 0) {
-    rows.push([
-      '  the same block forwarded (rebuilt, root and header checked; traced) at every node',
-      ms(s.relayed.p50),
-      ms(s.relayed.p99),
-      `${s.relayed.samples}`,
-      ratio(s.relayed.p50, s.floor.p50),
-      ratio(s.relayed.p99, s.floor.p99),
-      ratio(s.relayed.p99, raw.p99),
-      '-',
-    ])
+    rows.push(
+      measuredRow(
+        '  the same block forwarded (rebuilt, root and header checked; traced) at every node',
+        s.relayed,
+        s.floor,
+        ratio(s.relayed.p99, raw.p99),
+        '-',
+      ),
+    )
   }
   for (const line of table(rows)) console.log(line)
   console.log(

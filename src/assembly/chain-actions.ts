@@ -7,6 +7,7 @@
  */
 import type { AbortOptions } from '@libp2p/interface'
 import type { AnnounceResult, SubmitResult, TransactionRequestResult } from '../api/index.ts'
+import type { PublishBlockOptions } from '../gossip/gossip-service.ts'
 import { logNewTip } from '../gossip/tip-line.ts'
 import type { Logger } from '../logging.ts'
 import type { Enforcer } from '../peers/enforcer.ts'
@@ -43,12 +44,12 @@ export interface ChainActionsInit {
     publishBlock(
       encoded: Uint8Array,
       headerEncoding: Uint8Array,
-      options?: { prefill?: ReadonlySet<number>; sentEarly?: boolean },
+      options?: PublishBlockOptions,
     ): Promise<number>
     publishEarly(
       encoded: Uint8Array,
       headerEncoding: Uint8Array,
-      options?: { prefill?: ReadonlySet<number> },
+      options?: PublishBlockOptions,
     ): Promise<number | undefined>
     endEarly(hash: Uint8Array): void
     publishTransaction(encoded: Uint8Array): Promise<number>
@@ -98,7 +99,8 @@ export class ChainActions<B = unknown, T = unknown> {
     // had from us go whole in the compact block (protocols/compact-blocks.md "Sending").
     const prefill = chain.kind === 'full' ? notPooled(summary.transactionIds, chain.pool) : undefined
     const { gossip } = this.#init
-    const publishOptions = prefill === undefined ? {} : { prefill }
+    // The block as read above goes with it: building its compact block does not read it again.
+    const publishOptions = prefill === undefined ? { summary } : { summary, prefill }
     // On our tip with a valid header: out compact before the import, as relays forward it
     // (protocols/compact-blocks.md "Sending"); the network does not wait for our validation.
     const early =

@@ -5,7 +5,7 @@
  * a short id for every other.
  * Relays never build one: gossipsub forwards the message as received. Browser-safe.
  */
-import type { BlockParts, ChainPortBase } from '../ports/chain.ts'
+import type { BlockParts, BlockSummary, ChainPortBase } from '../ports/chain.ts'
 import {
   COMPACT_NONCE_BYTES,
   type CompactShape,
@@ -41,8 +41,22 @@ export function buildCompactBlock(
   prefill: ReadonlySet<number> = new Set(),
 ): Uint8Array | undefined {
   const summary = source.chain.readBlock(encoded)
+  return summary === undefined ? undefined : compactBlockOf(encoded, summary, source, nonce, prefill)
+}
+
+/**
+ * buildCompactBlock for a block its caller has read already (`summary`, the chain's
+ * readBlock of `encoded`): reading a block hashes every transaction of it.
+ */
+export function compactBlockOf(
+  encoded: Uint8Array,
+  summary: BlockSummary,
+  source: Omit<CompactSource, 'chain'>,
+  nonce: Uint8Array = randomNonce(),
+  prefill: ReadonlySet<number> = new Set(),
+): Uint8Array | undefined {
   const parts = source.parts.split(encoded)
-  if (summary === undefined || parts === undefined) return undefined
+  if (parts === undefined) return undefined
   const { transactions } = parts
   const n = transactions.length
   const isPrefilled = (index: number) => index === 0 || prefill.has(index)

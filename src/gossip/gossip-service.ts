@@ -31,11 +31,11 @@ import type { Logger } from '../logging.ts'
 import type { Enforcer } from '../peers/enforcer.ts'
 import type { PeerRateLimiter } from '../peers/rate-limits.ts'
 import type { Reputation } from '../peers/reputation.ts'
-import type { ChainPort } from '../ports/chain.ts'
+import type { BlockSummary, ChainPort } from '../ports/chain.ts'
 import { toHex } from '../wire/bytes.ts'
 import { BlockJudge } from './block-judge.ts'
 import { type CompactFetcher, CompactJudge } from './compact-judge.ts'
-import { buildCompactBlock, randomNonce } from './compact-sender.ts'
+import { compactBlockOf, randomNonce } from './compact-sender.ts'
 import { CompactCounters, type CompactStats } from './compact-stats.ts'
 import { Forwarding } from './forwarding.ts'
 import { GossipCounters, type GossipStats } from './gossip-stats.ts'
@@ -67,6 +67,8 @@ export interface PublishBlockOptions extends AbortOptions {
   prefill?: ReadonlySet<number>
   /** The compact block went out already, before the import (publishEarly): only the rest now. */
   sentEarly?: boolean
+  /** The chain's readBlock of the block, if the caller has it: not read again. */
+  summary?: BlockSummary
 }
 
 export interface PawGossipInit {
@@ -233,7 +235,7 @@ export class PawGossip {
     let recipients = 0
     let compact = options?.sentEarly === true
     if (!compact) {
-      const [topic, message] = this.#blockMessage(topics, encoded, options?.prefill)
+      const [topic, message] = this.#blockMessage(topics, encoded, options)
       recipients += await this.#forwarding.publish(topic, message)
       compact = topic === this.#compactTopic
     }
@@ -260,9 +262,9 @@ export class PawGossip {
     const chain = this.#init.chain
     if (this.#compactTopic === undefined || chain?.kind !== 'full') return undefined
     if ((await relayCheck(chain, headerEncoding)) !== 'passed') return undefined
-    const [topic, message] = this.#blockMessage(this.#publishTopics(options), encoded, options?.prefill)
-    if (topic !== this.#compactTopic) return undefined
-    this.#relayed.add(toHex(chain.readHeader(headerEncoding).hash), encoded)
+    const [topic, message, hash] = this.#blockMessage(this.#publishTopics(options), encoded, options)
+    if (topic !== this.#compactTopic || hash === undefined) return undefined
+    this.#relayed.add(hash, encoded)
     return this.#forwarding.publish(topic, message)
   }
 
@@ -271,23 +273,28 @@ export class PawGossip {
     this.#relayed.delete(toHex(hash))
   }
 
-  /** Where and as what a block of ours is flooded: compact on blocks/2 when compact relay is on. */
+  /**
+   * Where and as what a block of ours is flooded: compact on blocks/2 when compact relay is
+   * on, with the block's id (hex); else whole on blocks/1.
+   */
   #blockMessage(
     topics: Record<TopicKind, string>,
     encoded: Uint8Array,
-    prefill: ReadonlySet<number> | undefined,
-  ): [string, Uint8Array] {
+    options: PublishBlockOptions | undefined,
+  ): [topic: string, message: Uint8Array, hash?: string] {
     const chain = this.#init.chain
     if (this.#compactTopic === undefined || chain?.kind !== 'full' || chain.blockParts === undefined) {
       return [topics.blocks, encoded]
     }
-    const source = { parts: chain.blockParts, chain, shape: chain.shape }
-    const compact = buildCompactBlock(encoded, source, randomNonce(), prefill)
-    const header = chain.blockParts.split(encoded)?.header
-    if (compact === undefined || header === undefined) return [topics.blocks, encoded]
+    const summary = options?.summary ?? chain.readBlock(encoded)
+    if (summary === undefined) return [topics.blocks, encoded]
+    const source = { parts: chain.blockParts, shape: chain.shape }
+    const compact = compactBlockOf(encoded, summary, source, randomNonce(), options?.prefill)
+    if (compact === undefined) return [topics.blocks, encoded]
+    const hash = toHex(summary.header.hash)
     // Counted as published now: the caller publishes it next, with no await between.
-    this.#compactCounters.publishedNow(toHex(chain.readHeader(header).hash))
-    return [this.#compactTopic, compact]
+    this.#compactCounters.publishedNow(hash)
+    return [this.#compactTopic, compact, hash]
   }
 
   /** Floods a transaction encoding; resolves with the peers it was sent to. */
