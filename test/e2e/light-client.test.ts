@@ -8,6 +8,8 @@
 import { describe, expect, it } from 'vitest'
 import { encodeBlock } from '../../src/chain/encoding.ts'
 import { blockHash } from '../../src/chain/hashing.ts'
+import type { PawPubSub } from '../../src/gossip/pubsub.ts'
+import { pawTopics } from '../../src/gossip/topics.ts'
 import { toHex } from '../../src/wire/bytes.ts'
 import { nextBlock, startChainNode, testAccounts, testChainParams, transfer } from '../support/chain-nodes.ts'
 import { tcpAddress, trackedNodes, waitFor } from '../support/nodes.ts'
@@ -32,6 +34,12 @@ describe('light client from createPawNode({ type: "light" })', () => {
     })
     expect(light.settings.nodeType).toBe('light')
     await waitFor('30 headers', () => light.chainTip()?.height === 30, 15_000)
+    // Synced headers come by /paw/blocks/1; gossip needs the light node's subscription to have
+    // reached the full node, or the header is published to no one (a loaded machine showed it).
+    const pubsub = full.node.libp2p.services.pubsub as PawPubSub
+    await waitFor('the light node on the headers topic', () =>
+      pubsub.getSubscribers(pawTopics(params.chainId).headers).some((peer) => peer.equals(light.peerId)),
+    )
 
     await full.node.announceBlock(await nextBlock(chain))
     await waitFor('the gossiped header', () => light.chainTip()?.height === 31, 10_000)
